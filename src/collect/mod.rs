@@ -1,0 +1,7 @@
+//! Sources of an inventory: a snapshot file written by an earlier collection, or the embedded demo
+//! tenant. (Live collection from Azure Resource Manager produces the same [`Snapshot`].)
+
+pub mod demo;
+pub mod snapshot;
+
+pub use snapshot::{SNAPSHOT_KIND, SNAPSHOT_SCHEMA_VERSION, Snapshot};

@@ -1,0 +1,38 @@
+//! Errors that end a run, and the exit codes they map to.
+
+use std::path::PathBuf;
+
+/// Process exit codes, documented in the README and `--help`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitCode {
+    /// No finding at or above `--fail-on`.
+    Clean = 0,
+    /// At least one finding at or above `--fail-on`.
+    Findings = 1,
+    /// Usage, input or credential error.
+    Usage = 2,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{path}: {problem}")]
+    Snapshot { path: PathBuf, problem: String },
+    #[error("{0}")]
+    Usage(String),
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl Error {
+    pub fn exit_code(&self) -> ExitCode {
+        ExitCode::Usage
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,135 @@
+//! Building blocks shared by every ARM payload type: open enums that keep unknown values and compare
+//! case-insensitively, `{ "id": … }` references, and null-tolerant defaults.
+
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{Map, Value};
+
+/// Unknown fields of an ARM object, kept so a snapshot round-trips what ARM said.
+pub type Extra = Map<String, Value>;
+
+/// Declares an ARM enum that is an open string in the API (`modelAsString`): known values compare
+/// case-insensitively and serialise in Microsoft's documented casing; anything else is kept verbatim.
+#[macro_export]
+macro_rules! open_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal $(| $alias:literal)*),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $($variant,)+
+            /// A value this version of azaudit does not know, kept as ARM sent it.
+            Other(String),
+        }
+
+        impl $name {
+            pub fn parse(s: &str) -> Self {
+                let s = s.trim();
+                $(
+                    if s.eq_ignore_ascii_case($text) $(|| s.eq_ignore_ascii_case($alias))* {
+                        return Self::$variant;
+                    }
+                )+
+                Self::Other(s.to_string())
+            }
+
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $(Self::$variant => $text,)+
+                    Self::Other(s) => s.as_str(),
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                Ok(Self::parse(&s))
+            }
+        }
+    };
+}
+
+/// A reference to another resource: `{ "id": "/subscriptions/…" }`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SubResource {
+    #[serde(default)]
+    pub id: String,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// Treats `null` as the type's default: ARM returns `null` for absent arrays in some API versions.
+pub fn null_default<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+/// The fields every tracked ARM resource has.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Envelope {
+    #[serde(default)]
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+}
+
+/// Reads a boolean that some payloads send as a string (`"true"`) instead of a JSON boolean.
+pub fn lenient_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    Ok(match Option::<Value>::deserialize(d)? {
+        Some(Value::Bool(b)) => Some(b),
+        Some(Value::String(s)) if s.eq_ignore_ascii_case("true") => Some(true),
+        Some(Value::String(s)) if s.eq_ignore_ascii_case("false") => Some(false),
+        _ => None,
+    })
+}
+
+open_enum!(
+    /// `Enabled`/`Disabled` switches, which ARM spells in either case.
+    Toggle { Enabled => "Enabled", Disabled => "Disabled" }
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn open_enum_is_case_insensitive_and_keeps_unknown_values() {
+        let t: Toggle = serde_json::from_str("\"enabled\"").unwrap();
+        assert_eq!(t, Toggle::Enabled);
+        assert_eq!(serde_json::to_string(&t).unwrap(), "\"Enabled\"");
+        let t: Toggle = serde_json::from_str("\"SecuredByPerimeter\"").unwrap();
+        assert_eq!(t, Toggle::Other("SecuredByPerimeter".into()));
+        assert_eq!(serde_json::to_string(&t).unwrap(), "\"SecuredByPerimeter\"");
+    }
+
+    #[test]
+    fn null_arrays_read_as_empty() {
+        #[derive(Deserialize)]
+        struct T {
+            #[serde(default, deserialize_with = "null_default")]
+            v: Vec<String>,
+        }
+        let t: T = serde_json::from_str(r#"{"v": null}"#).unwrap();
+        assert!(t.v.is_empty());
+        let t: T = serde_json::from_str(r#"{}"#).unwrap();
+        assert!(t.v.is_empty());
+    }
+}

@@ -1,0 +1,165 @@
+//! Lookups over an inventory by normalised resource id, built once per scan.
+
+use std::collections::HashMap;
+
+use super::Inventory;
+use super::network::{NetworkSecurityGroup, PrivateEndpoint, RouteTable, Subnet, VirtualNetwork};
+use super::privatedns::{PrivateDnsZone, RecordSet, VirtualNetworkLink};
+use crate::arm::id::id_key;
+
+/// Read-only indexes over an [`Inventory`].
+pub struct Index<'a> {
+    pub inv: &'a Inventory,
+    nsgs: HashMap<String, &'a NetworkSecurityGroup>,
+    route_tables: HashMap<String, &'a RouteTable>,
+    vnets: HashMap<String, &'a VirtualNetwork>,
+    /// subnet id → (subnet, its VNet)
+    subnets: HashMap<String, (&'a Subnet, &'a VirtualNetwork)>,
+    endpoints: HashMap<String, &'a PrivateEndpoint>,
+    /// zone name (lower-case) → zones with that name (several may exist in different scopes)
+    zones_by_name: HashMap<String, Vec<&'a PrivateDnsZone>>,
+    links_by_zone: HashMap<String, Vec<&'a VirtualNetworkLink>>,
+    records_by_zone: HashMap<String, Vec<&'a RecordSet>>,
+    nic_ips: HashMap<String, Vec<String>>,
+}
+
+impl<'a> Index<'a> {
+    pub fn new(inv: &'a Inventory) -> Self {
+        let mut subnets = HashMap::new();
+        for vnet in &inv.virtual_networks {
+            for s in &vnet.properties.subnets {
+                subnets.insert(id_key(&s.id), (s, vnet));
+            }
+        }
+        let mut zones_by_name: HashMap<String, Vec<&PrivateDnsZone>> = HashMap::new();
+        for z in &inv.private_dns_zones {
+            zones_by_name.entry(z.zone_name()).or_default().push(z);
+        }
+        let mut links_by_zone: HashMap<String, Vec<&VirtualNetworkLink>> = HashMap::new();
+        for l in &inv.virtual_network_links {
+            if let Some(z) = l.zone_id() {
+                links_by_zone.entry(id_key(&z)).or_default().push(l);
+            }
+        }
+        let mut records_by_zone: HashMap<String, Vec<&RecordSet>> = HashMap::new();
+        for r in &inv.record_sets {
+            if let Some(z) = r.zone_id() {
+                records_by_zone.entry(id_key(&z)).or_default().push(r);
+            }
+        }
+        let mut nic_ips: HashMap<String, Vec<String>> = HashMap::new();
+        for nic in &inv.network_interfaces {
+            let ips = nic
+                .properties
+                .ip_configurations
+                .iter()
+                .filter_map(|c| c.properties.private_ip_address.clone())
+                .collect();
+            nic_ips.insert(id_key(&nic.id), ips);
+        }
+        Index {
+            inv,
+            nsgs: inv
+                .network_security_groups
+                .iter()
+                .map(|n| (id_key(&n.id), n))
+                .collect(),
+            route_tables: inv
+                .route_tables
+                .iter()
+                .map(|r| (id_key(&r.id), r))
+                .collect(),
+            vnets: inv
+                .virtual_networks
+                .iter()
+                .map(|v| (id_key(&v.id), v))
+                .collect(),
+            subnets,
+            endpoints: inv
+                .private_endpoints
+                .iter()
+                .map(|p| (id_key(&p.id), p))
+                .collect(),
+            zones_by_name,
+            links_by_zone,
+            records_by_zone,
+            nic_ips,
+        }
+    }
+
+    pub fn nsg(&self, id: &str) -> Option<&'a NetworkSecurityGroup> {
+        self.nsgs.get(&id_key(id)).copied()
+    }
+    pub fn route_table(&self, id: &str) -> Option<&'a RouteTable> {
+        self.route_tables.get(&id_key(id)).copied()
+    }
+    pub fn vnet(&self, id: &str) -> Option<&'a VirtualNetwork> {
+        self.vnets.get(&id_key(id)).copied()
+    }
+    /// A subnet and the VNet that holds it.
+    pub fn subnet(&self, id: &str) -> Option<(&'a Subnet, &'a VirtualNetwork)> {
+        self.subnets.get(&id_key(id)).copied()
+    }
+    pub fn private_endpoint(&self, id: &str) -> Option<&'a PrivateEndpoint> {
+        self.endpoints.get(&id_key(id)).copied()
+    }
+    /// Every zone with this DNS name, wherever it lives.
+    pub fn zones_named(&self, name: &str) -> &[&'a PrivateDnsZone] {
+        self.zones_by_name
+            .get(&super::privatedns::normalise_dns_name(name))
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+    pub fn links_of_zone(&self, zone_id: &str) -> &[&'a VirtualNetworkLink] {
+        self.links_by_zone
+            .get(&id_key(zone_id))
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+    pub fn records_of_zone(&self, zone_id: &str) -> &[&'a RecordSet] {
+        self.records_by_zone
+            .get(&id_key(zone_id))
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+    /// Private IPs of a NIC.
+    pub fn nic_private_ips(&self, nic_id: &str) -> &[String] {
+        self.nic_ips
+            .get(&id_key(nic_id))
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+    /// The private IPs of a private endpoint: from its ipConfigurations, its custom DNS configs, and
+    /// its NICs, de-duplicated in that order.
+    pub fn endpoint_ips(&self, pe: &PrivateEndpoint) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let mut push = |ip: &str| {
+            if !ip.is_empty() && !out.iter().any(|o| o == ip) {
+                out.push(ip.to_string());
+            }
+        };
+        for c in &pe.properties.ip_configurations {
+            if let Some(ip) = c.properties.private_ip_address.as_deref() {
+                push(ip);
+            }
+        }
+        for nic in &pe.properties.network_interfaces {
+            for ip in self.nic_private_ips(&nic.id) {
+                push(ip);
+            }
+        }
+        for c in &pe.properties.custom_dns_configs {
+            for ip in &c.ip_addresses {
+                push(ip);
+            }
+        }
+        out
+    }
+    /// All subnets with their VNets, in inventory order.
+    pub fn all_subnets(&self) -> impl Iterator<Item = (&'a Subnet, &'a VirtualNetwork)> + 'a {
+        self.inv
+            .virtual_networks
+            .iter()
+            .flat_map(|v| v.properties.subnets.iter().map(move |s| (s, v)))
+    }
+}

@@ -1,0 +1,891 @@
+//! Microsoft.Network payloads: NSGs, route tables, virtual networks, private endpoints, NICs,
+//! network watchers and flow logs, application gateways, Azure Firewalls, VNet gateways.
+//! Shapes follow the 2024-05-01/2024-07-01 API (Microsoft's examples); see ARM-FACTS §1.2–1.14.
+
+use super::common::{Extra, SubResource, Toggle, lenient_bool, null_default};
+use crate::open_enum;
+use serde::{Deserialize, Serialize};
+
+open_enum!(
+    /// NSG rule protocol; `*` (and `All` in effective rules) means any.
+    Protocol { Any => "*" | "All" | "Any", Tcp => "Tcp", Udp => "Udp", Icmp => "Icmp", Esp => "Esp", Ah => "Ah" }
+);
+open_enum!(Access { Allow => "Allow", Deny => "Deny" });
+open_enum!(Direction { Inbound => "Inbound", Outbound => "Outbound" });
+open_enum!(
+    /// Route next hop types (`RouteNextHopType`), with the spellings effective routes use.
+    NextHopType {
+        VirtualNetworkGateway => "VirtualNetworkGateway",
+        VnetLocal => "VnetLocal" | "VirtualNetwork",
+        Internet => "Internet",
+        VirtualAppliance => "VirtualAppliance",
+        None => "None",
+        VnetPeering => "VNetPeering" | "VirtualNetworkPeering",
+        ServiceEndpoint => "VirtualNetworkServiceEndpoint",
+        InterfaceEndpoint => "InterfaceEndpoint",
+    }
+);
+open_enum!(
+    /// `privateEndpointNetworkPolicies` of a subnet; the API default is `Disabled`.
+    PrivateEndpointNetworkPolicies {
+        Disabled => "Disabled",
+        Enabled => "Enabled",
+        NetworkSecurityGroupEnabled => "NetworkSecurityGroupEnabled",
+        RouteTableEnabled => "RouteTableEnabled",
+    }
+);
+open_enum!(PeeringState { Initiated => "Initiated", Connected => "Connected", Disconnected => "Disconnected" });
+
+impl PrivateEndpointNetworkPolicies {
+    /// Whether NSG rules apply to private endpoints in the subnet.
+    pub fn nsg_applies(&self) -> bool {
+        matches!(self, Self::Enabled | Self::NetworkSecurityGroupEnabled)
+    }
+    /// Whether UDRs can invalidate the endpoints' /32 routes.
+    pub fn route_tables_apply(&self) -> bool {
+        matches!(self, Self::Enabled | Self::RouteTableEnabled)
+    }
+}
+
+// ---------------------------------------------------------------- NSGs
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct NetworkSecurityGroup {
+    pub id: String,
+    pub name: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub location: Option<String>,
+    pub properties: NsgProperties,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct NsgProperties {
+    #[serde(deserialize_with = "null_default")]
+    pub security_rules: Vec<SecurityRule>,
+    #[serde(deserialize_with = "null_default")]
+    pub default_security_rules: Vec<SecurityRule>,
+    #[serde(deserialize_with = "null_default")]
+    pub subnets: Vec<SubResource>,
+    #[serde(deserialize_with = "null_default")]
+    pub network_interfaces: Vec<SubResource>,
+    #[serde(deserialize_with = "null_default")]
+    pub flow_logs: Vec<SubResource>,
+    pub provisioning_state: Option<String>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SecurityRule {
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub name: String,
+    pub properties: SecurityRuleProperties,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SecurityRuleProperties {
+    #[serde(default)]
+    pub description: Option<String>,
+    pub protocol: Protocol,
+    #[serde(default)]
+    pub source_port_range: Option<String>,
+    #[serde(default)]
+    pub destination_port_range: Option<String>,
+    #[serde(default)]
+    pub source_address_prefix: Option<String>,
+    #[serde(default)]
+    pub destination_address_prefix: Option<String>,
+    #[serde(default, deserialize_with = "null_default")]
+    pub source_port_ranges: Vec<String>,
+    #[serde(default, deserialize_with = "null_default")]
+    pub destination_port_ranges: Vec<String>,
+    #[serde(default, deserialize_with = "null_default")]
+    pub source_address_prefixes: Vec<String>,
+    #[serde(default, deserialize_with = "null_default")]
+    pub destination_address_prefixes: Vec<String>,
+    #[serde(default, deserialize_with = "null_default")]
+    pub source_application_security_groups: Vec<SubResource>,
+    #[serde(default, deserialize_with = "null_default")]
+    pub destination_application_security_groups: Vec<SubResource>,
+    pub access: Access,
+    pub priority: u32,
+    pub direction: Direction,
+    #[serde(default)]
+    pub provisioning_state: Option<String>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+impl SecurityRuleProperties {
+    /// Source address prefixes or tags, from the singular or the plural field (ARM fills either).
+    pub fn sources(&self) -> Vec<&str> {
+        merge(&self.source_address_prefix, &self.source_address_prefixes)
+    }
+    pub fn destinations(&self) -> Vec<&str> {
+        merge(
+            &self.destination_address_prefix,
+            &self.destination_address_prefixes,
+        )
+    }
+    pub fn destination_ports(&self) -> Vec<&str> {
+        merge(&self.destination_port_range, &self.destination_port_ranges)
+    }
+    pub fn source_ports(&self) -> Vec<&str> {
+        merge(&self.source_port_range, &self.source_port_ranges)
+    }
+}
+
+fn merge<'a>(one: &'a Option<String>, many: &'a [String]) -> Vec<&'a str> {
+    let mut out: Vec<&str> = many
+        .iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .collect();
+    if let Some(s) = one.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        out.insert(0, s);
+    }
+    out
+}
+
+// ---------------------------------------------------------------- route tables
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct RouteTable {
+    pub id: String,
+    pub name: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub location: Option<String>,
+    pub properties: RouteTableProperties,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct RouteTableProperties {
+    #[serde(deserialize_with = "null_default")]
+    pub routes: Vec<Route>,
+    #[serde(deserialize_with = "null_default")]
+    pub subnets: Vec<SubResource>,
+    /// Absent in some list responses: absent means "not set" (propagation on).
+    #[serde(deserialize_with = "lenient_bool")]
+    pub disable_bgp_route_propagation: Option<bool>,
+    pub provisioning_state: Option<String>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Route {
+    pub id: Option<String>,
+    pub name: String,
+    pub properties: RouteProperties,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RouteProperties {
+    /// A CIDR prefix or a service tag name.
+    #[serde(default)]
+    pub address_prefix: String,
+    pub next_hop_type: NextHopType,
+    #[serde(default)]
+    pub next_hop_ip_address: Option<String>,
+    #[serde(default)]
+    pub has_bgp_override: Option<bool>,
+    #[serde(default)]
+    pub provisioning_state: Option<String>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+impl Default for RouteProperties {
+    fn default() -> Self {
+        RouteProperties {
+            address_prefix: String::new(),
+            next_hop_type: NextHopType::None,
+            next_hop_ip_address: None,
+            has_bgp_override: None,
+            provisioning_state: None,
+            extra: Extra::new(),
+        }
+    }
+}
+
+// ---------------------------------------------------------------- virtual networks
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct VirtualNetwork {
+    pub id: String,
+    pub name: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub location: Option<String>,
+    pub properties: VirtualNetworkProperties,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct VirtualNetworkProperties {
+    pub address_space: AddressSpace,
+    pub dhcp_options: Option<DhcpOptions>,
+    #[serde(deserialize_with = "null_default")]
+    pub subnets: Vec<Subnet>,
+    #[serde(deserialize_with = "null_default")]
+    pub virtual_network_peerings: Vec<VirtualNetworkPeering>,
+    pub provisioning_state: Option<String>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct AddressSpace {
+    #[serde(deserialize_with = "null_default")]
+    pub address_prefixes: Vec<String>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct DhcpOptions {
+    /// Empty means Azure-provided DNS (168.63.129.16).
+    #[serde(deserialize_with = "null_default")]
+    pub dns_servers: Vec<String>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+impl VirtualNetwork {
+    /// Custom DNS servers, empty when the VNet uses Azure-provided DNS.
+    pub fn dns_servers(&self) -> &[String] {
+        self.properties
+            .dhcp_options
+            .as_ref()
+            .map(|d| d.dns_servers.as_slice())
+            .unwrap_or_default()
+    }
+    pub fn display_name(&self) -> &str {
+        self.name
+            .as_deref()
+            .unwrap_or_else(|| crate::arm::id::last_name(&self.id))
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Subnet {
+    pub id: String,
+    pub name: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub properties: SubnetProperties,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct SubnetProperties {
+    pub address_prefix: Option<String>,
+    #[serde(deserialize_with = "null_default")]
+    pub address_prefixes: Vec<String>,
+    pub network_security_group: Option<SubResource>,
+    pub route_table: Option<SubResource>,
+    pub nat_gateway: Option<SubResource>,
+    #[serde(deserialize_with = "null_default")]
+    pub service_endpoints: Vec<ServiceEndpoint>,
+    #[serde(deserialize_with = "null_default")]
+    pub delegations: Vec<Delegation>,
+    #[serde(deserialize_with = "null_default")]
+    pub private_endpoints: Vec<SubResource>,
+    #[serde(deserialize_with = "null_default")]
+    pub ip_configurations: Vec<SubResource>,
+    /// Absent means the API default, `Disabled`.
+    pub private_endpoint_network_policies: Option<PrivateEndpointNetworkPolicies>,
+    pub private_link_service_network_policies: Option<Toggle>,
+    pub default_outbound_access: Option<bool>,
+    pub provisioning_state: Option<String>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+impl Subnet {
+    /// Address prefixes from the singular or the plural field.
+    pub fn prefixes(&self) -> Vec<&str> {
+        merge(
+            &self.properties.address_prefix,
+            &self.properties.address_prefixes,
+        )
+    }
+    pub fn display_name(&self) -> &str {
+        self.name
+            .as_deref()
+            .unwrap_or_else(|| crate::arm::id::last_name(&self.id))
+    }
+    /// The effective `privateEndpointNetworkPolicies`, applying the API default.
+    pub fn pe_network_policies(&self) -> PrivateEndpointNetworkPolicies {
+        self.properties
+            .private_endpoint_network_policies
+            .clone()
+            .unwrap_or(PrivateEndpointNetworkPolicies::Disabled)
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ServiceEndpoint {
+    pub service: String,
+    #[serde(deserialize_with = "null_default")]
+    pub locations: Vec<String>,
+    pub provisioning_state: Option<String>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Delegation {
+    pub name: Option<String>,
+    pub properties: DelegationProperties,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct DelegationProperties {
+    pub service_name: String,
+    #[serde(deserialize_with = "null_default")]
+    pub actions: Vec<String>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct VirtualNetworkPeering {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub properties: PeeringProperties,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct PeeringProperties {
+    pub allow_virtual_network_access: Option<bool>,
+    pub allow_forwarded_traffic: Option<bool>,
+    pub allow_gateway_transit: Option<bool>,
+    pub use_remote_gateways: Option<bool>,
+    pub remote_virtual_network: Option<SubResource>,
+    pub remote_address_space: Option<AddressSpace>,
+    pub remote_virtual_network_address_space: Option<AddressSpace>,
+    pub peering_state: Option<PeeringState>,
+    pub peering_sync_level: Option<String>,
+    pub provisioning_state: Option<String>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+impl VirtualNetworkPeering {
+    /// The remote prefixes this peering makes reachable: the peered space, else the remote VNet's space.
+    pub fn remote_prefixes(&self) -> Vec<&str> {
+        let p = &self.properties;
+        p.remote_address_space
+            .as_ref()
+            .filter(|s| !s.address_prefixes.is_empty())
+            .or(p.remote_virtual_network_address_space.as_ref())
+            .map(|s| s.address_prefixes.iter().map(String::as_str).collect())
+            .unwrap_or_default()
+    }
+    pub fn is_connected(&self) -> bool {
+        matches!(self.properties.peering_state, Some(PeeringState::Connected))
+    }
+}
+
+// ---------------------------------------------------------------- private endpoints
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct PrivateEndpoint {
+    pub id: String,
+    pub name: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub location: Option<String>,
+    pub properties: PrivateEndpointProperties,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct PrivateEndpointProperties {
+    pub subnet: Option<SubResource>,
+    #[serde(deserialize_with = "null_default")]
+    pub private_link_service_connections: Vec<PrivateLinkServiceConnection>,
+    #[serde(deserialize_with = "null_default")]
+    pub manual_private_link_service_connections: Vec<PrivateLinkServiceConnection>,
+    #[serde(deserialize_with = "null_default")]
+    pub network_interfaces: Vec<SubResource>,
+    #[serde(deserialize_with = "null_default")]
+    pub custom_dns_configs: Vec<CustomDnsConfig>,
+    #[serde(deserialize_with = "null_default")]
+    pub ip_configurations: Vec<PrivateEndpointIpConfiguration>,
+    #[serde(deserialize_with = "null_default")]
+    pub application_security_groups: Vec<SubResource>,
+    pub custom_network_interface_name: Option<String>,
+    pub provisioning_state: Option<String>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct PrivateLinkServiceConnection {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub properties: PrivateLinkServiceConnectionProperties,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct PrivateLinkServiceConnectionProperties {
+    pub private_link_service_id: Option<String>,
+    #[serde(deserialize_with = "null_default")]
+    pub group_ids: Vec<String>,
+    pub request_message: Option<String>,
+    pub private_link_service_connection_state: Option<ConnectionState>,
+    pub provisioning_state: Option<String>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+open_enum!(
+    /// `privateLinkServiceConnectionState.status`.
+    ConnectionStatus { Approved => "Approved", Pending => "Pending", Rejected => "Rejected", Disconnected => "Disconnected" }
+);
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ConnectionState {
+    pub status: Option<ConnectionStatus>,
+    pub description: Option<String>,
+    pub actions_required: Option<String>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct CustomDnsConfig {
+    pub fqdn: Option<String>,
+    #[serde(deserialize_with = "null_default")]
+    pub ip_addresses: Vec<String>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct PrivateEndpointIpConfiguration {
+    pub name: Option<String>,
+    pub properties: PrivateEndpointIpConfigurationProperties,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct PrivateEndpointIpConfigurationProperties {
+    pub group_id: Option<String>,
+    pub member_name: Option<String>,
+    #[serde(rename = "privateIPAddress")]
+    pub private_ip_address: Option<String>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// One connection of a private endpoint, whichever list (automatic or manual) it came from.
+#[derive(Debug, Clone, Copy)]
+pub struct EndpointConnection<'a> {
+    pub connection: &'a PrivateLinkServiceConnection,
+    pub manual: bool,
+}
+
+impl EndpointConnection<'_> {
+    pub fn target(&self) -> &str {
+        self.connection
+            .properties
+            .private_link_service_id
+            .as_deref()
+            .unwrap_or_default()
+    }
+    pub fn status(&self) -> Option<&ConnectionStatus> {
+        self.connection
+            .properties
+            .private_link_service_connection_state
+            .as_ref()
+            .and_then(|s| s.status.as_ref())
+    }
+    pub fn is_approved(&self) -> bool {
+        matches!(self.status(), Some(ConnectionStatus::Approved))
+    }
+}
+
+impl PrivateEndpoint {
+    /// Automatic and manual connections together.
+    pub fn connections(&self) -> impl Iterator<Item = EndpointConnection<'_>> {
+        let p = &self.properties;
+        p.private_link_service_connections
+            .iter()
+            .map(|c| EndpointConnection {
+                connection: c,
+                manual: false,
+            })
+            .chain(
+                p.manual_private_link_service_connections
+                    .iter()
+                    .map(|c| EndpointConnection {
+                        connection: c,
+                        manual: true,
+                    }),
+            )
+    }
+    pub fn subnet_id(&self) -> Option<&str> {
+        self.properties
+            .subnet
+            .as_ref()
+            .map(|s| s.id.as_str())
+            .filter(|s| !s.is_empty())
+    }
+    pub fn display_name(&self) -> &str {
+        self.name
+            .as_deref()
+            .unwrap_or_else(|| crate::arm::id::last_name(&self.id))
+    }
+}
+
+// ---------------------------------------------------------------- NICs
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct NetworkInterface {
+    pub id: String,
+    pub name: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub location: Option<String>,
+    pub properties: NetworkInterfaceProperties,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct NetworkInterfaceProperties {
+    #[serde(deserialize_with = "null_default")]
+    pub ip_configurations: Vec<NicIpConfiguration>,
+    pub network_security_group: Option<SubResource>,
+    pub virtual_machine: Option<SubResource>,
+    pub private_endpoint: Option<SubResource>,
+    #[serde(rename = "enableIPForwarding", deserialize_with = "lenient_bool")]
+    pub enable_ip_forwarding: Option<bool>,
+    pub provisioning_state: Option<String>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct NicIpConfiguration {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub properties: NicIpConfigurationProperties,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct NicIpConfigurationProperties {
+    #[serde(rename = "privateIPAddress")]
+    pub private_ip_address: Option<String>,
+    #[serde(rename = "privateIPAllocationMethod")]
+    pub private_ip_allocation_method: Option<String>,
+    pub subnet: Option<SubResource>,
+    #[serde(rename = "publicIPAddress")]
+    pub public_ip_address: Option<SubResource>,
+    #[serde(deserialize_with = "null_default")]
+    pub application_security_groups: Vec<SubResource>,
+    pub primary: Option<bool>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+// ---------------------------------------------------------------- watchers and flow logs
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct NetworkWatcher {
+    pub id: String,
+    pub name: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub location: Option<String>,
+    pub properties: Extra,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct FlowLog {
+    pub id: String,
+    pub name: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub location: Option<String>,
+    pub properties: FlowLogProperties,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct FlowLogProperties {
+    pub target_resource_id: Option<String>,
+    pub storage_id: Option<String>,
+    #[serde(deserialize_with = "lenient_bool")]
+    pub enabled: Option<bool>,
+    pub flow_analytics_configuration: Option<FlowAnalyticsConfiguration>,
+    pub provisioning_state: Option<String>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct FlowAnalyticsConfiguration {
+    pub network_watcher_flow_analytics_configuration: Option<TrafficAnalytics>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct TrafficAnalytics {
+    #[serde(deserialize_with = "lenient_bool")]
+    pub enabled: Option<bool>,
+    pub workspace_id: Option<String>,
+    pub workspace_region: Option<String>,
+    pub workspace_resource_id: Option<String>,
+    pub traffic_analytics_interval: Option<u32>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+impl FlowLog {
+    pub fn traffic_analytics(&self) -> Option<&TrafficAnalytics> {
+        self.properties
+            .flow_analytics_configuration
+            .as_ref()
+            .and_then(|c| c.network_watcher_flow_analytics_configuration.as_ref())
+    }
+    /// The watcher this flow log belongs to (flow logs are children of a network watcher).
+    pub fn watcher_id(&self) -> Option<String> {
+        crate::arm::ResourceId::parse(&self.id)
+            .ok()
+            .and_then(|id| id.parent())
+    }
+}
+
+// ---------------------------------------------------------------- application gateways, firewalls, gateways
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ApplicationGateway {
+    pub id: String,
+    pub name: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub location: Option<String>,
+    pub properties: ApplicationGatewayProperties,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ApplicationGatewayProperties {
+    pub sku: Option<ApplicationGatewaySku>,
+    #[serde(rename = "gatewayIPConfigurations", deserialize_with = "null_default")]
+    pub gateway_ip_configurations: Vec<SubnetHolder>,
+    #[serde(rename = "frontendIPConfigurations", deserialize_with = "null_default")]
+    pub frontend_ip_configurations: Vec<FrontendIpConfiguration>,
+    #[serde(deserialize_with = "null_default")]
+    pub backend_address_pools: Vec<BackendAddressPool>,
+    pub operational_state: Option<String>,
+    pub provisioning_state: Option<String>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ApplicationGatewaySku {
+    pub name: Option<String>,
+    pub tier: Option<String>,
+    pub capacity: Option<u32>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+impl ApplicationGateway {
+    /// v2 SKUs (`Standard_v2`, `WAF_v2`, `Basic`) need ports 65200–65535 open to `GatewayManager`.
+    pub fn is_v2(&self) -> bool {
+        let sku = self.properties.sku.as_ref();
+        let tier = sku.and_then(|s| s.tier.as_deref()).unwrap_or_default();
+        let name = sku.and_then(|s| s.name.as_deref()).unwrap_or_default();
+        tier.to_ascii_lowercase().ends_with("_v2")
+            || name.to_ascii_lowercase().ends_with("_v2")
+            || tier.eq_ignore_ascii_case("Basic")
+    }
+    pub fn subnet_ids(&self) -> Vec<&str> {
+        self.properties
+            .gateway_ip_configurations
+            .iter()
+            .filter_map(|c| c.properties.subnet.as_ref().map(|s| s.id.as_str()))
+            .collect()
+    }
+}
+
+/// An `ipConfigurations`-style child whose properties name a subnet.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct SubnetHolder {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub properties: SubnetHolderProperties,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct SubnetHolderProperties {
+    pub subnet: Option<SubResource>,
+    #[serde(rename = "privateIPAddress")]
+    pub private_ip_address: Option<String>,
+    #[serde(rename = "publicIPAddress")]
+    pub public_ip_address: Option<SubResource>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct FrontendIpConfiguration {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub properties: SubnetHolderProperties,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct BackendAddressPool {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub properties: Extra,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct AzureFirewall {
+    pub id: String,
+    pub name: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub location: Option<String>,
+    pub properties: AzureFirewallProperties,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct AzureFirewallProperties {
+    #[serde(deserialize_with = "null_default")]
+    pub ip_configurations: Vec<SubnetHolder>,
+    pub firewall_policy: Option<SubResource>,
+    pub sku: Option<Extra>,
+    pub threat_intel_mode: Option<String>,
+    pub provisioning_state: Option<String>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+impl AzureFirewall {
+    pub fn private_ips(&self) -> Vec<&str> {
+        self.properties
+            .ip_configurations
+            .iter()
+            .filter_map(|c| c.properties.private_ip_address.as_deref())
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct VirtualNetworkGateway {
+    pub id: String,
+    pub name: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub location: Option<String>,
+    pub properties: VirtualNetworkGatewayProperties,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct VirtualNetworkGatewayProperties {
+    pub gateway_type: Option<String>,
+    pub vpn_type: Option<String>,
+    #[serde(deserialize_with = "lenient_bool")]
+    pub enable_bgp: Option<bool>,
+    #[serde(deserialize_with = "null_default")]
+    pub ip_configurations: Vec<SubnetHolder>,
+    pub custom_routes: Option<AddressSpace>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}

@@ -1,0 +1,7 @@
+//! Azure semantics computed from the inventory alone: address sets, service-tag expansion, NSG
+//! evaluation and private DNS lookups. Rules ask these questions instead of re-implementing them.
+
+pub mod addr;
+pub mod dns;
+pub mod nsg;
+pub mod tags;

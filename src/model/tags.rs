@@ -1,0 +1,207 @@
+//! Service tags as Azure expands them for one subnet. `VirtualNetwork` is not "my VNet": it is the
+//! VNet's address space, connected peered VNets, the host's virtual IP (168.63.129.16) **and every
+//! address prefix of the UDRs in the subnet's route table** (Microsoft: service-tags-overview).
+//! Tags whose ranges azaudit does not hold (GatewayManager, Storage, …) stay opaque and are reported
+//! as such.
+
+use ipnet::IpNet;
+use serde::Serialize;
+
+use super::addr::PrefixSet;
+use crate::inventory::Index;
+use crate::inventory::network::{Subnet, VirtualNetwork};
+
+/// The Azure host's virtual IP: DHCP, DNS, health probes, WireServer.
+pub const HOST_VIP: &str = "168.63.129.16";
+
+/// Ranges that are not on the public Internet (RFC 1918, RFC 6598, loopback, link-local, "this
+/// network", multicast and reserved). Used to approximate the `Internet` tag.
+const NON_INTERNET_V4: &[&str] = &[
+    "0.0.0.0/8",
+    "10.0.0.0/8",
+    "100.64.0.0/10",
+    "127.0.0.0/8",
+    "169.254.0.0/16",
+    "172.16.0.0/12",
+    "192.168.0.0/16",
+    "224.0.0.0/3",
+];
+
+/// A UDR that puts its prefix into the `VirtualNetwork` tag.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UdrContribution {
+    pub route_table_id: String,
+    pub route_name: String,
+    pub address_prefix: String,
+    pub next_hop_type: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_hop_ip_address: Option<String>,
+}
+
+/// The `VirtualNetwork` tag as seen from one subnet, with where each part comes from.
+#[derive(Debug, Clone)]
+pub struct VirtualNetworkTag {
+    /// VNet space ∪ connected peers ∪ host VIP: what operators think the tag means.
+    pub base: PrefixSet,
+    /// Prefixes added by the subnet's UDRs.
+    pub udrs: Vec<UdrContribution>,
+    /// Route prefixes that are service tags, not CIDRs (their ranges are not known offline).
+    pub opaque_udr_prefixes: Vec<String>,
+    /// `base` ∪ UDR prefixes: the tag Azure actually applies.
+    pub total: PrefixSet,
+}
+
+impl VirtualNetworkTag {
+    /// Addresses in the tag only because of UDRs.
+    pub fn widened(&self) -> PrefixSet {
+        self.total.difference(&self.base)
+    }
+}
+
+/// The `VirtualNetwork` tag for `subnet` of `vnet`.
+pub fn virtual_network_tag(
+    idx: &Index<'_>,
+    subnet: &Subnet,
+    vnet: &VirtualNetwork,
+) -> VirtualNetworkTag {
+    let mut base = parse_all(
+        vnet.properties
+            .address_space
+            .address_prefixes
+            .iter()
+            .map(String::as_str),
+    );
+    for peering in &vnet.properties.virtual_network_peerings {
+        if peering.is_connected() {
+            base = base.union(&parse_all(peering.remote_prefixes().into_iter()));
+        }
+    }
+    base = base.union(&PrefixSet::parse(HOST_VIP).expect("valid address"));
+
+    let mut udrs = Vec::new();
+    let mut opaque = Vec::new();
+    let mut total = base.clone();
+    if let Some(rt) = subnet
+        .properties
+        .route_table
+        .as_ref()
+        .and_then(|r| idx.route_table(&r.id))
+    {
+        for route in &rt.properties.routes {
+            let p = &route.properties;
+            match PrefixSet::parse(&p.address_prefix) {
+                Some(set) => {
+                    total = total.union(&set);
+                    udrs.push(UdrContribution {
+                        route_table_id: rt.id.clone(),
+                        route_name: route.name.clone(),
+                        address_prefix: p.address_prefix.clone(),
+                        next_hop_type: p.next_hop_type.to_string(),
+                        next_hop_ip_address: p.next_hop_ip_address.clone(),
+                    });
+                }
+                None if !p.address_prefix.is_empty() => opaque.push(p.address_prefix.clone()),
+                None => {}
+            }
+        }
+    }
+    VirtualNetworkTag {
+        base,
+        udrs,
+        opaque_udr_prefixes: opaque,
+        total,
+    }
+}
+
+/// What an address token in a rule (prefix, `*`, or service tag) stands for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resolved {
+    pub set: PrefixSet,
+    /// False when the set is an approximation or unknown (opaque service tags).
+    pub exact: bool,
+    /// The service tag name, when the token was one.
+    pub tag: Option<String>,
+}
+
+/// Expands address tokens for rules that apply to one subnet.
+pub struct TagResolver {
+    pub virtual_network: PrefixSet,
+}
+
+impl TagResolver {
+    pub fn for_subnet(idx: &Index<'_>, subnet: &Subnet, vnet: &VirtualNetwork) -> Self {
+        TagResolver {
+            virtual_network: virtual_network_tag(idx, subnet, vnet).total,
+        }
+    }
+
+    pub fn resolve(&self, token: &str) -> Resolved {
+        let t = token.trim();
+        if t == "*" || t.eq_ignore_ascii_case("Any") {
+            return Resolved {
+                set: PrefixSet::all(),
+                exact: true,
+                tag: None,
+            };
+        }
+        if let Some(set) = PrefixSet::parse(t) {
+            return Resolved {
+                set,
+                exact: true,
+                tag: None,
+            };
+        }
+        let tag = Some(t.to_string());
+        if t.eq_ignore_ascii_case("VirtualNetwork") {
+            return Resolved {
+                set: self.virtual_network.clone(),
+                exact: true,
+                tag,
+            };
+        }
+        if t.eq_ignore_ascii_case("AzureLoadBalancer") {
+            return Resolved {
+                set: PrefixSet::parse(HOST_VIP).expect("valid address"),
+                exact: true,
+                tag,
+            };
+        }
+        if t.eq_ignore_ascii_case("Internet") {
+            // Public address space outside the VNet: an approximation (Microsoft publishes no list).
+            let set = PrefixSet::all_v4().difference(&parse_all(NON_INTERNET_V4.iter().copied()));
+            return Resolved {
+                set: set.difference(&self.virtual_network),
+                exact: false,
+                tag,
+            };
+        }
+        Resolved {
+            set: PrefixSet::empty(),
+            exact: false,
+            tag,
+        }
+    }
+}
+
+/// Whether `set` holds any address on the public Internet.
+pub fn has_public_addresses(set: &PrefixSet) -> bool {
+    !set.intersection(&PrefixSet::all_v4())
+        .difference(&parse_all(NON_INTERNET_V4.iter().copied()))
+        .is_empty()
+}
+
+fn parse_all<'a>(items: impl Iterator<Item = &'a str>) -> PrefixSet {
+    items
+        .filter_map(PrefixSet::parse)
+        .fold(PrefixSet::empty(), |acc, s| acc.union(&s))
+}
+
+/// CIDR prefixes of a subnet, ignoring unparsable ones.
+pub fn subnet_prefixes(subnet: &Subnet) -> PrefixSet {
+    parse_all(subnet.prefixes().into_iter())
+}
+
+/// The prefix length of an address-space entry, when it parses.
+pub fn prefix_len(text: &str) -> Option<u8> {
+    text.trim().parse::<IpNet>().ok().map(|n| n.prefix_len())
+}

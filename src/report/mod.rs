@@ -1,0 +1,220 @@
+//! The report: findings with evidence, per-rule outcomes, coverage gaps and run metadata, rendered as
+//! a terminal table or versioned JSON, and written atomically.
+
+mod table;
+mod write;
+
+pub use table::render_table;
+pub use write::{atomic_write, write_output};
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::inventory::{Coverage, ResourceKind};
+use crate::rules::RuleOutcome;
+
+/// Version of the JSON report's schema (semver): bumped in major for breaking changes.
+pub const REPORT_SCHEMA_VERSION: &str = "1.0.0";
+
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+    pub const ALL_DESC: [Severity; 5] = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+    ];
+}
+
+impl std::fmt::Display for Severity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One misconfiguration on one resource, with the chain of evidence that proves it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    /// Stable fingerprint: the same finding on an unchanged tenant has the same id in every run.
+    pub id: String,
+    /// Rule code, e.g. `NSG101`.
+    pub rule: String,
+    pub rule_name: String,
+    pub title: String,
+    pub severity: Severity,
+    pub resource_id: String,
+    pub resource_type: String,
+    pub subscription_id: Option<String>,
+    /// One sentence for a person.
+    pub message: String,
+    /// Structured proof, rule-specific.
+    pub evidence: Value,
+    pub remediation: String,
+}
+
+/// The fingerprint of a finding: rule code, normalised resource id and the rule's evidence key.
+pub fn fingerprint(rule: &str, resource_id: &str, evidence_key: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(rule.to_ascii_uppercase().as_bytes());
+    h.update([0]);
+    h.update(crate::arm::id::id_key(resource_id).as_bytes());
+    h.update([0]);
+    h.update(evidence_key.to_ascii_lowercase().as_bytes());
+    let digest = h.finalize();
+    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Run {
+    pub run_id: String,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: DateTime<Utc>,
+    pub duration_ms: u64,
+    /// `demo`, `snapshot` or `live`.
+    pub source: String,
+    /// The snapshot file, for snapshot scans.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot: Option<String>,
+    /// When the inventory was collected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collected_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Scope {
+    pub cloud: crate::policy::Cloud,
+    pub subscriptions: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub findings: usize,
+    pub by_severity: BTreeMap<Severity, usize>,
+    pub rules_evaluated: usize,
+    pub rules_partial: usize,
+    pub coverage_complete: bool,
+    pub resources: BTreeMap<ResourceKind, usize>,
+}
+
+/// The native report (`--format json`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub schema_version: String,
+    pub tool: Tool,
+    pub run: Run,
+    pub scope: Scope,
+    pub coverage: Coverage,
+    pub summary: Summary,
+    pub rules: Vec<RuleOutcome>,
+    pub findings: Vec<Finding>,
+}
+
+impl Report {
+    /// Whether any finding is at or above `threshold`.
+    pub fn has_findings_at_or_above(&self, threshold: Severity) -> bool {
+        self.findings.iter().any(|f| f.severity >= threshold)
+    }
+
+    pub fn summarise(
+        findings: &[Finding],
+        rules: &[RuleOutcome],
+        coverage: &Coverage,
+        counts: Vec<(ResourceKind, usize)>,
+    ) -> Summary {
+        let mut by_severity: BTreeMap<Severity, usize> =
+            Severity::ALL_DESC.iter().map(|s| (*s, 0)).collect();
+        for f in findings {
+            *by_severity.entry(f.severity).or_default() += 1;
+        }
+        Summary {
+            findings: findings.len(),
+            by_severity,
+            rules_evaluated: rules.len(),
+            rules_partial: rules
+                .iter()
+                .filter(|r| r.status == crate::rules::RuleStatus::Partial)
+                .count(),
+            coverage_complete: coverage.is_complete(),
+            resources: counts.into_iter().collect(),
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).expect("report serialises");
+        s.push('\n');
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprint_ignores_id_casing_and_depends_on_every_part() {
+        let a = fingerprint("NSG101", "/subscriptions/A/resourceGroups/RG/x", "k");
+        assert_eq!(
+            a,
+            fingerprint("nsg101", "/SUBSCRIPTIONS/a/resourcegroups/rg/x/", "K")
+        );
+        assert_ne!(
+            a,
+            fingerprint("NSG102", "/subscriptions/A/resourceGroups/RG/x", "k")
+        );
+        assert_ne!(
+            a,
+            fingerprint("NSG101", "/subscriptions/A/resourceGroups/RG/y", "k")
+        );
+        assert_ne!(
+            a,
+            fingerprint("NSG101", "/subscriptions/A/resourceGroups/RG/x", "j")
+        );
+        assert_eq!(a.len(), 32);
+    }
+
+    #[test]
+    fn severities_order_from_info_to_critical() {
+        assert!(Severity::Critical > Severity::High && Severity::Low > Severity::Info);
+    }
+}

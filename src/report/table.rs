@@ -1,0 +1,152 @@
+//! The terminal rendering: findings grouped by severity, then what could not be evaluated, the
+//! coverage gaps, and a one-line summary.
+
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::{ContentArrangement, Table};
+
+use super::{Report, Severity};
+
+fn short_resource(id: &str) -> String {
+    match crate::arm::ResourceId::parse(id) {
+        Ok(r) => {
+            let ty = r.resource_type();
+            let short_type = ty.rsplit('/').next().unwrap_or(&ty);
+            let rg = r.resource_group().unwrap_or("-");
+            // Subnets read better as vnet/subnet.
+            let name = match (r.name_at(0), r.name_at(1)) {
+                (Some(parent), Some(child)) => format!("{parent}/{child}"),
+                _ => r.name().to_string(),
+            };
+            format!("{name}\n{short_type} · {rg}")
+        }
+        Err(_) => id.to_string(),
+    }
+}
+
+/// Renders the report for a person at a terminal (or a log). `width` is the terminal width, if known.
+pub fn render_table(report: &Report, width: Option<u16>) -> String {
+    let mut out = String::new();
+    out.push_str(&format!(
+        "azaudit {} — {} subscription(s), source: {}{}\n",
+        report.tool.version,
+        report.scope.subscriptions.len(),
+        report.run.source,
+        report
+            .run
+            .snapshot
+            .as_deref()
+            .map(|s| format!(" ({s})"))
+            .unwrap_or_default()
+    ));
+
+    if report.findings.is_empty() {
+        out.push_str("\nNo findings.\n");
+    }
+    for sev in Severity::ALL_DESC {
+        let group: Vec<_> = report
+            .findings
+            .iter()
+            .filter(|f| f.severity == sev)
+            .collect();
+        if group.is_empty() {
+            continue;
+        }
+        out.push_str(&format!(
+            "\n{} ({})\n",
+            sev.as_str().to_uppercase(),
+            group.len()
+        ));
+        let mut t = Table::new();
+        t.load_preset(UTF8_FULL_CONDENSED)
+            .set_content_arrangement(ContentArrangement::Dynamic)
+            .set_header(vec!["Rule", "Resource", "Finding"]);
+        // Off a terminal (logs, files) wrap at a readable width instead of one endless line.
+        t.set_width(width.unwrap_or(120));
+        for f in group {
+            t.add_row(vec![
+                format!("{}\n{}", f.rule, f.rule_name),
+                short_resource(&f.resource_id),
+                f.message.clone(),
+            ]);
+        }
+        out.push_str(&t.to_string());
+        out.push('\n');
+    }
+
+    let not_evaluated: Vec<_> = report
+        .rules
+        .iter()
+        .flat_map(|r| r.not_evaluated.iter().map(move |n| (r, n)))
+        .collect();
+    if !not_evaluated.is_empty() {
+        out.push_str(&format!("\nNot evaluated ({})\n", not_evaluated.len()));
+        for (r, n) in not_evaluated {
+            out.push_str(&format!(
+                "  {} {}: {}\n",
+                r.code,
+                crate::arm::id::last_name(&n.resource_id),
+                n.reason
+            ));
+        }
+    }
+    if !report.coverage.gaps.is_empty() {
+        out.push_str(&format!(
+            "\nCoverage gaps ({}): these inputs were not collected, so findings that depend on them may be missing\n",
+            report.coverage.gaps.len()
+        ));
+        for g in &report.coverage.gaps {
+            out.push_str(&format!(
+                "  {}{}{}: {}\n",
+                g.kind.label(),
+                g.subscription_id
+                    .as_deref()
+                    .map(|s| format!(" in {s}"))
+                    .unwrap_or_default(),
+                g.http_status
+                    .map(|s| format!(
+                        " (HTTP {s}{})",
+                        g.code
+                            .as_deref()
+                            .map(|c| format!(" {c}"))
+                            .unwrap_or_default()
+                    ))
+                    .unwrap_or_default(),
+                g.message
+            ));
+        }
+        let partial: Vec<&str> = report
+            .rules
+            .iter()
+            .filter(|r| r.status == crate::rules::RuleStatus::Partial)
+            .map(|r| r.code.as_str())
+            .collect();
+        if !partial.is_empty() {
+            out.push_str(&format!(
+                "  Rules with incomplete inputs: {}\n",
+                partial.join(", ")
+            ));
+        }
+    }
+
+    let s = &report.summary;
+    let counts: Vec<String> = Severity::ALL_DESC
+        .iter()
+        .map(|sev| format!("{} {}", s.by_severity.get(sev).copied().unwrap_or(0), sev))
+        .collect();
+    out.push_str(&format!(
+        "\n{} finding(s): {} · {} rules run · coverage {} · {} ms\n",
+        s.findings,
+        counts.join(", "),
+        s.rules_evaluated,
+        if s.coverage_complete {
+            "complete"
+        } else {
+            "INCOMPLETE"
+        },
+        report.run.duration_ms
+    ));
+    if !report.findings.is_empty() {
+        out.push_str("Run `azaudit explain <RULE>` for why a rule matters and how to fix it; `--format json` for evidence.\n");
+    }
+    out
+}

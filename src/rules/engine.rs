@@ -1,0 +1,190 @@
+//! Runs rules over an inventory and collects their findings and outcomes.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::{Rule, RuleMeta};
+use crate::inventory::{Coverage, Index, Inventory};
+use crate::policy::Cloud;
+use crate::policy::privatelink::ZoneTable;
+use crate::report::{Finding, Severity, fingerprint};
+
+/// What a rule can see.
+pub struct Context<'a> {
+    pub inv: &'a Inventory,
+    pub idx: &'a Index<'a>,
+    pub coverage: &'a Coverage,
+    pub cloud: Cloud,
+    pub zones: &'a ZoneTable,
+    /// The scan's time, for dated findings.
+    pub now: DateTime<Utc>,
+}
+
+/// A finding as a rule states it, before the engine adds identity and metadata.
+struct Draft {
+    resource_id: String,
+    evidence_key: String,
+    message: String,
+    evidence: Value,
+    remediation: String,
+    severity: Option<Severity>,
+}
+
+/// Where a rule puts what it found.
+#[derive(Default)]
+pub struct Sink {
+    drafts: Vec<Draft>,
+    not_evaluated: Vec<NotEvaluated>,
+}
+
+impl Sink {
+    /// Reports a finding on `resource_id`. `evidence_key` distinguishes several findings of one rule
+    /// on one resource (e.g. the zone name) and is part of the finding's fingerprint; it must not
+    /// contain anything that changes between runs of an unchanged tenant.
+    pub fn finding(
+        &mut self,
+        resource_id: &str,
+        evidence_key: &str,
+        message: String,
+        evidence: Value,
+        remediation: String,
+    ) {
+        self.drafts.push(Draft {
+            resource_id: resource_id.to_string(),
+            evidence_key: evidence_key.to_string(),
+            message,
+            evidence,
+            remediation,
+            severity: None,
+        });
+    }
+    /// Like [`Sink::finding`] with a severity other than the rule's default.
+    pub fn finding_with_severity(
+        &mut self,
+        severity: Severity,
+        resource_id: &str,
+        evidence_key: &str,
+        message: String,
+        evidence: Value,
+        remediation: String,
+    ) {
+        self.finding(resource_id, evidence_key, message, evidence, remediation);
+        if let Some(d) = self.drafts.last_mut() {
+            d.severity = Some(severity);
+        }
+    }
+    /// Records that the rule could not decide for `resource_id`, and why.
+    pub fn not_evaluated(&mut self, resource_id: &str, reason: String) {
+        self.not_evaluated.push(NotEvaluated {
+            resource_id: resource_id.to_string(),
+            reason,
+        });
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NotEvaluated {
+    pub resource_id: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RuleStatus {
+    /// Every input was collected.
+    Evaluated,
+    /// Some inputs were not collected: findings may be missing or need confirming.
+    Partial,
+}
+
+/// What happened to one rule in a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RuleOutcome {
+    pub code: String,
+    pub name: String,
+    pub status: RuleStatus,
+    pub findings: usize,
+    /// Messages of the coverage gaps that touch this rule's inputs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing_inputs: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_evaluated: Vec<NotEvaluated>,
+}
+
+/// Runs `rules` over the context, returning findings (deduplicated by fingerprint, ordered by
+/// severity, rule and resource) and one outcome per rule.
+pub fn run(cx: &Context<'_>, rules: &[&dyn Rule]) -> (Vec<Finding>, Vec<RuleOutcome>) {
+    let mut findings = Vec::new();
+    let mut outcomes = Vec::new();
+    let mut seen = HashSet::new();
+    for rule in rules {
+        let meta: &RuleMeta = rule.meta();
+        let mut sink = Sink::default();
+        rule.check(cx, &mut sink);
+        let mut count = 0;
+        for d in sink.drafts {
+            let id = fingerprint(meta.code, &d.resource_id, &d.evidence_key);
+            if !seen.insert(id.clone()) {
+                continue;
+            }
+            count += 1;
+            findings.push(Finding {
+                id,
+                rule: meta.code.to_string(),
+                rule_name: meta.name.to_string(),
+                title: meta.title.to_string(),
+                severity: d.severity.unwrap_or(meta.severity),
+                subscription_id: crate::arm::id::subscription_of(&d.resource_id),
+                resource_type: crate::arm::ResourceId::parse(&d.resource_id)
+                    .map(|r| r.resource_type())
+                    .unwrap_or_default(),
+                resource_id: d.resource_id,
+                message: d.message,
+                evidence: d.evidence,
+                remediation: d.remediation,
+            });
+        }
+        let missing: Vec<String> = cx
+            .coverage
+            .gaps_for(meta.inputs)
+            .map(|g| {
+                format!(
+                    "{}{}: {}",
+                    g.kind.label(),
+                    g.subscription_id
+                        .as_deref()
+                        .map(|s| format!(" in {s}"))
+                        .unwrap_or_default(),
+                    g.message
+                )
+            })
+            .collect();
+        outcomes.push(RuleOutcome {
+            code: meta.code.to_string(),
+            name: meta.name.to_string(),
+            status: if missing.is_empty() {
+                RuleStatus::Evaluated
+            } else {
+                RuleStatus::Partial
+            },
+            findings: count,
+            missing_inputs: missing,
+            not_evaluated: sink.not_evaluated,
+        });
+    }
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.rule.cmp(&b.rule))
+            .then_with(|| {
+                a.resource_id
+                    .to_ascii_lowercase()
+                    .cmp(&b.resource_id.to_ascii_lowercase())
+            })
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    (findings, outcomes)
+}

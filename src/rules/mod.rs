@@ -1,0 +1,118 @@
+//! The rule engine: a [`Rule`] trait with declared metadata, a registry of every rule, and the run
+//! that turns an inventory into findings and per-rule outcomes. One rule per file.
+
+mod engine;
+pub mod pe_zone_not_linked;
+pub mod vnet_tag_widened_by_udr;
+
+pub use engine::{Context, RuleOutcome, RuleStatus, Sink, run};
+
+use crate::inventory::ResourceKind;
+use crate::report::Severity;
+
+/// A rule's declared metadata: stable identity, default severity, and its documentation.
+#[derive(Debug)]
+pub struct RuleMeta {
+    /// Stable code, e.g. `NSG101`. Never reused for another behaviour.
+    pub code: &'static str,
+    /// Stable kebab-case name, e.g. `vnet-tag-widened-by-udr`.
+    pub name: &'static str,
+    pub title: &'static str,
+    pub severity: Severity,
+    /// The inventory kinds the rule reads; a coverage gap on any of them makes its result partial.
+    pub inputs: &'static [ResourceKind],
+    /// What it detects.
+    pub what: &'static str,
+    /// Why it matters: the Azure behaviour behind it.
+    pub why: &'static str,
+    /// How to fix it: portal steps and an `az` command.
+    pub fix: &'static str,
+    /// An example of the evidence a finding carries.
+    pub example: &'static str,
+    pub references: &'static [&'static str],
+}
+
+/// A check over the inventory.
+pub trait Rule: Sync {
+    fn meta(&self) -> &'static RuleMeta;
+    /// Emits findings (and "not evaluated" notes) for the inventory in `cx`.
+    fn check(&self, cx: &Context<'_>, out: &mut Sink);
+}
+
+/// Every rule azaudit ships, in code order.
+pub fn registry() -> Vec<&'static dyn Rule> {
+    let mut rules: Vec<&'static dyn Rule> =
+        vec![&vnet_tag_widened_by_udr::RULE, &pe_zone_not_linked::RULE];
+    rules.sort_by_key(|r| r.meta().code);
+    rules
+}
+
+/// Looks a rule up by code or name, case-insensitively.
+pub fn find(code_or_name: &str) -> Option<&'static dyn Rule> {
+    registry().into_iter().find(|r| {
+        r.meta().code.eq_ignore_ascii_case(code_or_name)
+            || r.meta().name.eq_ignore_ascii_case(code_or_name)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_rule_has_unique_identity_and_complete_docs() {
+        let rules = registry();
+        let mut codes = std::collections::HashSet::new();
+        let mut names = std::collections::HashSet::new();
+        for r in &rules {
+            let m = r.meta();
+            assert!(codes.insert(m.code), "duplicate code {}", m.code);
+            assert!(names.insert(m.name), "duplicate name {}", m.name);
+            assert!(
+                m.code.len() == 6
+                    && m.code[..3].chars().all(|c| c.is_ascii_uppercase())
+                    && m.code[3..].chars().all(|c| c.is_ascii_digit()),
+                "code {} is not AAA999",
+                m.code
+            );
+            assert!(
+                m.name.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
+                "name {} is not kebab-case",
+                m.name
+            );
+            for (field, text) in [
+                ("title", m.title),
+                ("what", m.what),
+                ("why", m.why),
+                ("fix", m.fix),
+                ("example", m.example),
+            ] {
+                assert!(text.trim().len() > 10, "{}: {field} is missing", m.code);
+            }
+            assert!(
+                m.fix.contains("az "),
+                "{}: fix has no az CLI command",
+                m.code
+            );
+            assert!(!m.references.is_empty(), "{}: no references", m.code);
+            assert!(
+                m.references
+                    .iter()
+                    .all(|u| u.starts_with("https://learn.microsoft.com/")),
+                "{}: reference is not Microsoft Learn",
+                m.code
+            );
+            assert!(!m.inputs.is_empty(), "{}: declares no inputs", m.code);
+        }
+    }
+
+    #[test]
+    fn rules_are_found_by_code_or_name() {
+        assert_eq!(
+            find("nsg101").unwrap().meta().name,
+            "vnet-tag-widened-by-udr"
+        );
+        assert_eq!(find("pe-zone-not-linked").unwrap().meta().code, "DNS101");
+        assert!(find("XYZ999").is_none());
+    }
+}
