@@ -7,9 +7,13 @@ use std::time::Instant;
 use chrono::Utc;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::arm::credential::AuthMode;
+use crate::arm::{ArmClient, ArmTarget, ClientSettings};
+use crate::collect::live::{LiveScope, is_subscription_id};
 use crate::collect::{Snapshot, demo};
 use crate::error::{Error, ExitCode, Result};
 use crate::inventory::Index;
+use crate::policy::Cloud;
 use crate::policy::privatelink::ZoneTable;
 use crate::report::{self, Report, Run, Scope, Severity, Tool};
 use crate::rules::{self, Context};
@@ -18,7 +22,8 @@ const EXIT_CODES: &str = "\
 Exit codes:
   0  no finding at or above --fail-on
   1  at least one finding at or above --fail-on
-  2  usage, input or credential error (bad flag, unreadable or malformed snapshot, …)";
+  2  usage, input or credential error (bad flag or subscription id, unreadable or malformed
+     snapshot, no working credential, …)";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -28,6 +33,9 @@ Exit codes:
     after_help = EXIT_CODES
 )]
 pub struct Cli {
+    /// More log output on stderr (-v info, -vv debug); RUST_LOG overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -37,6 +45,15 @@ pub enum Command {
     /// Run every rule over an inventory and report the findings.
     #[command(after_help = EXIT_CODES)]
     Scan(ScanArgs),
+    /// Read a tenant from Azure Resource Manager and write its snapshot (for `scan --snapshot`).
+    #[command(after_help = EXIT_CODES)]
+    Collect {
+        #[command(flatten)]
+        live: LiveArgs,
+        /// Write the snapshot to FILE (atomically); `-` or absent: standard output.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
     /// List every rule.
     Rules {
         /// Output format.
@@ -53,15 +70,13 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct ScanArgs {
     /// Scan the embedded demo tenant (no Azure account, no network).
-    #[arg(
-        long,
-        conflicts_with = "snapshot",
-        required_unless_present = "snapshot"
-    )]
+    #[arg(long, conflicts_with_all = ["snapshot", "subscription", "all_subscriptions"])]
     pub demo: bool,
-    /// Scan a snapshot file written by an earlier collection.
-    #[arg(long, value_name = "FILE")]
+    /// Scan a snapshot file written by `azaudit collect`.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["subscription", "all_subscriptions"])]
     pub snapshot: Option<PathBuf>,
+    #[command(flatten)]
+    pub live: LiveArgs,
     /// Output format: a table for people, or the versioned JSON report.
     #[arg(long, value_enum)]
     pub format: Option<Format>,
@@ -71,6 +86,83 @@ pub struct ScanArgs {
     /// Exit with code 1 when a finding has this severity or higher.
     #[arg(long, value_enum, default_value_t = FailOn::High)]
     pub fail_on: FailOn,
+}
+
+/// Where and how to read a live tenant.
+#[derive(Debug, Args)]
+pub struct LiveArgs {
+    /// Subscription to read (a GUID); repeat for several.
+    #[arg(long = "subscription", short = 's', value_name = "ID")]
+    pub subscription: Vec<String>,
+    /// Read every subscription the identity can list.
+    #[arg(long, conflicts_with = "subscription")]
+    pub all_subscriptions: bool,
+    /// Only resources in this resource group.
+    #[arg(long, short = 'g', value_name = "NAME")]
+    pub resource_group: Option<String>,
+    /// How to authenticate.
+    #[arg(long, value_enum, default_value_t = AuthMode::Auto)]
+    pub auth: AuthMode,
+    /// The Azure cloud.
+    #[arg(long, value_enum, default_value_t = Cloud::Public)]
+    pub cloud: Cloud,
+    /// A custom ARM endpoint (https origin, e.g. Azure Stack Hub); tokens are requested for it.
+    #[arg(long, value_name = "URL")]
+    pub arm_endpoint: Option<String>,
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub max_concurrency: u16,
+    /// Longest single wait on a throttled or failing request, in seconds, whatever Retry-After says.
+    #[arg(long, default_value_t = 60, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub max_retry_wait: u64,
+    /// Deadline for one request including its retries, in seconds.
+    #[arg(long, default_value_t = 300, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=86400))]
+    pub request_timeout: u64,
+}
+
+impl LiveArgs {
+    fn requested(&self) -> bool {
+        !self.subscription.is_empty() || self.all_subscriptions
+    }
+
+    /// Checks the arguments before any call is made.
+    fn validate(&self) -> Result<(ArmTarget, LiveScope)> {
+        for s in &self.subscription {
+            if !is_subscription_id(s) {
+                return Err(Error::Usage(format!(
+                    "--subscription {s:?} is not a subscription id (expected a GUID such as 00000000-0000-0000-0000-000000000000)"
+                )));
+            }
+        }
+        let target = match &self.arm_endpoint {
+            Some(url) => ArmTarget::custom(self.cloud, url)?,
+            None => ArmTarget::for_cloud(self.cloud),
+        };
+        let mut subscriptions: Vec<String> = Vec::new();
+        for s in &self.subscription {
+            if !subscriptions.iter().any(|x| x.eq_ignore_ascii_case(s)) {
+                subscriptions.push(s.to_ascii_lowercase());
+            }
+        }
+        Ok((
+            target,
+            LiveScope {
+                subscriptions,
+                all_subscriptions: self.all_subscriptions,
+                resource_group: self.resource_group.clone(),
+            },
+        ))
+    }
+
+    fn settings(&self) -> ClientSettings {
+        ClientSettings {
+            max_concurrency: self.max_concurrency as usize,
+            per_subscription: (self.max_concurrency as usize).clamp(1, 8),
+            max_wait: std::time::Duration::from_secs(self.max_retry_wait),
+            request_timeout: std::time::Duration::from_secs(self.request_timeout),
+            ..ClientSettings::default()
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -133,8 +225,25 @@ pub fn main() -> std::process::ExitCode {
 }
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
+    init_logging(cli.verbose);
     match cli.command {
         Command::Scan(args) => scan(&args),
+        Command::Collect { live, output } => {
+            if !live.requested() {
+                return Err(Error::Usage(
+                    "collect needs --subscription ID (repeatable) or --all-subscriptions".into(),
+                ));
+            }
+            let snapshot = collect_live(&live)?;
+            report::write_output(output.as_deref(), &snapshot.to_json())?;
+            eprintln!(
+                "collected {} subscription(s), {} request(s), {} coverage gap(s)",
+                snapshot.scope.subscriptions.len(),
+                snapshot.collection.as_ref().map_or(0, |c| c.requests),
+                snapshot.coverage.gaps.len()
+            );
+            Ok(ExitCode::Clean)
+        }
         Command::Rules { format } => {
             let text = match format {
                 ListFormat::Table => rules_table(),
@@ -156,13 +265,20 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 fn scan(args: &ScanArgs) -> Result<ExitCode> {
     let started_at = Utc::now();
     let clock = Instant::now();
-    let (snapshot, source, origin) = match &args.snapshot {
-        Some(path) => (
+    let (snapshot, source, origin) = if let Some(path) = &args.snapshot {
+        (
             Snapshot::load(path)?,
             "snapshot",
             Some(path.display().to_string()),
-        ),
-        None => (demo::snapshot(), "demo", None),
+        )
+    } else if args.demo {
+        (demo::snapshot(), "demo", None)
+    } else if args.live.requested() {
+        (collect_live(&args.live)?, "live", None)
+    } else {
+        return Err(Error::Usage(
+            "nothing to scan: give --demo, --snapshot FILE, --subscription ID or --all-subscriptions".into(),
+        ));
     };
     let report = build_report(&snapshot, source, origin, started_at, clock);
 
@@ -183,6 +299,44 @@ fn scan(args: &ScanArgs) -> Result<ExitCode> {
         Some(t) if report.has_findings_at_or_above(t) => ExitCode::Findings,
         _ => ExitCode::Clean,
     })
+}
+
+/// Reads a live tenant. Credentials are checked with one token request first, so a sign-in problem
+/// is one clear error (exit 2) rather than a report full of gaps.
+fn collect_live(args: &LiveArgs) -> Result<Snapshot> {
+    let (target, scope) = args.validate()?;
+    let credential = crate::arm::credential::build(args.auth, &target)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Internal(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(async {
+        credential
+            .get_token(&[target.scope.as_str()], None)
+            .await
+            .map_err(|e| Error::Credential(e.to_string()))?;
+        let client = ArmClient::new(target, credential, args.settings());
+        let progress = crate::collect::progress::Progress::start(&client);
+        let snapshot = crate::collect::live::collect(&client, &scope).await;
+        progress.finish(&client.stats());
+        Ok(snapshot)
+    })
+}
+
+fn init_logging(verbose: u8) {
+    use tracing_subscriber::EnvFilter;
+    let default = match verbose {
+        0 => "error",
+        1 => "azaudit=info",
+        2 => "azaudit=debug",
+        _ => "debug",
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .try_init();
 }
 
 /// Runs every rule over a snapshot and assembles the report.
@@ -223,6 +377,7 @@ pub fn build_report(
             source: source.to_string(),
             snapshot: origin,
             collected_at: Some(snapshot.collected_at),
+            requests: snapshot.collection.clone(),
         },
         scope: Scope {
             cloud: snapshot.cloud,

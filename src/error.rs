@@ -25,6 +25,9 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// No credential could be built or none yielded a token.
+    #[error("authentication: {0}")]
+    Credential(String),
     #[error("{0}")]
     Internal(String),
 }

@@ -227,3 +227,67 @@ fn readme_commands_exist() {
     assert!(readme.contains("cargo run --release -- scan --demo"));
     assert!(readme.contains("cargo test"));
 }
+
+#[test]
+fn live_arguments_are_checked_before_any_call() {
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["scan", "--subscription", "not-a-guid"],
+            "is not a subscription id",
+        ),
+        (
+            &["collect", "--subscription", "1234"],
+            "is not a subscription id",
+        ),
+        (&["collect"], "--subscription ID"),
+        (
+            &[
+                "scan",
+                "--subscription",
+                "00000000-0000-4000-8000-000000000001",
+                "--arm-endpoint",
+                "http://management.azure.com",
+            ],
+            "must use https",
+        ),
+    ];
+    for (args, want) in cases {
+        let o = azaudit(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(want), "{args:?}: {}", stderr(&o));
+    }
+}
+
+#[test]
+fn a_missing_token_is_a_credential_error() {
+    let o = Command::new(env!("CARGO_BIN_EXE_azaudit"))
+        .args([
+            "scan",
+            "--subscription",
+            "00000000-0000-4000-8000-000000000001",
+            "--auth",
+            "token",
+        ])
+        .env_remove("AZAUDIT_ACCESS_TOKEN")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("AZAUDIT_ACCESS_TOKEN is not set"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn explicit_service_principal_mode_names_the_missing_variables() {
+    let o = Command::new(env!("CARGO_BIN_EXE_azaudit"))
+        .args(["collect", "--all-subscriptions", "--auth", "sp"])
+        .env_remove("AZURE_CLIENT_SECRET")
+        .env_remove("AZURE_CLIENT_ID")
+        .env_remove("AZURE_TENANT_ID")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("AZURE_TENANT_ID"), "{}", stderr(&o));
+}

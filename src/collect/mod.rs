@@ -2,6 +2,8 @@
 //! tenant. (Live collection from Azure Resource Manager produces the same [`Snapshot`].)
 
 pub mod demo;
+pub mod live;
+pub mod progress;
 pub mod snapshot;
 
 pub use snapshot::{SNAPSHOT_KIND, SNAPSHOT_SCHEMA_VERSION, Snapshot};

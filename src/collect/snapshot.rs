@@ -35,6 +35,9 @@ pub struct Snapshot {
     pub scope: SnapshotScope,
     #[serde(default)]
     pub coverage: Coverage,
+    /// Request counters of the live collection that wrote this snapshot.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collection: Option<crate::arm::RequestStats>,
     pub inventory: Inventory,
 }
 

@@ -119,6 +119,9 @@ pub struct Run {
     /// When the inventory was collected.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collected_at: Option<DateTime<Utc>>,
+    /// ARM request counters of the collection (live scans and snapshots written by `collect`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requests: Option<crate::arm::RequestStats>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

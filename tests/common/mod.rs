@@ -1,6 +1,8 @@
 //! Small tenants for rule tests, written in ARM's own shapes.
 #![allow(dead_code)]
 
+pub mod arm;
+
 use azaudit::collect::Snapshot;
 use azaudit::report::{Finding, Report};
 use serde_json::{Value, json};

@@ -1,0 +1,498 @@
+//! The ARM client: GET only, over azure_core's `Pipeline` (bearer token cache, request ids, user
+//! agent), with azaudit's own retry loop so that every wait is capped and every request has a
+//! deadline; bounded concurrency globally and per subscription; `nextLink` paging pinned to the
+//! configured ARM origin; counters for the run metadata.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use azure_core::credentials::TokenCredential;
+use azure_core::http::headers::HeaderName;
+use azure_core::http::policies::Policy;
+use azure_core::http::policies::auth::BearerTokenAuthorizationPolicy;
+use azure_core::http::{
+    ClientOptions, Context, HttpClient, Method, Pipeline, PipelineSendOptions, RawResponse,
+    Request, RetryOptions, Transport, Url,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tokio::sync::Semaphore;
+use tokio::time::Instant;
+
+use super::cloud::ArmTarget;
+
+/// Limits and timings of the client.
+#[derive(Debug, Clone)]
+pub struct ClientSettings {
+    /// Requests in flight across the whole scan.
+    pub max_concurrency: usize,
+    /// Requests in flight per subscription (ARM throttles per subscription and principal).
+    pub per_subscription: usize,
+    /// Retries after the first attempt, for 408/429/5xx and connection errors.
+    pub max_retries: u32,
+    /// Cap on any single wait, whatever `Retry-After` asks for.
+    pub max_wait: Duration,
+    /// Deadline for one request including its retries.
+    pub request_timeout: Duration,
+    /// First back-off when the server gives no `Retry-After`; doubled per retry.
+    pub base_backoff: Duration,
+    /// Replaces the HTTP transport (tests point it at a local mock server).
+    pub transport: Option<Arc<dyn HttpClient>>,
+}
+
+impl Default for ClientSettings {
+    fn default() -> Self {
+        ClientSettings {
+            max_concurrency: 16,
+            per_subscription: 8,
+            max_retries: 5,
+            max_wait: Duration::from_secs(60),
+            request_timeout: Duration::from_secs(300),
+            base_backoff: Duration::from_secs(1),
+            transport: None,
+        }
+    }
+}
+
+/// Why an ARM read failed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ArmError {
+    /// ARM answered with an error status.
+    #[error("HTTP {status}{}: {message}{}", code.as_deref().map(|c| format!(" {c}")).unwrap_or_default(), if *attempts > 1 { format!(" (after {attempts} attempts)") } else { String::new() })]
+    Http {
+        status: u16,
+        code: Option<String>,
+        message: String,
+        attempts: u32,
+    },
+    /// The connection failed.
+    #[error("request failed: {message}{}", if *attempts > 1 { format!(" (after {attempts} attempts)") } else { String::new() })]
+    Transport { message: String, attempts: u32 },
+    /// No token could be obtained.
+    #[error("authentication failed: {0}")]
+    Auth(String),
+    /// The body was not the JSON ARM promises (malformed or truncated).
+    #[error("malformed response: {0}")]
+    Malformed(String),
+    /// A `nextLink` named another host; it was not followed and received no request or token.
+    #[error("refused nextLink to {0}: it is not the configured ARM endpoint")]
+    ForeignLink(String),
+    #[error("no complete answer within {} s", .0.as_secs())]
+    Deadline(Duration),
+}
+
+impl ArmError {
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ArmError::Http { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            ArmError::Http { code, .. } => code.as_deref(),
+            ArmError::Malformed(_) => Some("MalformedResponse"),
+            ArmError::ForeignLink(_) => Some("ForeignNextLink"),
+            ArmError::Deadline(_) => Some("Timeout"),
+            ArmError::Transport { .. } => Some("TransportError"),
+            ArmError::Auth(_) => Some("AuthenticationFailed"),
+        }
+    }
+    /// The message without status and code (those have their own fields in a coverage record).
+    pub fn message(&self) -> String {
+        match self {
+            ArmError::Http {
+                message, attempts, ..
+            } if *attempts > 1 => {
+                format!("{message} (after {attempts} attempts)")
+            }
+            ArmError::Http { message, .. } => message.clone(),
+            other => other.to_string(),
+        }
+    }
+}
+
+/// Request counters, reported in the run metadata.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestStats {
+    pub requests: u64,
+    pub retries: u64,
+    pub throttled: u64,
+    pub throttle_wait_ms: u64,
+    pub bytes: u64,
+    pub refused_next_links: u64,
+}
+
+#[derive(Default)]
+struct Counters {
+    requests: AtomicU64,
+    retries: AtomicU64,
+    throttled: AtomicU64,
+    throttle_wait_ms: AtomicU64,
+    bytes: AtomicU64,
+    refused_next_links: AtomicU64,
+}
+
+/// Called after each response with the running counters (progress display).
+pub type ProgressHook = Arc<dyn Fn(&RequestStats) + Send + Sync>;
+
+pub struct ArmClient {
+    pipeline: Pipeline,
+    target: ArmTarget,
+    settings: ClientSettings,
+    global: Semaphore,
+    per_subscription: Mutex<HashMap<String, Arc<Semaphore>>>,
+    counters: Counters,
+    progress: Mutex<Option<ProgressHook>>,
+}
+
+const RETRY_AFTER_MS: HeaderName = HeaderName::from_static("x-ms-retry-after-ms");
+const RETRY_AFTER_MS_PLAIN: HeaderName = HeaderName::from_static("retry-after-ms");
+const RETRY_AFTER: HeaderName = HeaderName::from_static("retry-after");
+
+impl ArmClient {
+    pub fn new(
+        target: ArmTarget,
+        credential: Arc<dyn TokenCredential>,
+        settings: ClientSettings,
+    ) -> Self {
+        let auth: Arc<dyn Policy> = Arc::new(BearerTokenAuthorizationPolicy::new(
+            credential,
+            [target.scope.clone()],
+        ));
+        let options = ClientOptions {
+            // Retries are ours: the SDK's would wait as long as any Retry-After says.
+            retry: RetryOptions::none(),
+            transport: settings.transport.clone().map(Transport::new),
+            ..Default::default()
+        };
+        let pipeline = Pipeline::new(
+            Some("azaudit"),
+            Some(env!("CARGO_PKG_VERSION")),
+            options,
+            Vec::new(),
+            vec![auth],
+            None,
+        );
+        ArmClient {
+            pipeline,
+            global: Semaphore::new(settings.max_concurrency.max(1)),
+            per_subscription: Mutex::new(HashMap::new()),
+            target,
+            settings,
+            counters: Counters::default(),
+            progress: Mutex::new(None),
+        }
+    }
+
+    pub fn target(&self) -> &ArmTarget {
+        &self.target
+    }
+
+    pub fn set_progress(&self, hook: ProgressHook) {
+        *self.progress.lock().expect("lock") = Some(hook);
+    }
+
+    pub fn stats(&self) -> RequestStats {
+        let c = &self.counters;
+        RequestStats {
+            requests: c.requests.load(Ordering::Relaxed),
+            retries: c.retries.load(Ordering::Relaxed),
+            throttled: c.throttled.load(Ordering::Relaxed),
+            throttle_wait_ms: c.throttle_wait_ms.load(Ordering::Relaxed),
+            bytes: c.bytes.load(Ordering::Relaxed),
+            refused_next_links: c.refused_next_links.load(Ordering::Relaxed),
+        }
+    }
+
+    /// The URL of `path` (`/subscriptions/…`) with its api-version on this ARM endpoint.
+    pub fn url(&self, path: &str, api_version: &str) -> Url {
+        let mut url = self.target.endpoint.clone();
+        url.set_path(path);
+        url.query_pairs_mut()
+            .append_pair("api-version", api_version);
+        url
+    }
+
+    fn semaphore_for(&self, subscription: Option<&str>) -> Option<Arc<Semaphore>> {
+        let sub = subscription?.to_ascii_lowercase();
+        let mut map = self.per_subscription.lock().expect("lock");
+        Some(
+            map.entry(sub)
+                .or_insert_with(|| Arc::new(Semaphore::new(self.settings.per_subscription.max(1))))
+                .clone(),
+        )
+    }
+
+    /// GETs one ARM URL and parses its JSON body, retrying what is worth retrying.
+    pub async fn get_json(&self, url: &Url, subscription: Option<&str>) -> Result<Value, ArmError> {
+        if !self.target.owns(url) {
+            // Defence in depth: nothing but the configured origin ever gets a request (or the token).
+            self.counters
+                .refused_next_links
+                .fetch_add(1, Ordering::Relaxed);
+            return Err(ArmError::ForeignLink(origin_of(url)));
+        }
+        let sub_sem = self.semaphore_for(subscription);
+        let _sub_permit = match &sub_sem {
+            Some(s) => Some(s.acquire().await.expect("semaphore open")),
+            None => None,
+        };
+        let _permit = self.global.acquire().await.expect("semaphore open");
+        let deadline = Instant::now() + self.settings.request_timeout;
+        match tokio::time::timeout_at(deadline, self.get_with_retries(url, deadline)).await {
+            Ok(r) => r,
+            Err(_) => Err(ArmError::Deadline(self.settings.request_timeout)),
+        }
+    }
+
+    async fn get_with_retries(&self, url: &Url, deadline: Instant) -> Result<Value, ArmError> {
+        let mut attempt: u32 = 0;
+        loop {
+            attempt += 1;
+            let mut request = Request::new(url.clone(), Method::Get);
+            request.insert_header("accept", "application/json");
+            self.counters.requests.fetch_add(1, Ordering::Relaxed);
+            let options = PipelineSendOptions {
+                skip_checks: true,
+                ..Default::default()
+            };
+            let outcome = self
+                .pipeline
+                .send(&Context::new(), &mut request, Some(options))
+                .await;
+            let (retryable, wait_hint, error) = match outcome {
+                Ok(response) => {
+                    self.report_progress();
+                    match self.classify(response, attempt) {
+                        Ok(v) => return Ok(v),
+                        Err((retryable, hint, e)) => (retryable, hint, e),
+                    }
+                }
+                Err(e) => {
+                    use azure_core::error::ErrorKind;
+                    match e.kind() {
+                        ErrorKind::Credential => {
+                            return Err(ArmError::Auth(one_line(&e.to_string())));
+                        }
+                        ErrorKind::Io | ErrorKind::Connection => (
+                            true,
+                            None,
+                            ArmError::Transport {
+                                message: one_line(&error_chain(&e)),
+                                attempts: attempt,
+                            },
+                        ),
+                        _ => {
+                            return Err(ArmError::Transport {
+                                message: one_line(&error_chain(&e)),
+                                attempts: attempt,
+                            });
+                        }
+                    }
+                }
+            };
+            if !retryable || attempt > self.settings.max_retries {
+                return Err(error);
+            }
+            let backoff = self.settings.base_backoff * 2u32.saturating_pow(attempt - 1);
+            let wait = wait_hint.unwrap_or(backoff).min(self.settings.max_wait);
+            if Instant::now() + wait > deadline {
+                // Waiting would pass the deadline: give up now with the real reason.
+                return Err(error);
+            }
+            self.counters.retries.fetch_add(1, Ordering::Relaxed);
+            if error.status() == Some(429) {
+                self.counters
+                    .throttle_wait_ms
+                    .fetch_add(wait.as_millis() as u64, Ordering::Relaxed);
+            }
+            tracing::debug!(attempt, wait_ms = wait.as_millis() as u64, error = %error, "retrying ARM request");
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// Turns a response into JSON, or into (retryable, server wait hint, error).
+    #[allow(clippy::type_complexity)]
+    fn classify(
+        &self,
+        response: RawResponse,
+        attempt: u32,
+    ) -> Result<Value, (bool, Option<Duration>, ArmError)> {
+        let status = u16::from(response.status());
+        let hint = retry_after(&response);
+        let body = response.into_body();
+        self.counters
+            .bytes
+            .fetch_add(body.len() as u64, Ordering::Relaxed);
+        if (200..300).contains(&status) {
+            return serde_json::from_slice::<Value>(&body).map_err(|e| {
+                let what = if e.is_eof() {
+                    "truncated JSON"
+                } else {
+                    "invalid JSON"
+                };
+                (false, None, ArmError::Malformed(format!("{what}: {e}")))
+            });
+        }
+        if status == 429 {
+            self.counters.throttled.fetch_add(1, Ordering::Relaxed);
+        }
+        let (code, message) = arm_error(&body, status);
+        let retryable = matches!(status, 408 | 429 | 500 | 502 | 503 | 504);
+        Err((
+            retryable,
+            hint,
+            ArmError::Http {
+                status,
+                code,
+                message,
+                attempts: attempt,
+            },
+        ))
+    }
+
+    fn report_progress(&self) {
+        let hook = self.progress.lock().expect("lock").clone();
+        if let Some(hook) = hook {
+            hook(&self.stats());
+        }
+    }
+
+    /// Reads every page of an ARM list, following `nextLink` while it stays on the ARM origin.
+    /// Returns the items read and, when the list could not be read to its end, why.
+    pub async fn list(
+        &self,
+        path: &str,
+        api_version: &str,
+        subscription: Option<&str>,
+    ) -> (Vec<Value>, Option<ArmError>) {
+        let mut items = Vec::new();
+        let mut url = self.url(path, api_version);
+        let mut seen = std::collections::HashSet::new();
+        loop {
+            if !seen.insert(url.to_string()) {
+                return (
+                    items,
+                    Some(ArmError::Malformed(format!(
+                        "nextLink loops back to {}",
+                        url.path()
+                    ))),
+                );
+            }
+            let page = match self.get_json(&url, subscription).await {
+                Ok(p) => p,
+                Err(e) => return (items, Some(e)),
+            };
+            match page.get("value") {
+                Some(Value::Array(values)) => items.extend(values.iter().cloned()),
+                Some(Value::Null) | None if page.get("nextLink").is_some() => {}
+                _ => {
+                    return (
+                        items,
+                        Some(ArmError::Malformed(
+                            "the list page has no \"value\" array".into(),
+                        )),
+                    );
+                }
+            }
+            let next = match page.get("nextLink") {
+                Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
+                _ => return (items, None),
+            };
+            let mut next_url = match Url::parse(&next) {
+                Ok(u) => u,
+                Err(e) => {
+                    return (
+                        items,
+                        Some(ArmError::Malformed(format!("nextLink is not a URL: {e}"))),
+                    );
+                }
+            };
+            if !self.target.owns(&next_url) {
+                self.counters
+                    .refused_next_links
+                    .fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(origin = %origin_of(&next_url), "refused a nextLink to another host");
+                return (items, Some(ArmError::ForeignLink(origin_of(&next_url))));
+            }
+            if !next_url
+                .query_pairs()
+                .any(|(k, _)| k.eq_ignore_ascii_case("api-version"))
+            {
+                next_url
+                    .query_pairs_mut()
+                    .append_pair("api-version", api_version);
+            }
+            url = next_url;
+        }
+    }
+}
+
+fn origin_of(url: &Url) -> String {
+    format!("{}://{}", url.scheme(), url.host_str().unwrap_or(""))
+        + &url.port().map(|p| format!(":{p}")).unwrap_or_default()
+}
+
+/// The server's requested wait: `x-ms-retry-after-ms`, `retry-after-ms`, or `Retry-After` in
+/// seconds or as an HTTP date.
+fn retry_after(response: &RawResponse) -> Option<Duration> {
+    let h = response.headers();
+    for name in [&RETRY_AFTER_MS, &RETRY_AFTER_MS_PLAIN] {
+        if let Some(ms) = h
+            .get_optional_str(name)
+            .and_then(|v| v.trim().parse::<u64>().ok())
+        {
+            return Some(Duration::from_millis(ms));
+        }
+    }
+    let v = h.get_optional_str(&RETRY_AFTER)?.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = chrono::DateTime::parse_from_rfc2822(v).ok()?;
+    let delta = when.with_timezone(&chrono::Utc) - chrono::Utc::now();
+    Some(delta.to_std().unwrap_or(Duration::ZERO))
+}
+
+/// ARM's `{"error": {"code", "message"}}`, or the status's meaning when the body is not that.
+fn arm_error(body: &[u8], status: u16) -> (Option<String>, String) {
+    let parsed: Option<Value> = serde_json::from_slice(body).ok();
+    let err = parsed.as_ref().and_then(|v| v.get("error"));
+    let code = err
+        .and_then(|e| e.get("code"))
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let message = err
+        .and_then(|e| e.get("message"))
+        .and_then(Value::as_str)
+        .map(one_line)
+        .unwrap_or_else(|| {
+            match status {
+                401 => "unauthorized (the token was rejected)",
+                403 => "forbidden",
+                404 => "not found",
+                429 => "too many requests",
+                _ => "ARM returned an error",
+            }
+            .to_string()
+        });
+    (code, message)
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn error_chain(e: &azure_core::Error) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        parts.push(s.to_string());
+        source = s.source();
+    }
+    parts.dedup();
+    parts.join(": ")
+}
