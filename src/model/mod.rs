@@ -4,4 +4,5 @@
 pub mod addr;
 pub mod dns;
 pub mod nsg;
+pub mod routes;
 pub mod tags;

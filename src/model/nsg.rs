@@ -173,6 +173,27 @@ pub fn token_set(tokens: &[&str], tags: &TagResolver) -> (PrefixSet, bool) {
     (set, exact)
 }
 
+/// The (local, remote) address sets of a rule for a direction, with application security groups
+/// expanded through NIC membership. `None` when a group's members are unknown.
+pub fn rule_sides(
+    rule: &SecurityRule,
+    inbound: bool,
+    tags: &TagResolver,
+) -> Option<(PrefixSet, PrefixSet)> {
+    let p = &rule.properties;
+    let side = |tokens: Vec<&str>, asgs: &[crate::inventory::SubResource]| -> Option<PrefixSet> {
+        if asgs.is_empty() {
+            Some(token_set(&tokens, tags).0)
+        } else {
+            let (set, known) = tags.resolve_asgs(asgs);
+            known.then_some(set)
+        }
+    };
+    let src = side(p.sources(), &p.source_application_security_groups)?;
+    let dst = side(p.destinations(), &p.destination_application_security_groups)?;
+    Some(if inbound { (dst, src) } else { (src, dst) })
+}
+
 /// The traffic a question is about, on the side that is not varied.
 #[derive(Debug, Clone)]
 pub struct TrafficClass {
@@ -226,20 +247,15 @@ pub fn admissions(
     let mut out = Vec::new();
     for r in rules_in_order(nsg, direction) {
         let p = &r.rule.properties;
-        let (remote_tokens, local_tokens) = if inbound {
-            (p.sources(), p.destinations())
+        let remote_tokens = if inbound {
+            p.sources()
         } else {
-            (p.destinations(), p.sources())
+            p.destinations()
         };
-        if !p.source_application_security_groups.is_empty()
-            || !p.destination_application_security_groups.is_empty()
-        {
-            // Application security groups resolve through NIC membership, not prefixes: such a rule
-            // admits nothing provable here and removes nothing.
+        let Some((local, remote)) = rule_sides(r.rule, inbound, tags) else {
+            // An application security group whose members are unknown: nothing provable.
             continue;
-        }
-        let (local, _) = token_set(&local_tokens, tags);
-        let (remote, _) = token_set(&remote_tokens, tags);
+        };
         let ports = PortSet::parse(p.destination_ports());
         let overlaps = (matches!(p.protocol, Protocol::Any)
             || matches!(class.protocol, Protocol::Any)
@@ -301,23 +317,24 @@ pub fn evaluate(
     tags: &TagResolver,
 ) -> Option<Verdict> {
     let inbound = matches!(direction, Direction::Inbound);
+    if is_platform_address(remote) && !mentions_platform_tag(nsg) {
+        // DHCP, DNS, IMDS and health probes through the host addresses are not subject to NSG rules
+        // unless a rule targets an AzurePlatform* tag.
+        return Some(Verdict {
+            allowed: true,
+            rule: "platform traffic (not subject to NSG rules)".into(),
+            priority: 0,
+        });
+    }
     for r in rules_in_order(nsg, direction) {
         let p = &r.rule.properties;
-        if !p.source_application_security_groups.is_empty()
-            || !p.destination_application_security_groups.is_empty()
-        {
+        let Some((local_set, remote_set)) = rule_sides(r.rule, inbound, tags) else {
             continue;
-        }
-        let (remote_tokens, local_tokens) = if inbound {
-            (p.sources(), p.destinations())
-        } else {
-            (p.destinations(), p.sources())
         };
-        let proto_ok = protocol_covers(&p.protocol, protocol);
-        if proto_ok
+        if protocol_covers(&p.protocol, protocol)
             && PortSet::parse(p.destination_ports()).contains(port)
-            && token_set(&remote_tokens, tags).0.contains_addr(remote)
-            && token_set(&local_tokens, tags).0.contains_addr(local)
+            && remote_set.contains_addr(remote)
+            && local_set.contains_addr(local)
         {
             return Some(Verdict {
                 allowed: matches!(p.access, Access::Allow),
@@ -327,6 +344,22 @@ pub fn evaluate(
         }
     }
     None
+}
+
+/// 168.63.129.16 and 169.254.169.254: the host's virtual IP and IMDS.
+pub fn is_platform_address(addr: std::net::IpAddr) -> bool {
+    addr == std::net::IpAddr::from([168, 63, 129, 16])
+        || addr == std::net::IpAddr::from([169, 254, 169, 254])
+}
+
+fn mentions_platform_tag(nsg: &NetworkSecurityGroup) -> bool {
+    nsg.properties.security_rules.iter().any(|r| {
+        r.properties
+            .sources()
+            .into_iter()
+            .chain(r.properties.destinations())
+            .any(|t| t.to_ascii_lowercase().starts_with("azureplatform"))
+    })
 }
 
 #[cfg(test)]
@@ -360,11 +393,11 @@ mod tests {
     }
     fn tags(vnet: &str) -> TagResolver {
         // As Azure expands it: the VNet space plus the host's virtual IP.
-        TagResolver {
-            virtual_network: PrefixSet::parse(vnet)
+        TagResolver::with_virtual_network(
+            PrefixSet::parse(vnet)
                 .unwrap()
                 .union(&PrefixSet::parse(crate::model::tags::HOST_VIP).unwrap()),
-        }
+        )
     }
 
     #[test]
@@ -435,13 +468,16 @@ mod tests {
             .unwrap()
         };
         assert_eq!(eval("10.0.9.9").rule, "AllowVnetInBound");
-        assert_eq!(eval("168.63.129.16").rule, "AllowVnetInBound");
+        assert_eq!(
+            eval("168.63.129.16").rule,
+            "platform traffic (not subject to NSG rules)"
+        );
         assert_eq!(eval("8.8.8.8").rule, "DenyAllInBound");
     }
 
     #[test]
     fn admissions_respect_full_denies_but_not_partial_ones() {
-        let t = tags("0.0.0.0/0"); // VirtualNetwork widened by a 0.0.0.0/0 UDR
+        let t = TagResolver::with_virtual_network(PrefixSet::parse("0.0.0.0/0").unwrap()); // widened by a 0.0.0.0/0 UDR
         let class = TrafficClass::any_to(PrefixSet::parse("10.1.1.0/24").unwrap());
         let partial = nsg(json!([rule(
             "deny-ssh",

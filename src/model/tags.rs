@@ -124,15 +124,39 @@ pub struct Resolved {
 }
 
 /// Expands address tokens for rules that apply to one subnet.
+#[derive(Debug, Clone, Default)]
 pub struct TagResolver {
     pub virtual_network: PrefixSet,
+    /// Application security group id (normalised) → private IPs of the NIC ip configurations in it.
+    pub asgs: std::collections::HashMap<String, PrefixSet>,
 }
 
 impl TagResolver {
+    pub fn with_virtual_network(virtual_network: PrefixSet) -> Self {
+        TagResolver {
+            virtual_network,
+            asgs: Default::default(),
+        }
+    }
+
     pub fn for_subnet(idx: &Index<'_>, subnet: &Subnet, vnet: &VirtualNetwork) -> Self {
         TagResolver {
             virtual_network: virtual_network_tag(idx, subnet, vnet).total,
+            asgs: asg_members(idx),
         }
+    }
+
+    /// The addresses of the application security groups `ids`, and whether every group was known.
+    pub fn resolve_asgs(&self, ids: &[crate::inventory::SubResource]) -> (PrefixSet, bool) {
+        let mut set = PrefixSet::empty();
+        let mut known = true;
+        for r in ids {
+            match self.asgs.get(&crate::arm::id::id_key(&r.id)) {
+                Some(s) => set = set.union(s),
+                None => known = false,
+            }
+        }
+        (set, known)
     }
 
     pub fn resolve(&self, token: &str) -> Resolved {
@@ -181,6 +205,28 @@ impl TagResolver {
             tag,
         }
     }
+}
+
+/// Members of every application security group, from NIC ip configurations.
+pub fn asg_members(idx: &Index<'_>) -> std::collections::HashMap<String, PrefixSet> {
+    let mut out: std::collections::HashMap<String, PrefixSet> = Default::default();
+    for nic in &idx.inv.network_interfaces {
+        for c in &nic.properties.ip_configurations {
+            let Some(ip) = c
+                .properties
+                .private_ip_address
+                .as_deref()
+                .and_then(PrefixSet::parse)
+            else {
+                continue;
+            };
+            for asg in &c.properties.application_security_groups {
+                let e = out.entry(crate::arm::id::id_key(&asg.id)).or_default();
+                *e = e.union(&ip);
+            }
+        }
+    }
+    out
 }
 
 /// Whether `set` holds any address on the public Internet.

@@ -72,6 +72,40 @@ impl ZoneTable {
     }
 }
 
+impl ZoneTable {
+    /// For a public name such as `kv1.vault.azure.net`, the resource label (`kv1`), the private-link
+    /// zone its CNAME points into (`privatelink.vaultcore.azure.net`) and the target resource type,
+    /// from the rows' public forwarders. Only rows with one zone in `cloud` and no region
+    /// placeholder take part.
+    pub fn private_link_name(&self, cloud: Cloud, fqdn: &str) -> Option<(String, String, String)> {
+        let name = fqdn.trim().trim_end_matches('.').to_ascii_lowercase();
+        let (label, rest) = name.split_once('.')?;
+        for row in &self.zones {
+            let Some(zones) = row.clouds.get(cloud.azure_name()) else {
+                continue;
+            };
+            if zones.len() != 1 || zones[0].contains('{') {
+                continue;
+            }
+            if row
+                .public_forwarders
+                .iter()
+                .any(|f| f.trim_end_matches('.').eq_ignore_ascii_case(rest))
+                || zones[0]
+                    .strip_prefix("privatelink.")
+                    .is_some_and(|z| z.eq_ignore_ascii_case(rest))
+            {
+                return Some((
+                    label.to_string(),
+                    zones[0].to_ascii_lowercase(),
+                    row.resource_type.clone(),
+                ));
+            }
+        }
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,6 +129,23 @@ mod tests {
         assert_eq!(
             t.zones_for(Cloud::Public, "Microsoft.Storage/storageAccounts", "blob"),
             vec!["privatelink.blob.core.windows.net"]
+        );
+    }
+
+    #[test]
+    fn public_names_map_to_their_private_link_zone() {
+        let t = ZoneTable::shipped();
+        let (label, zone, ty) = t
+            .private_link_name(Cloud::Public, "KV1.vault.azure.net.")
+            .unwrap();
+        assert_eq!(
+            (label.as_str(), zone.as_str()),
+            ("kv1", "privatelink.vaultcore.azure.net")
+        );
+        assert!(ty.eq_ignore_ascii_case("Microsoft.KeyVault/vaults"));
+        assert!(
+            t.private_link_name(Cloud::Public, "www.example.com")
+                .is_none()
         );
     }
 

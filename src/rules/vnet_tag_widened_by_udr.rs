@@ -96,6 +96,7 @@ impl Rule for VnetTagWidenedByUdr {
             }
             let resolver = TagResolver {
                 virtual_network: tag.total.clone(),
+                asgs: crate::model::tags::asg_members(cx.idx),
             };
             let admitting: Vec<_> = admissions(
                 nsg,

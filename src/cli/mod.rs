@@ -1,5 +1,7 @@
 //! The command line: `scan`, `rules`, `explain`.
 
+mod inspect;
+
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -54,6 +56,12 @@ pub enum Command {
         #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// Effective routes of a subnet, computed offline (no VM needed), and the route to a destination.
+    Routes(inspect::RoutesArgs),
+    /// Effective security rules of a subnet (and a NIC), with service tags expanded to prefixes.
+    EffectiveRules(inspect::EffectiveRulesArgs),
+    /// How a name resolves from inside a VNet, through its linked private DNS zones.
+    Resolve(inspect::ResolveArgs),
     /// List every rule.
     Rules {
         /// Output format.
@@ -67,16 +75,44 @@ pub enum Command {
     },
 }
 
+/// Where the inventory comes from: the demo tenant, a snapshot file, or a live tenant.
 #[derive(Debug, Args)]
-pub struct ScanArgs {
-    /// Scan the embedded demo tenant (no Azure account, no network).
+pub struct SourceArgs {
+    /// Use the embedded demo tenant (no Azure account, no network).
     #[arg(long, conflicts_with_all = ["snapshot", "subscription", "all_subscriptions"])]
     pub demo: bool,
-    /// Scan a snapshot file written by `azaudit collect`.
+    /// Use a snapshot file written by `azaudit collect`.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["subscription", "all_subscriptions"])]
     pub snapshot: Option<PathBuf>,
     #[command(flatten)]
     pub live: LiveArgs,
+}
+
+impl SourceArgs {
+    /// Loads the inventory: (snapshot, source name, snapshot path).
+    pub fn load(&self) -> Result<(Snapshot, &'static str, Option<String>)> {
+        if let Some(path) = &self.snapshot {
+            Ok((
+                Snapshot::load(path)?,
+                "snapshot",
+                Some(path.display().to_string()),
+            ))
+        } else if self.demo {
+            Ok((demo::snapshot(), "demo", None))
+        } else if self.live.requested() {
+            Ok((collect_live(&self.live)?, "live", None))
+        } else {
+            Err(Error::Usage(
+                "nothing to read: give --demo, --snapshot FILE, --subscription ID or --all-subscriptions".into(),
+            ))
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
     /// Output format: a table for people, or the versioned JSON report.
     #[arg(long, value_enum)]
     pub format: Option<Format>,
@@ -244,6 +280,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             );
             Ok(ExitCode::Clean)
         }
+        Command::Routes(a) => inspect::routes(&a),
+        Command::EffectiveRules(a) => inspect::effective_rules(&a),
+        Command::Resolve(a) => inspect::resolve(&a),
         Command::Rules { format } => {
             let text = match format {
                 ListFormat::Table => rules_table(),
@@ -265,21 +304,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 fn scan(args: &ScanArgs) -> Result<ExitCode> {
     let started_at = Utc::now();
     let clock = Instant::now();
-    let (snapshot, source, origin) = if let Some(path) = &args.snapshot {
-        (
-            Snapshot::load(path)?,
-            "snapshot",
-            Some(path.display().to_string()),
-        )
-    } else if args.demo {
-        (demo::snapshot(), "demo", None)
-    } else if args.live.requested() {
-        (collect_live(&args.live)?, "live", None)
-    } else {
-        return Err(Error::Usage(
-            "nothing to scan: give --demo, --snapshot FILE, --subscription ID or --all-subscriptions".into(),
-        ));
-    };
+    let (snapshot, source, origin) = args.source.load()?;
     let report = build_report(&snapshot, source, origin, started_at, clock);
 
     let format = args.format.unwrap_or(Format::Table);

@@ -1,0 +1,448 @@
+//! `routes`, `effective-rules` and `resolve`: the model's answers for one subnet, NIC or VNet, as
+//! tables for people or JSON.
+
+use std::net::IpAddr;
+
+use clap::{Args, ValueEnum};
+use comfy_table::Table;
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use serde_json::json;
+
+use super::SourceArgs;
+use crate::arm::id::{last_name, same_id};
+use crate::error::{Error, ExitCode, Result};
+use crate::inventory::Index;
+use crate::inventory::network::{Direction, NetworkInterface, Subnet, VirtualNetwork};
+use crate::model::nsg::{OrderedRule, rules_in_order};
+use crate::model::routes::{effective_routes, lookup};
+use crate::model::tags::TagResolver;
+use crate::policy::privatelink::ZoneTable;
+use crate::report;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DirectionArg {
+    In,
+    Out,
+}
+
+#[derive(Debug, Args)]
+pub struct RoutesArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// The subnet: its resource id, or `vnet/subnet`.
+    #[arg(long, value_name = "SUBNET")]
+    pub subnet: String,
+    /// Show the route a packet to this address takes.
+    #[arg(long, value_name = "IP")]
+    pub dest: Option<IpAddr>,
+    #[arg(long, value_enum, default_value_t = OutFormat::Table)]
+    pub format: OutFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct EffectiveRulesArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// The subnet: its resource id, or `vnet/subnet`.
+    #[arg(long, value_name = "SUBNET")]
+    pub subnet: String,
+    /// Also the NIC's own NSG: its resource id or name.
+    #[arg(long, value_name = "NIC")]
+    pub nic: Option<String>,
+    /// Only one direction.
+    #[arg(long, value_enum)]
+    pub direction: Option<DirectionArg>,
+    #[arg(long, value_enum, default_value_t = OutFormat::Table)]
+    pub format: OutFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ResolveArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// The VNet the client is in: its resource id or name.
+    #[arg(long, value_name = "VNET")]
+    pub vnet: String,
+    /// The name to resolve, e.g. kv1.vault.azure.net.
+    pub fqdn: String,
+    #[arg(long, value_enum, default_value_t = OutFormat::Table)]
+    pub format: OutFormat,
+}
+
+/// Finds a subnet by id or `vnet/subnet`.
+fn find_subnet<'a>(idx: &Index<'a>, wanted: &str) -> Result<(&'a Subnet, &'a VirtualNetwork)> {
+    if wanted.starts_with('/') {
+        return idx
+            .subnet(wanted)
+            .ok_or_else(|| Error::Usage(format!("no subnet {wanted} in the inventory")));
+    }
+    let (vnet_name, subnet_name) = wanted.split_once('/').ok_or_else(|| {
+        Error::Usage(format!(
+            "--subnet {wanted:?}: give a resource id or vnet/subnet"
+        ))
+    })?;
+    let matches: Vec<_> = idx
+        .all_subnets()
+        .filter(|(s, v)| {
+            v.display_name().eq_ignore_ascii_case(vnet_name)
+                && s.display_name().eq_ignore_ascii_case(subnet_name)
+        })
+        .collect();
+    match matches.as_slice() {
+        [one] => Ok(*one),
+        [] => Err(Error::Usage(format!("no subnet {wanted} in the inventory"))),
+        many => Err(Error::Usage(format!(
+            "{wanted} is ambiguous; use one of: {}",
+            many.iter()
+                .map(|(s, _)| s.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}
+
+fn find_vnet<'a>(idx: &Index<'a>, wanted: &str) -> Result<&'a VirtualNetwork> {
+    let matches: Vec<_> = idx
+        .inv
+        .virtual_networks
+        .iter()
+        .filter(|v| same_id(&v.id, wanted) || v.display_name().eq_ignore_ascii_case(wanted))
+        .collect();
+    match matches.as_slice() {
+        [one] => Ok(one),
+        [] => Err(Error::Usage(format!("no VNet {wanted} in the inventory"))),
+        many => Err(Error::Usage(format!(
+            "VNet {wanted} is ambiguous; use one of: {}",
+            many.iter()
+                .map(|v| v.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}
+
+fn find_nic<'a>(idx: &Index<'a>, wanted: &str) -> Result<&'a NetworkInterface> {
+    let matches: Vec<_> = idx
+        .inv
+        .network_interfaces
+        .iter()
+        .filter(|n| same_id(&n.id, wanted) || last_name(&n.id).eq_ignore_ascii_case(wanted))
+        .collect();
+    match matches.as_slice() {
+        [one] => Ok(one),
+        [] => Err(Error::Usage(format!("no NIC {wanted} in the inventory"))),
+        many => Err(Error::Usage(format!(
+            "NIC {wanted} is ambiguous; use one of: {}",
+            many.iter()
+                .map(|n| n.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}
+
+fn table(header: Vec<&str>) -> Table {
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
+        .set_width(140)
+        .set_header(header);
+    t
+}
+
+fn emit(text: String) -> Result<ExitCode> {
+    report::write_output(None, &text)?;
+    Ok(ExitCode::Clean)
+}
+
+pub fn routes(a: &RoutesArgs) -> Result<ExitCode> {
+    let (snapshot, _, _) = a.source.load()?;
+    let idx = Index::new(&snapshot.inventory);
+    let (subnet, vnet) = find_subnet(&idx, &a.subnet)?;
+    let routes = effective_routes(&idx, subnet, vnet);
+    let choice = a.dest.map(|d| (d, lookup(&routes, d)));
+    if a.format == OutFormat::Json {
+        let v = json!({
+            "subnet": subnet.id,
+            "routes": routes,
+            "lookup": choice.as_ref().map(|(d, c)| json!({"destination": d, "choice": c})),
+        });
+        return emit(format!(
+            "{}\n",
+            serde_json::to_string_pretty(&v).expect("serialises")
+        ));
+    }
+    let mut t = table(vec![
+        "Source",
+        "State",
+        "Address prefix",
+        "Next hop type",
+        "Next hop IP",
+        "Note",
+    ]);
+    for r in &routes {
+        t.add_row(vec![
+            format!("{:?}", r.source),
+            format!("{:?}", r.state),
+            r.address_prefix.clone(),
+            r.next_hop_type.to_string(),
+            r.next_hop_ip_address.clone().unwrap_or_default(),
+            r.invalid_reason
+                .clone()
+                .or_else(|| r.origin.as_deref().map(|o| last_name(o).to_string()))
+                .unwrap_or_default(),
+        ]);
+    }
+    let mut out = format!(
+        "Effective routes of {}/{} (computed from the inventory)\n{t}\n",
+        vnet.display_name(),
+        subnet.display_name()
+    );
+    if let Some((d, c)) = choice {
+        match c {
+            Some(c) => out.push_str(&format!(
+                "\n{d} → {} {} via {}: {}\n",
+                c.route.next_hop_type,
+                c.route.next_hop_ip_address.as_deref().unwrap_or(""),
+                c.route.address_prefix,
+                c.reason
+            )),
+            None => out.push_str(&format!("\n{d}: no route (dropped)\n")),
+        }
+    }
+    emit(out)
+}
+
+/// Tokens expanded to prefixes, for display.
+fn expand(
+    tokens: &[&str],
+    asgs: &[crate::inventory::SubResource],
+    tags: &TagResolver,
+    full: bool,
+) -> serde_json::Value {
+    let mut out = Vec::new();
+    for t in tokens {
+        let r = tags.resolve(t);
+        let mut prefixes = r.set.to_strings();
+        let count = prefixes.len();
+        if !full && count > 6 {
+            prefixes.truncate(6);
+            prefixes.push(format!("… {} more", count - 6));
+        }
+        out.push(json!({"token": t, "exact": r.exact, "prefixes": prefixes}));
+    }
+    for a in asgs {
+        let (set, known) = tags.resolve_asgs(std::slice::from_ref(a));
+        out.push(json!({"token": format!("ASG {}", last_name(&a.id)), "exact": known, "prefixes": set.to_strings()}));
+    }
+    serde_json::Value::Array(out)
+}
+
+fn side_text(v: &serde_json::Value) -> String {
+    v.as_array()
+        .map(|items| {
+            items
+                .iter()
+                .map(|i| {
+                    let token = i["token"].as_str().unwrap_or_default();
+                    let prefixes: Vec<&str> = i["prefixes"]
+                        .as_array()
+                        .map(|p| p.iter().filter_map(|x| x.as_str()).collect())
+                        .unwrap_or_default();
+                    let known = i["exact"].as_bool().unwrap_or(false);
+                    if prefixes.len() == 1 && prefixes[0] == token {
+                        token.to_string()
+                    } else if prefixes.is_empty() {
+                        format!("{token} (ranges not known offline)")
+                    } else {
+                        format!(
+                            "{token}{} = {}",
+                            if known { "" } else { " ≈" },
+                            prefixes.join(", ")
+                        )
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .unwrap_or_default()
+}
+
+pub fn effective_rules(a: &EffectiveRulesArgs) -> Result<ExitCode> {
+    let (snapshot, _, _) = a.source.load()?;
+    let idx = Index::new(&snapshot.inventory);
+    let (subnet, vnet) = find_subnet(&idx, &a.subnet)?;
+    let tags = TagResolver::for_subnet(&idx, subnet, vnet);
+    let nic = a.nic.as_deref().map(|n| find_nic(&idx, n)).transpose()?;
+    let mut notes = Vec::new();
+    let subnet_nsg = subnet
+        .properties
+        .network_security_group
+        .as_ref()
+        .map(|r| r.id.clone());
+    let nic_nsg = nic.and_then(|n| {
+        n.properties
+            .network_security_group
+            .as_ref()
+            .map(|r| r.id.clone())
+    });
+    if let Some(n) = nic {
+        let in_subnet = n.properties.ip_configurations.iter().any(|c| {
+            c.properties
+                .subnet
+                .as_ref()
+                .is_some_and(|s| same_id(&s.id, &subnet.id))
+        });
+        if !in_subnet {
+            notes.push(format!(
+                "NIC {} has no ip configuration in {}",
+                last_name(&n.id),
+                subnet.display_name()
+            ));
+        }
+        if n.properties.private_endpoint.is_some() && !subnet.pe_network_policies().nsg_applies() {
+            notes.push(format!(
+                "NIC {} belongs to a private endpoint and the subnet's privateEndpointNetworkPolicies is {}: NSG rules are NOT applied to it",
+                last_name(&n.id),
+                subnet.pe_network_policies()
+            ));
+        }
+    }
+    let directions: Vec<Direction> = match a.direction {
+        Some(DirectionArg::In) => vec![Direction::Inbound],
+        Some(DirectionArg::Out) => vec![Direction::Outbound],
+        None => vec![Direction::Inbound, Direction::Outbound],
+    };
+    let mut sections = Vec::new();
+    for dir in &directions {
+        // Inbound: subnet NSG then NIC NSG; outbound: NIC NSG then subnet NSG.
+        let mut order: Vec<(&str, Option<&String>)> =
+            vec![("subnet", subnet_nsg.as_ref()), ("nic", nic_nsg.as_ref())];
+        if *dir == Direction::Outbound {
+            order.reverse();
+        }
+        for (level, nsg_id) in order {
+            if level == "nic" && nic.is_none() {
+                continue;
+            }
+            let Some(nsg_id) = nsg_id else {
+                sections.push(json!({"direction": dir, "level": level, "network_security_group": null, "rules": []}));
+                continue;
+            };
+            let Some(nsg) = idx.nsg(nsg_id) else {
+                notes.push(format!("NSG {nsg_id} is not in the inventory"));
+                continue;
+            };
+            let rules: Vec<serde_json::Value> = rules_in_order(nsg, dir)
+                .iter()
+                .map(|OrderedRule { rule, is_default }| {
+                    let p = &rule.properties;
+                    json!({
+                        "name": rule.name, "priority": p.priority, "default": is_default,
+                        "access": p.access, "protocol": p.protocol,
+                        "source": expand(&p.sources(), &p.source_application_security_groups, &tags, a.format == OutFormat::Json),
+                        "source_ports": p.source_ports(),
+                        "destination": expand(&p.destinations(), &p.destination_application_security_groups, &tags, a.format == OutFormat::Json),
+                        "destination_ports": p.destination_ports(),
+                    })
+                })
+                .collect();
+            sections.push(json!({"direction": dir, "level": level, "network_security_group": nsg.id, "rules": rules}));
+        }
+    }
+    if a.format == OutFormat::Json {
+        let v = json!({"subnet": subnet.id, "nic": nic.map(|n| &n.id), "notes": notes, "sections": sections});
+        return emit(format!(
+            "{}\n",
+            serde_json::to_string_pretty(&v).expect("serialises")
+        ));
+    }
+    let mut out = format!(
+        "Effective security rules for {}/{}\n",
+        vnet.display_name(),
+        subnet.display_name()
+    );
+    for n in &notes {
+        out.push_str(&format!("note: {n}\n"));
+    }
+    for s in &sections {
+        let nsg = s["network_security_group"]
+            .as_str()
+            .map(|id| last_name(id).to_string());
+        out.push_str(&format!(
+            "\n{} · {} NSG: {}\n",
+            s["direction"].as_str().unwrap_or_default(),
+            s["level"].as_str().unwrap_or_default(),
+            nsg.clone()
+                .unwrap_or_else(|| "none (all traffic passes this level)".into())
+        ));
+        if nsg.is_none() {
+            continue;
+        }
+        let mut t = table(vec![
+            "Priority",
+            "Name",
+            "Access",
+            "Protocol",
+            "Source",
+            "Destination",
+            "Ports",
+        ]);
+        for r in s["rules"].as_array().into_iter().flatten() {
+            t.add_row(vec![
+                r["priority"].to_string(),
+                r["name"].as_str().unwrap_or_default().to_string(),
+                r["access"].as_str().unwrap_or_default().to_string(),
+                r["protocol"].as_str().unwrap_or_default().to_string(),
+                side_text(&r["source"]),
+                side_text(&r["destination"]),
+                r["destination_ports"]
+                    .as_array()
+                    .map(|p| {
+                        p.iter()
+                            .filter_map(|x| x.as_str())
+                            .collect::<Vec<_>>()
+                            .join(",")
+                    })
+                    .unwrap_or_default(),
+            ]);
+        }
+        out.push_str(&format!("{t}\n"));
+    }
+    emit(out)
+}
+
+pub fn resolve(a: &ResolveArgs) -> Result<ExitCode> {
+    let (snapshot, _, _) = a.source.load()?;
+    let idx = Index::new(&snapshot.inventory);
+    let vnet = find_vnet(&idx, &a.vnet)?;
+    let r = crate::model::dns::resolve(&idx, ZoneTable::shipped(), snapshot.cloud, vnet, &a.fqdn);
+    if a.format == OutFormat::Json {
+        return emit(format!(
+            "{}\n",
+            serde_json::to_string_pretty(&r).expect("serialises")
+        ));
+    }
+    let mut out = format!("{} from VNet {}\n", r.fqdn, vnet.display_name());
+    for step in &r.chain {
+        out.push_str(&format!(
+            "  {} {}\n",
+            if step.ok { "✓" } else { "✗" },
+            step.what
+        ));
+    }
+    use crate::model::dns::Answer;
+    out.push_str(&match &r.answer {
+        Answer::Private { addresses } => format!("→ private: {}\n", addresses.join(", ")),
+        Answer::Public { reason } => format!("→ PUBLIC address: {reason}\n"),
+        Answer::NxDomain { reason } => format!("→ NXDOMAIN: {reason}\n"),
+        Answer::Unknown { reason } => format!("→ unknown: {reason}\n"),
+    });
+    emit(out)
+}

@@ -1,0 +1,335 @@
+//! Effective routes for any subnet, computed from the inventory (Network Watcher only shows them for
+//! a running VM's NIC). System routes, peering routes, service-endpoint routes, private-endpoint /32
+//! routes and the subnet's UDRs; selection by longest prefix, then user > BGP > system for equal
+//! prefixes; the private-endpoint exception of "disable-private-endpoint-network-policy".
+//! Sources: Microsoft Learn "Virtual network traffic routing" and "Manage network policies for
+//! private endpoints" (ARM-FACTS §4.3–4.5).
+
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+use serde::Serialize;
+
+use super::addr::PrefixSet;
+use crate::inventory::Index;
+use crate::inventory::network::{NextHopType, PrivateEndpoint, RouteTable, Subnet, VirtualNetwork};
+
+/// Where a route comes from, as Network Watcher names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum RouteSource {
+    /// A system route.
+    Default,
+    /// Learned from a virtual network gateway (BGP).
+    VirtualNetworkGateway,
+    /// A user-defined route.
+    User,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum RouteState {
+    Active,
+    Invalid,
+}
+
+/// One route as Network Watcher shows it, plus why it is invalid.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EffectiveRoute {
+    pub source: RouteSource,
+    pub state: RouteState,
+    /// A CIDR prefix, or a service tag for service-endpoint and tag-based routes.
+    pub address_prefix: String,
+    pub next_hop_type: NextHopType,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_hop_ip_address: Option<String>,
+    /// The UDR's name, the peered VNet, or the private endpoint behind the route.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invalid_reason: Option<String>,
+    #[serde(skip)]
+    net: Option<IpNet>,
+}
+
+impl EffectiveRoute {
+    fn new(
+        source: RouteSource,
+        prefix: &str,
+        hop: NextHopType,
+        ip: Option<String>,
+        origin: Option<String>,
+    ) -> Self {
+        EffectiveRoute {
+            source,
+            state: RouteState::Active,
+            address_prefix: prefix.to_string(),
+            next_hop_type: hop,
+            next_hop_ip_address: ip,
+            origin,
+            invalid_reason: None,
+            net: prefix.trim().parse::<IpNet>().ok().map(|n| n.trunc()),
+        }
+    }
+    /// The route's prefix, when it is a CIDR (not a service tag).
+    pub fn net(&self) -> Option<IpNet> {
+        self.net
+    }
+    fn invalidate(&mut self, why: String) {
+        self.state = RouteState::Invalid;
+        self.invalid_reason = Some(why);
+    }
+}
+
+/// The reserved ranges that get a system route with next hop None.
+const RESERVED: &[&str] = &[
+    "10.0.0.0/8",
+    "172.16.0.0/12",
+    "192.168.0.0/16",
+    "100.64.0.0/10",
+];
+
+/// The route table of a subnet, when it has one in the inventory.
+pub fn route_table_of<'a>(idx: &Index<'a>, subnet: &Subnet) -> Option<&'a RouteTable> {
+    subnet
+        .properties
+        .route_table
+        .as_ref()
+        .and_then(|r| idx.route_table(&r.id))
+}
+
+/// Private endpoints whose subnet lies in `vnet`.
+fn endpoints_in<'a>(idx: &Index<'a>, vnet: &VirtualNetwork) -> Vec<&'a PrivateEndpoint> {
+    idx.inv
+        .private_endpoints
+        .iter()
+        .filter(|pe| {
+            pe.subnet_id()
+                .and_then(|s| idx.subnet(s))
+                .is_some_and(|(_, v)| crate::arm::id::same_id(&v.id, &vnet.id))
+        })
+        .collect()
+}
+
+/// Computes the effective routes of `subnet` in `vnet`.
+pub fn effective_routes(
+    idx: &Index<'_>,
+    subnet: &Subnet,
+    vnet: &VirtualNetwork,
+) -> Vec<EffectiveRoute> {
+    let mut routes = Vec::new();
+    let space: Vec<IpNet> = vnet
+        .properties
+        .address_space
+        .address_prefixes
+        .iter()
+        .filter_map(|p| p.parse::<IpNet>().ok().map(|n| n.trunc()))
+        .collect();
+
+    // VNet address space → VnetLocal.
+    for p in &vnet.properties.address_space.address_prefixes {
+        routes.push(EffectiveRoute::new(
+            RouteSource::Default,
+            p,
+            NextHopType::VnetLocal,
+            None,
+            None,
+        ));
+    }
+    // 0.0.0.0/0 → Internet.
+    routes.push(EffectiveRoute::new(
+        RouteSource::Default,
+        "0.0.0.0/0",
+        NextHopType::Internet,
+        None,
+        None,
+    ));
+    // Reserved ranges → None, unless the VNet uses exactly that range (then it is VnetLocal) or a
+    // range that includes it (then Azure removes the route).
+    for r in RESERVED {
+        let reserved: IpNet = r.parse().expect("static prefix");
+        if space.iter().any(|s| s.contains(&reserved)) {
+            continue;
+        }
+        routes.push(EffectiveRoute::new(
+            RouteSource::Default,
+            r,
+            NextHopType::None,
+            None,
+            None,
+        ));
+    }
+    // Connected peerings → VNetPeering.
+    let mut peered: Vec<&VirtualNetwork> = Vec::new();
+    for peering in &vnet.properties.virtual_network_peerings {
+        if !peering.is_connected() {
+            continue;
+        }
+        let remote = peering
+            .properties
+            .remote_virtual_network
+            .as_ref()
+            .map(|r| r.id.clone());
+        for p in peering.remote_prefixes() {
+            routes.push(EffectiveRoute::new(
+                RouteSource::Default,
+                p,
+                NextHopType::VnetPeering,
+                None,
+                remote.clone(),
+            ));
+        }
+        if let Some(v) = remote.as_deref().and_then(|id| idx.vnet(id)) {
+            peered.push(v);
+        }
+    }
+    // Service endpoints → the service's prefixes (a service tag; its ranges are not in the inventory).
+    for se in &subnet.properties.service_endpoints {
+        routes.push(EffectiveRoute::new(
+            RouteSource::Default,
+            &se.service,
+            NextHopType::ServiceEndpoint,
+            None,
+            None,
+        ));
+    }
+    // Private endpoints in this VNet and directly peered VNets → /32 InterfaceEndpoint.
+    let mut pe_routes = Vec::new();
+    for v in std::iter::once(vnet).chain(peered.iter().copied()) {
+        for pe in endpoints_in(idx, v) {
+            for ip in idx.endpoint_ips(pe) {
+                if let Ok(addr) = ip.parse::<IpAddr>() {
+                    let prefix = IpNet::from(addr).to_string();
+                    pe_routes.push((
+                        EffectiveRoute::new(
+                            RouteSource::Default,
+                            &prefix,
+                            NextHopType::InterfaceEndpoint,
+                            None,
+                            Some(pe.id.clone()),
+                        ),
+                        pe,
+                        v,
+                    ));
+                }
+            }
+        }
+    }
+    // User-defined routes.
+    let mut udrs = Vec::new();
+    if let Some(rt) = route_table_of(idx, subnet) {
+        for r in &rt.properties.routes {
+            udrs.push(EffectiveRoute::new(
+                RouteSource::User,
+                &r.properties.address_prefix,
+                r.properties.next_hop_type.clone(),
+                r.properties.next_hop_ip_address.clone(),
+                Some(r.name.clone()),
+            ));
+        }
+    }
+
+    // The private-endpoint exception: a UDR covering the endpoint invalidates its /32 only when the
+    // endpoint's subnet enables route-table policies and the UDR's prefix is at least as long as the
+    // VNet address space that holds the endpoint. (A 0.0.0.0/0 UDR never does.)
+    for (route, pe, pe_vnet) in &mut pe_routes {
+        let Some(addr) = route.net().map(|n| n.addr()) else {
+            continue;
+        };
+        let policies = pe
+            .subnet_id()
+            .and_then(|s| idx.subnet(s))
+            .map(|(s, _)| s.pe_network_policies());
+        let route_enabled = policies.as_ref().is_some_and(|p| p.route_tables_apply());
+        let space_len = pe_vnet
+            .properties
+            .address_space
+            .address_prefixes
+            .iter()
+            .filter_map(|p| p.parse::<IpNet>().ok())
+            .filter(|n| n.contains(&addr))
+            .map(|n| n.prefix_len())
+            .min();
+        if !route_enabled {
+            continue;
+        }
+        if let Some(udr) = udrs
+            .iter()
+            .filter(|u| {
+                u.net().is_some_and(|n| {
+                    n.contains(&addr) && n.prefix_len() < route.net().map_or(0, |r| r.prefix_len())
+                })
+            })
+            .find(|u| space_len.is_some_and(|l| u.net().is_some_and(|n| n.prefix_len() >= l)))
+        {
+            route.invalidate(format!(
+                "user route {} ({}) covers the endpoint, network policies are enabled on its subnet, and the route's prefix is at least as long as the VNet address space",
+                udr.origin.as_deref().unwrap_or("?"),
+                udr.address_prefix
+            ));
+        }
+    }
+    routes.extend(pe_routes.into_iter().map(|(r, _, _)| r));
+
+    // Equal prefixes: a user route beats a system route (BGP is not modelled beyond this order).
+    for udr in &udrs {
+        let Some(un) = udr.net() else { continue };
+        for r in routes
+            .iter_mut()
+            .filter(|r| r.state == RouteState::Active && r.net() == Some(un))
+        {
+            r.invalidate(format!(
+                "user route {} has the same prefix and takes precedence",
+                udr.origin.as_deref().unwrap_or("?")
+            ));
+        }
+    }
+    routes.extend(udrs);
+    routes
+}
+
+/// The route a packet to `dest` takes, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct RouteChoice {
+    pub route: EffectiveRoute,
+    pub reason: String,
+}
+
+/// Longest-prefix match over the active CIDR routes; equal prefixes were already resolved.
+pub fn lookup(routes: &[EffectiveRoute], dest: IpAddr) -> Option<RouteChoice> {
+    let candidates: Vec<&EffectiveRoute> = routes
+        .iter()
+        .filter(|r| r.state == RouteState::Active && r.net().is_some_and(|n| n.contains(&dest)))
+        .collect();
+    let best = candidates
+        .iter()
+        .max_by_key(|r| (r.net().map_or(0, |n| n.prefix_len()), r.source))?;
+    let others = candidates.len() - 1;
+    Some(RouteChoice {
+        route: (*best).clone(),
+        reason: format!(
+            "longest prefix match: {} ({:?} route) is the most specific of {} active route(s) containing {dest}",
+            best.address_prefix,
+            best.source,
+            others + 1
+        ),
+    })
+}
+
+/// The addresses that routes with next hop `hop` send traffic for (Active CIDR routes only, after
+/// longer prefixes carve out their part).
+pub fn addresses_via(routes: &[EffectiveRoute], hop: &NextHopType) -> PrefixSet {
+    let mut active: Vec<&EffectiveRoute> = routes
+        .iter()
+        .filter(|r| r.state == RouteState::Active && r.net().is_some())
+        .collect();
+    active.sort_by_key(|r| std::cmp::Reverse(r.net().map_or(0, |n| n.prefix_len())));
+    let mut claimed = PrefixSet::empty();
+    let mut out = PrefixSet::empty();
+    for r in active {
+        let set = PrefixSet::from_net(r.net().expect("filtered")).difference(&claimed);
+        if &r.next_hop_type == hop {
+            out = out.union(&set);
+        }
+        claimed = claimed.union(&set);
+    }
+    out
+}

@@ -1,0 +1,176 @@
+//! `routes`, `effective-rules` and `resolve` on the demo tenant.
+
+use std::process::{Command, Output};
+
+fn azaudit(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_azaudit"))
+        .args(args)
+        .output()
+        .expect("runs")
+}
+
+fn json(o: &Output) -> serde_json::Value {
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+#[test]
+fn routes_show_the_endpoint_bypassing_the_firewall() {
+    let v = json(&azaudit(&[
+        "routes",
+        "--demo",
+        "--subnet",
+        "vnet-spoke-app/snet-app",
+        "--dest",
+        "10.1.2.4",
+        "--format",
+        "json",
+    ]));
+    let choice = &v["lookup"]["choice"]["route"];
+    assert_eq!(choice["next_hop_type"], "InterfaceEndpoint");
+    assert_eq!(choice["address_prefix"], "10.1.2.4/32");
+    let default = v["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["address_prefix"] == "0.0.0.0/0" && r["source"] == "Default")
+        .unwrap();
+    assert_eq!(default["state"], "Invalid");
+    // Elsewhere the firewall route is taken.
+    let v = json(&azaudit(&[
+        "routes",
+        "--demo",
+        "--subnet",
+        "vnet-spoke-app/snet-app",
+        "--dest",
+        "8.8.8.8",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(
+        v["lookup"]["choice"]["route"]["next_hop_ip_address"],
+        "10.0.1.4"
+    );
+}
+
+#[test]
+fn effective_rules_expand_the_widened_tag() {
+    let v = json(&azaudit(&[
+        "effective-rules",
+        "--demo",
+        "--subnet",
+        "vnet-spoke-app/snet-app",
+        "--direction",
+        "in",
+        "--format",
+        "json",
+    ]));
+    let rules = v["sections"][0]["rules"].as_array().unwrap();
+    let allow_vnet = rules
+        .iter()
+        .find(|r| r["name"] == "AllowVnetInBound")
+        .unwrap();
+    assert_eq!(
+        allow_vnet["source"][0]["prefixes"],
+        serde_json::json!(["0.0.0.0/0"])
+    );
+    assert_eq!(rules.last().unwrap()["name"], "DenyAllInBound");
+}
+
+#[test]
+fn effective_rules_say_when_a_private_endpoint_ignores_the_nsg() {
+    let s = azaudit::collect::demo::snapshot();
+    let nic = s
+        .inventory
+        .network_interfaces
+        .iter()
+        .find(|n| {
+            n.properties
+                .private_endpoint
+                .as_ref()
+                .is_some_and(|p| p.id.ends_with("/pe-kv-app"))
+        })
+        .expect("the endpoint's NIC");
+    let v = json(&azaudit(&[
+        "effective-rules",
+        "--demo",
+        "--subnet",
+        "vnet-spoke-app/snet-pe",
+        "--nic",
+        &nic.id,
+        "--format",
+        "json",
+    ]));
+    assert!(v["notes"].to_string().contains("NOT applied"), "{v}");
+    // In spoke-data the subnet enables network policies: no such note.
+    let nic = s
+        .inventory
+        .network_interfaces
+        .iter()
+        .find(|n| {
+            n.properties
+                .private_endpoint
+                .as_ref()
+                .is_some_and(|p| p.id.ends_with("/pe-kv-data"))
+        })
+        .expect("the endpoint's NIC");
+    let v = json(&azaudit(&[
+        "effective-rules",
+        "--demo",
+        "--subnet",
+        "vnet-spoke-data/snet-pe",
+        "--nic",
+        &nic.id,
+        "--format",
+        "json",
+    ]));
+    assert!(!v["notes"].to_string().contains("NOT applied"), "{v}");
+}
+
+#[test]
+fn resolve_explains_the_public_answer() {
+    let v = json(&azaudit(&[
+        "resolve",
+        "--demo",
+        "--vnet",
+        "vnet-spoke-data",
+        "kv-data-contoso.vault.azure.net",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(v["answer"], "public");
+    assert!(
+        v["reason"]
+            .as_str()
+            .unwrap()
+            .contains("not (effectively) linked")
+    );
+    let v = json(&azaudit(&[
+        "resolve",
+        "--demo",
+        "--vnet",
+        "vnet-spoke-app",
+        "kv-app-contoso.vault.azure.net",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(v["answer"], "private");
+    assert_eq!(v["addresses"], serde_json::json!(["10.1.2.4"]));
+}
+
+#[test]
+fn unknown_subnets_and_vnets_are_usage_errors() {
+    for args in [
+        &["routes", "--demo", "--subnet", "nope/nope"][..],
+        &["routes", "--demo", "--subnet", "just-a-name"],
+        &["resolve", "--demo", "--vnet", "nope", "x.vault.azure.net"],
+        &["routes", "--subnet", "a/b"],
+    ] {
+        assert_eq!(azaudit(args).status.code(), Some(2), "{args:?}");
+    }
+}
