@@ -83,3 +83,37 @@ fn dns101_fires_on_the_spoke_data_endpoint_only() {
         "privatelink.vaultcore.azure.net"
     );
 }
+
+#[test]
+fn rte101_fires_for_endpoints_behind_a_default_route() {
+    let r = demo_report();
+    let fired = fired_on(&r, "RTE101");
+    let pe = |rg: &str, name: &str| {
+        format!("{W}/{rg}/providers/Microsoft.Network/privateEndpoints/{name}").to_ascii_lowercase()
+    };
+    assert!(fired.contains(&pe("rg-app", "pe-kv-app")), "{fired:?}");
+    assert!(
+        !fired.contains(&pe("rg-app", "pe-kv-legacy-pending")),
+        "a pending endpoint carries no traffic"
+    );
+}
+
+#[test]
+fn dns107_explains_the_unlinked_and_the_stale_names() {
+    let r = demo_report();
+    let messages: Vec<&str> = findings_of(&r, "DNS107")
+        .iter()
+        .map(|f| f.message.as_str())
+        .collect();
+    assert!(messages.iter().any(|m| m.starts_with("From VNet vnet-spoke-data, kv-data-contoso.vault.azure.net resolves to the public address")), "{messages:#?}");
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("kv-ops-contoso.vault.azure.net resolves to 10.1.2.9")),
+        "{messages:#?}"
+    );
+    assert!(
+        !messages.iter().any(|m| m.contains("kv-app-contoso")),
+        "kv-app resolves correctly: {messages:#?}"
+    );
+}

@@ -73,6 +73,33 @@ impl ZoneTable {
 }
 
 impl ZoneTable {
+    /// The public name of a private-link resource (`kv1.vault.azure.net`): its name under the row's
+    /// first public forwarder.
+    pub fn public_name(
+        &self,
+        cloud: Cloud,
+        resource_type: &str,
+        group_id: &str,
+        name: &str,
+    ) -> Option<String> {
+        let zones = self.zones_for(cloud, resource_type, group_id);
+        let zone = zones.first()?;
+        let row = self.zones.iter().find(|r| {
+            r.group_id.eq_ignore_ascii_case(group_id)
+                && r.clouds
+                    .get(cloud.azure_name())
+                    .is_some_and(|z| z.iter().any(|x| x == zone))
+        })?;
+        let forwarder = row.public_forwarders.first()?;
+        if cloud != Cloud::Public
+            && !zone.ends_with(forwarder.split_once('.').map_or("", |(_, rest)| rest))
+        {
+            // Forwarders are listed for the public cloud; elsewhere derive the name from the zone.
+            return Some(format!("{name}.{}", zone.strip_prefix("privatelink.")?));
+        }
+        Some(format!("{name}.{forwarder}"))
+    }
+
     /// For a public name such as `kv1.vault.azure.net`, the resource label (`kv1`), the private-link
     /// zone its CNAME points into (`privatelink.vaultcore.azure.net`) and the target resource type,
     /// from the rows' public forwarders. Only rows with one zone in `cloud` and no region

@@ -2,6 +2,8 @@
 //! that turns an inventory into findings and per-rule outcomes. One rule per file.
 
 mod engine;
+pub mod pe_resolves_publicly;
+pub mod pe_route_bypasses_firewall;
 pub mod pe_zone_not_linked;
 pub mod vnet_tag_widened_by_udr;
 
@@ -41,8 +43,12 @@ pub trait Rule: Sync {
 
 /// Every rule azaudit ships, in code order.
 pub fn registry() -> Vec<&'static dyn Rule> {
-    let mut rules: Vec<&'static dyn Rule> =
-        vec![&vnet_tag_widened_by_udr::RULE, &pe_zone_not_linked::RULE];
+    let mut rules: Vec<&'static dyn Rule> = vec![
+        &vnet_tag_widened_by_udr::RULE,
+        &pe_zone_not_linked::RULE,
+        &pe_route_bypasses_firewall::RULE,
+        &pe_resolves_publicly::RULE,
+    ];
     rules.sort_by_key(|r| r.meta().code);
     rules
 }
