@@ -11,6 +11,8 @@ pub enum ExitCode {
     Findings = 1,
     /// Usage, input or credential error.
     Usage = 2,
+    /// The scan completed but coverage is incomplete and `--require-complete` was given.
+    Incomplete = 3,
 }
 
 #[derive(Debug, thiserror::Error)]

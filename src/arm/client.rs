@@ -115,7 +115,7 @@ impl ArmError {
 }
 
 /// Request counters, reported in the run metadata.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RequestStats {
     pub requests: u64,
     pub retries: u64,

@@ -17,15 +17,18 @@ use crate::error::{Error, ExitCode, Result};
 use crate::inventory::Index;
 use crate::policy::Cloud;
 use crate::policy::privatelink::ZoneTable;
+use crate::report::ocsf::OcsfClass;
 use crate::report::{self, Report, Run, Scope, Severity, Tool};
 use crate::rules::{self, Context};
 
 const EXIT_CODES: &str = "\
 Exit codes:
   0  no finding at or above --fail-on
-  1  at least one finding at or above --fail-on
+  1  at least one unsuppressed finding at or above --fail-on
   2  usage, input or credential error (bad flag or subscription id, unreadable or malformed
-     snapshot, no working credential, …)";
+     snapshot or policy, no working credential, …)
+  3  the scan completed but coverage is incomplete and --require-complete was given
+     (findings that give 1 take precedence)";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -113,15 +116,30 @@ impl SourceArgs {
 pub struct ScanArgs {
     #[command(flatten)]
     pub source: SourceArgs,
-    /// Output format: a table for people, or the versioned JSON report.
+    /// Output format; repeat for several (each then needs `--output FORMAT=FILE`, one may go to stdout).
     #[arg(long, value_enum)]
-    pub format: Option<Format>,
-    /// Write the report to FILE (atomically) instead of standard output.
-    #[arg(long, short, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    /// Exit with code 1 when a finding has this severity or higher.
+    pub format: Vec<Format>,
+    /// Where to write: FILE (one format) or FORMAT=FILE (repeatable); written atomically.
+    #[arg(long, short, value_name = "[FORMAT=]FILE")]
+    pub output: Vec<String>,
+    /// Class of the `ocsf` format.
+    #[arg(long, value_enum, default_value_t = OcsfClass::Compliance)]
+    pub ocsf_class: OcsfClass,
+    /// Exit with code 1 when an unsuppressed finding has this severity or higher.
     #[arg(long, value_enum, default_value_t = FailOn::High)]
     pub fail_on: FailOn,
+    /// A previous JSON report: mark findings new or unchanged and list those resolved since.
+    #[arg(long, value_name = "REPORT.json")]
+    pub baseline: Option<PathBuf>,
+    /// Only new findings (relative to --baseline) in the output and the exit code.
+    #[arg(long, requires = "baseline")]
+    pub only_new: bool,
+    /// Exit with code 3 when coverage is incomplete (and no finding already gives exit code 1).
+    #[arg(long)]
+    pub require_complete: bool,
+    /// A policy file (TOML): rule severities, parameters, exemptions.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
 }
 
 /// Where and how to read a live tenant.
@@ -203,8 +221,84 @@ impl LiveArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
+    /// Grouped by severity, for people at a terminal.
     Table,
+    /// For job summaries and pull-request comments.
+    Markdown,
+    /// The native report, versioned, with a JSON Schema (schemas/report.schema.json).
     Json,
+    /// One self-describing finding per line.
+    Ndjson,
+    /// OCSF 1.8.0 findings (see --ocsf-class).
+    Ocsf,
+    /// SARIF 2.1.0 for GitHub code scanning.
+    Sarif,
+}
+
+impl Format {
+    fn name(self) -> &'static str {
+        match self {
+            Format::Table => "table",
+            Format::Markdown => "markdown",
+            Format::Json => "json",
+            Format::Ndjson => "ndjson",
+            Format::Ocsf => "ocsf",
+            Format::Sarif => "sarif",
+        }
+    }
+}
+
+/// Pairs formats with destinations: `FILE` for a single format, `FORMAT=FILE` otherwise; a format
+/// without a destination goes to stdout (at most one may).
+fn destinations(formats: &[Format], outputs: &[String]) -> Result<Vec<(Format, Option<PathBuf>)>> {
+    let explicit = !formats.is_empty();
+    let mut out: Vec<(Format, Option<PathBuf>)> = Vec::new();
+    for f in formats {
+        if !out.iter().any(|(x, _)| x == f) {
+            out.push((*f, None));
+        }
+    }
+    for o in outputs {
+        let named = o.split_once('=').and_then(|(f, path)| {
+            Format::from_str(f, true)
+                .ok()
+                .map(|f| (f, PathBuf::from(path)))
+        });
+        match named {
+            Some((f, path)) => {
+                if let Some(slot) = out.iter_mut().find(|(x, _)| *x == f) {
+                    slot.1 = Some(path);
+                } else if !explicit {
+                    out.push((f, Some(path)));
+                } else {
+                    return Err(Error::Usage(format!(
+                        "--output {o}: {} is not among the --format values",
+                        f.name()
+                    )));
+                }
+            }
+            None if out.len() <= 1 && outputs.len() == 1 => {
+                if out.is_empty() {
+                    out.push((Format::Table, None));
+                }
+                out[0].1 = Some(PathBuf::from(o));
+            }
+            None => {
+                return Err(Error::Usage(format!(
+                    "--output {o}: with several formats, write FORMAT=FILE (e.g. sarif=report.sarif)"
+                )));
+            }
+        }
+    }
+    if out.is_empty() {
+        out.push((Format::Table, None));
+    }
+    if out.iter().filter(|(_, p)| p.is_none()).count() > 1 {
+        return Err(Error::Usage(
+            "several formats would go to standard output; give --output FORMAT=FILE for all but one".into(),
+        ));
+    }
+    Ok(out)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -304,26 +398,89 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 fn scan(args: &ScanArgs) -> Result<ExitCode> {
     let started_at = Utc::now();
     let clock = Instant::now();
-    let (snapshot, source, origin) = args.source.load()?;
-    let report = build_report(&snapshot, source, origin, started_at, clock);
-
-    let format = args.format.unwrap_or(Format::Table);
-    let text = match format {
-        Format::Json => report.to_json(),
-        Format::Table => {
-            let width = if args.output.is_none() && std::io::stdout().is_terminal() {
-                terminal_width()
-            } else {
-                None
-            };
-            report::render_table(&report, width)
-        }
+    let targets = destinations(&args.format, &args.output)?;
+    let policy = match &args.policy {
+        Some(path) => Some(crate::policy::file::Policy::load(path)?),
+        None => None,
     };
-    report::write_output(args.output.as_deref(), &text)?;
-    Ok(match args.fail_on.threshold() {
+    let baseline = match &args.baseline {
+        Some(path) => Some(load_baseline(path)?),
+        None => None,
+    };
+    let (snapshot, source, origin) = args.source.load()?;
+    let mut report = build_report_with(
+        &snapshot,
+        source,
+        origin,
+        started_at,
+        clock,
+        policy.as_ref(),
+    );
+    if let Some(previous) = &baseline {
+        report.apply_baseline(previous);
+        if args.only_new {
+            report.retain_new();
+        }
+    }
+    for (format, path) in &targets {
+        let text = match format {
+            Format::Json => report.to_json(),
+            Format::Ndjson => report::ndjson::render(&report),
+            Format::Markdown => report::markdown::render(&report),
+            Format::Sarif => report::sarif::render(&report),
+            Format::Ocsf => report::ocsf::render(&report, args.ocsf_class),
+            Format::Table => {
+                let width = if path.is_none() && std::io::stdout().is_terminal() {
+                    terminal_width()
+                } else {
+                    None
+                };
+                report::render_table(&report, width)
+            }
+        };
+        report::write_output(path.as_deref(), &text)?;
+    }
+    Ok(exit_code(&report, args.fail_on, args.require_complete))
+}
+
+/// 1 for findings at or above the threshold, else 3 when coverage is incomplete and required, else 0.
+pub fn exit_code(report: &Report, fail_on: FailOn, require_complete: bool) -> ExitCode {
+    match fail_on.threshold() {
         Some(t) if report.has_findings_at_or_above(t) => ExitCode::Findings,
+        _ if require_complete && !report.summary.coverage_complete => ExitCode::Incomplete,
         _ => ExitCode::Clean,
-    })
+    }
+}
+
+/// Reads a previous native JSON report for `--baseline`.
+fn load_baseline(path: &std::path::Path) -> Result<Report> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let bad = |problem: String| Error::Snapshot {
+        path: path.to_path_buf(),
+        problem,
+    };
+    let value: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| bad(format!("not a JSON report: {e}")))?;
+    match value.get("schema_version").and_then(|v| v.as_str()) {
+        Some(v) if v.split('.').next() == report::REPORT_SCHEMA_VERSION.split('.').next() => {}
+        Some(v) => {
+            return Err(bad(format!(
+                "baseline report schema_version {v} is not compatible with {}",
+                report::REPORT_SCHEMA_VERSION
+            )));
+        }
+        None => {
+            return Err(bad(
+                "not an azaudit JSON report (no schema_version); write one with --format json"
+                    .into(),
+            ));
+        }
+    }
+    serde_path_to_error::deserialize(value)
+        .map_err(|e| bad(format!("invalid report at {}: {}", e.path(), e.inner())))
 }
 
 /// Reads a live tenant. Credentials are checked with one token request first, so a sign-in problem
@@ -372,6 +529,18 @@ pub fn build_report(
     started_at: chrono::DateTime<Utc>,
     clock: Instant,
 ) -> Report {
+    build_report_with(snapshot, source, origin, started_at, clock, None)
+}
+
+/// [`build_report`] under a policy file: severities, disabled rules, exemptions.
+pub fn build_report_with(
+    snapshot: &Snapshot,
+    source: &str,
+    origin: Option<String>,
+    started_at: chrono::DateTime<Utc>,
+    clock: Instant,
+    policy: Option<&crate::policy::file::Policy>,
+) -> Report {
     let idx = Index::new(&snapshot.inventory);
     let cx = Context {
         inv: &snapshot.inventory,
@@ -381,7 +550,12 @@ pub fn build_report(
         zones: ZoneTable::shipped(),
         now: started_at,
     };
-    let (findings, outcomes) = rules::run(&cx, &rules::registry());
+    let enabled: Vec<&dyn rules::Rule> = rules::registry()
+        .into_iter()
+        .filter(|r| policy.is_none_or(|p| p.enabled(r.meta().code)))
+        .collect();
+    let (mut findings, outcomes) = rules::run(&cx, &enabled);
+    let policy_outcome = policy.map(|p| p.apply(&mut findings, started_at.date_naive()));
     let summary = Report::summarise(
         &findings,
         &outcomes,
@@ -412,6 +586,8 @@ pub fn build_report(
         summary,
         rules: outcomes,
         findings,
+        resolved: Vec::new(),
+        policy: policy_outcome,
     }
 }
 

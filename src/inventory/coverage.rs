@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// One thing that could not be collected: a 403 on a subscription, an unregistered provider, a
 /// malformed page, exhausted retries.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CoverageGap {
     /// The subscription, when the gap is confined to one.
     #[serde(default)]
@@ -23,7 +23,7 @@ pub struct CoverageGap {
     pub message: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Coverage {
     #[serde(default)]
     pub gaps: Vec<CoverageGap>,

@@ -1,12 +1,23 @@
 //! Data and defaults shipped with azaudit under `policies/`, and the cloud they apply to.
 
+pub mod file;
 pub mod privatelink;
 
 use serde::{Deserialize, Serialize};
 
 /// The Azure cloud a tenant lives in; names of private-link zones and endpoints differ per cloud.
 #[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum,
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
+    schemars::JsonSchema,
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Cloud {

@@ -1,6 +1,10 @@
 //! The report: findings with evidence, per-rule outcomes, coverage gaps and run metadata, rendered as
 //! a terminal table or versioned JSON, and written atomically.
 
+pub mod markdown;
+pub mod ndjson;
+pub mod ocsf;
+pub mod sarif;
 mod table;
 mod write;
 
@@ -32,6 +36,7 @@ pub const REPORT_SCHEMA_VERSION: &str = "1.0.0";
     Serialize,
     Deserialize,
     clap::ValueEnum,
+    schemars::JsonSchema,
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -68,7 +73,7 @@ impl std::fmt::Display for Severity {
 }
 
 /// One misconfiguration on one resource, with the chain of evidence that proves it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Finding {
     /// Stable fingerprint: the same finding on an unchanged tenant has the same id in every run.
     pub id: String,
@@ -85,6 +90,62 @@ pub struct Finding {
     /// Structured proof, rule-specific.
     pub evidence: Value,
     pub remediation: String,
+    /// Documentation of the rule (Microsoft Learn).
+    #[serde(default)]
+    pub references: Vec<String>,
+    /// `new` or `unchanged` relative to `--baseline`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineStatus>,
+    /// Set when a policy exemption covers the finding; suppressed findings do not count for the
+    /// exit code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppression: Option<Suppression>,
+}
+
+impl Finding {
+    /// Whether the finding counts: not suppressed.
+    pub fn is_active(&self) -> bool {
+        self.suppression.is_none()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BaselineStatus {
+    New,
+    Unchanged,
+}
+
+/// Why a finding is suppressed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Suppression {
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<chrono::NaiveDate>,
+    /// The policy file and exemption that suppressed it.
+    pub source: String,
+}
+
+/// A finding of the baseline report that no longer occurs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ResolvedFinding {
+    pub id: String,
+    pub rule: String,
+    pub resource_id: String,
+    pub title: String,
+}
+
+/// What the policy file did in this run.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct PolicyOutcome {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// Exemptions whose expiry date has passed: they no longer suppress anything.
+    #[serde(default)]
+    pub expired_exemptions: Vec<String>,
+    /// Exemptions that matched no finding.
+    #[serde(default)]
+    pub unused_exemptions: Vec<String>,
 }
 
 /// The fingerprint of a finding: rule code, normalised resource id and the rule's evidence key.
@@ -99,13 +160,13 @@ pub fn fingerprint(rule: &str, resource_id: &str, evidence_key: &str) -> String 
     digest[..16].iter().map(|b| format!("{b:02x}")).collect()
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Tool {
     pub name: String,
     pub version: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Run {
     pub run_id: String,
     pub started_at: DateTime<Utc>,
@@ -124,13 +185,13 @@ pub struct Run {
     pub requests: Option<crate::arm::RequestStats>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Scope {
     pub cloud: crate::policy::Cloud,
     pub subscriptions: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Summary {
     pub findings: usize,
     pub by_severity: BTreeMap<Severity, usize>,
@@ -141,7 +202,7 @@ pub struct Summary {
 }
 
 /// The native report (`--format json`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Report {
     pub schema_version: String,
     pub tool: Tool,
@@ -151,12 +212,56 @@ pub struct Report {
     pub summary: Summary,
     pub rules: Vec<RuleOutcome>,
     pub findings: Vec<Finding>,
+    /// With `--baseline`: findings of the previous report that are gone.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resolved: Vec<ResolvedFinding>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<PolicyOutcome>,
 }
 
 impl Report {
-    /// Whether any finding is at or above `threshold`.
+    /// Whether any unsuppressed finding is at or above `threshold`.
     pub fn has_findings_at_or_above(&self, threshold: Severity) -> bool {
-        self.findings.iter().any(|f| f.severity >= threshold)
+        self.findings
+            .iter()
+            .any(|f| f.is_active() && f.severity >= threshold)
+    }
+
+    /// Marks findings `new`/`unchanged` against a previous report and lists the resolved ones.
+    pub fn apply_baseline(&mut self, previous: &Report) {
+        let before: std::collections::HashSet<&str> =
+            previous.findings.iter().map(|f| f.id.as_str()).collect();
+        let now: std::collections::HashSet<String> =
+            self.findings.iter().map(|f| f.id.clone()).collect();
+        for f in &mut self.findings {
+            f.baseline = Some(if before.contains(f.id.as_str()) {
+                BaselineStatus::Unchanged
+            } else {
+                BaselineStatus::New
+            });
+        }
+        self.resolved = previous
+            .findings
+            .iter()
+            .filter(|f| !now.contains(&f.id))
+            .map(|f| ResolvedFinding {
+                id: f.id.clone(),
+                rule: f.rule.clone(),
+                resource_id: f.resource_id.clone(),
+                title: f.title.clone(),
+            })
+            .collect();
+    }
+
+    /// Keeps only findings that are new relative to the baseline (`--only-new`).
+    pub fn retain_new(&mut self) {
+        self.findings
+            .retain(|f| f.baseline != Some(BaselineStatus::Unchanged));
+        self.summary.findings = self.findings.len();
+        self.summary.by_severity = Severity::ALL_DESC.iter().map(|s| (*s, 0)).collect();
+        for f in &self.findings {
+            *self.summary.by_severity.entry(f.severity).or_default() += 1;
+        }
     }
 
     pub fn summarise(

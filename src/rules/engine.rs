@@ -85,13 +85,13 @@ impl Sink {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct NotEvaluated {
     pub resource_id: String,
     pub reason: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RuleStatus {
     /// Every input was collected.
@@ -101,7 +101,7 @@ pub enum RuleStatus {
 }
 
 /// What happened to one rule in a run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RuleOutcome {
     pub code: String,
     pub name: String,
@@ -145,6 +145,9 @@ pub fn run(cx: &Context<'_>, rules: &[&dyn Rule]) -> (Vec<Finding>, Vec<RuleOutc
                 message: d.message,
                 evidence: d.evidence,
                 remediation: d.remediation,
+                references: meta.references.iter().map(|r| r.to_string()).collect(),
+                baseline: None,
+                suppression: None,
             });
         }
         let missing: Vec<String> = cx

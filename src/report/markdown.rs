@@ -1,0 +1,80 @@
+//! Markdown for job summaries and pull-request comments.
+
+use super::{BaselineStatus, Report, Severity};
+
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+pub fn render(report: &Report) -> String {
+    let s = &report.summary;
+    let mut out = format!(
+        "## azaudit: {} finding(s)\n\n{} subscription(s) · source: {} · coverage {}\n\n| Severity | Findings |\n|---|---|\n",
+        s.findings,
+        report.scope.subscriptions.len(),
+        report.run.source,
+        if s.coverage_complete {
+            "complete"
+        } else {
+            "**incomplete**"
+        }
+    );
+    for sev in Severity::ALL_DESC {
+        out.push_str(&format!(
+            "| {sev} | {} |\n",
+            s.by_severity.get(&sev).copied().unwrap_or(0)
+        ));
+    }
+    if !report.findings.is_empty() {
+        out.push_str("\n| Severity | Rule | Resource | Finding |\n|---|---|---|---|\n");
+        for f in &report.findings {
+            let mut flags = String::new();
+            if f.baseline == Some(BaselineStatus::New) {
+                flags.push_str(" 🆕");
+            }
+            if f.suppression.is_some() {
+                flags.push_str(" (exempted)");
+            }
+            out.push_str(&format!(
+                "| {}{flags} | `{}` {} | `{}` | {} |\n",
+                f.severity,
+                f.rule,
+                cell(&f.rule_name),
+                cell(crate::arm::id::last_name(&f.resource_id)),
+                cell(&f.message)
+            ));
+        }
+    }
+    if !report.resolved.is_empty() {
+        out.push_str(&format!(
+            "\n### Resolved since the baseline ({})\n\n",
+            report.resolved.len()
+        ));
+        for r in &report.resolved {
+            out.push_str(&format!(
+                "- `{}` {} on `{}`\n",
+                r.rule,
+                cell(&r.title),
+                cell(&r.resource_id)
+            ));
+        }
+    }
+    if !report.coverage.gaps.is_empty() {
+        out.push_str(&format!(
+            "\n### Coverage gaps ({})\n\n",
+            report.coverage.gaps.len()
+        ));
+        for g in &report.coverage.gaps {
+            out.push_str(&format!(
+                "- {}{}: {}\n",
+                g.kind.label(),
+                g.subscription_id
+                    .as_deref()
+                    .map(|x| format!(" in `{x}`"))
+                    .unwrap_or_default(),
+                cell(&g.message)
+            ));
+        }
+    }
+    out
+}
