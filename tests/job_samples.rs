@@ -1,0 +1,132 @@
+//! The shipped job recipes are well-formed YAML and every azaudit command line in them is accepted
+//! by the CLI parser.
+
+use std::path::Path;
+
+use clap::Parser;
+use serde_yaml_ng::Value;
+
+fn read(rel: &str) -> Value {
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)).unwrap();
+    serde_yaml_ng::from_str(&text).unwrap_or_else(|e| panic!("{rel} is not valid YAML: {e}"))
+}
+
+fn accepts(argv: &[String]) {
+    if let Err(e) = azaudit::cli::Cli::try_parse_from(argv) {
+        panic!("{argv:?} is rejected by the CLI: {e}");
+    }
+}
+
+/// The azaudit invocations in a shell script (redirections and pipes stripped).
+fn invocations(script: &str) -> Vec<Vec<String>> {
+    let mut out = Vec::new();
+    for line in script.lines() {
+        let line = line.trim();
+        let Some(start) = line
+            .find("azaudit scan")
+            .or_else(|| line.find("azaudit collect"))
+        else {
+            continue;
+        };
+        let cmd = &line[start..];
+        let cmd = cmd.split(['>', '|']).next().unwrap().trim();
+        out.push(shlex::split(cmd).expect("shell words"));
+    }
+    out
+}
+
+#[test]
+fn scheduled_audit_workflow_is_valid_and_its_commands_parse() {
+    let wf = read(".github/workflows/scheduled-audit.yml");
+    assert!(
+        wf["on"]["schedule"][0]["cron"].is_string(),
+        "it runs on a schedule"
+    );
+    assert_eq!(
+        wf["permissions"]["id-token"],
+        Value::from("write"),
+        "GitHub OIDC, no stored secret"
+    );
+    let steps = wf["jobs"]["audit"]["steps"].as_sequence().unwrap();
+    let mut found = 0;
+    for step in steps {
+        if let Some(run) = step["run"].as_str() {
+            for argv in invocations(run) {
+                accepts(&argv);
+                assert!(argv.iter().any(|a| a == "sarif"), "{argv:?}");
+                found += 1;
+            }
+        }
+    }
+    assert_eq!(found, 2, "with and without a baseline");
+    let uses: Vec<&str> = steps.iter().filter_map(|s| s["uses"].as_str()).collect();
+    assert!(
+        uses.iter()
+            .any(|u| u.starts_with("github/codeql-action/upload-sarif"))
+    );
+    assert!(
+        uses.iter()
+            .any(|u| u.starts_with("actions/upload-artifact"))
+    );
+    assert!(uses.iter().any(|u| u.starts_with("azure/login")));
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(".github/workflows/scheduled-audit.yml"),
+    )
+    .unwrap();
+    assert!(!text.contains("client-secret") && !text.contains("AZURE_CLIENT_SECRET"));
+}
+
+#[test]
+fn ci_workflow_runs_the_ci_script() {
+    let wf = read(".github/workflows/ci.yml");
+    let steps = wf["jobs"]["test"]["steps"].as_sequence().unwrap();
+    assert!(
+        steps
+            .iter()
+            .any(|s| s["run"].as_str() == Some("bash .ci/run"))
+    );
+}
+
+#[test]
+fn kubernetes_cronjob_is_valid_and_its_command_parses() {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/kubernetes/cronjob.yaml"),
+    )
+    .unwrap();
+    let docs: Vec<Value> = serde_yaml_ng::Deserializer::from_str(&text)
+        .map(|d| serde::Deserialize::deserialize(d).expect("valid YAML document"))
+        .collect();
+    let cron = docs
+        .iter()
+        .find(|d| d["kind"] == Value::from("CronJob"))
+        .expect("a CronJob");
+    let pod = &cron["spec"]["jobTemplate"]["spec"]["template"];
+    assert_eq!(
+        pod["metadata"]["labels"]["azure.workload.identity/use"],
+        Value::from("true")
+    );
+    let sa = docs
+        .iter()
+        .find(|d| d["kind"] == Value::from("ServiceAccount"))
+        .expect("a ServiceAccount");
+    assert!(sa["metadata"]["annotations"]["azure.workload.identity/client-id"].is_string());
+    let c = &pod["spec"]["containers"][0];
+    let mut argv: Vec<String> = c["command"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    argv.extend(
+        c["args"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string()),
+    );
+    accepts(&argv);
+    assert!(
+        argv.windows(2)
+            .any(|w| w[0] == "--auth" && w[1] == "workload")
+    );
+}
