@@ -98,7 +98,7 @@ fn kubernetes_cronjob_is_valid_and_its_command_parses() {
         .collect();
     let cron = docs
         .iter()
-        .find(|d| d["kind"] == Value::from("CronJob"))
+        .find(|d| d["kind"].as_str() == Some("CronJob"))
         .expect("a CronJob");
     let pod = &cron["spec"]["jobTemplate"]["spec"]["template"];
     assert_eq!(
@@ -107,7 +107,7 @@ fn kubernetes_cronjob_is_valid_and_its_command_parses() {
     );
     let sa = docs
         .iter()
-        .find(|d| d["kind"] == Value::from("ServiceAccount"))
+        .find(|d| d["kind"].as_str() == Some("ServiceAccount"))
         .expect("a ServiceAccount");
     assert!(sa["metadata"]["annotations"]["azure.workload.identity/client-id"].is_string());
     let c = &pod["spec"]["containers"][0];
