@@ -225,7 +225,7 @@ def verify(inv):
     err = errors.append
 
     # 1. Every file is UTF-8 JSON.
-    on_disk = {}
+    on_disk, unreadable = {}, set()
     for p in sorted(OUT.rglob("*")):
         if p.is_file():
             rel = p.relative_to(OUT).as_posix()
@@ -233,6 +233,7 @@ def verify(inv):
                 on_disk[rel] = json.loads(p.read_bytes().decode("utf-8"))
             except (UnicodeDecodeError, json.JSONDecodeError) as e:
                 err(f"{rel}: not valid UTF-8 JSON: {e}")
+                unreadable.add(rel)
     manifest = on_disk.get("manifest.json")
     counts = on_disk.get("expected-counts.json")
     if not isinstance(manifest, list) or not isinstance(counts, dict):
@@ -249,11 +250,12 @@ def verify(inv):
     if len(set(referenced)) != len(referenced):
         err("a page file is referenced more than once")
     stray = set(on_disk) - set(referenced) - {"manifest.json", "expected-counts.json"}
-    missing = set(referenced) - set(on_disk)
+    missing = set(referenced) - set(on_disk) - unreadable
     if stray:
         err(f"files not referenced by the manifest: {sorted(stray)}")
     if missing:
         err(f"files referenced but missing: {sorted(missing)}")
+    if missing or unreadable:
         return errors
 
     # 3. The manifest holds exactly the requests the collector makes.

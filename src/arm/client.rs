@@ -438,7 +438,7 @@ fn origin_of(url: &Url) -> String {
 
 /// The server's requested wait: `x-ms-retry-after-ms`, `retry-after-ms`, or `Retry-After` in
 /// seconds or as an HTTP date.
-fn retry_after(response: &RawResponse) -> Option<Duration> {
+pub(crate) fn retry_after(response: &RawResponse) -> Option<Duration> {
     let h = response.headers();
     for name in [&RETRY_AFTER_MS, &RETRY_AFTER_MS_PLAIN] {
         if let Some(ms) = h
@@ -458,7 +458,7 @@ fn retry_after(response: &RawResponse) -> Option<Duration> {
 }
 
 /// ARM's `{"error": {"code", "message"}}`, or the status's meaning when the body is not that.
-fn arm_error(body: &[u8], status: u16) -> (Option<String>, String) {
+pub(crate) fn arm_error(body: &[u8], status: u16) -> (Option<String>, String) {
     let parsed: Option<Value> = serde_json::from_slice(body).ok();
     let err = parsed.as_ref().and_then(|v| v.get("error"));
     let code = err
@@ -482,11 +482,11 @@ fn arm_error(body: &[u8], status: u16) -> (Option<String>, String) {
     (code, message)
 }
 
-fn one_line(s: &str) -> String {
+pub(crate) fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-fn error_chain(e: &azure_core::Error) -> String {
+pub(crate) fn error_chain(e: &azure_core::Error) -> String {
     let mut parts = vec![e.to_string()];
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {

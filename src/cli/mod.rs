@@ -140,6 +140,15 @@ pub struct ScanArgs {
     /// A policy file (TOML): rule severities, parameters, exemptions.
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
+    /// Push findings to Microsoft Sentinel: the data collection endpoint's logs ingestion URL.
+    #[arg(long, value_name = "URL", requires_all = ["sentinel_dcr", "sentinel_stream"])]
+    pub sentinel_endpoint: Option<String>,
+    /// The data collection rule's immutable id (dcr-…).
+    #[arg(long, value_name = "ID", requires = "sentinel_endpoint")]
+    pub sentinel_dcr: Option<String>,
+    /// The rule's stream (Custom-…).
+    #[arg(long, value_name = "STREAM", requires = "sentinel_endpoint")]
+    pub sentinel_stream: Option<String>,
 }
 
 /// Where and how to read a live tenant.
@@ -399,6 +408,14 @@ fn scan(args: &ScanArgs) -> Result<ExitCode> {
     let started_at = Utc::now();
     let clock = Instant::now();
     let targets = destinations(&args.format, &args.output)?;
+    let sentinel = match (
+        &args.sentinel_endpoint,
+        &args.sentinel_dcr,
+        &args.sentinel_stream,
+    ) {
+        (Some(e), Some(d), Some(st)) => Some(report::sentinel::SentinelTarget::new(e, d, st)?),
+        _ => None,
+    };
     let policy = match &args.policy {
         Some(path) => Some(crate::policy::file::Policy::load(path)?),
         None => None,
@@ -440,7 +457,37 @@ fn scan(args: &ScanArgs) -> Result<ExitCode> {
         };
         report::write_output(path.as_deref(), &text)?;
     }
+    if let Some(target) = sentinel {
+        push_to_sentinel(target, &args.source.live, &report)?;
+    }
     Ok(exit_code(&report, args.fail_on, args.require_complete))
+}
+
+/// Sends the findings to Sentinel with a token for the monitor audience from the same credentials.
+fn push_to_sentinel(
+    target: report::sentinel::SentinelTarget,
+    live: &LiveArgs,
+    report: &Report,
+) -> Result<()> {
+    let arm = ArmTarget::for_cloud(live.cloud);
+    let credential = crate::arm::credential::build(live.auth, &arm)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Internal(format!("cannot start the async runtime: {e}")))?;
+    let client = report::sentinel::SentinelClient::new(
+        target,
+        live.cloud,
+        credential,
+        None,
+        std::time::Duration::from_secs(live.max_retry_wait),
+    );
+    let stats = runtime.block_on(client.push(report))?;
+    eprintln!(
+        "sent {} finding(s) to Sentinel in {} batch(es)",
+        stats.records, stats.batches
+    );
+    Ok(())
 }
 
 /// 1 for findings at or above the threshold, else 3 when coverage is incomplete and required, else 0.

@@ -5,6 +5,7 @@ pub mod markdown;
 pub mod ndjson;
 pub mod ocsf;
 pub mod sarif;
+pub mod sentinel;
 mod table;
 mod write;
 

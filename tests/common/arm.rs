@@ -18,6 +18,18 @@ pub const TOKEN: &str = "test-bearer-token";
 pub struct RewriteToMock {
     mock: Url,
     inner: reqwest::Client,
+    host: String,
+}
+
+impl RewriteToMock {
+    /// Sends requests for `host` (over https) to the mock server instead.
+    pub fn new(server: &MockServer, host: &str) -> Self {
+        RewriteToMock {
+            mock: Url::parse(&server.uri()).unwrap(),
+            inner: reqwest::Client::new(),
+            host: host.to_string(),
+        }
+    }
 }
 
 #[async_trait::async_trait]
@@ -25,7 +37,7 @@ impl HttpClient for RewriteToMock {
     async fn execute_request(&self, request: &Request) -> azure_core::Result<AsyncRawResponse> {
         let mut r = request.clone();
         let url = r.url_mut();
-        if url.host_str() == Some("management.azure.com") {
+        if url.host_str() == Some(self.host.as_str()) {
             url.set_scheme(self.mock.scheme()).unwrap();
             url.set_host(self.mock.host_str()).unwrap();
             url.set_port(self.mock.port()).unwrap();
@@ -36,10 +48,7 @@ impl HttpClient for RewriteToMock {
 
 pub fn settings(server: &MockServer) -> ClientSettings {
     ClientSettings {
-        transport: Some(Arc::new(RewriteToMock {
-            mock: Url::parse(&server.uri()).unwrap(),
-            inner: reqwest::Client::new(),
-        })),
+        transport: Some(Arc::new(RewriteToMock::new(server, "management.azure.com"))),
         base_backoff: Duration::from_millis(10),
         max_wait: Duration::from_secs(5),
         request_timeout: Duration::from_secs(30),
