@@ -229,3 +229,89 @@ fn peered_vnets_bring_their_prefixes_and_private_endpoint_routes() {
     );
     assert!(!routes.iter().any(|r| r.address_prefix == "10.1.2.4/32"));
 }
+
+/// The "Routing example" of Microsoft Learn's "Virtual network traffic routing": Subnet1's route
+/// table (IDs 1–7 and 9–12; ID8, the gateway's BGP route, needs on-premises prefixes the inventory
+/// does not hold) and Subnet2's, with their Active/Invalid states.
+#[test]
+fn reproduces_the_virtual_network_traffic_routing_example() {
+    let nva = Some("10.0.100.4");
+    let rt = route_table(
+        "rt-subnet1",
+        &[
+            ("Within-VNet1", "10.0.0.0/16", "VirtualAppliance", nva),
+            ("Within-Subnet1", "10.0.0.0/24", "VnetLocal", None),
+            ("ToVNet2-1-Drop", "10.1.0.0/16", "None", None),
+            ("ToVNet2-2-Drop", "10.2.0.0/16", "None", None),
+            ("To-On-Prem", "10.10.0.0/16", "VirtualAppliance", nva),
+            ("Default-NVA", "0.0.0.0/0", "VirtualAppliance", nva),
+        ],
+    );
+    let subnet1 = subnet(
+        "vnet1",
+        "Subnet1",
+        "10.0.0.0/24",
+        json!({
+            "routeTable": {"id": net_id("routeTables", "rt-subnet1")},
+            "serviceEndpoints": [{"service": "Microsoft.Storage", "locations": ["westeurope"]}]
+        }),
+    );
+    let subnet2 = subnet("vnet1", "Subnet2", "10.0.1.0/24", json!({}));
+    let vnet1 = vnet(
+        "vnet1",
+        "10.0.0.0/16",
+        vec![subnet1, subnet2],
+        json!({
+            "virtualNetworkPeerings": [{"name": "to-vnet2", "properties": {"peeringState": "Connected",
+                "remoteVirtualNetwork": {"id": net_id("virtualNetworks", "vnet2")},
+                "remoteAddressSpace": {"addressPrefixes": ["10.1.0.0/16", "10.2.0.0/16"]}}}]
+        }),
+    );
+    let inv = json!({"virtual_networks": [vnet1], "route_tables": [rt]});
+
+    let row = |src: &str, state: &str, prefix: &str, hop: &str| {
+        (
+            src.to_string(),
+            state.to_string(),
+            prefix.to_string(),
+            hop.to_string(),
+        )
+    };
+    let mut want = vec![
+        row("Default", "Invalid", "10.0.0.0/16", "VnetLocal"),
+        row("User", "Active", "10.0.0.0/16", "VirtualAppliance"),
+        row("User", "Active", "10.0.0.0/24", "VnetLocal"),
+        row("Default", "Invalid", "10.1.0.0/16", "VNetPeering"),
+        row("Default", "Invalid", "10.2.0.0/16", "VNetPeering"),
+        row("User", "Active", "10.1.0.0/16", "None"),
+        row("User", "Active", "10.2.0.0/16", "None"),
+        row("User", "Active", "10.10.0.0/16", "VirtualAppliance"),
+        row(
+            "Default",
+            "Active",
+            "Microsoft.Storage",
+            "VirtualNetworkServiceEndpoint",
+        ),
+        row("Default", "Invalid", "0.0.0.0/0", "Internet"),
+        row("User", "Active", "0.0.0.0/0", "VirtualAppliance"),
+    ];
+    want.sort();
+    assert_eq!(summary(&routes_of(inv.clone(), "vnet1", "Subnet1")), want);
+
+    let subnet2 = summary(&routes_of(inv, "vnet1", "Subnet2"));
+    for expected in [
+        row("Default", "Active", "10.0.0.0/16", "VnetLocal"),
+        row("Default", "Active", "10.1.0.0/16", "VNetPeering"),
+        row("Default", "Active", "10.2.0.0/16", "VNetPeering"),
+        row("Default", "Active", "0.0.0.0/0", "Internet"),
+        row("Default", "Active", "10.0.0.0/8", "None"),
+        row("Default", "Active", "100.64.0.0/10", "None"),
+        row("Default", "Active", "192.168.0.0/16", "None"),
+    ] {
+        assert!(
+            subnet2.contains(&expected),
+            "Subnet2 lacks {expected:?}: {subnet2:#?}"
+        );
+    }
+    assert!(!subnet2.iter().any(|r| r.0 == "User"));
+}

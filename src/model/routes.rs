@@ -144,9 +144,17 @@ pub fn effective_routes(
     ));
     // Reserved ranges → None, unless the VNet uses exactly that range (then it is VnetLocal) or a
     // range that includes it (then Azure removes the route).
+    // Microsoft's routing example: the None routes are removed from a subnet whose route table
+    // overrides 0.0.0.0/0.
+    let overrides_default = route_table_of(idx, subnet).is_some_and(|rt| {
+        rt.properties
+            .routes
+            .iter()
+            .any(|r| r.properties.address_prefix.trim() == "0.0.0.0/0")
+    });
     for r in RESERVED {
         let reserved: IpNet = r.parse().expect("static prefix");
-        if space.iter().any(|s| s.contains(&reserved)) {
+        if overrides_default || space.iter().any(|s| s.contains(&reserved)) {
             continue;
         }
         routes.push(EffectiveRoute::new(
