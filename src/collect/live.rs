@@ -67,6 +67,10 @@ const SUBSCRIPTION_LISTS: &[(ResourceKind, &str)] = &[
         "Microsoft.Network/privateDnsZones",
     ),
     (ResourceKind::KeyVault, "Microsoft.KeyVault/vaults"),
+    (
+        ResourceKind::RecoveryServicesVault,
+        "Microsoft.RecoveryServices/vaults",
+    ),
 ];
 
 /// Whether a string is a subscription id (a GUID), checked before any call.
@@ -192,6 +196,14 @@ impl Collector<'_> {
             ResourceProvider => {
                 let v = self.parse(kind, sub, values);
                 self.inv.resource_providers.extend(v)
+            }
+            RecoveryServicesVault => {
+                let v = self.parse(kind, sub, values);
+                self.inv.recovery_services_vaults.extend(v)
+            }
+            ResourceGuardProxy => {
+                let v = self.parse(kind, sub, values);
+                self.inv.resource_guard_proxies.extend(v)
             }
             Subscription => {
                 let v = self.parse(kind, sub, values);
@@ -337,7 +349,15 @@ pub async fn collect(client: &ArmClient, scope: &LiveScope) -> Snapshot {
             format!("{}/providers/Microsoft.Insights/diagnosticSettings", v.id),
         ));
     }
+    for v in &c.inv.recovery_services_vaults {
+        requests.push((
+            ResourceKind::ResourceGuardProxy,
+            subscription_of(&v.id),
+            format!("{}/backupResourceGuardProxies", v.id),
+        ));
+    }
     c.run_lists(requests).await;
+    read_vault_security_settings(&mut c).await;
 
     // 5. Provider registrations of subscriptions that hold a Traffic Analytics workspace but are
     //    not scanned: Traffic Analytics needs Microsoft.Network registered there.
@@ -381,6 +401,46 @@ pub async fn collect(client: &ArmClient, scope: &LiveScope) -> Snapshot {
         coverage: Coverage { gaps: c.gaps },
         collection: Some(client.stats()),
         inventory: c.inv,
+    }
+}
+
+/// The subscription list of Recovery Services vaults carries little more than the provisioning
+/// state; a GET per vault returns its security settings (soft delete, multi-user authorisation).
+async fn read_vault_security_settings(c: &mut Collector<'_>) {
+    let client = c.client;
+    let kind = ResourceKind::RecoveryServicesVault;
+    let ids: Vec<String> = c
+        .inv
+        .recovery_services_vaults
+        .iter()
+        .map(|v| v.id.clone())
+        .collect();
+    let results = join_all(ids.iter().map(|id| async move {
+        let url = client.url(id, api_version(kind));
+        (
+            id,
+            client.get_json(&url, subscription_of(id).as_deref()).await,
+        )
+    }))
+    .await;
+    for (id, result) in results {
+        let sub = subscription_of(id);
+        match result {
+            Ok(value) => {
+                let parsed: Vec<crate::inventory::backup::RecoveryServicesVault> =
+                    c.parse(kind, sub.as_deref(), vec![value]);
+                if let (Some(full), Some(slot)) = (
+                    parsed.into_iter().next(),
+                    c.inv
+                        .recovery_services_vaults
+                        .iter_mut()
+                        .find(|v| id_key(&v.id) == id_key(id)),
+                ) {
+                    *slot = full;
+                }
+            }
+            Err(e) => c.gap(sub.as_deref(), kind, id, &e),
+        }
     }
 }
 
@@ -431,7 +491,9 @@ fn sort_inventory(inv: &mut Inventory) {
         flow_logs,
         application_gateways,
         network_interfaces,
-        azure_firewalls
+        azure_firewalls,
+        recovery_services_vaults,
+        resource_guard_proxies
     );
     inv.resource_providers.sort_by_key(|p| {
         (
