@@ -596,6 +596,7 @@ pub fn build_report_with(
         cloud: snapshot.cloud,
         zones: ZoneTable::shipped(),
         now: started_at,
+        policy,
     };
     let enabled: Vec<&dyn rules::Rule> = rules::registry()
         .into_iter()

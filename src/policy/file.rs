@@ -122,6 +122,12 @@ fn parse_severity(s: &str) -> Option<Severity> {
 }
 
 impl Policy {
+    /// The shipped defaults, parsed once.
+    pub fn shipped() -> &'static Policy {
+        static SHIPPED: std::sync::LazyLock<Policy> = std::sync::LazyLock::new(Policy::defaults);
+        &SHIPPED
+    }
+
     /// The shipped defaults alone.
     pub fn defaults() -> Policy {
         Policy::parse_layer(None, "policies/default.toml", SHIPPED_DEFAULTS, true)

@@ -21,6 +21,38 @@ pub struct Context<'a> {
     pub zones: &'a ZoneTable,
     /// The scan's time, for dated findings.
     pub now: DateTime<Utc>,
+    /// The user's policy, if any (the shipped defaults apply otherwise).
+    pub policy: Option<&'a crate::policy::file::Policy>,
+}
+
+impl Context<'_> {
+    /// A rule parameter from the user's policy, else from `policies/default.toml`.
+    pub fn param(&self, code: &str, name: &str) -> Option<toml::Value> {
+        self.policy
+            .and_then(|p| p.param(code, name))
+            .or_else(|| crate::policy::file::Policy::shipped().param(code, name))
+            .cloned()
+    }
+    /// An integer parameter, or `default` when it is not set.
+    pub fn param_u64(&self, code: &str, name: &str, default: u64) -> u64 {
+        self.param(code, name)
+            .and_then(|v| v.as_integer())
+            .and_then(|i| u64::try_from(i).ok())
+            .unwrap_or(default)
+    }
+    /// A list-of-integers parameter, or `default` when it is not set.
+    pub fn param_u64_list(&self, code: &str, name: &str, default: &[u64]) -> Vec<u64> {
+        self.param(code, name)
+            .and_then(|v| {
+                v.as_array().map(|a| {
+                    a.iter()
+                        .filter_map(|x| x.as_integer())
+                        .filter_map(|i| u64::try_from(i).ok())
+                        .collect()
+                })
+            })
+            .unwrap_or_else(|| default.to_vec())
+    }
 }
 
 /// A finding as a rule states it, before the engine adds identity and metadata.
