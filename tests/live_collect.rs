@@ -245,3 +245,73 @@ async fn references_out_of_scope_are_followed() {
     ))));
     assert_eq!(snap.scope.subscriptions, vec![WORKLOADS.to_string()]);
 }
+
+#[tokio::test]
+async fn all_subscriptions_scans_what_the_identity_can_list() {
+    let server = fixture_server().await;
+    let snap = collect(
+        &client(&server),
+        &LiveScope {
+            all_subscriptions: true,
+            ..LiveScope::default()
+        },
+    )
+    .await;
+    assert!(snap.coverage.gaps.is_empty(), "{:#?}", snap.coverage.gaps);
+    let mut subs = snap.scope.subscriptions.clone();
+    subs.sort();
+    assert_eq!(subs, vec![CONNECTIVITY.to_string(), WORKLOADS.to_string()]);
+}
+
+#[tokio::test]
+async fn an_unregistered_provider_is_a_gap_with_arms_code() {
+    let server = fixture_server().await;
+    Mock::given(method("GET"))
+        .and(path(format!("/subscriptions/{CONNECTIVITY}/providers/Microsoft.KeyVault/vaults")))
+        .respond_with(ResponseTemplate::new(409).set_body_json(serde_json::json!({
+            "error": {"code": "MissingSubscriptionRegistration", "message": "The subscription is not registered to use namespace 'Microsoft.KeyVault'."}
+        })))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    let snap = collect(&client(&server), &scope(&[CONNECTIVITY, WORKLOADS])).await;
+    assert_eq!(snap.coverage.gaps.len(), 1, "{:#?}", snap.coverage.gaps);
+    let g = &snap.coverage.gaps[0];
+    assert_eq!(
+        (g.kind, g.http_status, g.code.as_deref()),
+        (
+            ResourceKind::KeyVault,
+            Some(409),
+            Some("MissingSubscriptionRegistration")
+        )
+    );
+    assert!(g.message.contains("not registered"));
+    assert!(
+        snap.inventory
+            .key_vaults
+            .iter()
+            .all(|v| v.id.contains(WORKLOADS))
+    );
+}
+
+#[tokio::test]
+async fn a_subscription_the_identity_cannot_see_is_reported() {
+    let server = fixture_server().await;
+    let unknown = "44444444-4444-4444-8444-444444444444";
+    let snap = collect(&client(&server), &scope(&[unknown])).await;
+    assert!(
+        snap.coverage
+            .gaps
+            .iter()
+            .any(|g| g.subscription_id.as_deref() == Some(unknown)
+                && g.kind == ResourceKind::Subscription
+                && g.code.as_deref() == Some("SubscriptionNotVisible"))
+    );
+    // Its lists were tried and answered 404 by the mock: each is a gap, none is silently empty.
+    assert!(
+        snap.coverage
+            .gaps
+            .iter()
+            .any(|g| g.kind == ResourceKind::NetworkSecurityGroup && g.http_status == Some(404))
+    );
+}
