@@ -117,3 +117,11 @@ fn dns107_explains_the_unlinked_and_the_stale_names() {
         "kv-app resolves correctly: {messages:#?}"
     );
 }
+
+#[test]
+fn kvt107_fires_on_the_vault_without_audit_logs_only() {
+    let r = demo_report();
+    let fired = fired_on(&r, "KVT107");
+    assert_eq!(fired.len(), 1, "{fired:?}");
+    assert!(fired[0].ends_with("/vaults/kv-data-contoso"));
+}

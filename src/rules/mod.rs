@@ -2,6 +2,7 @@
 //! that turns an inventory into findings and per-rule outcomes. One rule per file.
 
 mod engine;
+pub mod kv_private_endpoint_no_audit_log;
 pub mod pe_resolves_publicly;
 pub mod pe_route_bypasses_firewall;
 pub mod pe_zone_not_linked;
@@ -48,6 +49,7 @@ pub fn registry() -> Vec<&'static dyn Rule> {
         &pe_zone_not_linked::RULE,
         &pe_route_bypasses_firewall::RULE,
         &pe_resolves_publicly::RULE,
+        &kv_private_endpoint_no_audit_log::RULE,
     ];
     rules.sort_by_key(|r| r.meta().code);
     rules
