@@ -125,3 +125,11 @@ fn kvt107_fires_on_the_vault_without_audit_logs_only() {
     assert_eq!(fired.len(), 1, "{fired:?}");
     assert!(fired[0].ends_with("/vaults/kv-data-contoso"));
 }
+
+#[test]
+fn bak101_fires_on_the_unguarded_vault_only() {
+    let r = demo_report();
+    let fired = fired_on(&r, "BAK101");
+    assert_eq!(fired.len(), 1, "{fired:?}");
+    assert!(fired[0].ends_with("/vaults/rsv-workloads"));
+}

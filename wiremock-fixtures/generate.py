@@ -161,6 +161,12 @@ def plan_requests(inv):
                                  key=key, folder=short(sub), stem=stem, items=items,
                                  plan=PAGING.get((sub, key)), end=end))
 
+    # Single GETs: Recovery Services vaults are read one by one for their security settings.
+    for sub, vault in served_parents.get("recovery_services_vaults", []):
+        requests.append(dict(path=vault["id"], api_version="2025-02-01", key=None, get=True,
+                             folder=f"{short(sub)}/rs-vaults", stem=f"{safe_name(vault['name'])}.get",
+                             items=[vault], plan=None, end="omit"))
+
     for key, parent_key, suffix, api, folder, file_suffix, end in CHILD_LISTS:
         for sub, parent in served_parents.get(parent_key, []):
             base = parent["id"] + suffix
@@ -192,6 +198,11 @@ def generate(inv):
     manifest, seen_files = [], set()
     counts = {key: 0 for key in inv}
     for req in requests:
+        if req.get("get"):
+            rel = f"{req['folder']}/{req['stem']}.json"
+            write(rel, req["items"][0])
+            manifest.append({"path": req["path"], "api_version": req["api_version"], "pages": [rel], "get": True})
+            continue
         pages = split_pages(req["items"], req["plan"])
         files = []
         for i, page_items in enumerate(pages):
@@ -273,6 +284,10 @@ def verify(inv):
         path, api = entry["path"], entry["api_version"]
         req = expected_requests.get((path, api))
         pages = entry["pages"]
+        if entry.get("get"):
+            if req is None or len(pages) != 1 or canon(on_disk.get(pages[0])) != canon(req["items"][0]):
+                err(f"{path}: single GET body differs from the snapshot's object")
+            continue
         if not pages:
             err(f"{path}: no pages")
             continue

@@ -6,6 +6,7 @@ pub mod kv_private_endpoint_no_audit_log;
 pub mod pe_resolves_publicly;
 pub mod pe_route_bypasses_firewall;
 pub mod pe_zone_not_linked;
+pub mod rsv_without_resource_guard;
 pub mod vnet_tag_widened_by_udr;
 
 pub use engine::{Context, RuleOutcome, RuleStatus, Sink, run};
@@ -50,6 +51,7 @@ pub fn registry() -> Vec<&'static dyn Rule> {
         &pe_route_bypasses_firewall::RULE,
         &pe_resolves_publicly::RULE,
         &kv_private_endpoint_no_audit_log::RULE,
+        &rsv_without_resource_guard::RULE,
     ];
     rules.sort_by_key(|r| r.meta().code);
     rules
