@@ -1,20 +1,9 @@
 //! Recovery Services vaults, their Resource Guard mappings, and Resource Guards (ARM-FACTS §1.15).
 
-use super::common::{Extra, null_default};
+use super::common::{Extra, Resource, null_default};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub struct RecoveryServicesVault {
-    pub id: String,
-    pub name: Option<String>,
-    #[serde(rename = "type")]
-    pub kind: Option<String>,
-    pub location: Option<String>,
-    pub properties: RecoveryServicesVaultProperties,
-    #[serde(flatten)]
-    pub extra: Extra,
-}
+pub type RecoveryServicesVault = Resource<RecoveryServicesVaultProperties>;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
@@ -46,17 +35,7 @@ pub struct SoftDeleteSettings {
 }
 
 /// `backupResourceGuardProxies` entry: the vault's mapping to a Resource Guard.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub struct ResourceGuardProxy {
-    pub id: String,
-    pub name: Option<String>,
-    #[serde(rename = "type")]
-    pub kind: Option<String>,
-    pub properties: ResourceGuardProxyProperties,
-    #[serde(flatten)]
-    pub extra: Extra,
-}
+pub type ResourceGuardProxy = Resource<ResourceGuardProxyProperties>;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
@@ -68,15 +47,4 @@ pub struct ResourceGuardProxyProperties {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub struct ResourceGuard {
-    pub id: String,
-    pub name: Option<String>,
-    #[serde(rename = "type")]
-    pub kind: Option<String>,
-    pub location: Option<String>,
-    pub properties: Extra,
-    #[serde(flatten)]
-    pub extra: Extra,
-}
+pub type ResourceGuard = Resource<Extra>;

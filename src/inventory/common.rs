@@ -78,17 +78,30 @@ where
     Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
 
-/// The fields every tracked ARM resource has.
+/// An ARM resource: the envelope every resource has, its typed `properties`, and whatever else ARM
+/// sent (kept so a snapshot round-trips it).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Envelope {
-    #[serde(default)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Resource<P> {
     pub id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
+    pub properties: P,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+impl<P> Resource<P> {
+    /// The resource's name, from `name` or else the last segment of its id.
+    pub fn display_name(&self) -> &str {
+        self.name
+            .as_deref()
+            .unwrap_or_else(|| crate::arm::id::last_name(&self.id))
+    }
 }
 
 /// Reads a boolean that some payloads send as a string (`"true"`) instead of a JSON boolean.

@@ -1,6 +1,6 @@
 //! Key Vault vaults (2024-11-01, ARM-FACTS §1.7).
 
-use super::common::{Extra, SubResource, lenient_bool, null_default};
+use super::common::{Extra, Resource, SubResource, lenient_bool, null_default};
 use super::network::ConnectionState;
 use crate::open_enum;
 use serde::{Deserialize, Serialize};
@@ -8,18 +8,7 @@ use serde::{Deserialize, Serialize};
 open_enum!(DefaultAction { Allow => "Allow", Deny => "Deny" });
 open_enum!(Bypass { AzureServices => "AzureServices", None => "None" });
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub struct KeyVault {
-    pub id: String,
-    pub name: Option<String>,
-    #[serde(rename = "type")]
-    pub kind: Option<String>,
-    pub location: Option<String>,
-    pub properties: KeyVaultProperties,
-    #[serde(flatten)]
-    pub extra: Extra,
-}
+pub type KeyVault = Resource<KeyVaultProperties>;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
@@ -97,11 +86,6 @@ pub struct KeyVaultPrivateEndpointConnectionProperties {
 }
 
 impl KeyVault {
-    pub fn display_name(&self) -> &str {
-        self.name
-            .as_deref()
-            .unwrap_or_else(|| crate::arm::id::last_name(&self.id))
-    }
     /// Whether public network access is switched off (`publicNetworkAccess` = Disabled).
     pub fn public_access_disabled(&self) -> bool {
         self.properties

@@ -1,19 +1,9 @@
 //! Diagnostic settings (Microsoft.Insights, 2021-05-01-preview, ARM-FACTS §1.10).
 
-use super::common::{Extra, lenient_bool, null_default};
+use super::common::{Extra, Resource, lenient_bool, null_default};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub struct DiagnosticSetting {
-    pub id: String,
-    pub name: Option<String>,
-    #[serde(rename = "type")]
-    pub kind: Option<String>,
-    pub properties: DiagnosticSettingProperties,
-    #[serde(flatten)]
-    pub extra: Extra,
-}
+pub type DiagnosticSetting = Resource<DiagnosticSettingProperties>;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]

@@ -2,7 +2,7 @@
 //! network watchers and flow logs, application gateways, Azure Firewalls, VNet gateways.
 //! Shapes follow the 2024-05-01/2024-07-01 API (Microsoft's examples); see ARM-FACTS §1.2–1.14.
 
-use super::common::{Extra, SubResource, Toggle, lenient_bool, null_default};
+use super::common::{Extra, Resource, SubResource, Toggle, lenient_bool, null_default};
 use crate::open_enum;
 use serde::{Deserialize, Serialize};
 
@@ -49,18 +49,7 @@ impl PrivateEndpointNetworkPolicies {
 
 // ---------------------------------------------------------------- NSGs
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub struct NetworkSecurityGroup {
-    pub id: String,
-    pub name: Option<String>,
-    #[serde(rename = "type")]
-    pub kind: Option<String>,
-    pub location: Option<String>,
-    pub properties: NsgProperties,
-    #[serde(flatten)]
-    pub extra: Extra,
-}
+pub type NetworkSecurityGroup = Resource<NsgProperties>;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
@@ -160,18 +149,7 @@ fn merge<'a>(one: &'a Option<String>, many: &'a [String]) -> Vec<&'a str> {
 
 // ---------------------------------------------------------------- route tables
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub struct RouteTable {
-    pub id: String,
-    pub name: Option<String>,
-    #[serde(rename = "type")]
-    pub kind: Option<String>,
-    pub location: Option<String>,
-    pub properties: RouteTableProperties,
-    #[serde(flatten)]
-    pub extra: Extra,
-}
+pub type RouteTable = Resource<RouteTableProperties>;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
@@ -230,18 +208,7 @@ impl Default for RouteProperties {
 
 // ---------------------------------------------------------------- virtual networks
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub struct VirtualNetwork {
-    pub id: String,
-    pub name: Option<String>,
-    #[serde(rename = "type")]
-    pub kind: Option<String>,
-    pub location: Option<String>,
-    pub properties: VirtualNetworkProperties,
-    #[serde(flatten)]
-    pub extra: Extra,
-}
+pub type VirtualNetwork = Resource<VirtualNetworkProperties>;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
@@ -285,24 +252,9 @@ impl VirtualNetwork {
             .map(|d| d.dns_servers.as_slice())
             .unwrap_or_default()
     }
-    pub fn display_name(&self) -> &str {
-        self.name
-            .as_deref()
-            .unwrap_or_else(|| crate::arm::id::last_name(&self.id))
-    }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub struct Subnet {
-    pub id: String,
-    pub name: Option<String>,
-    #[serde(rename = "type")]
-    pub kind: Option<String>,
-    pub properties: SubnetProperties,
-    #[serde(flatten)]
-    pub extra: Extra,
-}
+pub type Subnet = Resource<SubnetProperties>;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
@@ -337,11 +289,6 @@ impl Subnet {
             &self.properties.address_prefix,
             &self.properties.address_prefixes,
         )
-    }
-    pub fn display_name(&self) -> &str {
-        self.name
-            .as_deref()
-            .unwrap_or_else(|| crate::arm::id::last_name(&self.id))
     }
     /// The effective `privateEndpointNetworkPolicies`, applying the API default.
     pub fn pe_network_policies(&self) -> PrivateEndpointNetworkPolicies {
@@ -427,18 +374,7 @@ impl VirtualNetworkPeering {
 
 // ---------------------------------------------------------------- private endpoints
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub struct PrivateEndpoint {
-    pub id: String,
-    pub name: Option<String>,
-    #[serde(rename = "type")]
-    pub kind: Option<String>,
-    pub location: Option<String>,
-    pub properties: PrivateEndpointProperties,
-    #[serde(flatten)]
-    pub extra: Extra,
-}
+pub type PrivateEndpoint = Resource<PrivateEndpointProperties>;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
@@ -583,27 +519,11 @@ impl PrivateEndpoint {
             .map(|s| s.id.as_str())
             .filter(|s| !s.is_empty())
     }
-    pub fn display_name(&self) -> &str {
-        self.name
-            .as_deref()
-            .unwrap_or_else(|| crate::arm::id::last_name(&self.id))
-    }
 }
 
 // ---------------------------------------------------------------- NICs
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub struct NetworkInterface {
-    pub id: String,
-    pub name: Option<String>,
-    #[serde(rename = "type")]
-    pub kind: Option<String>,
-    pub location: Option<String>,
-    pub properties: NetworkInterfaceProperties,
-    #[serde(flatten)]
-    pub extra: Extra,
-}
+pub type NetworkInterface = Resource<NetworkInterfaceProperties>;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
@@ -649,31 +569,9 @@ pub struct NicIpConfigurationProperties {
 
 // ---------------------------------------------------------------- watchers and flow logs
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub struct NetworkWatcher {
-    pub id: String,
-    pub name: Option<String>,
-    #[serde(rename = "type")]
-    pub kind: Option<String>,
-    pub location: Option<String>,
-    pub properties: Extra,
-    #[serde(flatten)]
-    pub extra: Extra,
-}
+pub type NetworkWatcher = Resource<Extra>;
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub struct FlowLog {
-    pub id: String,
-    pub name: Option<String>,
-    #[serde(rename = "type")]
-    pub kind: Option<String>,
-    pub location: Option<String>,
-    pub properties: FlowLogProperties,
-    #[serde(flatten)]
-    pub extra: Extra,
-}
+pub type FlowLog = Resource<FlowLogProperties>;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
@@ -726,18 +624,7 @@ impl FlowLog {
 
 // ---------------------------------------------------------------- application gateways, firewalls, gateways
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub struct ApplicationGateway {
-    pub id: String,
-    pub name: Option<String>,
-    #[serde(rename = "type")]
-    pub kind: Option<String>,
-    pub location: Option<String>,
-    pub properties: ApplicationGatewayProperties,
-    #[serde(flatten)]
-    pub extra: Extra,
-}
+pub type ApplicationGateway = Resource<ApplicationGatewayProperties>;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
@@ -827,18 +714,7 @@ pub struct BackendAddressPool {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub struct AzureFirewall {
-    pub id: String,
-    pub name: Option<String>,
-    #[serde(rename = "type")]
-    pub kind: Option<String>,
-    pub location: Option<String>,
-    pub properties: AzureFirewallProperties,
-    #[serde(flatten)]
-    pub extra: Extra,
-}
+pub type AzureFirewall = Resource<AzureFirewallProperties>;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
@@ -863,18 +739,7 @@ impl AzureFirewall {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub struct VirtualNetworkGateway {
-    pub id: String,
-    pub name: Option<String>,
-    #[serde(rename = "type")]
-    pub kind: Option<String>,
-    pub location: Option<String>,
-    pub properties: VirtualNetworkGatewayProperties,
-    #[serde(flatten)]
-    pub extra: Extra,
-}
+pub type VirtualNetworkGateway = Resource<VirtualNetworkGatewayProperties>;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]

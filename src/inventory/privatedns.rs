@@ -1,24 +1,13 @@
 //! Private DNS zones, their virtual network links and record sets (2024-06-01, ARM-FACTS §1.6).
 
-use super::common::{Extra, SubResource, lenient_bool, null_default};
+use super::common::{Extra, Resource, SubResource, lenient_bool, null_default};
 use crate::open_enum;
 use serde::{Deserialize, Serialize};
 
 open_enum!(LinkState { Completed => "Completed" | "Done", InProgress => "InProgress" });
 open_enum!(ResolutionPolicy { Default => "Default", NxDomainRedirect => "NxDomainRedirect" });
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub struct PrivateDnsZone {
-    pub id: String,
-    pub name: Option<String>,
-    #[serde(rename = "type")]
-    pub kind: Option<String>,
-    pub location: Option<String>,
-    pub properties: Extra,
-    #[serde(flatten)]
-    pub extra: Extra,
-}
+pub type PrivateDnsZone = Resource<Extra>;
 
 impl PrivateDnsZone {
     /// The zone's DNS name, lower-cased and without a trailing dot.
@@ -36,18 +25,7 @@ pub fn normalise_dns_name(name: &str) -> String {
     name.trim().trim_end_matches('.').to_ascii_lowercase()
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub struct VirtualNetworkLink {
-    pub id: String,
-    pub name: Option<String>,
-    #[serde(rename = "type")]
-    pub kind: Option<String>,
-    pub location: Option<String>,
-    pub properties: VirtualNetworkLinkProperties,
-    #[serde(flatten)]
-    pub extra: Extra,
-}
+pub type VirtualNetworkLink = Resource<VirtualNetworkLinkProperties>;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
@@ -93,18 +71,7 @@ impl VirtualNetworkLink {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub struct RecordSet {
-    pub id: String,
-    pub name: Option<String>,
-    #[serde(rename = "type")]
-    pub kind: Option<String>,
-    pub etag: Option<String>,
-    pub properties: RecordSetProperties,
-    #[serde(flatten)]
-    pub extra: Extra,
-}
+pub type RecordSet = Resource<RecordSetProperties>;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
