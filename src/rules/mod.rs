@@ -2,8 +2,14 @@
 //! that turns an inventory into findings and per-rule outcomes. One rule per file.
 
 mod engine;
+pub mod flow_log_insights_unregistered;
+pub mod flow_log_without_traffic_analytics;
+pub mod nsg_flow_log_retiring;
 pub mod pe_zone_not_linked;
+mod support;
+pub mod ta_workspace_provider_unregistered;
 pub mod vnet_tag_widened_by_udr;
+pub mod vnet_without_flow_log;
 
 pub use engine::{Context, RuleOutcome, RuleStatus, Sink, run};
 
@@ -41,8 +47,16 @@ pub trait Rule: Sync {
 
 /// Every rule azaudit ships, in code order.
 pub fn registry() -> Vec<&'static dyn Rule> {
-    let mut rules: Vec<&'static dyn Rule> =
-        vec![&vnet_tag_widened_by_udr::RULE, &pe_zone_not_linked::RULE];
+    let mut rules: Vec<&'static dyn Rule> = vec![
+        &vnet_tag_widened_by_udr::RULE,
+        &pe_zone_not_linked::RULE,
+        // Rule catalogue part 1: flow logs.
+        &ta_workspace_provider_unregistered::RULE,
+        &flow_log_insights_unregistered::RULE,
+        &nsg_flow_log_retiring::RULE,
+        &vnet_without_flow_log::RULE,
+        &flow_log_without_traffic_analytics::RULE,
+    ];
     rules.sort_by_key(|r| r.meta().code);
     rules
 }
