@@ -4,11 +4,18 @@
 mod engine;
 pub mod flow_log_insights_unregistered;
 pub mod flow_log_without_traffic_analytics;
+pub mod kms_platform_traffic;
+pub mod management_ports_from_internet;
 pub mod nsg_flow_log_retiring;
+pub mod nsg_on_gateway_subnet;
+pub mod pe_subnet_nsg_not_applied;
 pub mod pe_zone_not_linked;
+pub mod subnet_nsg_no_deny_all_inbound;
+pub mod subnet_without_nsg;
 mod support;
 pub mod ta_workspace_provider_unregistered;
 pub mod vnet_tag_widened_by_udr;
+pub mod vnet_tag_widened_outbound;
 pub mod vnet_without_flow_log;
 
 pub use engine::{Context, RuleOutcome, RuleStatus, Sink, run};
@@ -56,6 +63,14 @@ pub fn registry() -> Vec<&'static dyn Rule> {
         &nsg_flow_log_retiring::RULE,
         &vnet_without_flow_log::RULE,
         &flow_log_without_traffic_analytics::RULE,
+        // NSGs.
+        &vnet_tag_widened_outbound::RULE,
+        &subnet_nsg_no_deny_all_inbound::RULE,
+        &pe_subnet_nsg_not_applied::RULE,
+        &management_ports_from_internet::RULE,
+        &subnet_without_nsg::RULE,
+        &nsg_on_gateway_subnet::RULE,
+        &kms_platform_traffic::RULE,
     ];
     rules.sort_by_key(|r| r.meta().code);
     rules
