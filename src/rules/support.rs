@@ -24,11 +24,6 @@ pub fn name_of(id: &str) -> &str {
     crate::arm::id::last_name(id)
 }
 
-/// The parent id (e.g. the VNet of a subnet id), when the id parses.
-pub fn parent_of(id: &str) -> Option<String> {
-    ResourceId::parse(id).ok().and_then(|r| r.parent())
-}
-
 /// The lower-case resource type of an id (`microsoft.network/networksecuritygroups`).
 pub fn type_of(id: &str) -> String {
     ResourceId::parse(id)
