@@ -393,12 +393,12 @@ expires = 2020-01-01
         r["policy"]["expired_exemptions"].as_array().unwrap().len(),
         1
     );
-    // Every demo finding is in the workloads subscription, so nothing counts for the exit code.
-    let active = findings
+    // Suppressed findings do not count for the exit code: only unsuppressed high ones do.
+    let active_high = findings
         .iter()
         .filter(|f| f["suppression"].is_null())
-        .count();
-    assert_eq!(o.status.code(), Some(if active == 0 { 0 } else { 1 }));
+        .any(|f| f["severity"] == "high" || f["severity"] == "critical");
+    assert_eq!(o.status.code(), Some(if active_high { 1 } else { 0 }));
     // SARIF keeps suppressed findings as suppressions.
     let o = azaudit(&[
         "scan",
@@ -482,4 +482,51 @@ fn markdown_summarises_for_job_summaries() {
     assert!(md.starts_with("## azaudit:"));
     assert!(md.contains("| high |"));
     assert!(md.contains("`NSG101`"));
+}
+
+#[test]
+fn policy_parameters_reach_the_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ports.toml");
+    std::fs::write(&path, "[rules.NSG105.params]\nports = [443]\n").unwrap();
+    let run = |extra: &[&str]| -> Vec<Value> {
+        let mut args = vec!["scan", "--demo", "--format", "json", "--fail-on", "never"];
+        args.extend_from_slice(extra);
+        let r: Value = serde_json::from_slice(&azaudit(&args).stdout).unwrap();
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == "NSG105")
+            .cloned()
+            .collect()
+    };
+    let default = run(&[]);
+    assert!(
+        default
+            .iter()
+            .all(|f| f["evidence"]["ports_checked"] == serde_json::json!([22, 3389]))
+    );
+    let custom = run(&["--policy", path.to_str().unwrap()]);
+    assert!(!custom.is_empty());
+    assert!(
+        custom
+            .iter()
+            .all(|f| f["evidence"]["ports_checked"] == serde_json::json!([443]))
+    );
+    assert!(
+        custom
+            .iter()
+            .any(|f| f["resource_id"].as_str().unwrap().ends_with("/nsg-appgw"))
+    );
+    // A parameter of the wrong type is refused with its position.
+    std::fs::write(&path, "[rules.NSG105.params]\nports = \"22\"\n").unwrap();
+    let o = azaudit(&["scan", "--demo", "--policy", path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr)
+            .contains("ports.toml:2:1: parameter ports must be array, not string"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 }

@@ -1,13 +1,33 @@
 //! The rule engine: a [`Rule`] trait with declared metadata, a registry of every rule, and the run
 //! that turns an inventory into findings and per-rule outcomes. One rule per file.
 
+pub mod appgw_subnet_nsg_blocks_infrastructure;
+pub mod appgw_v2_default_route_to_appliance;
+pub mod appliance_next_hop_unknown;
+pub mod backend_nsg_admits_only_frontend_ip;
 mod engine;
+pub mod flow_log_insights_unregistered;
+pub mod flow_log_without_traffic_analytics;
+pub mod kms_platform_traffic;
 pub mod kv_private_endpoint_no_audit_log;
+pub mod management_ports_from_internet;
+pub mod nsg_flow_log_retiring;
+pub mod nsg_on_gateway_subnet;
 pub mod pe_resolves_publicly;
 pub mod pe_route_bypasses_firewall;
+pub mod pe_subnet_nsg_not_applied;
 pub mod pe_zone_not_linked;
+pub mod route_next_hop_none;
+pub mod route_table_near_limit;
+pub mod route_table_shared;
 pub mod rsv_without_resource_guard;
+pub mod subnet_nsg_no_deny_all_inbound;
+pub mod subnet_without_nsg;
+mod support;
+pub mod ta_workspace_provider_unregistered;
 pub mod vnet_tag_widened_by_udr;
+pub mod vnet_tag_widened_outbound;
+pub mod vnet_without_flow_log;
 
 pub use engine::{Context, RuleOutcome, RuleStatus, Sink, run};
 
@@ -52,6 +72,29 @@ pub fn registry() -> Vec<&'static dyn Rule> {
         &pe_resolves_publicly::RULE,
         &kv_private_endpoint_no_audit_log::RULE,
         &rsv_without_resource_guard::RULE,
+        // Rule catalogue part 1: flow logs.
+        &ta_workspace_provider_unregistered::RULE,
+        &flow_log_insights_unregistered::RULE,
+        &nsg_flow_log_retiring::RULE,
+        &vnet_without_flow_log::RULE,
+        &flow_log_without_traffic_analytics::RULE,
+        // NSGs.
+        &vnet_tag_widened_outbound::RULE,
+        &subnet_nsg_no_deny_all_inbound::RULE,
+        &pe_subnet_nsg_not_applied::RULE,
+        &management_ports_from_internet::RULE,
+        &subnet_without_nsg::RULE,
+        &nsg_on_gateway_subnet::RULE,
+        &kms_platform_traffic::RULE,
+        // Application Gateway.
+        &appgw_subnet_nsg_blocks_infrastructure::RULE,
+        &appgw_v2_default_route_to_appliance::RULE,
+        &backend_nsg_admits_only_frontend_ip::RULE,
+        // Route tables.
+        &route_table_near_limit::RULE,
+        &appliance_next_hop_unknown::RULE,
+        &route_next_hop_none::RULE,
+        &route_table_shared::RULE,
     ];
     rules.sort_by_key(|r| r.meta().code);
     rules
@@ -86,7 +129,11 @@ mod tests {
                 m.code
             );
             assert!(
-                m.name.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
+                // Digits are allowed (appgw-v2-…) but a name starts with a letter.
+                m.name.starts_with(|c: char| c.is_ascii_lowercase())
+                    && m.name
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
                 "name {} is not kebab-case",
                 m.name
             );

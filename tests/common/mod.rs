@@ -114,3 +114,114 @@ pub fn scan(s: &Snapshot) -> Report {
 pub fn findings_of<'a>(r: &'a Report, code: &str) -> Vec<&'a Finding> {
     r.findings.iter().filter(|f| f.rule == code).collect()
 }
+
+/// Scans at a fixed time (for dated findings).
+pub fn scan_at(s: &Snapshot, now: &str) -> Report {
+    azaudit::cli::build_report(
+        s,
+        "test",
+        None,
+        now.parse().expect("RFC 3339 time"),
+        std::time::Instant::now(),
+    )
+}
+
+/// A second subscription (e.g. a management subscription holding a workspace).
+pub const MGMT_SUB: &str = "00000000-0000-4000-8000-0000000000aa";
+
+pub fn workspace_id(sub: &str, name: &str) -> String {
+    format!(
+        "/subscriptions/{sub}/resourceGroups/rg-monitor/providers/Microsoft.OperationalInsights/workspaces/{name}"
+    )
+}
+
+/// A provider registration of `namespace` in `sub`.
+pub fn provider(sub: &str, namespace: &str, state: &str) -> Value {
+    json!({"id": format!("/subscriptions/{sub}/providers/{namespace}"), "namespace": namespace,
+           "registrationState": state, "registrationPolicy": "RegistrationRequired", "resourceTypes": []})
+}
+
+/// A flow log in the test subscription's westeurope watcher; `ta_workspace` enables Traffic
+/// Analytics with that workspace id.
+pub fn flow_log(name: &str, target: &str, enabled: bool, ta_workspace: Option<&str>) -> Value {
+    let ta = match ta_workspace {
+        Some(ws) => {
+            json!({"enabled": true, "workspaceResourceId": ws, "workspaceRegion": "westeurope", "trafficAnalyticsInterval": 10})
+        }
+        None => json!({"enabled": false, "trafficAnalyticsInterval": 60}),
+    };
+    json!({"id": format!("/subscriptions/{SUB}/resourceGroups/NetworkWatcherRG/providers/Microsoft.Network/networkWatchers/NetworkWatcher_westeurope/flowLogs/{name}"),
+           "name": name, "type": "Microsoft.Network/networkWatchers/flowLogs", "location": "westeurope",
+           "properties": {"targetResourceId": target, "enabled": enabled,
+               "storageId": format!("/subscriptions/{SUB}/resourceGroups/NetworkWatcherRG/providers/Microsoft.Storage/storageAccounts/stflowlogs"),
+               "flowAnalyticsConfiguration": {"networkWatcherFlowAnalyticsConfiguration": ta}}})
+}
+
+/// A NIC with one ip configuration in `subnet`; `nsg` names a NIC-level NSG.
+pub fn nic(name: &str, subnet: &str, ip: &str, nsg: Option<&str>) -> Value {
+    let mut props = json!({"ipConfigurations": [{"name": "ipconfig1",
+        "id": format!("{}/ipConfigurations/ipconfig1", net_id("networkInterfaces", name)),
+        "properties": {"privateIPAddress": ip, "privateIPAllocationMethod": "Static",
+                       "subnet": {"id": subnet}, "primary": true}}]});
+    if let Some(n) = nsg {
+        props["networkSecurityGroup"] = json!({"id": net_id("networkSecurityGroups", n)});
+    }
+    json!({"id": net_id("networkInterfaces", name), "name": name,
+           "type": "Microsoft.Network/networkInterfaces", "location": "westeurope", "properties": props})
+}
+
+/// An NSG rule with every field given, plural fields when a value is a list.
+#[allow(clippy::too_many_arguments)]
+pub fn rule_full(
+    name: &str,
+    priority: u32,
+    dir: &str,
+    access: &str,
+    proto: &str,
+    src: Value,
+    dst: Value,
+    ports: Value,
+) -> Value {
+    let mut p = json!({"protocol": proto, "sourcePortRange": "*", "access": access,
+                       "priority": priority, "direction": dir});
+    for (single, plural, v) in [
+        ("sourceAddressPrefix", "sourceAddressPrefixes", src),
+        (
+            "destinationAddressPrefix",
+            "destinationAddressPrefixes",
+            dst,
+        ),
+        ("destinationPortRange", "destinationPortRanges", ports),
+    ] {
+        match v {
+            Value::Array(_) => p[plural] = v,
+            _ => p[single] = v,
+        }
+    }
+    json!({"name": name, "properties": p})
+}
+
+pub fn outcome<'a>(r: &'a Report, code: &str) -> &'a azaudit::rules::RuleOutcome {
+    r.rules.iter().find(|o| o.code == code).expect("rule ran")
+}
+
+/// An Application Gateway in `subnet` with a private frontend IP and one backend pool.
+pub fn app_gateway(
+    name: &str,
+    sku: &str,
+    subnet: &str,
+    frontend_ip: &str,
+    backends: &[&str],
+) -> Value {
+    let id = net_id("applicationGateways", name);
+    json!({"id": id, "name": name, "type": "Microsoft.Network/applicationGateways", "location": "westeurope",
+    "properties": {
+        "sku": {"name": sku, "tier": sku, "capacity": 2},
+        "gatewayIPConfigurations": [{"name": "gwip", "properties": {"subnet": {"id": subnet}}}],
+        "frontendIPConfigurations": [{"name": "private", "properties": {"privateIPAddress": frontend_ip,
+            "privateIPAllocationMethod": "Static", "subnet": {"id": subnet}}}],
+        "backendAddressPools": [{"name": "pool", "properties": {"backendAddresses":
+            backends.iter().map(|b| json!({"ipAddress": b})).collect::<Vec<_>>()}}],
+        "backendHttpSettingsCollection": [{"name": "settings-443", "properties": {"port": 443, "protocol": "Https"}}]
+    }})
+}

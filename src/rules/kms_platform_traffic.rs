@@ -1,0 +1,215 @@
+//! NSG108 — Windows activation (KMS, TCP 1688) and NSG/route posture: an outbound deny that does not
+//! stop it, and forced tunnelling that breaks it.
+
+use std::collections::BTreeSet;
+use std::net::IpAddr;
+
+use serde_json::json;
+
+use super::support::{is_everything_or_internet, name_of, nsg_rule_cmd, rg_of, user_rules};
+use super::{Context, Rule, RuleMeta, Sink};
+use crate::arm::id::id_key;
+use crate::inventory::ResourceKind;
+use crate::inventory::network::{Access, Direction, NextHopType, Protocol};
+use crate::model::addr::PrefixSet;
+use crate::model::nsg::PortSet;
+use crate::model::tags::prefix_len;
+use crate::policy::Cloud;
+use crate::report::Severity;
+
+pub struct KmsPlatformTraffic;
+pub static RULE: KmsPlatformTraffic = KmsPlatformTraffic;
+
+/// The KMS port.
+pub const KMS_PORT: u16 = 1688;
+
+/// Azure's KMS endpoints per cloud (Microsoft: custom-routes-enable-kms-activation).
+pub fn kms_endpoints(cloud: Cloud) -> &'static [(&'static str, &'static str)] {
+    match cloud {
+        Cloud::Public => &[
+            ("azkms.core.windows.net", "20.118.99.224"),
+            ("azkms.core.windows.net", "40.83.235.53"),
+            ("kms.core.windows.net", "23.102.135.246"),
+        ],
+        Cloud::Usgov => &[
+            ("kms.core.usgovcloudapi.net", "23.97.0.13"),
+            ("azkms.core.usgovcloudapi.net", "52.126.105.2"),
+        ],
+        Cloud::China => &[
+            ("azkms.core.chinacloudapi.cn", "159.27.28.100"),
+            ("azkms.core.chinacloudapi.cn", "163.228.64.161"),
+            ("kms.core.chinacloudapi.cn", "42.159.7.249"),
+        ],
+    }
+}
+
+static META: RuleMeta = RuleMeta {
+    code: "NSG108",
+    name: "kms-platform-traffic",
+    title: "Windows activation (KMS) traffic is not what the NSG or route table suggests",
+    severity: Severity::Info,
+    inputs: &[
+        ResourceKind::NetworkSecurityGroup,
+        ResourceKind::RouteTable,
+        ResourceKind::VirtualNetwork,
+    ],
+    what: "Two informational cases. (1) An NSG with a user outbound Deny to Internet or every destination that \
+covers TCP 1688, and no outbound deny on the AzurePlatformLKM service tag: Windows activation still reaches KMS. \
+(2) A route table in use by a subnet with a 0.0.0.0/0 route to VirtualAppliance or VirtualNetworkGateway (forced \
+tunnelling) and without routes with next hop Internet for each KMS address of the tenant's cloud \
+(public: 20.118.99.224, 40.83.235.53, 23.102.135.246): Windows VMs fail to activate.",
+    why: "Platform traffic ignores ordinary NSG rules: KMS activation (TCP 1688 to kms.core.windows.net / \
+azkms.core.windows.net) passes an outbound Deny to Internet and does not show in flow logs; only a deny on \
+AzurePlatformLKM stops it. Microsoft also disables this platform rule when a 0.0.0.0/0 route is in place: \
+activation then goes through the appliance or on-premises and is refused because it no longer comes from an \
+Azure public IP, unless /32 routes to the KMS addresses with next hop Internet exist.",
+    fix: "For (1), add an outbound deny with destination AzurePlatformLKM if activation must be blocked, or \
+accept it knowingly. For (2), add /32 routes with next hop Internet for each KMS address.\n\
+Portal: Route tables → <table> → Routes → Add: Destination IP addresses 20.118.99.224/32, Next hop Internet \
+(repeat per address).\n\
+az network route-table route create --resource-group <rg> --route-table-name <rt> --name kms-1 \
+--address-prefix 20.118.99.224/32 --next-hop-type Internet",
+    example: r#"{"route_table": ".../routeTables/rt-app", "default_route": {"route": "default-to-firewall", "next_hop_type": "VirtualAppliance", "next_hop_ip_address": "10.0.1.4"}, "cloud": "public", "kms_endpoints": ["20.118.99.224", "40.83.235.53", "23.102.135.246"], "missing_internet_routes": ["20.118.99.224", "40.83.235.53", "23.102.135.246"], "subnets": [".../subnets/snet-app"]}"#,
+    references: &[
+        "https://learn.microsoft.com/azure/virtual-network/network-security-groups-overview",
+        "https://learn.microsoft.com/troubleshoot/azure/virtual-machines/windows/custom-routes-enable-kms-activation",
+        "https://learn.microsoft.com/azure/virtual-network/service-tags-overview",
+    ],
+};
+
+impl Rule for KmsPlatformTraffic {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &Context<'_>, out: &mut Sink) {
+        let endpoints = kms_endpoints(cx.cloud);
+        // (1) Outbound denies that KMS passes.
+        for nsg in &cx.inv.network_security_groups {
+            let denies = user_rules(nsg, &Direction::Outbound, &Access::Deny);
+            let lkm_denied = denies.iter().any(|r| {
+                r.properties
+                    .destinations()
+                    .iter()
+                    .any(|d| d.eq_ignore_ascii_case("AzurePlatformLKM"))
+            });
+            if lkm_denied {
+                continue;
+            }
+            let broad: Vec<_> = denies
+                .iter()
+                .filter(|r| {
+                    let p = &r.properties;
+                    matches!(p.protocol, Protocol::Any | Protocol::Tcp)
+                        && PortSet::parse(p.destination_ports()).contains(KMS_PORT)
+                        && p.destinations()
+                            .iter()
+                            .any(|d| is_everything_or_internet(d))
+                })
+                .collect();
+            let Some(first) = broad.first() else {
+                continue;
+            };
+            let nsg_name = name_of(&nsg.id);
+            let message = format!(
+                "NSG {nsg_name} denies outbound traffic with {} ({}) but has no deny on AzurePlatformLKM, so Windows activation (KMS, TCP {KMS_PORT}) still leaves the network.",
+                first.name, first.properties.priority,
+            );
+            let evidence = json!({
+                "network_security_group": nsg.id,
+                "outbound_denies": broad.iter().map(|r| json!({
+                    "rule": r.name,
+                    "priority": r.properties.priority,
+                    "destination": r.properties.destinations(),
+                })).collect::<Vec<_>>(),
+                "missing": "an outbound Deny with destination AzurePlatformLKM",
+                "kms_port": KMS_PORT,
+                "kms_endpoints": endpoints.iter().map(|(h, ip)| json!({"host": h, "address": ip})).collect::<Vec<_>>(),
+            });
+            let remediation = format!(
+                "If activation must be blocked too, deny AzurePlatformLKM explicitly: {}",
+                nsg_rule_cmd(
+                    &nsg.id,
+                    "Deny-AzurePlatformLKM",
+                    &format!(
+                        "--priority {} --direction Outbound --access Deny --protocol Tcp --source-address-prefixes '*' --destination-address-prefixes AzurePlatformLKM --destination-port-ranges {KMS_PORT}",
+                        first.properties.priority.saturating_sub(1).max(100)
+                    )
+                )
+            );
+            out.finding(&nsg.id, "lkm-not-denied", message, evidence, remediation);
+        }
+
+        // (2) Forced tunnelling without KMS routes.
+        for rt in &cx.inv.route_tables {
+            let key = id_key(&rt.id);
+            let mut subnets: BTreeSet<String> =
+                rt.properties.subnets.iter().map(|s| s.id.clone()).collect();
+            for (s, _) in cx.idx.all_subnets() {
+                if s.properties
+                    .route_table
+                    .as_ref()
+                    .is_some_and(|r| id_key(&r.id) == key)
+                {
+                    subnets.insert(s.id.clone());
+                }
+            }
+            if subnets.is_empty() {
+                continue;
+            }
+            let Some(default) = rt.properties.routes.iter().find(|r| {
+                r.properties.address_prefix.trim() == "0.0.0.0/0"
+                    && matches!(
+                        r.properties.next_hop_type,
+                        NextHopType::VirtualAppliance | NextHopType::VirtualNetworkGateway
+                    )
+            }) else {
+                continue;
+            };
+            let missing: Vec<&str> = endpoints
+                .iter()
+                .map(|(_, ip)| *ip)
+                .filter(|ip| {
+                    let addr: IpAddr = ip.parse().expect("valid KMS address");
+                    !rt.properties.routes.iter().any(|r| {
+                        r.properties.next_hop_type == NextHopType::Internet
+                            && prefix_len(&r.properties.address_prefix).is_some_and(|l| l > 0)
+                            && PrefixSet::parse(&r.properties.address_prefix)
+                                .is_some_and(|p| p.contains_addr(addr))
+                    })
+                })
+                .collect();
+            if missing.is_empty() {
+                continue;
+            }
+            let rt_name = name_of(&rt.id);
+            let message = format!(
+                "Route table {rt_name} forces 0.0.0.0/0 to {} without next-hop-Internet routes for KMS {} ({} cloud), so Windows VMs in {} subnet(s) cannot activate.",
+                default.properties.next_hop_type,
+                missing.join(", "),
+                cx.cloud.azure_name(),
+                subnets.len(),
+            );
+            let evidence = json!({
+                "route_table": rt.id,
+                "default_route": {
+                    "route": default.name,
+                    "address_prefix": default.properties.address_prefix,
+                    "next_hop_type": default.properties.next_hop_type.to_string(),
+                    "next_hop_ip_address": default.properties.next_hop_ip_address,
+                },
+                "cloud": cx.cloud,
+                "kms_endpoints": endpoints.iter().map(|(_, ip)| *ip).collect::<Vec<_>>(),
+                "missing_internet_routes": missing,
+                "subnets": subnets,
+            });
+            let remediation = format!(
+                "Add a /32 route with next hop Internet per KMS address, e.g. az network route-table route create --resource-group {} --route-table-name {rt_name} --name kms-{} --address-prefix {}/32 --next-hop-type Internet",
+                rg_of(&rt.id),
+                missing[0].replace('.', "-"),
+                missing[0],
+            );
+            out.finding(&rt.id, "kms-routes-missing", message, evidence, remediation);
+        }
+    }
+}

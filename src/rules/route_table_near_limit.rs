@@ -1,0 +1,94 @@
+//! RTE102 — a route table close to the 400-route limit.
+
+use serde_json::json;
+
+use super::support::{name_of, rg_of};
+use super::{Context, Rule, RuleMeta, Sink};
+use crate::inventory::ResourceKind;
+use crate::model::tags::prefix_len;
+use crate::report::Severity;
+
+pub struct RouteTableNearLimit;
+pub static RULE: RouteTableNearLimit = RouteTableNearLimit;
+
+/// Azure's limit of user-defined routes per route table.
+pub const ROUTE_LIMIT: usize = 400;
+/// Default threshold: 90 % of the limit.
+pub const DEFAULT_THRESHOLD: usize = 360;
+
+static META: RuleMeta = RuleMeta {
+    code: "RTE102",
+    name: "route-table-near-limit",
+    title: "Route table is close to the 400-route limit",
+    severity: Severity::Medium,
+    inputs: &[ResourceKind::RouteTable],
+    what: "A route table with at least 360 routes (90 % of the 400 user-defined routes a table can hold), with \
+the number of /32 host routes among them.",
+    why: "A route table holds at most 400 routes. Tables grow towards the limit when a /32 route is added per \
+private endpoint to force endpoint traffic through a firewall — the workaround from before private endpoint \
+network policies existed. At the limit the next deployment that needs a route fails, usually during an \
+incident or a migration. Enabling network policies on the private-endpoint subnets lets one UDR for the VNet or \
+subnet range (prefix at least as long as the VNet's) replace all the /32s.",
+    fix: "Enable privateEndpointNetworkPolicies (RouteTableEnabled or Enabled) on the private-endpoint subnets, \
+replace the /32 routes by one route per VNet or subnet range, and delete them.\n\
+Portal: Virtual network → Subnets → <pe subnet> → Private endpoint network policy: Route tables.\n\
+az network vnet subnet update --resource-group <rg> --vnet-name <vnet> --name <pe-subnet> \
+--private-endpoint-network-policies Enabled",
+    example: r#"{"route_table": ".../routeTables/rt-shared-pe-routes", "route_count": 364, "limit": 400, "threshold": 360, "host_routes_32": 362}"#,
+    references: &[
+        "https://learn.microsoft.com/azure/azure-resource-manager/management/azure-subscription-service-limits",
+        "https://learn.microsoft.com/azure/private-link/disable-private-endpoint-network-policy",
+        "https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview",
+    ],
+};
+
+impl Rule for RouteTableNearLimit {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &Context<'_>, out: &mut Sink) {
+        let threshold = cx.param_u64(META.code, "threshold", DEFAULT_THRESHOLD as u64) as usize;
+        for rt in &cx.inv.route_tables {
+            let count = rt.properties.routes.len();
+            if count < threshold {
+                continue;
+            }
+            let host = rt
+                .properties
+                .routes
+                .iter()
+                .filter(|r| prefix_len(&r.properties.address_prefix) == Some(32))
+                .count();
+            let rt_name = name_of(&rt.id);
+            let message = format!(
+                "Route table {rt_name} has {count} of {ROUTE_LIMIT} routes ({host} of them /32 host routes); enable network policies on private-endpoint subnets so one prefix route can replace per-endpoint /32s."
+            );
+            let evidence = json!({
+                "route_table": rt.id,
+                "route_count": count,
+                "limit": ROUTE_LIMIT,
+                "threshold": threshold,
+                "host_routes_32": host,
+                "subnets": rt.properties.subnets.iter().map(|s| s.id.clone()).collect::<Vec<_>>(),
+            });
+            let remediation = format!(
+                "Enable network policies on the private-endpoint subnets (az network vnet subnet update --resource-group <rg> --vnet-name <vnet> --name <pe-subnet> --private-endpoint-network-policies Enabled), then remove the /32 routes, e.g. az network route-table route delete --resource-group {} --route-table-name {rt_name} --name <route>",
+                rg_of(&rt.id),
+            );
+            let severity = if count >= ROUTE_LIMIT {
+                Severity::High
+            } else {
+                META.severity
+            };
+            out.finding_with_severity(
+                severity,
+                &rt.id,
+                "route-count",
+                message,
+                evidence,
+                remediation,
+            );
+        }
+    }
+}

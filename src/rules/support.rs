@@ -1,0 +1,216 @@
+//! Small helpers shared by the rules of this catalogue: names and resource groups from ids, coverage
+//! gaps per subscription, provider registrations, and compact port lists for evidence.
+
+use std::net::{IpAddr, Ipv4Addr};
+
+use crate::arm::ResourceId;
+use crate::inventory::network::{Access, Direction, NetworkSecurityGroup, SecurityRule};
+use crate::inventory::resources::RegistrationState;
+use crate::inventory::{CoverageGap, ResourceKind};
+use crate::model::addr::PrefixSet;
+
+use super::Context;
+
+/// The resource group named by an id, or `<rg>`.
+pub fn rg_of(id: &str) -> String {
+    ResourceId::parse(id)
+        .ok()
+        .and_then(|r| r.resource_group().map(str::to_string))
+        .unwrap_or_else(|| "<rg>".into())
+}
+
+/// The last name of an id.
+pub fn name_of(id: &str) -> &str {
+    crate::arm::id::last_name(id)
+}
+
+/// The lower-case resource type of an id (`microsoft.network/networksecuritygroups`).
+pub fn type_of(id: &str) -> String {
+    ResourceId::parse(id)
+        .map(|r| r.resource_type().to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+/// Coverage gaps of `kinds` that touch subscription `sub` (gaps without a subscription touch all).
+pub fn gaps_in<'a>(
+    cx: &'a Context<'_>,
+    kinds: &'a [ResourceKind],
+    sub: &str,
+) -> Vec<&'a CoverageGap> {
+    cx.coverage
+        .gaps_for(kinds)
+        .filter(|g| {
+            g.subscription_id
+                .as_deref()
+                .is_none_or(|s| s.eq_ignore_ascii_case(sub))
+        })
+        .collect()
+}
+
+/// What the inventory says about one provider's registration in one subscription.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ProviderState {
+    Known(RegistrationState),
+    /// The registration could not be read; the reason says why.
+    Unknown(String),
+}
+
+/// The registration state of provider namespace `ns` in subscription `sub`, or why it is unknown.
+pub fn provider_state(cx: &Context<'_>, sub: &str, ns: &str) -> ProviderState {
+    let gaps = gaps_in(cx, &[ResourceKind::ResourceProvider], sub);
+    if let Some(g) = gaps.first() {
+        return ProviderState::Unknown(format!(
+            "the resource providers of subscription {sub} could not be read: {}",
+            g.message
+        ));
+    }
+    let of_sub: Vec<_> = cx
+        .inv
+        .resource_providers
+        .iter()
+        .filter(|p| {
+            p.subscription_id()
+                .is_some_and(|s| s.eq_ignore_ascii_case(sub))
+        })
+        .collect();
+    if of_sub.is_empty() {
+        return ProviderState::Unknown(format!(
+            "the inventory holds no resource provider registrations of subscription {sub}"
+        ));
+    }
+    match of_sub.iter().find(|p| p.namespace.eq_ignore_ascii_case(ns)) {
+        Some(p) => match &p.registration_state {
+            Some(s) => ProviderState::Known(s.clone()),
+            None => ProviderState::Unknown(format!(
+                "{ns} in subscription {sub} has no registrationState"
+            )),
+        },
+        None => ProviderState::Unknown(format!(
+            "{ns} is not among the {} provider registrations read for subscription {sub}",
+            of_sub.len()
+        )),
+    }
+}
+
+/// The severity for a provider registration that is not `Registered` (`Registering` is low), or
+/// `None` when it is registered.
+pub fn provider_severity(
+    state: &RegistrationState,
+    default: crate::report::Severity,
+) -> Option<crate::report::Severity> {
+    match state {
+        RegistrationState::Registered => None,
+        RegistrationState::Registering => Some(crate::report::Severity::Low),
+        _ => Some(default),
+    }
+}
+
+/// A representative host address of a prefix set: the fifth address of its first IPv4 range (Azure
+/// reserves the first four of a subnet), or the first address when the range is smaller.
+pub fn host_in(set: &PrefixSet) -> Option<IpAddr> {
+    host_in_skipping(set, &[])
+}
+
+/// Like [`host_in`], avoiding the given addresses.
+pub fn host_in_skipping(set: &PrefixSet, avoid: &[IpAddr]) -> Option<IpAddr> {
+    let first = set.to_cidrs().into_iter().find(|n| n.addr().is_ipv4())?;
+    let base = match first.network() {
+        IpAddr::V4(a) => u32::from(a),
+        IpAddr::V6(_) => return None,
+    };
+    let last = match first.broadcast() {
+        IpAddr::V4(a) => u32::from(a),
+        IpAddr::V6(_) => return None,
+    };
+    let start = if last - base >= 8 { base + 4 } else { base };
+    (start..=last)
+        .map(|a| IpAddr::V4(Ipv4Addr::from(a)))
+        .find(|a| !avoid.contains(a))
+}
+
+/// Port numbers as compact ranges: `[22, 3389]` → `"22,3389"`, `65200..=65535` → `"65200-65535"`.
+pub fn port_ranges(ports: &[u16]) -> String {
+    let mut sorted = ports.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let mut out: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < sorted.len() {
+        let start = sorted[i];
+        let mut end = start;
+        while i + 1 < sorted.len() && sorted[i + 1] == end + 1 {
+            i += 1;
+            end = sorted[i];
+        }
+        out.push(if start == end {
+            start.to_string()
+        } else {
+            format!("{start}-{end}")
+        });
+        i += 1;
+    }
+    out.join(",")
+}
+
+/// Whether an address token means "every address" (`*`, `Any`, `0.0.0.0/0`, `Internet`).
+pub fn is_everything_or_internet(token: &str) -> bool {
+    let t = token.trim();
+    t == "*"
+        || t.eq_ignore_ascii_case("Any")
+        || t == "0.0.0.0/0"
+        || t.eq_ignore_ascii_case("Internet")
+}
+
+/// Whether an address token means every address (`*`, `Any`, `0.0.0.0/0`).
+pub fn is_everything(token: &str) -> bool {
+    let t = token.trim();
+    t == "*" || t.eq_ignore_ascii_case("Any") || t == "0.0.0.0/0"
+}
+
+/// User rules (not defaults) of one direction and access, in priority order.
+pub fn user_rules<'a>(
+    nsg: &'a NetworkSecurityGroup,
+    direction: &Direction,
+    access: &Access,
+) -> Vec<&'a SecurityRule> {
+    let mut v: Vec<&SecurityRule> = nsg
+        .properties
+        .security_rules
+        .iter()
+        .filter(|r| &r.properties.direction == direction && &r.properties.access == access)
+        .collect();
+    v.sort_by_key(|r| r.properties.priority);
+    v
+}
+
+/// `az network nsg rule create` for one rule, for remediation text.
+pub fn nsg_rule_cmd(nsg_id: &str, name: &str, rest: &str) -> String {
+    format!(
+        "az network nsg rule create --resource-group {} --nsg-name {} --name {name} {rest}",
+        rg_of(nsg_id),
+        name_of(nsg_id)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn port_ranges_compress() {
+        assert_eq!(port_ranges(&[3389, 22]), "22,3389");
+        let r: Vec<u16> = (65200..=65535).collect();
+        assert_eq!(port_ranges(&r), "65200-65535");
+    }
+
+    #[test]
+    fn host_skips_reserved_and_avoided_addresses() {
+        let s = PrefixSet::parse("10.1.3.0/24").unwrap();
+        assert_eq!(host_in(&s).unwrap().to_string(), "10.1.3.4");
+        let avoid = ["10.1.3.4".parse().unwrap()];
+        assert_eq!(
+            host_in_skipping(&s, &avoid).unwrap().to_string(),
+            "10.1.3.5"
+        );
+    }
+}
