@@ -317,9 +317,10 @@ pub fn evaluate(
     tags: &TagResolver,
 ) -> Option<Verdict> {
     let inbound = matches!(direction, Direction::Inbound);
-    if is_platform_address(remote) && !mentions_platform_tag(nsg) {
-        // DHCP, DNS, IMDS and health probes through the host addresses are not subject to NSG rules
-        // unless a rule targets an AzurePlatform* tag.
+    if is_platform_service(direction, remote) && !mentions_platform_tag(nsg) {
+        // DHCP, DNS and IMDS through the host addresses are not subject to NSG rules unless a rule
+        // targets an AzurePlatform* tag. Load balancer health probes (inbound from 168.63.129.16)
+        // are: a deny before AllowAzureLoadBalancerInBound breaks them.
         return Some(Verdict {
             allowed: true,
             rule: "platform traffic (not subject to NSG rules)".into(),
@@ -397,10 +398,13 @@ pub fn evaluate_layers(
     (allowed, out)
 }
 
-/// 168.63.129.16 and 169.254.169.254: the host's virtual IP and IMDS.
-pub fn is_platform_address(addr: std::net::IpAddr) -> bool {
-    addr == std::net::IpAddr::from([168, 63, 129, 16])
-        || addr == std::net::IpAddr::from([169, 254, 169, 254])
+/// Traffic to the host's platform services that NSG rules do not govern: anything to IMDS
+/// (169.254.169.254) and outbound traffic to the host's virtual IP 168.63.129.16 (DNS, DHCP,
+/// WireServer). Inbound traffic from 168.63.129.16 is load balancer probing and follows the rules.
+pub fn is_platform_service(direction: &Direction, remote: std::net::IpAddr) -> bool {
+    remote == std::net::IpAddr::from([169, 254, 169, 254])
+        || (matches!(direction, Direction::Outbound)
+            && remote == std::net::IpAddr::from([168, 63, 129, 16]))
 }
 
 fn mentions_platform_tag(nsg: &NetworkSecurityGroup) -> bool {
@@ -519,8 +523,26 @@ mod tests {
             .unwrap()
         };
         assert_eq!(eval("10.0.9.9").rule, "AllowVnetInBound");
+        // Inbound from the host VIP is load balancer probing: the rules apply (it is in VirtualNetwork).
+        assert_eq!(eval("168.63.129.16").rule, "AllowVnetInBound");
+        let out = |dst: &str| {
+            evaluate(
+                &n,
+                &Direction::Outbound,
+                dst.parse().unwrap(),
+                "10.0.0.4".parse().unwrap(),
+                &Protocol::Udp,
+                53,
+                &t,
+            )
+            .unwrap()
+        };
         assert_eq!(
-            eval("168.63.129.16").rule,
+            out("168.63.129.16").rule,
+            "platform traffic (not subject to NSG rules)"
+        );
+        assert_eq!(
+            out("169.254.169.254").rule,
             "platform traffic (not subject to NSG rules)"
         );
         assert_eq!(eval("8.8.8.8").rule, "DenyAllInBound");
