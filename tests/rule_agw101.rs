@@ -14,29 +14,62 @@ fn tenant(sku: &str, rules: Vec<Value>) -> Value {
 }
 
 fn allow_443() -> Value {
-    rule("Allow-HTTPS-From-Internet", 100, "Inbound", "Allow", "Tcp", "Internet", "443")
+    rule(
+        "Allow-HTTPS-From-Internet",
+        100,
+        "Inbound",
+        "Allow",
+        "Tcp",
+        "Internet",
+        "443",
+    )
 }
 fn deny_all() -> Value {
     rule("Deny-All-Inbound", 4000, "Inbound", "Deny", "*", "*", "*")
 }
 fn allow_gm(ports: &str) -> Value {
-    rule("Allow-GatewayManager", 110, "Inbound", "Allow", "Tcp", "GatewayManager", ports)
+    rule(
+        "Allow-GatewayManager",
+        110,
+        "Inbound",
+        "Allow",
+        "Tcp",
+        "GatewayManager",
+        ports,
+    )
 }
 fn allow_lb() -> Value {
-    rule("Allow-AzureLoadBalancer", 120, "Inbound", "Allow", "*", "AzureLoadBalancer", "*")
+    rule(
+        "Allow-AzureLoadBalancer",
+        120,
+        "Inbound",
+        "Allow",
+        "*",
+        "AzureLoadBalancer",
+        "*",
+    )
 }
 
 #[test]
 fn deny_all_without_gateway_manager_or_load_balancer_allow_fires_twice() {
-    let r = scan(&snapshot(tenant("Standard_v2", vec![allow_443(), deny_all()])));
+    let r = scan(&snapshot(tenant(
+        "Standard_v2",
+        vec![allow_443(), deny_all()],
+    )));
     let f = findings_of(&r, "AGW101");
     assert_eq!(f.len(), 2, "{:#?}", r.findings);
-    let gm = f.iter().find(|f| f.evidence["required"]["source"] == "GatewayManager").unwrap();
+    let gm = f
+        .iter()
+        .find(|f| f.evidence["required"]["source"] == "GatewayManager")
+        .unwrap();
     assert_eq!(gm.resource_id, net_id("networkSecurityGroups", "nsg-appgw"));
     assert_eq!(gm.evidence["denied_ports"], "65200-65535");
     assert_eq!(gm.evidence["deciding_rules"][0]["rule"], "Deny-All-Inbound");
     assert_eq!(gm.evidence["v2"], true);
-    let lb = f.iter().find(|f| f.evidence["probe_source"] == "168.63.129.16").unwrap();
+    let lb = f
+        .iter()
+        .find(|f| f.evidence["probe_source"] == "168.63.129.16")
+        .unwrap();
     assert_eq!(lb.evidence["denied_by"]["rule"], "Deny-All-Inbound");
 }
 
@@ -73,7 +106,19 @@ fn no_deny_at_all_uses_defaults_which_deny_internet_sourced_gateway_manager() {
 fn an_allow_from_internet_on_the_range_counts_as_admitting_gateway_manager() {
     let r = scan(&snapshot(tenant(
         "Standard_v2",
-        vec![rule("Allow-Infra", 110, "Inbound", "Allow", "Tcp", "Internet", "65200-65535"), allow_lb(), deny_all()],
+        vec![
+            rule(
+                "Allow-Infra",
+                110,
+                "Inbound",
+                "Allow",
+                "Tcp",
+                "Internet",
+                "65200-65535",
+            ),
+            allow_lb(),
+            deny_all(),
+        ],
     )));
     assert!(findings_of(&r, "AGW101").is_empty());
 }

@@ -21,15 +21,30 @@ fn v2_with_default_route_to_appliance_fires() {
     assert_eq!(f.len(), 1);
     assert_eq!(f[0].resource_id, net_id("applicationGateways", "agw"));
     assert_eq!(f[0].evidence["route"]["next_hop_ip_address"], "10.0.1.4");
-    assert_eq!(f[0].evidence["route_table"], net_id("routeTables", "rt-appgw"));
+    assert_eq!(
+        f[0].evidence["route_table"],
+        net_id("routeTables", "rt-appgw")
+    );
     let r = scan(&snapshot(tenant("WAF_v2", "VirtualNetworkGateway")));
     assert_eq!(findings_of(&r, "AGW102").len(), 1);
 }
 
 #[test]
 fn default_route_to_internet_or_a_v1_gateway_is_silent() {
-    assert!(findings_of(&scan(&snapshot(tenant("Standard_v2", "Internet"))), "AGW102").is_empty());
-    assert!(findings_of(&scan(&snapshot(tenant("Standard", "VirtualAppliance"))), "AGW102").is_empty());
+    assert!(
+        findings_of(
+            &scan(&snapshot(tenant("Standard_v2", "Internet"))),
+            "AGW102"
+        )
+        .is_empty()
+    );
+    assert!(
+        findings_of(
+            &scan(&snapshot(tenant("Standard", "VirtualAppliance"))),
+            "AGW102"
+        )
+        .is_empty()
+    );
 }
 
 #[test]
@@ -37,5 +52,9 @@ fn a_missing_route_table_is_not_evaluated() {
     let mut t = tenant("Standard_v2", "VirtualAppliance");
     t["route_tables"] = json!([]);
     let r = scan(&snapshot(t));
-    assert!(outcome(&r, "AGW102").not_evaluated[0].reason.contains("rt-appgw"));
+    assert!(
+        outcome(&r, "AGW102").not_evaluated[0]
+            .reason
+            .contains("rt-appgw")
+    );
 }

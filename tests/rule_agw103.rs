@@ -23,7 +23,15 @@ fn deny_all() -> Value {
 #[test]
 fn allow_only_from_the_frontend_ip_fires() {
     let r = scan(&snapshot(tenant(vec![
-        rule("Allow-From-AppGw-Frontend", 150, "Inbound", "Allow", "Tcp", "10.1.3.10", "443"),
+        rule(
+            "Allow-From-AppGw-Frontend",
+            150,
+            "Inbound",
+            "Allow",
+            "Tcp",
+            "10.1.3.10",
+            "443",
+        ),
         deny_all(),
     ])));
     let f = findings_of(&r, "AGW103");
@@ -34,15 +42,29 @@ fn allow_only_from_the_frontend_ip_fires() {
     assert_eq!(f.evidence["frontend_private_ips"], json!(["10.1.3.10"]));
     assert_eq!(f.evidence["instance_probe_source"], "10.1.3.4");
     assert_eq!(f.evidence["ports"], json!([443]));
-    assert_eq!(f.evidence["frontend_admitted_by"]["rule"], "Allow-From-AppGw-Frontend");
+    assert_eq!(
+        f.evidence["frontend_admitted_by"]["rule"],
+        "Allow-From-AppGw-Frontend"
+    );
     assert_eq!(f.evidence["instance_denied_by"]["rule"], "Deny-All-Inbound");
-    assert!(f.remediation.contains("--source-address-prefixes 10.1.3.0/24"));
+    assert!(
+        f.remediation
+            .contains("--source-address-prefixes 10.1.3.0/24")
+    );
 }
 
 #[test]
 fn allowing_the_gateway_subnet_is_the_negative_twin() {
     let r = scan(&snapshot(tenant(vec![
-        rule("Allow-From-AppGw-Subnet", 150, "Inbound", "Allow", "Tcp", "10.1.3.0/24", "443"),
+        rule(
+            "Allow-From-AppGw-Subnet",
+            150,
+            "Inbound",
+            "Allow",
+            "Tcp",
+            "10.1.3.0/24",
+            "443",
+        ),
         deny_all(),
     ])));
     assert!(findings_of(&r, "AGW103").is_empty());
@@ -59,5 +81,9 @@ fn a_missing_backend_nsg_is_not_evaluated() {
     let mut t = tenant(vec![]);
     t["network_security_groups"] = json!([]);
     let r = scan(&snapshot(t));
-    assert!(outcome(&r, "AGW103").not_evaluated[0].reason.contains("nsg-vm"));
+    assert!(
+        outcome(&r, "AGW103").not_evaluated[0]
+            .reason
+            .contains("nsg-vm")
+    );
 }

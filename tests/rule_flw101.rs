@@ -29,11 +29,17 @@ fn workspace_subscription_without_microsoft_network_fires() {
     let f = f[0];
     assert!(f.resource_id.ends_with("/flowLogs/fl-vnet-app"));
     assert_eq!(f.severity, azaudit::report::Severity::Medium);
-    assert_eq!(f.evidence["workspace"], workspace_id(MGMT_SUB, "law-central"));
+    assert_eq!(
+        f.evidence["workspace"],
+        workspace_id(MGMT_SUB, "law-central")
+    );
     assert_eq!(f.evidence["workspace_subscription"], MGMT_SUB);
     assert_eq!(f.evidence["provider"], "Microsoft.Network");
     assert_eq!(f.evidence["registration_state"], "NotRegistered");
-    assert!(f.remediation.contains(&format!("--subscription {MGMT_SUB}")));
+    assert!(
+        f.remediation
+            .contains(&format!("--subscription {MGMT_SUB}"))
+    );
 }
 
 #[test]
@@ -57,7 +63,11 @@ fn unread_workspace_subscription_is_not_evaluated() {
     assert!(findings_of(&r, "FLW101").is_empty());
     let o = outcome(&r, "FLW101");
     assert_eq!(o.not_evaluated.len(), 1);
-    assert!(o.not_evaluated[0].reason.contains(MGMT_SUB), "{:?}", o.not_evaluated);
+    assert!(
+        o.not_evaluated[0].reason.contains(MGMT_SUB),
+        "{:?}",
+        o.not_evaluated
+    );
 }
 
 #[test]
@@ -67,5 +77,9 @@ fn a_provider_coverage_gap_is_not_evaluated_even_with_stale_data() {
     let r = scan(&snapshot_with_gaps(tenant(Some("NotRegistered")), gaps));
     assert!(findings_of(&r, "FLW101").is_empty());
     let o = outcome(&r, "FLW101");
-    assert!(o.not_evaluated[0].reason.contains("no read access to providers"));
+    assert!(
+        o.not_evaluated[0]
+            .reason
+            .contains("no read access to providers")
+    );
 }

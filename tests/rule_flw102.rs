@@ -36,7 +36,10 @@ fn registered_insights_is_silent() {
 #[test]
 fn registering_is_low() {
     let r = scan(&snapshot(tenant(Some("Registering"))));
-    assert_eq!(findings_of(&r, "FLW102")[0].severity, azaudit::report::Severity::Low);
+    assert_eq!(
+        findings_of(&r, "FLW102")[0].severity,
+        azaudit::report::Severity::Low
+    );
 }
 
 #[test]

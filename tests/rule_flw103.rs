@@ -24,7 +24,10 @@ fn nsg_flow_log_counts_days_left_from_the_scan_date() {
     assert!(f.resource_id.ends_with("/flowLogs/fl-nsg-data"));
     assert_eq!(f.evidence["days_left"], 309);
     assert_eq!(f.evidence["retirement_date"], "2027-09-30");
-    assert_eq!(f.evidence["network_security_group"], net_id("networkSecurityGroups", "nsg-data"));
+    assert_eq!(
+        f.evidence["network_security_group"],
+        net_id("networkSecurityGroups", "nsg-data")
+    );
     assert!(f.message.contains("309 days"), "{}", f.message);
     assert!(f.message.contains("virtual network flow log"));
     assert_eq!(f.severity, azaudit::report::Severity::Medium);
@@ -33,7 +36,10 @@ fn nsg_flow_log_counts_days_left_from_the_scan_date() {
 #[test]
 fn close_to_and_after_the_retirement_is_high() {
     let r = scan_at(&snapshot(tenant()), "2027-06-01T00:00:00Z");
-    assert_eq!(findings_of(&r, "FLW103")[0].severity, azaudit::report::Severity::High);
+    assert_eq!(
+        findings_of(&r, "FLW103")[0].severity,
+        azaudit::report::Severity::High
+    );
     let r = scan_at(&snapshot(tenant()), "2027-10-02T00:00:00Z");
     let f = findings_of(&r, "FLW103");
     assert_eq!(f[0].evidence["days_left"], 0);
@@ -44,7 +50,10 @@ fn close_to_and_after_the_retirement_is_high() {
 fn the_fingerprint_does_not_change_with_the_date() {
     let a = scan_at(&snapshot(tenant()), "2026-11-24T08:00:00Z");
     let b = scan_at(&snapshot(tenant()), "2026-12-24T08:00:00Z");
-    assert_eq!(findings_of(&a, "FLW103")[0].id, findings_of(&b, "FLW103")[0].id);
+    assert_eq!(
+        findings_of(&a, "FLW103")[0].id,
+        findings_of(&b, "FLW103")[0].id
+    );
 }
 
 #[test]

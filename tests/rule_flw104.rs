@@ -5,7 +5,8 @@ use common::*;
 use serde_json::{Value, json};
 
 fn tenant(flow_logs: Vec<Value>) -> Value {
-    let with_nsg = |n: &str| json!({"networkSecurityGroup": {"id": net_id("networkSecurityGroups", n)}});
+    let with_nsg =
+        |n: &str| json!({"networkSecurityGroup": {"id": net_id("networkSecurityGroups", n)}});
     json!({
         "network_security_groups": [nsg("nsg-a", vec![]), nsg("nsg-b", vec![])],
         "virtual_networks": [vnet("vnet-app", "10.1.0.0/16", vec![
@@ -17,7 +18,12 @@ fn tenant(flow_logs: Vec<Value>) -> Value {
 }
 
 fn vnet_fl() -> Value {
-    flow_log("fl-vnet", &net_id("virtualNetworks", "vnet-app"), true, None)
+    flow_log(
+        "fl-vnet",
+        &net_id("virtualNetworks", "vnet-app"),
+        true,
+        None,
+    )
 }
 
 #[test]
@@ -27,7 +33,10 @@ fn vnet_without_any_flow_log_fires() {
     assert_eq!(f.len(), 1);
     assert_eq!(f[0].resource_id, net_id("virtualNetworks", "vnet-app"));
     assert_eq!(f[0].severity, azaudit::report::Severity::Medium);
-    assert_eq!(f[0].evidence["subnets_without_any_flow_log"], json!(["snet-a", "snet-b"]));
+    assert_eq!(
+        f[0].evidence["subnets_without_any_flow_log"],
+        json!(["snet-a", "snet-b"])
+    );
 }
 
 #[test]
@@ -50,15 +59,31 @@ fn a_subnet_flow_log_is_partial_coverage() {
     let r = scan(&snapshot(tenant(vec![fl])));
     let f = findings_of(&r, "FLW104");
     assert_eq!(f.len(), 1);
-    assert_eq!(f[0].evidence["partial_flow_logs"].as_array().unwrap().len(), 1);
-    assert_eq!(f[0].evidence["subnets_without_any_flow_log"], json!(["snet-b"]));
+    assert_eq!(
+        f[0].evidence["partial_flow_logs"].as_array().unwrap().len(),
+        1
+    );
+    assert_eq!(
+        f[0].evidence["subnets_without_any_flow_log"],
+        json!(["snet-b"])
+    );
 }
 
 #[test]
 fn nsg_flow_logs_on_every_subnet_count_as_covered_but_mention_retirement() {
     let r = scan(&snapshot(tenant(vec![
-        flow_log("fl-nsg-a", &net_id("networkSecurityGroups", "nsg-a"), true, None),
-        flow_log("fl-nsg-b", &net_id("networkSecurityGroups", "nsg-b"), true, None),
+        flow_log(
+            "fl-nsg-a",
+            &net_id("networkSecurityGroups", "nsg-a"),
+            true,
+            None,
+        ),
+        flow_log(
+            "fl-nsg-b",
+            &net_id("networkSecurityGroups", "nsg-b"),
+            true,
+            None,
+        ),
     ])));
     let f = findings_of(&r, "FLW104");
     assert_eq!(f.len(), 1);
@@ -73,7 +98,10 @@ fn nsg_flow_logs_on_every_subnet_count_as_covered_but_mention_retirement() {
     )])));
     let f = findings_of(&r, "FLW104");
     assert_eq!(f[0].severity, azaudit::report::Severity::Medium);
-    assert_eq!(f[0].evidence["subnets_with_nsg_flow_logs"], json!(["snet-a"]));
+    assert_eq!(
+        f[0].evidence["subnets_with_nsg_flow_logs"],
+        json!(["snet-a"])
+    );
 }
 
 #[test]

@@ -7,7 +7,12 @@ use serde_json::json;
 #[test]
 fn enabled_flow_log_without_traffic_analytics_fires_and_configured_twin_does_not() {
     let ws = workspace_id(SUB, "law");
-    let mut no_ws = flow_log("fl-no-ws", &net_id("virtualNetworks", "vnet-c"), true, Some(&ws));
+    let mut no_ws = flow_log(
+        "fl-no-ws",
+        &net_id("virtualNetworks", "vnet-c"),
+        true,
+        Some(&ws),
+    );
     no_ws["properties"]["flowAnalyticsConfiguration"]["networkWatcherFlowAnalyticsConfiguration"]
         .as_object_mut()
         .unwrap()

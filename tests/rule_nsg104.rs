@@ -19,7 +19,15 @@ fn tenant(policies: Option<&str>, rules: Vec<Value>) -> Value {
 
 fn rules() -> Vec<Value> {
     vec![
-        rule("Allow-HTTPS-From-App", 100, "Inbound", "Allow", "Tcp", "10.1.1.0/24", "443"),
+        rule(
+            "Allow-HTTPS-From-App",
+            100,
+            "Inbound",
+            "Allow",
+            "Tcp",
+            "10.1.1.0/24",
+            "443",
+        ),
         rule("Deny-All-Inbound", 4096, "Inbound", "Deny", "*", "*", "*"),
     ]
 }
@@ -29,11 +37,20 @@ fn disabled_policies_fire_with_evidence() {
     let r = scan(&snapshot(tenant(Some("Disabled"), rules())));
     let f = findings_of(&r, "NSG104");
     assert_eq!(f.len(), 1);
-    assert_eq!(f[0].evidence["private_endpoint_network_policies"], "Disabled");
+    assert_eq!(
+        f[0].evidence["private_endpoint_network_policies"],
+        "Disabled"
+    );
     assert_eq!(f[0].evidence["policies_explicit"], true);
-    assert_eq!(f[0].evidence["private_endpoints"], json!([net_id("privateEndpoints", "pe-kv")]));
+    assert_eq!(
+        f[0].evidence["private_endpoints"],
+        json!([net_id("privateEndpoints", "pe-kv")])
+    );
     assert_eq!(f[0].evidence["user_rules"][1], "Deny-All-Inbound (4096)");
-    assert!(f[0].remediation.contains("--private-endpoint-network-policies Enabled"));
+    assert!(
+        f[0].remediation
+            .contains("--private-endpoint-network-policies Enabled")
+    );
 }
 
 #[test]

@@ -25,7 +25,16 @@ fn tenant(subnet_rules: Option<Vec<Value>>, nic_rules: Option<Vec<Value>>) -> Va
 }
 
 fn allow_mgmt_plural(src: &str) -> Value {
-    rule_full("Allow-Mgmt", 200, "Inbound", "Allow", "Tcp", json!([src]), json!("*"), json!(["22", "3389"]))
+    rule_full(
+        "Allow-Mgmt",
+        200,
+        "Inbound",
+        "Allow",
+        "Tcp",
+        json!([src]),
+        json!("*"),
+        json!(["22", "3389"]),
+    )
 }
 
 #[test]
@@ -38,14 +47,20 @@ fn plural_ports_from_any_source_fire_on_the_admitting_nsg() {
     assert_eq!(f.evidence["ports"], json!([22, 3389]));
     assert_eq!(f.evidence["admitting_rules"][0]["rule"], "Allow-Mgmt");
     assert_eq!(f.evidence["targets"][0]["address"], "10.1.1.4");
-    assert_eq!(f.evidence["targets"][0]["network_interface"], net_id("networkInterfaces", "vm-01-nic"));
+    assert_eq!(
+        f.evidence["targets"][0]["network_interface"],
+        net_id("networkInterfaces", "vm-01-nic")
+    );
     assert!(f.message.contains("22,3389"), "{}", f.message);
 }
 
 #[test]
 fn a_higher_priority_deny_removes_a_port() {
     let deny = rule("Deny-SSH", 100, "Inbound", "Deny", "Tcp", "Internet", "22");
-    let r = scan(&snapshot(tenant(Some(vec![deny, allow_mgmt_plural("Internet")]), None)));
+    let r = scan(&snapshot(tenant(
+        Some(vec![deny, allow_mgmt_plural("Internet")]),
+        None,
+    )));
     let f = findings_of(&r, "NSG105");
     assert_eq!(f.len(), 1);
     assert_eq!(f[0].evidence["ports"], json!([3389]));
@@ -53,14 +68,20 @@ fn a_higher_priority_deny_removes_a_port() {
 
 #[test]
 fn a_nic_nsg_that_denies_blocks_what_the_subnet_nsg_allows() {
-    let r = scan(&snapshot(tenant(Some(vec![allow_mgmt_plural("*")]), Some(vec![]))));
+    let r = scan(&snapshot(tenant(
+        Some(vec![allow_mgmt_plural("*")]),
+        Some(vec![]),
+    )));
     // The NIC NSG's DenyAllInBound stops the flow: no finding on either NSG.
     assert!(findings_of(&r, "NSG105").is_empty(), "{:#?}", r.findings);
 }
 
 #[test]
 fn a_nic_nsg_alone_is_evaluated_and_blamed() {
-    let r = scan(&snapshot(tenant(None, Some(vec![allow_mgmt_plural("0.0.0.0/0")]))));
+    let r = scan(&snapshot(tenant(
+        None,
+        Some(vec![allow_mgmt_plural("0.0.0.0/0")]),
+    )));
     let f = findings_of(&r, "NSG105");
     assert_eq!(f.len(), 1);
     assert_eq!(f[0].resource_id, net_id("networkSecurityGroups", "nsg-nic"));
@@ -68,13 +89,19 @@ fn a_nic_nsg_alone_is_evaluated_and_blamed() {
 
 #[test]
 fn both_nsgs_allowing_report_both() {
-    let r = scan(&snapshot(tenant(Some(vec![allow_mgmt_plural("*")]), Some(vec![allow_mgmt_plural("Internet")]))));
+    let r = scan(&snapshot(tenant(
+        Some(vec![allow_mgmt_plural("*")]),
+        Some(vec![allow_mgmt_plural("Internet")]),
+    )));
     assert_eq!(findings_of(&r, "NSG105").len(), 2);
 }
 
 #[test]
 fn a_private_source_only_is_the_negative_twin() {
-    let r = scan(&snapshot(tenant(Some(vec![allow_mgmt_plural("10.0.3.0/26")]), None)));
+    let r = scan(&snapshot(tenant(
+        Some(vec![allow_mgmt_plural("10.0.3.0/26")]),
+        None,
+    )));
     assert!(findings_of(&r, "NSG105").is_empty());
 }
 
@@ -83,5 +110,29 @@ fn a_missing_nic_nsg_is_not_evaluated() {
     let mut t = tenant(Some(vec![allow_mgmt_plural("*")]), Some(vec![]));
     t["network_security_groups"].as_array_mut().unwrap().pop();
     let r = scan(&snapshot(t));
-    assert!(outcome(&r, "NSG105").not_evaluated[0].reason.contains("nsg-nic"));
+    assert!(
+        outcome(&r, "NSG105").not_evaluated[0]
+            .reason
+            .contains("nsg-nic")
+    );
+}
+
+#[test]
+fn admission_only_through_a_udr_widened_virtual_network_tag_is_medium() {
+    let mut t = tenant(Some(vec![]), None);
+    t["virtual_networks"][0]["properties"]["subnets"][0]["properties"]["routeTable"] =
+        json!({"id": net_id("routeTables", "rt")});
+    t["route_tables"] = json!([route_table(
+        "rt",
+        &[("default", "0.0.0.0/0", "VirtualAppliance", Some("10.0.1.4"))]
+    )]);
+    let r = scan(&snapshot(t));
+    let f = findings_of(&r, "NSG105");
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].severity, azaudit::report::Severity::Medium);
+    assert_eq!(
+        f[0].evidence["admitting_rules"][0]["rule"],
+        "AllowVnetInBound"
+    );
+    assert_eq!(f[0].evidence["only_via_widened_virtual_network_tag"], true);
 }

@@ -15,29 +15,64 @@ fn tenant(rules: Vec<Value>, routes: &[(&str, &str, &str, Option<&str>)]) -> Val
 }
 
 fn deny_internet() -> Value {
-    rule_full("Deny-Internet-Outbound", 4000, "Outbound", "Deny", "*", json!("*"), json!("Internet"), json!("*"))
+    rule_full(
+        "Deny-Internet-Outbound",
+        4000,
+        "Outbound",
+        "Deny",
+        "*",
+        json!("*"),
+        json!("Internet"),
+        json!("*"),
+    )
 }
-const FORCED: (&str, &str, &str, Option<&str>) = ("default-to-firewall", "0.0.0.0/0", "VirtualAppliance", Some("10.0.1.4"));
+const FORCED: (&str, &str, &str, Option<&str>) = (
+    "default-to-firewall",
+    "0.0.0.0/0",
+    "VirtualAppliance",
+    Some("10.0.1.4"),
+);
 
 #[test]
 fn deny_internet_without_lkm_deny_and_forced_tunnel_without_kms_routes_fire() {
     let r = scan(&snapshot(tenant(vec![deny_internet()], &[FORCED])));
     let f = findings_of(&r, "NSG108");
     assert_eq!(f.len(), 2, "{:#?}", r.findings);
-    let nsg_f = f.iter().find(|f| f.resource_id.ends_with("nsg-app")).unwrap();
+    let nsg_f = f
+        .iter()
+        .find(|f| f.resource_id.ends_with("nsg-app"))
+        .unwrap();
     assert_eq!(nsg_f.severity, azaudit::report::Severity::Info);
-    assert_eq!(nsg_f.evidence["outbound_denies"][0]["rule"], "Deny-Internet-Outbound");
-    let rt_f = f.iter().find(|f| f.resource_id.ends_with("rt-app")).unwrap();
+    assert_eq!(
+        nsg_f.evidence["outbound_denies"][0]["rule"],
+        "Deny-Internet-Outbound"
+    );
+    let rt_f = f
+        .iter()
+        .find(|f| f.resource_id.ends_with("rt-app"))
+        .unwrap();
     assert_eq!(
         rt_f.evidence["missing_internet_routes"],
         json!(["20.118.99.224", "40.83.235.53", "23.102.135.246"])
     );
-    assert_eq!(rt_f.evidence["default_route"]["next_hop_ip_address"], "10.0.1.4");
+    assert_eq!(
+        rt_f.evidence["default_route"]["next_hop_ip_address"],
+        "10.0.1.4"
+    );
 }
 
 #[test]
 fn an_lkm_deny_and_kms_routes_are_the_negative_twin() {
-    let lkm = rule_full("Deny-LKM", 3000, "Outbound", "Deny", "Tcp", json!("*"), json!("AzurePlatformLKM"), json!("1688"));
+    let lkm = rule_full(
+        "Deny-LKM",
+        3000,
+        "Outbound",
+        "Deny",
+        "Tcp",
+        json!("*"),
+        json!("AzurePlatformLKM"),
+        json!("1688"),
+    );
     let routes = [
         FORCED,
         ("kms-1", "20.118.99.224/32", "Internet", None),
@@ -50,7 +85,10 @@ fn an_lkm_deny_and_kms_routes_are_the_negative_twin() {
 
 #[test]
 fn kms_addresses_follow_the_cloud() {
-    let mut s = snapshot(tenant(vec![], &[FORCED, ("kms-1", "20.118.99.224/32", "Internet", None)]));
+    let mut s = snapshot(tenant(
+        vec![],
+        &[FORCED, ("kms-1", "20.118.99.224/32", "Internet", None)],
+    ));
     s.cloud = azaudit::policy::Cloud::China;
     let r = scan(&s);
     let f = findings_of(&r, "NSG108");
@@ -63,7 +101,16 @@ fn kms_addresses_follow_the_cloud() {
 
 #[test]
 fn a_deny_on_other_ports_does_not_claim_kms() {
-    let d = rule_full("Deny-Internet-443", 4000, "Outbound", "Deny", "Tcp", json!("*"), json!("Internet"), json!("443"));
+    let d = rule_full(
+        "Deny-Internet-443",
+        4000,
+        "Outbound",
+        "Deny",
+        "Tcp",
+        json!("*"),
+        json!("Internet"),
+        json!("443"),
+    );
     let r = scan(&snapshot(tenant(vec![d], &[])));
     assert!(findings_of(&r, "NSG108").is_empty());
 }

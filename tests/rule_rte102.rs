@@ -6,7 +6,9 @@ use serde_json::json;
 
 fn table(n: usize) -> serde_json::Value {
     let names: Vec<String> = (0..n).map(|i| format!("pe-{i}")).collect();
-    let prefixes: Vec<String> = (0..n).map(|i| format!("10.1.{}.{}/32", i / 250, i % 250 + 4)).collect();
+    let prefixes: Vec<String> = (0..n)
+        .map(|i| format!("10.1.{}.{}/32", i / 250, i % 250 + 4))
+        .collect();
     let routes: Vec<(&str, &str, &str, Option<&str>)> = names
         .iter()
         .zip(&prefixes)
@@ -36,5 +38,8 @@ fn below_the_threshold_is_silent() {
 #[test]
 fn at_the_limit_is_high() {
     let r = scan(&snapshot(json!({"route_tables": [table(400)]})));
-    assert_eq!(findings_of(&r, "RTE102")[0].severity, azaudit::report::Severity::High);
+    assert_eq!(
+        findings_of(&r, "RTE102")[0].severity,
+        azaudit::report::Severity::High
+    );
 }

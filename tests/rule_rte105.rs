@@ -21,6 +21,9 @@ fn a_table_on_two_subnets_is_reported_and_a_table_on_one_is_not() {
     assert_eq!(f[0].resource_id, net_id("routeTables", "rt-shared"));
     assert_eq!(
         f[0].evidence["subnets"],
-        json!([subnet_id("vnet-app", "snet-a"), subnet_id("vnet-app", "snet-b")])
+        json!([
+            subnet_id("vnet-app", "snet-a"),
+            subnet_id("vnet-app", "snet-b")
+        ])
     );
 }

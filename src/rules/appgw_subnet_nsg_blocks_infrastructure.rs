@@ -81,20 +81,27 @@ fn gateway_manager_verdict(
         if !PortSet::parse(p.destination_ports()).contains(port) {
             continue;
         }
-        let src_match = p
-            .sources()
-            .iter()
-            .any(|s| GATEWAY_MANAGER_SOURCES.iter().any(|g| g.eq_ignore_ascii_case(s.trim())));
+        let src_match = p.sources().iter().any(|s| {
+            GATEWAY_MANAGER_SOURCES
+                .iter()
+                .any(|g| g.eq_ignore_ascii_case(s.trim()))
+        });
         if !src_match {
             continue;
         }
         let dst = p.destinations();
-        let dst_match = dst.iter().any(|d| d.trim() == "*" || d.eq_ignore_ascii_case("Any"))
+        let dst_match = dst
+            .iter()
+            .any(|d| d.trim() == "*" || d.eq_ignore_ascii_case("Any"))
             || token_set(&dst, tags).0.contains_addr(local);
         if !dst_match {
             continue;
         }
-        return Some((matches!(p.access, Access::Allow), r.rule.name.clone(), p.priority));
+        return Some((
+            matches!(p.access, Access::Allow),
+            r.rule.name.clone(),
+            p.priority,
+        ));
     }
     None
 }
@@ -121,18 +128,27 @@ impl Rule for AppgwSubnetNsgBlocksInfrastructure {
                 }
                 seen.push(id_key(subnet_id));
                 let Some((subnet, vnet)) = cx.idx.subnet(subnet_id) else {
-                    out.not_evaluated(&agw.id, format!("its subnet {subnet_id} is not in the inventory"));
+                    out.not_evaluated(
+                        &agw.id,
+                        format!("its subnet {subnet_id} is not in the inventory"),
+                    );
                     continue;
                 };
                 let Some(nsg_ref) = subnet.properties.network_security_group.as_ref() else {
                     continue; // no NSG: nothing blocks the infrastructure
                 };
                 let Some(nsg) = cx.idx.nsg(&nsg_ref.id) else {
-                    out.not_evaluated(&agw.id, format!("its subnet's NSG {} is not in the inventory", nsg_ref.id));
+                    out.not_evaluated(
+                        &agw.id,
+                        format!("its subnet's NSG {} is not in the inventory", nsg_ref.id),
+                    );
                     continue;
                 };
                 let Some(local) = host_in(&subnet_prefixes(subnet)) else {
-                    out.not_evaluated(&agw.id, format!("subnet {} has no parsable prefix", subnet.display_name()));
+                    out.not_evaluated(
+                        &agw.id,
+                        format!("subnet {} has no parsable prefix", subnet.display_name()),
+                    );
                     continue;
                 };
                 let tags = TagResolver::for_subnet(cx.idx, subnet, vnet);
@@ -180,7 +196,9 @@ impl Rule for AppgwSubnetNsgBlocksInfrastructure {
                         nsg_rule_cmd(
                             &nsg.id,
                             "Allow-GatewayManager",
-                            &format!("--priority {prio} --direction Inbound --access Allow --protocol Tcp --source-address-prefixes GatewayManager --destination-address-prefixes '*' --destination-port-ranges {lo}-{hi}")
+                            &format!(
+                                "--priority {prio} --direction Inbound --access Allow --protocol Tcp --source-address-prefixes GatewayManager --destination-address-prefixes '*' --destination-port-ranges {lo}-{hi}"
+                            )
                         )
                     );
                     out.finding(
@@ -194,8 +212,16 @@ impl Rule for AppgwSubnetNsgBlocksInfrastructure {
 
                 // AzureLoadBalancer probes.
                 let vip: IpAddr = HOST_VIP.parse().expect("valid address");
-                if let Some(v) = evaluate(nsg, &Direction::Inbound, vip, local, &Protocol::Tcp, 80, &tags)
-                    .filter(|v| !v.allowed)
+                if let Some(v) = evaluate(
+                    nsg,
+                    &Direction::Inbound,
+                    vip,
+                    local,
+                    &Protocol::Tcp,
+                    80,
+                    &tags,
+                )
+                .filter(|v| !v.allowed)
                 {
                     let message = format!(
                         "NSG {nsg_name} on Application Gateway {agw_name}'s subnet {} denies AzureLoadBalancer with {} ({}) before any allow, so health probes fail.",
@@ -219,7 +245,9 @@ impl Rule for AppgwSubnetNsgBlocksInfrastructure {
                         nsg_rule_cmd(
                             &nsg.id,
                             "Allow-AzureLoadBalancer",
-                            &format!("--priority {prio} --direction Inbound --access Allow --protocol '*' --source-address-prefixes AzureLoadBalancer --destination-address-prefixes '*' --destination-port-ranges '*'")
+                            &format!(
+                                "--priority {prio} --direction Inbound --access Allow --protocol '*' --source-address-prefixes AzureLoadBalancer --destination-address-prefixes '*' --destination-port-ranges '*'"
+                            )
                         )
                     );
                     out.finding(

@@ -54,14 +54,23 @@ impl Rule for AppgwV2DefaultRouteToAppliance {
                 .unwrap_or_default();
             for subnet_id in agw.subnet_ids() {
                 let Some((subnet, _)) = cx.idx.subnet(subnet_id) else {
-                    out.not_evaluated(&agw.id, format!("its subnet {subnet_id} is not in the inventory"));
+                    out.not_evaluated(
+                        &agw.id,
+                        format!("its subnet {subnet_id} is not in the inventory"),
+                    );
                     continue;
                 };
                 let Some(rt_ref) = subnet.properties.route_table.as_ref() else {
                     continue;
                 };
                 let Some(rt) = cx.idx.route_table(&rt_ref.id) else {
-                    out.not_evaluated(&agw.id, format!("its subnet's route table {} is not in the inventory", rt_ref.id));
+                    out.not_evaluated(
+                        &agw.id,
+                        format!(
+                            "its subnet's route table {} is not in the inventory",
+                            rt_ref.id
+                        ),
+                    );
                     continue;
                 };
                 for route in rt.properties.routes.iter().filter(|r| {
@@ -77,7 +86,10 @@ impl Rule for AppgwV2DefaultRouteToAppliance {
                         subnet.display_name(),
                         name_of(&rt.id),
                         p.next_hop_type,
-                        p.next_hop_ip_address.as_deref().map(|i| format!(" {i}")).unwrap_or_default(),
+                        p.next_hop_ip_address
+                            .as_deref()
+                            .map(|i| format!(" {i}"))
+                            .unwrap_or_default(),
                     );
                     let evidence = json!({
                         "application_gateway": agw.id,
@@ -100,7 +112,11 @@ impl Rule for AppgwV2DefaultRouteToAppliance {
                     );
                     out.finding(
                         &agw.id,
-                        &format!("{}|{}", crate::arm::id::id_key(&rt.id), route.name.to_ascii_lowercase()),
+                        &format!(
+                            "{}|{}",
+                            crate::arm::id::id_key(&rt.id),
+                            route.name.to_ascii_lowercase()
+                        ),
                         message,
                         evidence,
                         remediation,

@@ -94,7 +94,10 @@ impl Rule for ApplianceNextHopUnknown {
                     format!(
                         "{} were not collected completely{}: {}",
                         g.kind.label(),
-                        g.subscription_id.as_deref().map(|s| format!(" in {s}")).unwrap_or_default(),
+                        g.subscription_id
+                            .as_deref()
+                            .map(|s| format!(" in {s}"))
+                            .unwrap_or_default(),
                         g.message
                     ),
                 );
@@ -103,7 +106,11 @@ impl Rule for ApplianceNextHopUnknown {
             let rt_name = name_of(&rt.id);
             for route in appliance_routes {
                 let p = &route.properties;
-                let ip = p.next_hop_ip_address.as_deref().map(str::trim).unwrap_or_default();
+                let ip = p
+                    .next_hop_ip_address
+                    .as_deref()
+                    .map(str::trim)
+                    .unwrap_or_default();
                 if !ip.is_empty() && known.contains(ip) {
                     continue;
                 }
@@ -132,7 +139,13 @@ impl Rule for ApplianceNextHopUnknown {
                     rg_of(&rt.id),
                     route.name,
                 );
-                out.finding(&rt.id, &route.name.to_ascii_lowercase(), message, evidence, remediation);
+                out.finding(
+                    &rt.id,
+                    &route.name.to_ascii_lowercase(),
+                    message,
+                    evidence,
+                    remediation,
+                );
             }
         }
     }

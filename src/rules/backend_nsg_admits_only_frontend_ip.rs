@@ -116,7 +116,11 @@ impl Rule for BackendNsgAdmitsOnlyFrontendIp {
                 .properties
                 .backend_address_pools
                 .iter()
-                .filter_map(|p| p.properties.get("backendAddresses").and_then(Value::as_array))
+                .filter_map(|p| {
+                    p.properties
+                        .get("backendAddresses")
+                        .and_then(Value::as_array)
+                })
                 .flatten()
                 .filter_map(|b| b["ipAddress"].as_str().map(str::to_string))
                 .collect();
@@ -130,13 +134,20 @@ impl Rule for BackendNsgAdmitsOnlyFrontendIp {
                     nic.properties
                         .ip_configurations
                         .iter()
-                        .find(|c| c.properties.private_ip_address.as_deref() == Some(backend.as_str()))
+                        .find(|c| {
+                            c.properties.private_ip_address.as_deref() == Some(backend.as_str())
+                        })
                         .map(|c| (nic, c))
                 });
                 let Some((nic, cfg)) = found else {
                     continue; // not a NIC in the inventory (FQDN, App Service, another tenant…)
                 };
-                let Some((subnet, vnet)) = cfg.properties.subnet.as_ref().and_then(|s| cx.idx.subnet(&s.id)) else {
+                let Some((subnet, vnet)) = cfg
+                    .properties
+                    .subnet
+                    .as_ref()
+                    .and_then(|s| cx.idx.subnet(&s.id))
+                else {
                     out.not_evaluated(&nic.id, "its subnet is not in the inventory".into());
                     continue;
                 };
@@ -194,7 +205,11 @@ impl Rule for BackendNsgAdmitsOnlyFrontendIp {
                     "NSG {} admits Application Gateway {agw_name} to backend {backend} ({nic_name}) on TCP {} only from its frontend IP {}, but denies its instance addresses in {} ({} {}), so probes fail.",
                     name_of(&deny_nsg),
                     port_ranges(&bad_ports),
-                    frontends.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
+                    frontends
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", "),
                     gw_prefixes.to_strings().join(", "),
                     deny_rule,
                     deny_prio,
@@ -226,7 +241,11 @@ impl Rule for BackendNsgAdmitsOnlyFrontendIp {
                         nsg_rule_cmd(
                             &deny_nsg,
                             "Allow-AppGw-Subnet",
-                            &format!("--priority 150 --direction Inbound --access Allow --protocol Tcp --source-address-prefixes {} --destination-address-prefixes '*' --destination-port-ranges {}", gw_prefixes.to_strings().join(" "), port_ranges(&bad_ports).replace(',', " "))
+                            &format!(
+                                "--priority 150 --direction Inbound --access Allow --protocol Tcp --source-address-prefixes {} --destination-address-prefixes '*' --destination-port-ranges {}",
+                                gw_prefixes.to_strings().join(" "),
+                                port_ranges(&bad_ports).replace(',', " ")
+                            )
                         )
                     ),
                 };

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use super::support::{ProviderState, name_of, provider_state, provider_severity, rg_of};
+use super::support::{ProviderState, name_of, provider_severity, provider_state, rg_of};
 use super::{Context, Rule, RuleMeta, Sink};
 use crate::inventory::ResourceKind;
 use crate::report::Severity;
@@ -38,7 +38,12 @@ impl Rule for FlowLogInsightsUnregistered {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Sink) {
-        for fl in cx.inv.flow_logs.iter().filter(|f| f.properties.enabled != Some(false)) {
+        for fl in cx
+            .inv
+            .flow_logs
+            .iter()
+            .filter(|f| f.properties.enabled != Some(false))
+        {
             let Some(sub) = crate::arm::id::subscription_of(&fl.id) else {
                 out.not_evaluated(&fl.id, "its id names no subscription".into());
                 continue;

@@ -102,7 +102,9 @@ impl Rule for KmsPlatformTraffic {
                     let p = &r.properties;
                     matches!(p.protocol, Protocol::Any | Protocol::Tcp)
                         && PortSet::parse(p.destination_ports()).contains(KMS_PORT)
-                        && p.destinations().iter().any(|d| is_everything_or_internet(d))
+                        && p.destinations()
+                            .iter()
+                            .any(|d| is_everything_or_internet(d))
                 })
                 .collect();
             let Some(first) = broad.first() else {
@@ -141,14 +143,14 @@ impl Rule for KmsPlatformTraffic {
         // (2) Forced tunnelling without KMS routes.
         for rt in &cx.inv.route_tables {
             let key = id_key(&rt.id);
-            let mut subnets: BTreeSet<String> = rt
-                .properties
-                .subnets
-                .iter()
-                .map(|s| s.id.clone())
-                .collect();
+            let mut subnets: BTreeSet<String> =
+                rt.properties.subnets.iter().map(|s| s.id.clone()).collect();
             for (s, _) in cx.idx.all_subnets() {
-                if s.properties.route_table.as_ref().is_some_and(|r| id_key(&r.id) == key) {
+                if s.properties
+                    .route_table
+                    .as_ref()
+                    .is_some_and(|r| id_key(&r.id) == key)
+                {
                     subnets.insert(s.id.clone());
                 }
             }
@@ -182,7 +184,7 @@ impl Rule for KmsPlatformTraffic {
             }
             let rt_name = name_of(&rt.id);
             let message = format!(
-                "Route table {rt_name} forces 0.0.0.0/0 to {} without next-hop-Internet routes for KMS {} ({} cloud), so Windows VMs in {} subnet(s) cannot activate.",
+                "Route table {rt_name} forces 0.0.0.0/0 to {} without next-hop-Internet routes for KMS {} (cloud {}), so Windows VMs in {} subnet(s) cannot activate.",
                 default.properties.next_hop_type,
                 missing.join(", "),
                 cx.cloud.azure_name(),

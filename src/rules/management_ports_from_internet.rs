@@ -10,7 +10,9 @@ use super::support::{host_in, name_of, port_ranges, rg_of};
 use super::{Context, Rule, RuleMeta, Sink};
 use crate::arm::id::id_key;
 use crate::inventory::ResourceKind;
-use crate::inventory::network::{Direction, NetworkSecurityGroup, Protocol, Subnet, VirtualNetwork};
+use crate::inventory::network::{
+    Direction, NetworkSecurityGroup, Protocol, Subnet, VirtualNetwork,
+};
 use crate::model::nsg::{Verdict, evaluate};
 use crate::model::tags::{TagResolver, subnet_prefixes};
 use crate::report::Severity;
@@ -43,7 +45,8 @@ way Azure does for every NIC: inbound traffic must pass the subnet NSG and then 
 level passes), the first matching rule by priority decides, singular and plural prefix and port fields both \
 count. Each flow is evaluated with representative public sources (8.8.8.8 and 203.0.113.10). Subnets with an NSG \
 and no NIC in the inventory are evaluated for a representative address of the subnet. One finding per admitting \
-NSG, listing the ports and the NICs or subnets behind it.",
+NSG, listing the ports and the NICs or subnets behind it; medium instead of high when the only admitting rule is \
+an allow from VirtualNetwork whose tag a UDR widened (NSG101 explains that case).",
     why: "SSH and RDP exposed to the Internet are scanned and brute-forced within minutes of an address becoming \
 reachable; they are the most common initial access into cloud VMs. A higher-priority deny, a NIC NSG that denies \
 what the subnet NSG allows, or a rule that lists the ports in destinationPortRanges change the answer, so the \
@@ -76,6 +79,20 @@ struct Admitted {
     ports: Vec<u16>,
     rules: BTreeMap<(u16, String), u32>,
     targets: Vec<Value>,
+    /// Whether some admission comes from a rule that names a public source itself (not only the
+    /// VirtualNetwork tag widened by UDRs, which NSG101 explains).
+    direct: bool,
+}
+
+/// Whether the rule `name` of `nsg` admits only through the `VirtualNetwork` tag.
+fn via_virtual_network_tag(nsg: &NetworkSecurityGroup, name: &str) -> bool {
+    crate::model::nsg::rules_in_order(nsg, &Direction::Inbound)
+        .iter()
+        .find(|r| r.rule.name == name)
+        .is_some_and(|r| {
+            let src = r.rule.properties.sources();
+            !src.is_empty() && src.iter().all(|s| s.eq_ignore_ascii_case("VirtualNetwork"))
+        })
 }
 
 fn verdict_json(v: &Option<Verdict>) -> Value {
@@ -98,7 +115,10 @@ impl Rule for ManagementPortsFromInternet {
                 Some(r) => match cx.idx.nsg(&r.id) {
                     Some(n) => Some(n),
                     None => {
-                        out.not_evaluated(&nic.id, format!("its NSG {} is not in the inventory", r.id));
+                        out.not_evaluated(
+                            &nic.id,
+                            format!("its NSG {} is not in the inventory", r.id),
+                        );
                         continue;
                     }
                 },
@@ -109,7 +129,10 @@ impl Rule for ManagementPortsFromInternet {
                     continue;
                 };
                 let Some((subnet, vnet)) = cx.idx.subnet(&subnet_ref.id) else {
-                    out.not_evaluated(&nic.id, format!("its subnet {} is not in the inventory", subnet_ref.id));
+                    out.not_evaluated(
+                        &nic.id,
+                        format!("its subnet {} is not in the inventory", subnet_ref.id),
+                    );
                     continue;
                 };
                 subnets_with_nics.insert(id_key(&subnet.id));
@@ -117,7 +140,10 @@ impl Rule for ManagementPortsFromInternet {
                     Some(r) => match cx.idx.nsg(&r.id) {
                         Some(n) => Some(n),
                         None => {
-                            out.not_evaluated(&nic.id, format!("its subnet's NSG {} is not in the inventory", r.id));
+                            out.not_evaluated(
+                                &nic.id,
+                                format!("its subnet's NSG {} is not in the inventory", r.id),
+                            );
                             continue;
                         }
                     },
@@ -134,7 +160,14 @@ impl Rule for ManagementPortsFromInternet {
                 else {
                     continue;
                 };
-                paths.push(Path { subnet, vnet, subnet_nsg, nic_id: Some(&nic.id), nic_nsg, local });
+                paths.push(Path {
+                    subnet,
+                    vnet,
+                    subnet_nsg,
+                    nic_id: Some(&nic.id),
+                    nic_nsg,
+                    local,
+                });
             }
         }
         for (subnet, vnet) in cx.idx.all_subnets() {
@@ -152,17 +185,37 @@ impl Rule for ManagementPortsFromInternet {
             let Some(local) = host_in(&subnet_prefixes(subnet)) else {
                 continue;
             };
-            paths.push(Path { subnet, vnet, subnet_nsg: Some(nsg), nic_id: None, nic_nsg: None, local });
+            paths.push(Path {
+                subnet,
+                vnet,
+                subnet_nsg: Some(nsg),
+                nic_id: None,
+                nic_nsg: None,
+                local,
+            });
         }
 
-        let probes: Vec<IpAddr> = PUBLIC_PROBES.iter().map(|p| p.parse().expect("valid probe")).collect();
+        let probes: Vec<IpAddr> = PUBLIC_PROBES
+            .iter()
+            .map(|p| p.parse().expect("valid probe"))
+            .collect();
         let mut by_nsg: BTreeMap<String, (&NetworkSecurityGroup, Admitted)> = BTreeMap::new();
         for path in &paths {
             let tags = TagResolver::for_subnet(cx.idx, path.subnet, path.vnet);
             for &port in DEFAULT_MANAGEMENT_PORTS {
                 for &src in &probes {
                     let eval = |nsg: Option<&NetworkSecurityGroup>| {
-                        nsg.map(|n| evaluate(n, &Direction::Inbound, src, path.local, &Protocol::Tcp, port, &tags))
+                        nsg.map(|n| {
+                            evaluate(
+                                n,
+                                &Direction::Inbound,
+                                src,
+                                path.local,
+                                &Protocol::Tcp,
+                                port,
+                                &tags,
+                            )
+                        })
                     };
                     // Inbound: the subnet NSG first, then the NIC NSG; a level without an NSG passes.
                     let sv = eval(path.subnet_nsg);
@@ -197,6 +250,7 @@ impl Rule for ManagementPortsFromInternet {
                             entry.1.ports.push(port);
                         }
                         entry.1.rules.insert((port, v.rule.clone()), v.priority);
+                        entry.1.direct |= !via_virtual_network_tag(nsg, &v.rule);
                         let same = |t: &Value| {
                             t["address"] == target["address"] && t["port"] == target["port"]
                         };
@@ -218,7 +272,12 @@ impl Rule for ManagementPortsFromInternet {
                 .iter()
                 .map(|((port, rule), prio)| json!({"port": port, "rule": rule, "priority": prio}))
                 .collect();
-            let first_rule = adm.rules.keys().next().map(|(_, r)| r.clone()).unwrap_or_default();
+            let first_rule = adm
+                .rules
+                .keys()
+                .next()
+                .map(|(_, r)| r.clone())
+                .unwrap_or_default();
             let mut addresses: Vec<String> = adm
                 .targets
                 .iter()
@@ -227,15 +286,24 @@ impl Rule for ManagementPortsFromInternet {
             addresses.dedup();
             let target_count = adm.targets.len();
             adm.targets.truncate(MAX_TARGETS);
+            let via_tag = if adm.direct {
+                ""
+            } else {
+                " only through the VirtualNetwork tag widened by the subnet's UDRs (see NSG101)"
+            };
             let message = format!(
-                "NSG {nsg_name} lets TCP {ports} in from the Internet (rule {}) to {} ({}), with the subnet and NIC NSGs evaluated together.",
+                "NSG {nsg_name} lets TCP {ports} in from the Internet{via_tag} (rule {}) to {} ({}), with the subnet and NIC NSGs evaluated together.",
                 adm.rules
                     .iter()
                     .map(|((_, r), p)| format!("{r} {p}"))
                     .collect::<Vec<_>>()
                     .dedup_join(),
                 addresses.first().cloned().unwrap_or_default(),
-                if addresses.len() > 1 { format!("and {} more", addresses.len() - 1) } else { "one target".into() },
+                if addresses.len() > 1 {
+                    format!("and {} more", addresses.len() - 1)
+                } else {
+                    "one target".into()
+                },
             );
             let evidence = json!({
                 "network_security_group": nsg.id,
@@ -246,12 +314,27 @@ impl Rule for ManagementPortsFromInternet {
                 "admitting_rules": rules,
                 "targets": adm.targets,
                 "target_count": target_count,
+                "only_via_widened_virtual_network_tag": !adm.direct,
             });
             let remediation = format!(
                 "Restrict {first_rule} in {nsg_name} to your management prefixes (or delete it and use Azure Bastion): az network nsg rule update --resource-group {} --nsg-name {nsg_name} --name {first_rule} --source-address-prefixes <admin-prefix>",
                 rg_of(&nsg.id),
             );
-            out.finding(&nsg.id, &format!("tcp:{ports}"), message, evidence, remediation);
+            // Admitted only through a UDR-widened VirtualNetwork tag, public traffic must still be
+            // routed in by the next hop: medium, and NSG101 carries the root cause.
+            let severity = if adm.direct {
+                META.severity
+            } else {
+                Severity::Medium
+            };
+            out.finding_with_severity(
+                severity,
+                &nsg.id,
+                &format!("tcp:{ports}"),
+                message,
+                evidence,
+                remediation,
+            );
         }
     }
 }

@@ -81,9 +81,12 @@ impl Rule for NsgFlowLogRetiring {
             };
             let fl_name = fl.name.as_deref().unwrap_or_else(|| name_of(&fl.id));
             let when = if days_left > 0 {
-                format!("{days_left} days left until NSG flow logs are retired and deleted on 2027-09-30")
+                format!(
+                    "{days_left} days left until NSG flow logs are retired and deleted on 2027-09-30"
+                )
             } else {
-                "NSG flow logs were retired on 2027-09-30 and their resources are deleted".to_string()
+                "NSG flow logs were retired on 2027-09-30 and their resources are deleted"
+                    .to_string()
             };
             let message = format!(
                 "Flow log {fl_name} is an NSG flow log on {}: {when}; move to a virtual network flow log.",
@@ -103,10 +106,20 @@ impl Rule for NsgFlowLogRetiring {
                 name_of(target),
                 fl.location.as_deref().unwrap_or("<region>"),
                 rg_of(target),
-                fl.properties.storage_id.as_deref().unwrap_or("<storage-id>"),
+                fl.properties
+                    .storage_id
+                    .as_deref()
+                    .unwrap_or("<storage-id>"),
                 fl.location.as_deref().unwrap_or("<region>"),
             );
-            out.finding_with_severity(severity, &fl.id, "nsg-flow-log", message, evidence, remediation);
+            out.finding_with_severity(
+                severity,
+                &fl.id,
+                "nsg-flow-log",
+                message,
+                evidence,
+                remediation,
+            );
         }
     }
 }

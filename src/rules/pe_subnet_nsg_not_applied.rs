@@ -61,7 +61,10 @@ impl Rule for PeSubnetNsgNotApplied {
                 continue;
             };
             let Some(nsg) = cx.idx.nsg(&nsg_ref.id) else {
-                out.not_evaluated(&subnet.id, format!("its NSG {} is not in the inventory", nsg_ref.id));
+                out.not_evaluated(
+                    &subnet.id,
+                    format!("its NSG {} is not in the inventory", nsg_ref.id),
+                );
                 continue;
             };
             if nsg.properties.security_rules.is_empty() {
@@ -71,7 +74,10 @@ impl Rule for PeSubnetNsgNotApplied {
             if policies.nsg_applies() {
                 continue;
             }
-            let explicit = subnet.properties.private_endpoint_network_policies.is_some();
+            let explicit = subnet
+                .properties
+                .private_endpoint_network_policies
+                .is_some();
             let nsg_name = name_of(&nsg.id);
             let message = format!(
                 "Subnet {} holds {} private endpoint(s) but its privateEndpointNetworkPolicies is {}{}, so the {} user rule(s) of NSG {nsg_name} do not apply to them.",

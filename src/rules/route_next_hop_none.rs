@@ -26,7 +26,9 @@ outage of whatever lives in the prefix.",
 Portal: Route tables → <table> → Routes → <route> → Delete.\n\
 az network route-table route delete --resource-group <rg> --route-table-name <rt> --name <route>",
     example: r#"{"route_table": ".../routeTables/rt-shared-pe-routes", "route": "blackhole-legacy", "address_prefix": "10.8.0.0/16", "next_hop_type": "None"}"#,
-    references: &["https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview"],
+    references: &[
+        "https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview",
+    ],
 };
 
 impl Rule for RouteNextHopNone {
@@ -60,7 +62,13 @@ impl Rule for RouteNextHopNone {
                     rg_of(&rt.id),
                     route.name
                 );
-                out.finding(&rt.id, &route.name.to_ascii_lowercase(), message, evidence, remediation);
+                out.finding(
+                    &rt.id,
+                    &route.name.to_ascii_lowercase(),
+                    message,
+                    evidence,
+                    remediation,
+                );
             }
         }
     }

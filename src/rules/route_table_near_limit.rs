@@ -75,8 +75,19 @@ impl Rule for RouteTableNearLimit {
                 "Enable network policies on the private-endpoint subnets (az network vnet subnet update --resource-group <rg> --vnet-name <vnet> --name <pe-subnet> --private-endpoint-network-policies Enabled), then remove the /32 routes, e.g. az network route-table route delete --resource-group {} --route-table-name {rt_name} --name <route>",
                 rg_of(&rt.id),
             );
-            let severity = if count >= ROUTE_LIMIT { Severity::High } else { META.severity };
-            out.finding_with_severity(severity, &rt.id, "route-count", message, evidence, remediation);
+            let severity = if count >= ROUTE_LIMIT {
+                Severity::High
+            } else {
+                META.severity
+            };
+            out.finding_with_severity(
+                severity,
+                &rt.id,
+                "route-count",
+                message,
+                evidence,
+                remediation,
+            );
         }
     }
 }

@@ -48,7 +48,11 @@ impl Rule for RouteTableShared {
                 .map(|s| (id_key(&s.id), s.id.clone()))
                 .collect();
             for (s, _) in cx.idx.all_subnets() {
-                if s.properties.route_table.as_ref().is_some_and(|r| id_key(&r.id) == key) {
+                if s.properties
+                    .route_table
+                    .as_ref()
+                    .is_some_and(|r| id_key(&r.id) == key)
+                {
                     subnets.insert(id_key(&s.id), s.id.clone());
                 }
             }
@@ -60,9 +64,13 @@ impl Rule for RouteTableShared {
             let message = format!(
                 "Route table {rt_name} is shared by {} subnets ({}), so a route added for one changes the others.",
                 ids.len(),
-                ids.iter().map(|i| name_of(i)).collect::<Vec<_>>().join(", "),
+                ids.iter()
+                    .map(|i| name_of(i))
+                    .collect::<Vec<_>>()
+                    .join(", "),
             );
-            let evidence = json!({"route_table": rt.id, "subnets": ids, "routes": rt.properties.routes.len()});
+            let evidence =
+                json!({"route_table": rt.id, "subnets": ids, "routes": rt.properties.routes.len()});
             let remediation = format!(
                 "Give each subnet its own table, e.g. az network route-table create --resource-group {} --name rt-<vnet>-<subnet> then az network vnet subnet update --resource-group <rg> --vnet-name <vnet> --name <subnet> --route-table rt-<vnet>-<subnet>",
                 super::support::rg_of(&rt.id),

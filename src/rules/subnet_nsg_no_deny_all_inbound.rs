@@ -17,7 +17,10 @@ static META: RuleMeta = RuleMeta {
     name: "subnet-nsg-no-deny-all-inbound",
     title: "Subnet NSG has no user-defined inbound deny for all sources",
     severity: Severity::Medium,
-    inputs: &[ResourceKind::VirtualNetwork, ResourceKind::NetworkSecurityGroup],
+    inputs: &[
+        ResourceKind::VirtualNetwork,
+        ResourceKind::NetworkSecurityGroup,
+    ],
     what: "A subnet whose NSG has no user-defined inbound Deny covering every source, protocol and port (for \
 example DenyAllInbound at 4096), so the default AllowVnetInBound (65000) decides east-west traffic. Medium when \
 the VNet has connected peerings (their address spaces are admitted), low otherwise. GatewaySubnet is left to \
@@ -68,7 +71,10 @@ impl Rule for SubnetNsgNoDenyAllInbound {
                 continue; // NSG107: an NSG there is unsupported altogether
             }
             let Some(nsg) = cx.idx.nsg(&nsg_ref.id) else {
-                out.not_evaluated(&subnet.id, format!("its NSG {} is not in the inventory", nsg_ref.id));
+                out.not_evaluated(
+                    &subnet.id,
+                    format!("its NSG {} is not in the inventory", nsg_ref.id),
+                );
                 continue;
             };
             if has_user_deny_all_inbound(nsg) {
@@ -87,7 +93,11 @@ impl Rule for SubnetNsgNoDenyAllInbound {
                     })
                 })
                 .collect();
-            let severity = if peers.is_empty() { Severity::Low } else { Severity::Medium };
+            let severity = if peers.is_empty() {
+                Severity::Low
+            } else {
+                Severity::Medium
+            };
             let nsg_name = name_of(&nsg.id);
             let message = if peers.is_empty() {
                 format!(
@@ -121,7 +131,14 @@ impl Rule for SubnetNsgNoDenyAllInbound {
                     "--priority 4096 --direction Inbound --access Deny --protocol '*' --source-address-prefixes '*' --destination-address-prefixes '*' --destination-port-ranges '*'"
                 )
             );
-            out.finding_with_severity(severity, &subnet.id, &nsg.id, message, evidence, remediation);
+            out.finding_with_severity(
+                severity,
+                &subnet.id,
+                &nsg.id,
+                message,
+                evidence,
+                remediation,
+            );
         }
     }
 }

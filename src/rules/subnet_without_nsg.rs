@@ -69,9 +69,11 @@ impl Rule for SubnetWithoutNsg {
                 .iter()
                 .map(|d| d.properties.service_name.as_str())
                 .collect();
-            let conditional = delegations
-                .iter()
-                .any(|d| CONDITIONAL_DELEGATIONS.iter().any(|c| c.eq_ignore_ascii_case(d)));
+            let conditional = delegations.iter().any(|d| {
+                CONDITIONAL_DELEGATIONS
+                    .iter()
+                    .any(|c| c.eq_ignore_ascii_case(d))
+            });
             let message = if conditional {
                 format!(
                     "Subnet {name} of VNet {} (delegated to {}) has no NSG; NSGs are supported there with Standard network features.",
@@ -99,7 +101,14 @@ impl Rule for SubnetWithoutNsg {
                 vnet.display_name(),
             );
             if conditional {
-                out.finding_with_severity(Severity::Low, &subnet.id, "no-nsg", message, evidence, remediation);
+                out.finding_with_severity(
+                    Severity::Low,
+                    &subnet.id,
+                    "no-nsg",
+                    message,
+                    evidence,
+                    remediation,
+                );
             } else {
                 out.finding(&subnet.id, "no-nsg", message, evidence, remediation);
             }

@@ -78,10 +78,7 @@ pub fn provider_state(cx: &Context<'_>, sub: &str, ns: &str) -> ProviderState {
             "the inventory holds no resource provider registrations of subscription {sub}"
         ));
     }
-    match of_sub
-        .iter()
-        .find(|p| p.namespace.eq_ignore_ascii_case(ns))
-    {
+    match of_sub.iter().find(|p| p.namespace.eq_ignore_ascii_case(ns)) {
         Some(p) => match &p.registration_state {
             Some(s) => ProviderState::Known(s.clone()),
             None => ProviderState::Unknown(format!(

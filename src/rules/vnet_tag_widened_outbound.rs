@@ -71,7 +71,10 @@ impl Rule for VnetTagWidenedOutbound {
                 continue;
             };
             let Some(nsg) = cx.idx.nsg(&nsg_ref.id) else {
-                out.not_evaluated(&subnet.id, format!("its NSG {} is not in the inventory", nsg_ref.id));
+                out.not_evaluated(
+                    &subnet.id,
+                    format!("its NSG {} is not in the inventory", nsg_ref.id),
+                );
                 continue;
             };
             if cx.idx.route_table(&rt_ref.id).is_none() {
@@ -84,7 +87,12 @@ impl Rule for VnetTagWidenedOutbound {
             // The operator's intent: a user outbound deny to Internet or everything.
             let denies: Vec<_> = user_rules(nsg, &Direction::Outbound, &Access::Deny)
                 .into_iter()
-                .filter(|r| r.properties.destinations().iter().any(|d| is_everything_or_internet(d)))
+                .filter(|r| {
+                    r.properties
+                        .destinations()
+                        .iter()
+                        .any(|d| is_everything_or_internet(d))
+                })
                 .collect();
             if denies.is_empty() {
                 continue;
@@ -109,7 +117,11 @@ impl Rule for VnetTagWidenedOutbound {
                 &resolver,
             )
             .into_iter()
-            .filter(|a| a.remote.iter().any(|r| r.eq_ignore_ascii_case("VirtualNetwork")))
+            .filter(|a| {
+                a.remote
+                    .iter()
+                    .any(|r| r.eq_ignore_ascii_case("VirtualNetwork"))
+            })
             .filter_map(|a| {
                 let outside = a.admitted.intersection(&widened);
                 (!outside.is_empty()).then_some((a, outside))
@@ -122,7 +134,9 @@ impl Rule for VnetTagWidenedOutbound {
             let routes: Vec<_> = tag
                 .udrs
                 .iter()
-                .filter(|u| PrefixSet::parse(&u.address_prefix).is_some_and(|p| p.intersects(&widened)))
+                .filter(|u| {
+                    PrefixSet::parse(&u.address_prefix).is_some_and(|p| p.intersects(&widened))
+                })
                 .collect();
             let nsg_name = name_of(&nsg.id);
             let rules_text = admitting
@@ -133,8 +147,16 @@ impl Rule for VnetTagWidenedOutbound {
             let message = format!(
                 "Subnet {}'s UDRs ({}) widen the VirtualNetwork tag, so {rules_text} in NSG {nsg_name} let traffic to {} destinations out despite {} ({}).",
                 subnet.display_name(),
-                routes.iter().map(|u| u.address_prefix.as_str()).collect::<Vec<_>>().join(", "),
-                if public { "public" } else { "off-network private" },
+                routes
+                    .iter()
+                    .map(|u| u.address_prefix.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if public {
+                    "public"
+                } else {
+                    "off-network private"
+                },
                 denies[0].name,
                 denies[0].properties.priority,
             );
@@ -175,7 +197,11 @@ impl Rule for VnetTagWidenedOutbound {
                 ),
             };
             out.finding_with_severity(
-                if public { Severity::High } else { Severity::Medium },
+                if public {
+                    Severity::High
+                } else {
+                    Severity::Medium
+                },
                 &subnet.id,
                 &nsg.id,
                 message,

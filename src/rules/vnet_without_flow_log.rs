@@ -90,10 +90,9 @@ impl Rule for VnetWithoutFlowLog {
                 cx.inv.network_interfaces.iter().any(|n| {
                     id_key(&n.id) == target
                         && n.properties.ip_configurations.iter().any(|c| {
-                            c.properties
-                                .subnet
-                                .as_ref()
-                                .is_some_and(|s| id_key(&s.id).starts_with(&format!("{vkey}/subnets/")))
+                            c.properties.subnet.as_ref().is_some_and(|s| {
+                                id_key(&s.id).starts_with(&format!("{vkey}/subnets/"))
+                            })
                         })
                 })
             };
@@ -113,9 +112,15 @@ impl Rule for VnetWithoutFlowLog {
                 }
                 let fl = s.properties.network_security_group.as_ref().and_then(|n| {
                     let k = id_key(&n.id);
-                    enabled
-                        .iter()
-                        .find(|(f, t)| *t == k && is_nsg(f.properties.target_resource_id.as_deref().unwrap_or_default()))
+                    enabled.iter().find(|(f, t)| {
+                        *t == k
+                            && is_nsg(
+                                f.properties
+                                    .target_resource_id
+                                    .as_deref()
+                                    .unwrap_or_default(),
+                            )
+                    })
                 });
                 match fl {
                     Some((f, _)) => {
@@ -151,7 +156,11 @@ impl Rule for VnetWithoutFlowLog {
                 let message = format!(
                     "VNet {} is covered only by NSG flow logs ({}), which are retired and deleted on 2027-09-30; create a VNet flow log.",
                     vnet.display_name(),
-                    nsg_flow_logs.iter().map(|f| name_of(f)).collect::<Vec<_>>().join(", "),
+                    nsg_flow_logs
+                        .iter()
+                        .map(|f| name_of(f))
+                        .collect::<Vec<_>>()
+                        .join(", "),
                 );
                 out.finding_with_severity(
                     Severity::Info,
@@ -164,7 +173,10 @@ impl Rule for VnetWithoutFlowLog {
             } else {
                 let mut detail = Vec::new();
                 if !partial.is_empty() {
-                    detail.push(format!("{} flow log(s) cover only parts of it", partial.len()));
+                    detail.push(format!(
+                        "{} flow log(s) cover only parts of it",
+                        partial.len()
+                    ));
                 }
                 if !nsg_logged.is_empty() {
                     detail.push(format!(

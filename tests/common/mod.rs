@@ -186,7 +186,11 @@ pub fn rule_full(
                        "priority": priority, "direction": dir});
     for (single, plural, v) in [
         ("sourceAddressPrefix", "sourceAddressPrefixes", src),
-        ("destinationAddressPrefix", "destinationAddressPrefixes", dst),
+        (
+            "destinationAddressPrefix",
+            "destinationAddressPrefixes",
+            dst,
+        ),
         ("destinationPortRange", "destinationPortRanges", ports),
     ] {
         match v {
@@ -198,23 +202,26 @@ pub fn rule_full(
 }
 
 pub fn outcome<'a>(r: &'a Report, code: &str) -> &'a azaudit::rules::RuleOutcome {
-    r.rules
-        .iter()
-        .find(|o| o.code == code)
-        .expect("rule ran")
+    r.rules.iter().find(|o| o.code == code).expect("rule ran")
 }
 
 /// An Application Gateway in `subnet` with a private frontend IP and one backend pool.
-pub fn app_gateway(name: &str, sku: &str, subnet: &str, frontend_ip: &str, backends: &[&str]) -> Value {
+pub fn app_gateway(
+    name: &str,
+    sku: &str,
+    subnet: &str,
+    frontend_ip: &str,
+    backends: &[&str],
+) -> Value {
     let id = net_id("applicationGateways", name);
     json!({"id": id, "name": name, "type": "Microsoft.Network/applicationGateways", "location": "westeurope",
-        "properties": {
-            "sku": {"name": sku, "tier": sku, "capacity": 2},
-            "gatewayIPConfigurations": [{"name": "gwip", "properties": {"subnet": {"id": subnet}}}],
-            "frontendIPConfigurations": [{"name": "private", "properties": {"privateIPAddress": frontend_ip,
-                "privateIPAllocationMethod": "Static", "subnet": {"id": subnet}}}],
-            "backendAddressPools": [{"name": "pool", "properties": {"backendAddresses":
-                backends.iter().map(|b| json!({"ipAddress": b})).collect::<Vec<_>>()}}],
-            "backendHttpSettingsCollection": [{"name": "settings-443", "properties": {"port": 443, "protocol": "Https"}}]
-        }})
+    "properties": {
+        "sku": {"name": sku, "tier": sku, "capacity": 2},
+        "gatewayIPConfigurations": [{"name": "gwip", "properties": {"subnet": {"id": subnet}}}],
+        "frontendIPConfigurations": [{"name": "private", "properties": {"privateIPAddress": frontend_ip,
+            "privateIPAllocationMethod": "Static", "subnet": {"id": subnet}}}],
+        "backendAddressPools": [{"name": "pool", "properties": {"backendAddresses":
+            backends.iter().map(|b| json!({"ipAddress": b})).collect::<Vec<_>>()}}],
+        "backendHttpSettingsCollection": [{"name": "settings-443", "properties": {"port": 443, "protocol": "Https"}}]
+    }})
 }
