@@ -133,3 +133,236 @@ fn bak101_fires_on_the_unguarded_vault_only() {
     assert_eq!(fired.len(), 1, "{fired:?}");
     assert!(fired[0].ends_with("/vaults/rsv-workloads"));
 }
+
+// ---------------------------------------------------------------- rule catalogue part 1
+// Scenarios planted by demo_patch_part1.py (see its docstring) and the original demo tenant.
+
+const HUB: &str = "/subscriptions/11111111-1111-4111-8111-111111111111/resourceGroups";
+
+fn id(base: &str, rg: &str, path: &str) -> String {
+    format!("{base}/{rg}/providers/Microsoft.Network/{path}").to_ascii_lowercase()
+}
+fn flow_log_id(base: &str, name: &str) -> String {
+    id(
+        base,
+        "NetworkWatcherRG",
+        &format!("networkWatchers/NetworkWatcher_westeurope/flowLogs/{name}"),
+    )
+}
+
+#[test]
+fn flw101_fires_on_flow_logs_to_law_central() {
+    let fired = fired_on(&demo_report(), "FLW101");
+    assert!(
+        fired.contains(&flow_log_id(W, "fl-vnet-spoke-app")),
+        "{fired:?}"
+    );
+    assert!(
+        !fired.contains(&flow_log_id(W, "fl-nsg-data")),
+        "no Traffic Analytics there: {fired:?}"
+    );
+}
+
+#[test]
+fn flw102_fires_on_the_hub_flow_log_only() {
+    let fired = fired_on(&demo_report(), "FLW102");
+    assert_eq!(fired, vec![flow_log_id(HUB, "fl-vnet-hub")]);
+}
+
+#[test]
+fn flw103_fires_on_the_nsg_flow_log_only() {
+    let fired = fired_on(&demo_report(), "FLW103");
+    assert_eq!(fired, vec![flow_log_id(W, "fl-nsg-data")]);
+}
+
+#[test]
+fn flw104_fires_on_spoke_data_not_on_the_vnets_with_vnet_flow_logs() {
+    let fired = fired_on(&demo_report(), "FLW104");
+    assert!(
+        fired.contains(&id(W, "rg-data", "virtualNetworks/vnet-spoke-data")),
+        "{fired:?}"
+    );
+    assert!(!fired.contains(&id(W, "rg-app", "virtualNetworks/vnet-spoke-app")));
+    assert!(!fired.contains(&id(HUB, "rg-hub-network", "virtualNetworks/vnet-hub")));
+}
+
+#[test]
+fn flw105_fires_on_the_flow_log_without_traffic_analytics() {
+    let fired = fired_on(&demo_report(), "FLW105");
+    assert!(fired.contains(&flow_log_id(W, "fl-nsg-data")));
+    assert!(!fired.contains(&flow_log_id(W, "fl-vnet-spoke-app")));
+}
+
+#[test]
+fn nsg102_fires_on_snet_app_not_on_snet_data() {
+    let fired = fired_on(&demo_report(), "NSG102");
+    assert_eq!(
+        fired,
+        vec![id(
+            W,
+            "rg-app",
+            "virtualNetworks/vnet-spoke-app/subnets/snet-app"
+        )]
+    );
+}
+
+#[test]
+fn nsg103_fires_on_snet_app_not_on_snet_data() {
+    let fired = fired_on(&demo_report(), "NSG103");
+    assert!(fired.contains(&id(
+        W,
+        "rg-app",
+        "virtualNetworks/vnet-spoke-app/subnets/snet-app"
+    )));
+    assert!(!fired.contains(&id(
+        W,
+        "rg-data",
+        "virtualNetworks/vnet-spoke-data/subnets/snet-data"
+    )));
+}
+
+#[test]
+fn nsg104_fires_on_the_spoke_app_pe_subnet_not_the_spoke_data_one() {
+    let fired = fired_on(&demo_report(), "NSG104");
+    assert_eq!(
+        fired,
+        vec![id(
+            W,
+            "rg-app",
+            "virtualNetworks/vnet-spoke-app/subnets/snet-pe"
+        )]
+    );
+}
+
+#[test]
+fn nsg105_fires_on_the_legacy_nic_nsg_for_rdp_only_and_not_on_nsg_shared() {
+    let r = demo_report();
+    let fired = fired_on(&r, "NSG105");
+    let legacy = id(W, "rg-app", "networkSecurityGroups/nsg-vm-legacy-01");
+    assert!(fired.contains(&legacy), "{fired:?}");
+    assert!(!fired.contains(&id(
+        HUB,
+        "rg-hub-network",
+        "networkSecurityGroups/nsg-shared"
+    )));
+    let f = findings_of(&r, "NSG105")
+        .into_iter()
+        .find(|f| f.resource_id.eq_ignore_ascii_case(&legacy))
+        .unwrap();
+    assert_eq!(
+        f.evidence["ports"],
+        serde_json::json!([3389]),
+        "22 is denied first"
+    );
+    assert_eq!(f.severity, azaudit::report::Severity::High);
+}
+
+#[test]
+fn nsg106_fires_on_snet_vm_legacy_not_on_platform_subnets() {
+    let fired = fired_on(&demo_report(), "NSG106");
+    assert_eq!(
+        fired,
+        vec![id(
+            W,
+            "rg-app",
+            "virtualNetworks/vnet-spoke-app/subnets/snet-vm-legacy"
+        )]
+    );
+}
+
+#[test]
+fn nsg107_fires_on_the_hub_gateway_subnet() {
+    let fired = fired_on(&demo_report(), "NSG107");
+    assert_eq!(
+        fired,
+        vec![id(
+            HUB,
+            "rg-hub-network",
+            "virtualNetworks/vnet-hub/subnets/GatewaySubnet"
+        )]
+    );
+}
+
+#[test]
+fn nsg108_fires_on_nsg_app_and_rt_app_not_on_rt_data() {
+    let fired = fired_on(&demo_report(), "NSG108");
+    assert!(
+        fired.contains(&id(W, "rg-app", "networkSecurityGroups/nsg-app")),
+        "{fired:?}"
+    );
+    assert!(fired.contains(&id(W, "rg-app", "routeTables/rt-app")));
+    assert!(
+        !fired.contains(&id(W, "rg-data", "routeTables/rt-data")),
+        "rt-data has KMS routes"
+    );
+}
+
+#[test]
+fn agw101_fires_on_nsg_appgw_for_gateway_manager_and_load_balancer() {
+    let r = demo_report();
+    let fired = fired_on(&r, "AGW101");
+    let nsg = id(W, "rg-app", "networkSecurityGroups/nsg-appgw");
+    assert_eq!(fired, vec![nsg.clone(), nsg]);
+}
+
+#[test]
+fn agw102_fires_on_agw_app() {
+    let fired = fired_on(&demo_report(), "AGW102");
+    assert_eq!(fired, vec![id(W, "rg-app", "applicationGateways/agw-app")]);
+}
+
+#[test]
+fn agw103_fires_for_the_legacy_backend_not_for_pool_app() {
+    let r = demo_report();
+    let f = findings_of(&r, "AGW103");
+    assert_eq!(
+        f.len(),
+        1,
+        "pool-app's 10.1.1.4 is admitted from the gateway subnet"
+    );
+    assert_eq!(f[0].evidence["backend_address"], "10.1.4.4");
+    assert!(f[0].resource_id.eq_ignore_ascii_case(&id(
+        W,
+        "rg-app",
+        "networkSecurityGroups/nsg-vm-legacy-01"
+    )));
+}
+
+#[test]
+fn rte102_to_rte104_fire_on_rt_shared_pe_routes_and_not_on_rt_app() {
+    let r = demo_report();
+    let big = id(HUB, "rg-hub-network", "routeTables/rt-shared-pe-routes");
+    for code in ["RTE102", "RTE103", "RTE104"] {
+        let fired = fired_on(&r, code);
+        assert_eq!(fired, vec![big.clone()], "{code}");
+    }
+    let f = findings_of(&r, "RTE103");
+    assert_eq!(f[0].evidence["route"], "to-old-nva");
+}
+
+#[test]
+fn rte105_fires_on_rt_app_not_on_rt_data() {
+    let fired = fired_on(&demo_report(), "RTE105");
+    assert_eq!(fired, vec![id(W, "rg-app", "routeTables/rt-app")]);
+}
+
+#[test]
+fn part1_patch_keeps_the_original_twins() {
+    let r = demo_report();
+    assert_eq!(
+        fired_on(&r, "NSG101"),
+        vec![id(
+            W,
+            "rg-app",
+            "virtualNetworks/vnet-spoke-app/subnets/snet-app"
+        )],
+        "NSG101 fires on snet-app only"
+    );
+    assert_eq!(
+        fired_on(&r, "DNS101"),
+        vec![
+            format!("{W}/rg-data/providers/Microsoft.Network/privateEndpoints/pe-kv-data")
+                .to_ascii_lowercase()
+        ],
+    );
+}

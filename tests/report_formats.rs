@@ -517,7 +517,7 @@ fn policy_parameters_reach_the_rules() {
     assert!(
         custom
             .iter()
-            .any(|f| f["resource_id"].as_str().unwrap().ends_with("/nsg-appgw"))
+            .any(|f| f["message"].as_str().unwrap().contains("TCP 443"))
     );
     // A parameter of the wrong type is refused with its position.
     std::fs::write(&path, "[rules.NSG105.params]\nports = \"22\"\n").unwrap();

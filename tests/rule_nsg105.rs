@@ -116,3 +116,23 @@ fn a_missing_nic_nsg_is_not_evaluated() {
             .contains("nsg-nic")
     );
 }
+
+#[test]
+fn admission_only_through_a_udr_widened_virtual_network_tag_is_medium() {
+    let mut t = tenant(Some(vec![]), None);
+    t["virtual_networks"][0]["properties"]["subnets"][0]["properties"]["routeTable"] =
+        json!({"id": net_id("routeTables", "rt")});
+    t["route_tables"] = json!([route_table(
+        "rt",
+        &[("default", "0.0.0.0/0", "VirtualAppliance", Some("10.0.1.4"))]
+    )]);
+    let r = scan(&snapshot(t));
+    let f = findings_of(&r, "NSG105");
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].severity, azaudit::report::Severity::Medium);
+    assert_eq!(
+        f[0].evidence["admitting_rules"][0]["rule"],
+        "AllowVnetInBound"
+    );
+    assert_eq!(f[0].evidence["only_via_widened_virtual_network_tag"], true);
+}

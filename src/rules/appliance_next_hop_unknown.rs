@@ -28,7 +28,8 @@ static META: RuleMeta = RuleMeta {
 configuration, Azure Firewall or Application Gateway frontend in the inventory. Evaluated only when network \
 interfaces and Azure Firewalls were collected completely in every subscription; otherwise the route tables are \
 reported as not evaluated. (An appliance behind an internal load balancer is addressed by the load balancer's \
-frontend IP, which azaudit does not collect yet: check such findings against your load balancers.)",
+frontend IP, which azaudit does not collect yet, and an appliance in a subscription outside the scan scope is \
+not in the inventory: check such findings against your load balancers and other subscriptions.)",
     why: "Azure forwards traffic matching the route to the next-hop address whether or not anything answers \
 there. When the appliance was deleted, re-addressed or never existed, every packet for the prefix is silently \
 dropped — a black hole that looks like a firewall outage or an application fault.",

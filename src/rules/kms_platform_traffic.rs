@@ -184,7 +184,7 @@ impl Rule for KmsPlatformTraffic {
             }
             let rt_name = name_of(&rt.id);
             let message = format!(
-                "Route table {rt_name} forces 0.0.0.0/0 to {} without next-hop-Internet routes for KMS {} ({} cloud), so Windows VMs in {} subnet(s) cannot activate.",
+                "Route table {rt_name} forces 0.0.0.0/0 to {} without next-hop-Internet routes for KMS {} (cloud {}), so Windows VMs in {} subnet(s) cannot activate.",
                 default.properties.next_hop_type,
                 missing.join(", "),
                 cx.cloud.azure_name(),

@@ -45,7 +45,8 @@ way Azure does for every NIC: inbound traffic must pass the subnet NSG and then 
 level passes), the first matching rule by priority decides, singular and plural prefix and port fields both \
 count. Each flow is evaluated with representative public sources (8.8.8.8 and 203.0.113.10). Subnets with an NSG \
 and no NIC in the inventory are evaluated for a representative address of the subnet. One finding per admitting \
-NSG, listing the ports and the NICs or subnets behind it.",
+NSG, listing the ports and the NICs or subnets behind it; medium instead of high when the only admitting rule is \
+an allow from VirtualNetwork whose tag a UDR widened (NSG101 explains that case).",
     why: "SSH and RDP exposed to the Internet are scanned and brute-forced within minutes of an address becoming \
 reachable; they are the most common initial access into cloud VMs. A higher-priority deny, a NIC NSG that denies \
 what the subnet NSG allows, or a rule that lists the ports in destinationPortRanges change the answer, so the \
@@ -78,6 +79,20 @@ struct Admitted {
     ports: Vec<u16>,
     rules: BTreeMap<(u16, String), u32>,
     targets: Vec<Value>,
+    /// Whether some admission comes from a rule that names a public source itself (not only the
+    /// VirtualNetwork tag widened by UDRs, which NSG101 explains).
+    direct: bool,
+}
+
+/// Whether the rule `name` of `nsg` admits only through the `VirtualNetwork` tag.
+fn via_virtual_network_tag(nsg: &NetworkSecurityGroup, name: &str) -> bool {
+    crate::model::nsg::rules_in_order(nsg, &Direction::Inbound)
+        .iter()
+        .find(|r| r.rule.name == name)
+        .is_some_and(|r| {
+            let src = r.rule.properties.sources();
+            !src.is_empty() && src.iter().all(|s| s.eq_ignore_ascii_case("VirtualNetwork"))
+        })
 }
 
 fn verdict_json(v: &Option<Verdict>) -> Value {
@@ -244,6 +259,7 @@ impl Rule for ManagementPortsFromInternet {
                             entry.1.ports.push(port);
                         }
                         entry.1.rules.insert((port, v.rule.clone()), v.priority);
+                        entry.1.direct |= !via_virtual_network_tag(nsg, &v.rule);
                         let same = |t: &Value| {
                             t["address"] == target["address"] && t["port"] == target["port"]
                         };
@@ -279,8 +295,13 @@ impl Rule for ManagementPortsFromInternet {
             addresses.dedup();
             let target_count = adm.targets.len();
             adm.targets.truncate(MAX_TARGETS);
+            let via_tag = if adm.direct {
+                ""
+            } else {
+                " only through the VirtualNetwork tag widened by the subnet's UDRs (see NSG101)"
+            };
             let message = format!(
-                "NSG {nsg_name} lets TCP {ports} in from the Internet (rule {}) to {} ({}), with the subnet and NIC NSGs evaluated together.",
+                "NSG {nsg_name} lets TCP {ports} in from the Internet{via_tag} (rule {}) to {} ({}), with the subnet and NIC NSGs evaluated together.",
                 adm.rules
                     .iter()
                     .map(|((_, r), p)| format!("{r} {p}"))
@@ -302,12 +323,21 @@ impl Rule for ManagementPortsFromInternet {
                 "admitting_rules": rules,
                 "targets": adm.targets,
                 "target_count": target_count,
+                "only_via_widened_virtual_network_tag": !adm.direct,
             });
             let remediation = format!(
                 "Restrict {first_rule} in {nsg_name} to your management prefixes (or delete it and use Azure Bastion): az network nsg rule update --resource-group {} --nsg-name {nsg_name} --name {first_rule} --source-address-prefixes <admin-prefix>",
                 rg_of(&nsg.id),
             );
-            out.finding(
+            // Admitted only through a UDR-widened VirtualNetwork tag, public traffic must still be
+            // routed in by the next hop: medium, and NSG101 carries the root cause.
+            let severity = if adm.direct {
+                META.severity
+            } else {
+                Severity::Medium
+            };
+            out.finding_with_severity(
+                severity,
                 &nsg.id,
                 &format!("tcp:{ports}"),
                 message,

@@ -30,7 +30,9 @@ Portal: Route tables → Create; then Subnets → Associate.\n\
 az network route-table create --resource-group <rg> --name rt-<vnet>-<subnet> && \
 az network vnet subnet update --resource-group <rg> --vnet-name <vnet> --name <subnet> --route-table rt-<vnet>-<subnet>",
     example: r#"{"route_table": ".../routeTables/rt-app", "subnets": [".../vnet-spoke-app/subnets/snet-app", ".../vnet-spoke-app/subnets/snet-appgw"]}"#,
-    references: &["https://learn.microsoft.com/azure/virtual-network/manage-route-table"],
+    references: &[
+        "https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview",
+    ],
 };
 
 impl Rule for RouteTableShared {
