@@ -1,8 +1,24 @@
 //! The rule engine: a [`Rule`] trait with declared metadata, a registry of every rule, and the run
 //! that turns an inventory into findings and per-rule outcomes. One rule per file.
 
+pub mod duplicate_private_endpoints;
 mod engine;
+pub mod kv_bypass_azure_services;
+pub mod kv_leftover_network_rules;
+pub mod kv_private_endpoint_but_public;
+pub mod kv_private_endpoint_no_audit_log;
+pub mod kv_public_all_networks;
+pub mod kv_service_endpoint_restricts_nothing;
+pub mod kv_vnet_rule_without_service_endpoint;
+pub mod misnamed_private_link_zone;
+pub mod pe_connection_not_effective;
+pub mod pe_dns_record;
+pub mod pe_vnet_custom_dns;
+pub mod pe_zone_missing;
 pub mod pe_zone_not_linked;
+pub mod peered_vnet_zone_not_linked;
+pub mod rsv_without_resource_guard;
+mod support;
 pub mod vnet_tag_widened_by_udr;
 
 pub use engine::{Context, RuleOutcome, RuleStatus, Sink, run};
@@ -41,8 +57,25 @@ pub trait Rule: Sync {
 
 /// Every rule azaudit ships, in code order.
 pub fn registry() -> Vec<&'static dyn Rule> {
-    let mut rules: Vec<&'static dyn Rule> =
-        vec![&vnet_tag_widened_by_udr::RULE, &pe_zone_not_linked::RULE];
+    let mut rules: Vec<&'static dyn Rule> = vec![
+        &vnet_tag_widened_by_udr::RULE,
+        &pe_zone_not_linked::RULE,
+        &duplicate_private_endpoints::RULE,
+        &kv_bypass_azure_services::RULE,
+        &kv_leftover_network_rules::RULE,
+        &kv_private_endpoint_but_public::RULE,
+        &kv_private_endpoint_no_audit_log::RULE,
+        &kv_public_all_networks::RULE,
+        &kv_service_endpoint_restricts_nothing::RULE,
+        &kv_vnet_rule_without_service_endpoint::RULE,
+        &misnamed_private_link_zone::RULE,
+        &pe_connection_not_effective::RULE,
+        &pe_dns_record::RULE,
+        &pe_vnet_custom_dns::RULE,
+        &pe_zone_missing::RULE,
+        &peered_vnet_zone_not_linked::RULE,
+        &rsv_without_resource_guard::RULE,
+    ];
     rules.sort_by_key(|r| r.meta().code);
     rules
 }
