@@ -138,7 +138,7 @@ impl Rule for PeVnetCustomDns {
                 .filter_map(|z| z["target"].as_str().map(last_name))
                 .collect();
             let message = format!(
-                "Private endpoint {} ({}) is in VNet {}, which uses custom DNS servers {}: {} resolves privately only if {REQUIREMENT} ({}).",
+                "Private endpoint {} ({}) is in VNet {}, which uses custom DNS servers {}: {} resolves privately only if those servers forward its names to 168.63.129.16 from a VNet linked to {}.",
                 pe.display_name(),
                 targets.join(", "),
                 vnet.display_name(),
