@@ -35,7 +35,7 @@ Send to Log Analytics workspace → Save.\n\
 az monitor diagnostic-settings create --name kv-audit --resource <vault-id> --workspace <workspace-id> --logs '[{\"categoryGroup\":\"audit\",\"enabled\":true}]'",
     example: r#"{"vault": ".../vaults/kv-data-contoso", "approved_private_endpoints": [".../privateEndpoints/pe-kv-data"], "diagnostic_settings": [], "kql": "AzureDiagnostics | where ResourceProvider == \"MICROSOFT.KEYVAULT\" | where ResourceId contains \"KV-DATA-CONTOSO\" | project TimeGenerated, CallerIPAddress, OperationName, requestUri_s, ResultType, identity_claim_xms_mirid_s"}"#,
     references: &[
-        "https://learn.microsoft.com/azure/key-vault/general/logging",
+        "https://learn.microsoft.com/azure/azure-monitor/reference/supported-logs/microsoft-keyvault-vaults-logs",
         "https://learn.microsoft.com/azure/azure-monitor/essentials/diagnostic-settings",
         "https://learn.microsoft.com/azure/network-watcher/nsg-flow-logs-overview",
     ],

@@ -34,10 +34,7 @@ az network private-endpoint-connection approve --id <connection-id> --descriptio
 Rejected / Disconnected / Failed: delete the endpoint and create it again.\n\
 az network private-endpoint delete --ids <private-endpoint-id>",
     example: r#"{"private_endpoint": ".../privateEndpoints/pe-kv-legacy-pending", "seen_from": "private_endpoint", "connection": "pe-kv-legacy-pending", "approval": "manual", "target": ".../vaults/kv-legacy-contoso", "group_ids": ["vault"], "status": "Pending", "description": "Awaiting approval", "provisioning_state": "Succeeded", "private_ip_addresses": ["10.1.2.8"], "target_connection_id": ".../vaults/kv-legacy-contoso/privateEndpointConnections/pe-kv-legacy-pending.0792…"}"#,
-    references: &[
-        "https://learn.microsoft.com/azure/key-vault/general/private-link-diagnostics",
-        "https://learn.microsoft.com/azure/private-link/manage-private-endpoint",
-    ],
+    references: &["https://learn.microsoft.com/azure/key-vault/general/private-link-diagnostics"],
 };
 
 impl Rule for PeConnectionNotEffective {

@@ -41,7 +41,6 @@ az backup vault backup-properties set --resource-group <rg> --name <vault> --sof
     example: r#"{"vault": ".../Microsoft.RecoveryServices/vaults/rsv-app-contoso", "problem": "no-resource-guard", "resource_guard_proxies": [], "soft_delete_state": "Enabled", "multi_user_authorization": "Disabled"}"#,
     references: &[
         "https://learn.microsoft.com/azure/backup/multi-user-authorization-concept",
-        "https://learn.microsoft.com/azure/backup/multi-user-authorization",
         "https://learn.microsoft.com/azure/backup/backup-azure-security-feature-cloud",
     ],
 };
