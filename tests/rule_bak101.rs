@@ -56,3 +56,27 @@ fn no_proxies_and_a_proxy_gap_is_not_evaluated() {
     assert_eq!(ne[0].0, rsv_id("rsv-a"));
     assert!(ne[0].1.contains("Resource Guard"));
 }
+
+#[test]
+fn a_proxy_gap_elsewhere_blocks_only_when_no_proxy_was_collected_at_all() {
+    let mut elsewhere = gap("resource_guard_proxy");
+    elsewhere["subscription_id"] = json!("00000000-0000-4000-8000-000000000099");
+    // No mapping collected anywhere: the collector probably cannot read them yet.
+    let report = scan(&snapshot_with_gaps(
+        tenant(vec![rsv("rsv-a", "Enabled")], vec![]),
+        json!([elsewhere.clone()]),
+    ));
+    assert!(findings_of(&report, "BAK101").is_empty());
+    assert_eq!(not_evaluated_of(&report, "BAK101").len(), 1);
+    // Mappings were collected (for rsv-b): rsv-a's missing mapping is a finding.
+    let report = scan(&snapshot_with_gaps(
+        tenant(
+            vec![rsv("rsv-a", "Enabled"), rsv("rsv-b", "Enabled")],
+            vec![guard_proxy("rsv-b")],
+        ),
+        json!([elsewhere]),
+    ));
+    let f = findings_of(&report, "BAK101");
+    assert_eq!(f.len(), 1, "{:#?}", report.findings);
+    assert_eq!(f[0].resource_id, rsv_id("rsv-a"));
+}

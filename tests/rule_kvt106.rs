@@ -67,3 +67,15 @@ fn a_key_vault_collection_gap_makes_it_not_evaluated() {
     assert_eq!(ne.len(), 1);
     assert_eq!(ne[0].0, subnet_id("vnet-data", "snet-data"));
 }
+
+#[test]
+fn a_vnet_rule_on_a_vault_that_still_allows_all_restricts_nothing() {
+    let s = subnet_id("vnet-data", "snet-data");
+    let report = scan(&snapshot(tenant(vec![vault(
+        "kv1",
+        json!({"networkAcls": acls("Allow", "AzureServices", &[], &[&s])}),
+    )])));
+    let f = findings_of(&report, "KVT106");
+    assert_eq!(f.len(), 1, "{:#?}", report.findings);
+    assert_eq!(f[0].evidence["vaults_allow_all"], json!([kv_id("kv1")]));
+}
