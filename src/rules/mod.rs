@@ -5,18 +5,31 @@ pub mod appgw_subnet_nsg_blocks_infrastructure;
 pub mod appgw_v2_default_route_to_appliance;
 pub mod appliance_next_hop_unknown;
 pub mod backend_nsg_admits_only_frontend_ip;
+pub mod duplicate_private_endpoints;
 mod engine;
 pub mod flow_log_insights_unregistered;
 pub mod flow_log_without_traffic_analytics;
 pub mod kms_platform_traffic;
+pub mod kv_bypass_azure_services;
+pub mod kv_leftover_network_rules;
+pub mod kv_private_endpoint_but_public;
 pub mod kv_private_endpoint_no_audit_log;
+pub mod kv_public_all_networks;
+pub mod kv_service_endpoint_restricts_nothing;
+pub mod kv_vnet_rule_without_service_endpoint;
 pub mod management_ports_from_internet;
+pub mod misnamed_private_link_zone;
 pub mod nsg_flow_log_retiring;
 pub mod nsg_on_gateway_subnet;
+pub mod pe_connection_not_effective;
+pub mod pe_dns_record;
 pub mod pe_resolves_publicly;
 pub mod pe_route_bypasses_firewall;
 pub mod pe_subnet_nsg_not_applied;
+pub mod pe_vnet_custom_dns;
+pub mod pe_zone_missing;
 pub mod pe_zone_not_linked;
+pub mod peered_vnet_zone_not_linked;
 pub mod route_next_hop_none;
 pub mod route_table_near_limit;
 pub mod route_table_shared;
@@ -24,6 +37,7 @@ pub mod rsv_without_resource_guard;
 pub mod subnet_nsg_no_deny_all_inbound;
 pub mod subnet_without_nsg;
 mod support;
+mod support_pe;
 pub mod ta_workspace_provider_unregistered;
 pub mod vnet_tag_widened_by_udr;
 pub mod vnet_tag_widened_outbound;
@@ -95,6 +109,19 @@ pub fn registry() -> Vec<&'static dyn Rule> {
         &appliance_next_hop_unknown::RULE,
         &route_next_hop_none::RULE,
         &route_table_shared::RULE,
+        &duplicate_private_endpoints::RULE,
+        &kv_bypass_azure_services::RULE,
+        &kv_leftover_network_rules::RULE,
+        &kv_private_endpoint_but_public::RULE,
+        &kv_public_all_networks::RULE,
+        &kv_service_endpoint_restricts_nothing::RULE,
+        &kv_vnet_rule_without_service_endpoint::RULE,
+        &misnamed_private_link_zone::RULE,
+        &pe_connection_not_effective::RULE,
+        &pe_dns_record::RULE,
+        &pe_vnet_custom_dns::RULE,
+        &pe_zone_missing::RULE,
+        &peered_vnet_zone_not_linked::RULE,
     ];
     rules.sort_by_key(|r| r.meta().code);
     rules

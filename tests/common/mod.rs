@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod arm;
+pub mod kv;
 
 use azaudit::collect::Snapshot;
 use azaudit::report::{Finding, Report};
@@ -224,4 +225,20 @@ pub fn app_gateway(
             backends.iter().map(|b| json!({"ipAddress": b})).collect::<Vec<_>>()}}],
         "backendHttpSettingsCollection": [{"name": "settings-443", "properties": {"port": 443, "protocol": "Https"}}]
     }})
+}
+
+/// The not-evaluated notes of one rule, as (resource id, reason).
+pub fn not_evaluated_of(r: &Report, code: &str) -> Vec<(String, String)> {
+    r.rules
+        .iter()
+        .filter(|o| o.code == code)
+        .flat_map(|o| o.not_evaluated.iter())
+        .map(|n| (n.resource_id.clone(), n.reason.clone()))
+        .collect()
+}
+
+/// A coverage gap of `kind` (snake_case) in the test subscription.
+pub fn gap(kind: &str) -> Value {
+    json!({"subscription_id": SUB, "kind": kind, "http_status": 403,
+           "code": "AuthorizationFailed", "message": "no read access"})
 }
