@@ -6,3 +6,4 @@ pub mod dns;
 pub mod nsg;
 pub mod routes;
 pub mod tags;
+pub mod widening;

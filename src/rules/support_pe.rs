@@ -37,13 +37,7 @@ pub fn target_type(target: &str) -> String {
         .unwrap_or_default()
 }
 
-/// The resource group of an id, or a placeholder for remediation text.
-pub fn rg_of(id: &str) -> String {
-    ResourceId::parse(id)
-        .ok()
-        .and_then(|r| r.resource_group().map(str::to_string))
-        .unwrap_or_else(|| "<resource-group>".into())
-}
+pub use super::support::rg_of;
 
 /// The zone names (for the scan's cloud) that make a connection's target resolve privately; zones
 /// templated on a region (`{regionName}`) are left out because the region is not decided here.

@@ -5,8 +5,7 @@ use serde_json::json;
 use super::{Context, Rule, RuleMeta, Sink};
 use crate::inventory::ResourceKind;
 use crate::inventory::network::Direction;
-use crate::model::nsg::{TrafficClass, admissions};
-use crate::model::tags::{TagResolver, has_public_addresses, subnet_prefixes, virtual_network_tag};
+use crate::model::tags::{has_public_addresses, subnet_prefixes};
 use crate::report::Severity;
 
 pub struct VnetTagWidenedByUdr;
@@ -89,44 +88,18 @@ impl Rule for VnetTagWidenedByUdr {
                 out.not_evaluated(&subnet.id, "it has no parsable address prefix".into());
                 continue;
             }
-            let tag = virtual_network_tag(cx.idx, subnet, vnet);
-            let widened = tag.widened();
-            if widened.is_empty() {
-                continue;
-            }
-            let resolver = TagResolver {
-                virtual_network: tag.total.clone(),
-                asgs: crate::model::tags::asg_members(cx.idx),
-            };
-            let admitting: Vec<_> = admissions(
+            let Some(w) = crate::model::widening::widened_admissions(
+                cx.idx,
                 nsg,
                 &Direction::Inbound,
-                &TrafficClass::any_to(local),
-                &resolver,
-            )
-            .into_iter()
-            .filter(|a| {
-                a.remote
-                    .iter()
-                    .any(|r| r.eq_ignore_ascii_case("VirtualNetwork"))
-            })
-            .filter_map(|a| {
-                let outside = a.admitted.intersection(&widened);
-                (!outside.is_empty()).then_some((a, outside))
-            })
-            .collect();
-            if admitting.is_empty() {
+                subnet,
+                vnet,
+                local,
+            ) else {
                 continue;
-            }
-            // Only the routes whose prefixes actually widen the tag are evidence.
-            let routes: Vec<_> = tag
-                .udrs
-                .iter()
-                .filter(|u| {
-                    crate::model::addr::PrefixSet::parse(&u.address_prefix)
-                        .is_some_and(|p| p.intersects(&widened))
-                })
-                .collect();
+            };
+            let (tag, widened, admitting) = (&w.tag, &w.widened, &w.admitting);
+            let routes = w.routes();
             let first = &admitting[0].0;
             let lowest_allow = admitting
                 .iter()

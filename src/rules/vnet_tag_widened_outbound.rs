@@ -6,9 +6,7 @@ use super::support::{is_everything_or_internet, name_of, rg_of, user_rules};
 use super::{Context, Rule, RuleMeta, Sink};
 use crate::inventory::ResourceKind;
 use crate::inventory::network::{Access, Direction};
-use crate::model::addr::PrefixSet;
-use crate::model::nsg::{TrafficClass, admissions};
-use crate::model::tags::{TagResolver, has_public_addresses, subnet_prefixes, virtual_network_tag};
+use crate::model::tags::{has_public_addresses, subnet_prefixes};
 use crate::report::Severity;
 
 pub struct VnetTagWidenedOutbound;
@@ -102,43 +100,19 @@ impl Rule for VnetTagWidenedOutbound {
                 out.not_evaluated(&subnet.id, "it has no parsable address prefix".into());
                 continue;
             }
-            let tag = virtual_network_tag(cx.idx, subnet, vnet);
-            let widened = tag.widened();
-            if widened.is_empty() {
-                continue;
-            }
-            let resolver = TagResolver {
-                virtual_network: tag.total.clone(),
-                asgs: crate::model::tags::asg_members(cx.idx),
-            };
-            let admitting: Vec<_> = admissions(
+            let Some(w) = crate::model::widening::widened_admissions(
+                cx.idx,
                 nsg,
                 &Direction::Outbound,
-                &TrafficClass::any_to(local),
-                &resolver,
-            )
-            .into_iter()
-            .filter(|a| {
-                a.remote
-                    .iter()
-                    .any(|r| r.eq_ignore_ascii_case("VirtualNetwork"))
-            })
-            .filter_map(|a| {
-                let outside = a.admitted.intersection(&widened);
-                (!outside.is_empty()).then_some((a, outside))
-            })
-            .collect();
-            if admitting.is_empty() {
+                subnet,
+                vnet,
+                local,
+            ) else {
                 continue;
-            }
+            };
+            let (tag, widened, admitting) = (&w.tag, &w.widened, &w.admitting);
             let public = admitting.iter().any(|(_, o)| has_public_addresses(o));
-            let routes: Vec<_> = tag
-                .udrs
-                .iter()
-                .filter(|u| {
-                    PrefixSet::parse(&u.address_prefix).is_some_and(|p| p.intersects(&widened))
-                })
-                .collect();
+            let routes = w.routes();
             let nsg_name = name_of(&nsg.id);
             let rules_text = admitting
                 .iter()
