@@ -297,3 +297,76 @@ async fn a_next_link_without_api_version_gets_it_added() {
     assert_eq!(items.len(), 2);
     assert_polite(&server).await;
 }
+
+/// Captures everything the client logs, at every level.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn the_token_never_reaches_the_logs_or_errors() {
+    let captured = Captured::default();
+    let sink = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || sink.clone())
+        .finish();
+    let errors = tracing::subscriber::with_default(subscriber, || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let server = MockServer::start().await;
+            Mock::given(method("GET"))
+                .and(path(NSGS))
+                .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "0"))
+                .up_to_n_times(1)
+                .with_priority(1)
+                .mount(&server)
+                .await;
+            Mock::given(method("GET"))
+                .and(path(NSGS))
+                .respond_with(ResponseTemplate::new(403).set_body_json(
+                    json!({"error": {"code": "AuthorizationFailed", "message": "no"}}),
+                ))
+                .mount(&server)
+                .await;
+            let c = client(&server);
+            let (_, err) = c.list(NSGS, "2024-05-01", None).await;
+            vec![
+                format!("{err:?}"),
+                err.map(|e| e.to_string()).unwrap_or_default(),
+            ]
+        })
+    });
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        logs.contains("retrying ARM request"),
+        "the client logged nothing at trace level: {logs}"
+    );
+    assert!(
+        !logs.contains(TOKEN),
+        "the bearer token appears in the logs"
+    );
+    // The SDK logs request headers at trace level; the Authorization header must be there, redacted.
+    assert!(
+        logs.to_ascii_lowercase().contains("authorization"),
+        "{logs}"
+    );
+    for e in errors {
+        assert!(
+            !e.contains(TOKEN),
+            "the bearer token appears in an error: {e}"
+        );
+    }
+}
