@@ -540,10 +540,24 @@ fn collect_live(args: &LiveArgs) -> Result<Snapshot> {
         .build()
         .map_err(|e| Error::Internal(format!("cannot start the async runtime: {e}")))?;
     runtime.block_on(async {
-        credential
-            .get_token(&[target.scope.as_str()], None)
-            .await
-            .map_err(|e| Error::Credential(e.to_string()))?;
+        // A credential that never answers (a hung `az`, an unreachable token endpoint) must not
+        // hang an unattended job.
+        let deadline = std::time::Duration::from_secs(args.request_timeout);
+        match tokio::time::timeout(
+            deadline,
+            credential.get_token(&[target.scope.as_str()], None),
+        )
+        .await
+        {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => return Err(Error::Credential(e.to_string())),
+            Err(_) => {
+                return Err(Error::Credential(format!(
+                    "no token within {} s (--request-timeout)",
+                    deadline.as_secs()
+                )));
+            }
+        }
         let client = ArmClient::new(target, credential, args.settings());
         let progress = crate::collect::progress::Progress::start(&client);
         let snapshot = crate::collect::live::collect(&client, &scope).await;
