@@ -64,7 +64,7 @@ pub fn render_table(report: &Report, width: Option<u16>) -> String {
         t.set_width(width.unwrap_or(120));
         for f in group {
             t.add_row(vec![
-                format!("{}\n{}", f.rule, f.rule_name),
+                f.rule.clone(),
                 short_resource(&f.resource_id),
                 f.message.clone(),
             ]);
