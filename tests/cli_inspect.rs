@@ -174,3 +174,75 @@ fn unknown_subnets_and_vnets_are_usage_errors() {
         assert_eq!(azaudit(args).status.code(), Some(2), "{args:?}");
     }
 }
+
+#[test]
+fn a_flow_check_names_the_deciding_rule_of_each_layer() {
+    // Like Network Watcher's IP flow verify: a random public source is admitted by AllowVnetInBound
+    // once a 0.0.0.0/0 UDR widens the VirtualNetwork tag.
+    let v = json(&azaudit(&[
+        "effective-rules",
+        "--demo",
+        "--subnet",
+        "vnet-spoke-app/snet-app",
+        "--direction",
+        "in",
+        "--remote",
+        "203.0.113.50",
+        "--port",
+        "3389",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(v["allowed"], true);
+    assert_eq!(v["layers"][0]["verdict"]["rule"], "AllowVnetInBound");
+    // The twin subnet's deny-all stops it.
+    let v = json(&azaudit(&[
+        "effective-rules",
+        "--demo",
+        "--subnet",
+        "vnet-spoke-data/snet-data",
+        "--direction",
+        "in",
+        "--remote",
+        "203.0.113.50",
+        "--port",
+        "3389",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(v["allowed"], false);
+    assert_eq!(v["layers"][0]["verdict"]["rule"], "Deny-All-Inbound");
+    // The NIC layer decides when the subnet has no NSG.
+    let v = json(&azaudit(&[
+        "effective-rules",
+        "--demo",
+        "--subnet",
+        "vnet-spoke-app/snet-vm-legacy",
+        "--nic",
+        "vm-legacy-01-nic",
+        "--direction",
+        "in",
+        "--remote",
+        "203.0.113.50",
+        "--port",
+        "22",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(v["allowed"], false);
+    assert_eq!(v["layers"][1]["layer"], "nic");
+    // A flow check needs a port and a direction.
+    assert_eq!(
+        azaudit(&[
+            "effective-rules",
+            "--demo",
+            "--subnet",
+            "vnet-spoke-app/snet-app",
+            "--remote",
+            "1.2.3.4"
+        ])
+        .status
+        .code(),
+        Some(2)
+    );
+}

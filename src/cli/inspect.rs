@@ -12,7 +12,7 @@ use super::SourceArgs;
 use crate::arm::id::{last_name, same_id};
 use crate::error::{Error, ExitCode, Result};
 use crate::inventory::Index;
-use crate::inventory::network::{Direction, NetworkInterface, Subnet, VirtualNetwork};
+use crate::inventory::network::{Direction, NetworkInterface, Protocol, Subnet, VirtualNetwork};
 use crate::model::nsg::{OrderedRule, rules_in_order};
 use crate::model::routes::{effective_routes, lookup};
 use crate::model::tags::TagResolver;
@@ -55,11 +55,30 @@ pub struct EffectiveRulesArgs {
     /// Also the NIC's own NSG: its resource id or name.
     #[arg(long, value_name = "NIC")]
     pub nic: Option<String>,
-    /// Only one direction.
+    /// Only one direction (required with --remote).
     #[arg(long, value_enum)]
     pub direction: Option<DirectionArg>,
+    /// Check one flow: the address on the other side (the source inbound, the destination outbound).
+    #[arg(long, value_name = "IP", requires_all = ["port", "direction"])]
+    pub remote: Option<IpAddr>,
+    /// With --remote: the address in the subnet (default: the NIC's, else the subnet's first host).
+    #[arg(long, value_name = "IP", requires = "remote")]
+    pub local: Option<IpAddr>,
+    /// With --remote: the destination port.
+    #[arg(long, requires = "remote")]
+    pub port: Option<u16>,
+    /// With --remote: the protocol.
+    #[arg(long, value_enum, default_value_t = ProtocolArg::Tcp)]
+    pub protocol: ProtocolArg,
     #[arg(long, value_enum, default_value_t = OutFormat::Table)]
     pub format: OutFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProtocolArg {
+    Tcp,
+    Udp,
+    Icmp,
 }
 
 #[derive(Debug, Args)]
@@ -280,6 +299,11 @@ pub fn effective_rules(a: &EffectiveRulesArgs) -> Result<ExitCode> {
     let (subnet, vnet) = find_subnet(&idx, &a.subnet)?;
     let tags = TagResolver::for_subnet(&idx, subnet, vnet);
     let nic = a.nic.as_deref().map(|n| find_nic(&idx, n)).transpose()?;
+    if let (Some(remote), Some(port), Some(dir)) = (a.remote, a.port, a.direction) {
+        return check_flow(
+            &idx, subnet, nic, &tags, dir, remote, a.local, port, a.protocol, a.format,
+        );
+    }
     let mut notes = Vec::new();
     let subnet_nsg = subnet
         .properties
@@ -414,6 +438,98 @@ pub fn effective_rules(a: &EffectiveRulesArgs) -> Result<ExitCode> {
             ]);
         }
         out.push_str(&format!("{t}\n"));
+    }
+    emit(out)
+}
+
+/// One flow through the subnet's and the NIC's NSGs: allowed or denied, and by which rule of each.
+#[allow(clippy::too_many_arguments)]
+fn check_flow(
+    idx: &Index<'_>,
+    subnet: &Subnet,
+    nic: Option<&NetworkInterface>,
+    tags: &TagResolver,
+    dir: DirectionArg,
+    remote: IpAddr,
+    local: Option<IpAddr>,
+    port: u16,
+    protocol: ProtocolArg,
+    format: OutFormat,
+) -> Result<ExitCode> {
+    let direction = match dir {
+        DirectionArg::In => Direction::Inbound,
+        DirectionArg::Out => Direction::Outbound,
+    };
+    let proto = match protocol {
+        ProtocolArg::Tcp => Protocol::Tcp,
+        ProtocolArg::Udp => Protocol::Udp,
+        ProtocolArg::Icmp => Protocol::Icmp,
+    };
+    let local = local
+        .or_else(|| {
+            nic.and_then(|n| {
+                n.properties
+                    .ip_configurations
+                    .iter()
+                    .find_map(|c| c.properties.private_ip_address.as_deref()?.parse().ok())
+            })
+        })
+        .or_else(|| {
+            crate::model::tags::subnet_prefixes(subnet)
+                .to_cidrs()
+                .first()
+                .and_then(|n| n.hosts().nth(3))
+        })
+        .ok_or_else(|| Error::Usage("give --local: the subnet has no usable address".into()))?;
+    let subnet_nsg = subnet
+        .properties
+        .network_security_group
+        .as_ref()
+        .and_then(|r| idx.nsg(&r.id));
+    let nic_nsg = nic
+        .and_then(|n| n.properties.network_security_group.as_ref())
+        .and_then(|r| idx.nsg(&r.id));
+    let applies = nic.is_none_or(|n| {
+        n.properties.private_endpoint.is_none() || subnet.pe_network_policies().nsg_applies()
+    });
+    let (allowed, layers) = crate::model::nsg::evaluate_layers(
+        subnet_nsg, nic_nsg, applies, &direction, remote, local, &proto, port, tags,
+    );
+    if format == OutFormat::Json {
+        let v = json!({
+            "direction": direction, "remote": remote, "local": local, "port": port, "protocol": proto,
+            "allowed": allowed, "nsgs_apply": applies, "layers": layers,
+        });
+        return emit(format!(
+            "{}\n",
+            serde_json::to_string_pretty(&v).expect("serialises")
+        ));
+    }
+    let mut out = format!(
+        "{} {remote} → {local} {}/{port}: {}\n",
+        direction,
+        proto,
+        if allowed { "ALLOWED" } else { "DENIED" }
+    );
+    if !applies {
+        out.push_str("  NSG rules are not applied to this private endpoint (privateEndpointNetworkPolicies)\n");
+    }
+    for l in &layers {
+        let name = l
+            .network_security_group
+            .as_deref()
+            .map(last_name)
+            .unwrap_or("no NSG");
+        match &l.verdict {
+            Some(v) => out.push_str(&format!(
+                "  {} NSG {name}: {} by {} ({})\n",
+                l.layer,
+                if v.allowed { "allowed" } else { "denied" },
+                v.rule,
+                v.priority
+            )),
+            None => out.push_str(&format!("  {} NSG {name}: passes\n", l.layer)),
+        }
     }
     emit(out)
 }
