@@ -135,8 +135,7 @@ fn bak101_fires_on_the_unguarded_vault_only() {
     assert!(fired[0].ends_with("/vaults/rsv-workloads"));
 }
 
-// ---------------------------------------------------------------- rule catalogue part 1
-// Scenarios planted by demo_patch_part1.py (see its docstring) and the original demo tenant.
+// ---------------------------------------------------------------- flow logs, NSGs, App Gateway, routes
 
 const HUB: &str = "/subscriptions/11111111-1111-4111-8111-111111111111/resourceGroups";
 
@@ -356,7 +355,7 @@ fn rte105_fires_on_rt_app_not_on_rt_data() {
 }
 
 #[test]
-fn part1_patch_keeps_the_original_twins() {
+fn the_flagship_twins_hold() {
     let r = demo_report();
     assert_eq!(
         fired_on(&r, "NSG101"),
@@ -376,8 +375,7 @@ fn part1_patch_keeps_the_original_twins() {
     );
 }
 
-// ---------------------------------------------------------------- rule catalogue part 2
-// Scenarios from DOMAIN.md §4–5, partly added by demo_patch_part2.py.
+// ---------------------------------------------------------------- private endpoints, private DNS, Key Vault
 
 const V: &str = "/subscriptions/11111111-1111-4111-8111-111111111111/resourceGroups";
 

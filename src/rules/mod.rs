@@ -86,7 +86,7 @@ pub fn registry() -> Vec<&'static dyn Rule> {
         &pe_resolves_publicly::RULE,
         &kv_private_endpoint_no_audit_log::RULE,
         &rsv_without_resource_guard::RULE,
-        // Rule catalogue part 1: flow logs.
+        // Flow logs.
         &ta_workspace_provider_unregistered::RULE,
         &flow_log_insights_unregistered::RULE,
         &nsg_flow_log_retiring::RULE,
