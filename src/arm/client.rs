@@ -297,8 +297,12 @@ impl ArmClient {
             if !retryable || attempt > self.settings.max_retries {
                 return Err(error);
             }
-            let backoff = self.settings.base_backoff * 2u32.saturating_pow(attempt - 1);
-            let wait = wait_hint.unwrap_or(backoff).min(self.settings.max_wait);
+            let wait = retry_wait(
+                wait_hint,
+                self.settings.base_backoff,
+                attempt,
+                self.settings.max_wait,
+            );
             if Instant::now() + wait > deadline {
                 // Waiting would pass the deadline: give up now with the real reason.
                 return Err(error);
@@ -341,7 +345,7 @@ impl ArmClient {
             self.counters.throttled.fetch_add(1, Ordering::Relaxed);
         }
         let (code, message) = arm_error(&body, status);
-        let retryable = matches!(status, 408 | 429 | 500 | 502 | 503 | 504);
+        let retryable = is_retryable_status(status);
         Err((
             retryable,
             hint,
@@ -434,6 +438,23 @@ impl ArmClient {
 fn origin_of(url: &Url) -> String {
     format!("{}://{}", url.scheme(), url.host_str().unwrap_or(""))
         + &url.port().map(|p| format!(":{p}")).unwrap_or_default()
+}
+
+/// Statuses worth another attempt: timeouts, throttling and transient server errors.
+pub(crate) fn is_retryable_status(status: u16) -> bool {
+    matches!(status, 408 | 429 | 500 | 502 | 503 | 504)
+}
+
+/// How long to wait before attempt `attempt + 1`: the server's hint, else exponential back-off from
+/// `base`, never more than `cap`.
+pub(crate) fn retry_wait(
+    hint: Option<Duration>,
+    base: Duration,
+    attempt: u32,
+    cap: Duration,
+) -> Duration {
+    hint.unwrap_or(base * 2u32.saturating_pow(attempt.saturating_sub(1)))
+        .min(cap)
 }
 
 /// The server's requested wait: `x-ms-retry-after-ms`, `retry-after-ms`, or `Retry-After` in

@@ -23,6 +23,21 @@ pub struct CoverageGap {
     pub message: String,
 }
 
+impl CoverageGap {
+    /// `{kind} in {subscription}: {message}`, for reasons and reports.
+    pub fn summary(&self) -> String {
+        format!(
+            "{}{}: {}",
+            self.kind.label(),
+            self.subscription_id
+                .as_deref()
+                .map(|s| format!(" in {s}"))
+                .unwrap_or_default(),
+            self.message
+        )
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Coverage {
     #[serde(default)]

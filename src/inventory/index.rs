@@ -21,6 +21,8 @@ pub struct Index<'a> {
     links_by_zone: HashMap<String, Vec<&'a VirtualNetworkLink>>,
     records_by_zone: HashMap<String, Vec<&'a RecordSet>>,
     nic_ips: HashMap<String, Vec<String>>,
+    /// application security group id → private IPs of the NIC ip configurations in it
+    asg_ips: HashMap<String, Vec<String>>,
 }
 
 impl<'a> Index<'a> {
@@ -48,6 +50,21 @@ impl<'a> Index<'a> {
             }
         }
         let mut nic_ips: HashMap<String, Vec<String>> = HashMap::new();
+        let mut asg_ips: HashMap<String, Vec<String>> = HashMap::new();
+        for c in inv
+            .network_interfaces
+            .iter()
+            .flat_map(|n| &n.properties.ip_configurations)
+        {
+            if let Some(ip) = c.properties.private_ip_address.as_deref() {
+                for asg in &c.properties.application_security_groups {
+                    asg_ips
+                        .entry(id_key(&asg.id))
+                        .or_default()
+                        .push(ip.to_string());
+                }
+            }
+        }
         for nic in &inv.network_interfaces {
             let ips = nic
                 .properties
@@ -84,6 +101,7 @@ impl<'a> Index<'a> {
             links_by_zone,
             records_by_zone,
             nic_ips,
+            asg_ips,
         }
     }
 
@@ -121,6 +139,10 @@ impl<'a> Index<'a> {
             .get(&id_key(zone_id))
             .map(Vec::as_slice)
             .unwrap_or_default()
+    }
+    /// Private IPs of the NIC ip configurations in each application security group (by normalised id).
+    pub fn asg_ips(&self) -> &HashMap<String, Vec<String>> {
+        &self.asg_ips
     }
     /// Private IPs of a NIC.
     pub fn nic_private_ips(&self, nic_id: &str) -> &[String] {

@@ -207,26 +207,18 @@ impl TagResolver {
     }
 }
 
-/// Members of every application security group, from NIC ip configurations.
+/// Members of every application security group, from NIC ip configurations (indexed once).
 pub fn asg_members(idx: &Index<'_>) -> std::collections::HashMap<String, PrefixSet> {
-    let mut out: std::collections::HashMap<String, PrefixSet> = Default::default();
-    for nic in &idx.inv.network_interfaces {
-        for c in &nic.properties.ip_configurations {
-            let Some(ip) = c
-                .properties
-                .private_ip_address
-                .as_deref()
-                .and_then(PrefixSet::parse)
-            else {
-                continue;
-            };
-            for asg in &c.properties.application_security_groups {
-                let e = out.entry(crate::arm::id::id_key(&asg.id)).or_default();
-                *e = e.union(&ip);
-            }
-        }
-    }
-    out
+    idx.asg_ips()
+        .iter()
+        .map(|(asg, ips)| {
+            let set = ips
+                .iter()
+                .filter_map(|ip| PrefixSet::parse(ip))
+                .fold(PrefixSet::empty(), |acc, s| acc.union(&s));
+            (asg.clone(), set)
+        })
+        .collect()
 }
 
 /// Whether `set` holds any address on the public Internet.

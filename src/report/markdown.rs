@@ -65,15 +65,7 @@ pub fn render(report: &Report) -> String {
             report.coverage.gaps.len()
         ));
         for g in &report.coverage.gaps {
-            out.push_str(&format!(
-                "- {}{}: {}\n",
-                g.kind.label(),
-                g.subscription_id
-                    .as_deref()
-                    .map(|x| format!(" in `{x}`"))
-                    .unwrap_or_default(),
-                cell(&g.message)
-            ));
+            out.push_str(&format!("- {}\n", cell(&g.summary())));
         }
     }
     out

@@ -17,7 +17,9 @@ use azure_core::http::{
 use serde_json::{Value, json};
 
 use super::Report;
-use crate::arm::client::{arm_error, error_chain, one_line, retry_after};
+use crate::arm::client::{
+    arm_error, error_chain, is_retryable_status, one_line, retry_after, retry_wait,
+};
 use crate::error::{Error, Result};
 use crate::policy::Cloud;
 
@@ -236,7 +238,7 @@ impl SentinelClient {
                         let hint = retry_after(&resp);
                         let (code, message) = arm_error(&resp.into_body(), status);
                         (
-                            matches!(status, 408 | 429 | 500 | 502 | 503 | 504),
+                            is_retryable_status(status),
                             hint,
                             format!(
                                 "HTTP {status}{}: {message}",
@@ -257,9 +259,7 @@ impl SentinelClient {
                         stats.batches.max(i + 1)
                     )));
                 }
-                let wait = hint
-                    .unwrap_or(self.base_backoff * 2u32.saturating_pow(attempt - 1))
-                    .min(self.max_wait);
+                let wait = retry_wait(hint, self.base_backoff, attempt, self.max_wait);
                 tokio::time::sleep(wait).await;
             }
         }

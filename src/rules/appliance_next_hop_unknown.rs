@@ -90,18 +90,7 @@ impl Rule for ApplianceNextHopUnknown {
                 continue;
             }
             if let Some(g) = gaps.first() {
-                out.not_evaluated(
-                    &rt.id,
-                    format!(
-                        "{} were not collected completely{}: {}",
-                        g.kind.label(),
-                        g.subscription_id
-                            .as_deref()
-                            .map(|s| format!(" in {s}"))
-                            .unwrap_or_default(),
-                        g.message
-                    ),
-                );
+                out.not_evaluated(&rt.id, format!("not collected completely: {}", g.summary()));
                 continue;
             }
             let rt_name = name_of(&rt.id);

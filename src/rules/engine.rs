@@ -185,17 +185,7 @@ pub fn run(cx: &Context<'_>, rules: &[&dyn Rule]) -> (Vec<Finding>, Vec<RuleOutc
         let missing: Vec<String> = cx
             .coverage
             .gaps_for(meta.inputs)
-            .map(|g| {
-                format!(
-                    "{}{}: {}",
-                    g.kind.label(),
-                    g.subscription_id
-                        .as_deref()
-                        .map(|s| format!(" in {s}"))
-                        .unwrap_or_default(),
-                    g.message
-                )
-            })
+            .map(|g| g.summary())
             .collect();
         outcomes.push(RuleOutcome {
             code: meta.code.to_string(),

@@ -192,6 +192,56 @@ pub fn nsg_rule_cmd(nsg_id: &str, name: &str, rest: &str) -> String {
     )
 }
 
+/// A subnet with an NSG and a route table, both in the inventory, and its address prefixes.
+pub struct RoutedSubnet<'a> {
+    pub subnet: &'a crate::inventory::network::Subnet,
+    pub vnet: &'a crate::inventory::network::VirtualNetwork,
+    pub nsg: &'a NetworkSecurityGroup,
+    pub route_table_id: &'a str,
+    pub local: PrefixSet,
+}
+
+/// Every subnet that has both an NSG and a route table. Those whose NSG or route table is missing
+/// from the inventory, or whose prefixes do not parse, are reported as not evaluated.
+pub fn routed_subnets<'a>(cx: &Context<'a>, out: &mut super::Sink) -> Vec<RoutedSubnet<'a>> {
+    let mut found = Vec::new();
+    for (subnet, vnet) in cx.idx.all_subnets() {
+        let (Some(nsg_ref), Some(rt_ref)) = (
+            subnet.properties.network_security_group.as_ref(),
+            subnet.properties.route_table.as_ref(),
+        ) else {
+            continue;
+        };
+        let Some(nsg) = cx.idx.nsg(&nsg_ref.id) else {
+            out.not_evaluated(
+                &subnet.id,
+                format!("its NSG {} is not in the inventory", nsg_ref.id),
+            );
+            continue;
+        };
+        if cx.idx.route_table(&rt_ref.id).is_none() {
+            out.not_evaluated(
+                &subnet.id,
+                format!("its route table {} is not in the inventory", rt_ref.id),
+            );
+            continue;
+        }
+        let local = crate::model::tags::subnet_prefixes(subnet);
+        if local.is_empty() {
+            out.not_evaluated(&subnet.id, "it has no parsable address prefix".into());
+            continue;
+        }
+        found.push(RoutedSubnet {
+            subnet,
+            vnet,
+            nsg,
+            route_table_id: &rt_ref.id,
+            local,
+        });
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

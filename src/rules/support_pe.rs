@@ -89,15 +89,7 @@ pub fn connected_peers<'a>(
 
 /// A gap described for a not-evaluated reason.
 pub fn describe_gap(g: &CoverageGap) -> String {
-    format!(
-        "{} could not be collected{}: {}",
-        g.kind.label(),
-        g.subscription_id
-            .as_deref()
-            .map(|s| format!(" in subscription {s}"))
-            .unwrap_or_default(),
-        g.message
-    )
+    format!("not collected: {}", g.summary())
 }
 
 /// Whether a connection state means the connection does nothing.

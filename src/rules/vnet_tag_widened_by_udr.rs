@@ -2,10 +2,11 @@
 
 use serde_json::json;
 
+use super::support::{RoutedSubnet, routed_subnets};
 use super::{Context, Rule, RuleMeta, Sink};
 use crate::inventory::ResourceKind;
 use crate::inventory::network::Direction;
-use crate::model::tags::{has_public_addresses, subnet_prefixes};
+use crate::model::tags::has_public_addresses;
 use crate::report::Severity;
 
 pub struct VnetTagWidenedByUdr;
@@ -56,38 +57,14 @@ impl Rule for VnetTagWidenedByUdr {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Sink) {
-        for (subnet, vnet) in cx.idx.all_subnets() {
-            let Some(nsg_ref) = subnet.properties.network_security_group.as_ref() else {
-                continue;
-            };
-            if subnet.properties.route_table.is_none() {
-                continue;
-            }
-            let Some(nsg) = cx.idx.nsg(&nsg_ref.id) else {
-                out.not_evaluated(
-                    &subnet.id,
-                    format!("its NSG {} is not in the inventory", nsg_ref.id),
-                );
-                continue;
-            };
-            let rt_id = &subnet
-                .properties
-                .route_table
-                .as_ref()
-                .expect("checked above")
-                .id;
-            if cx.idx.route_table(rt_id).is_none() {
-                out.not_evaluated(
-                    &subnet.id,
-                    format!("its route table {rt_id} is not in the inventory"),
-                );
-                continue;
-            }
-            let local = subnet_prefixes(subnet);
-            if local.is_empty() {
-                out.not_evaluated(&subnet.id, "it has no parsable address prefix".into());
-                continue;
-            }
+        for RoutedSubnet {
+            subnet,
+            vnet,
+            nsg,
+            route_table_id: rt_id,
+            local,
+        } in routed_subnets(cx, out)
+        {
             let Some(w) = crate::model::widening::widened_admissions(
                 cx.idx,
                 nsg,

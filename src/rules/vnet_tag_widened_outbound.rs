@@ -2,11 +2,13 @@
 
 use serde_json::json;
 
-use super::support::{is_everything_or_internet, name_of, rg_of, user_rules};
+use super::support::{
+    RoutedSubnet, is_everything_or_internet, name_of, rg_of, routed_subnets, user_rules,
+};
 use super::{Context, Rule, RuleMeta, Sink};
 use crate::inventory::ResourceKind;
 use crate::inventory::network::{Access, Direction};
-use crate::model::tags::{has_public_addresses, subnet_prefixes};
+use crate::model::tags::has_public_addresses;
 use crate::report::Severity;
 
 pub struct VnetTagWidenedOutbound;
@@ -61,27 +63,14 @@ impl Rule for VnetTagWidenedOutbound {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Sink) {
-        for (subnet, vnet) in cx.idx.all_subnets() {
-            let (Some(nsg_ref), Some(rt_ref)) = (
-                subnet.properties.network_security_group.as_ref(),
-                subnet.properties.route_table.as_ref(),
-            ) else {
-                continue;
-            };
-            let Some(nsg) = cx.idx.nsg(&nsg_ref.id) else {
-                out.not_evaluated(
-                    &subnet.id,
-                    format!("its NSG {} is not in the inventory", nsg_ref.id),
-                );
-                continue;
-            };
-            if cx.idx.route_table(&rt_ref.id).is_none() {
-                out.not_evaluated(
-                    &subnet.id,
-                    format!("its route table {} is not in the inventory", rt_ref.id),
-                );
-                continue;
-            }
+        for RoutedSubnet {
+            subnet,
+            vnet,
+            nsg,
+            route_table_id,
+            local,
+        } in routed_subnets(cx, out)
+        {
             // The operator's intent: a user outbound deny to Internet or everything.
             let denies: Vec<_> = user_rules(nsg, &Direction::Outbound, &Access::Deny)
                 .into_iter()
@@ -93,11 +82,6 @@ impl Rule for VnetTagWidenedOutbound {
                 })
                 .collect();
             if denies.is_empty() {
-                continue;
-            }
-            let local = subnet_prefixes(subnet);
-            if local.is_empty() {
-                out.not_evaluated(&subnet.id, "it has no parsable address prefix".into());
                 continue;
             }
             let Some(w) = crate::model::widening::widened_admissions(
@@ -138,7 +122,7 @@ impl Rule for VnetTagWidenedOutbound {
             let evidence = json!({
                 "subnet": subnet.id,
                 "network_security_group": nsg.id,
-                "route_table": rt_ref.id,
+                "route_table": route_table_id,
                 "routes": routes,
                 "virtual_network_tag": {
                     "expected": tag.base.to_strings(),
