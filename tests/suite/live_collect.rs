@@ -1,0 +1,323 @@
+//! Live collection of the fixture tenant (`wiremock-fixtures/contoso`) through the production
+//! client: completeness, faults becoming coverage gaps, references followed out of scope, and
+//! `collect` + `scan --snapshot` giving the live scan's findings.
+
+use crate::common::arm::*;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use azaudit::collect::Snapshot;
+use azaudit::collect::live::{LiveScope, collect};
+use azaudit::inventory::ResourceKind;
+use serde::Deserialize;
+use wiremock::matchers::{method, path, path_regex, query_param, query_param_is_missing};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const CONNECTIVITY: &str = "11111111-1111-4111-8111-111111111111";
+const WORKLOADS: &str = "22222222-2222-4222-8222-222222222222";
+const MANAGEMENT: &str = "33333333-3333-4333-8333-333333333333";
+
+#[derive(Deserialize)]
+struct Entry {
+    path: String,
+    api_version: String,
+    pages: Vec<String>,
+}
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("wiremock-fixtures/contoso")
+}
+
+/// A mock ARM serving every list of the fixture tenant, page by page.
+async fn fixture_server() -> MockServer {
+    let server = MockServer::start().await;
+    let manifest: Vec<Entry> =
+        serde_json::from_str(&std::fs::read_to_string(fixtures().join("manifest.json")).unwrap())
+            .unwrap();
+    for e in manifest {
+        for (i, file) in e.pages.iter().enumerate() {
+            let body = std::fs::read_to_string(fixtures().join(file)).unwrap();
+            let m = Mock::given(method("GET"))
+                .and(path(e.path.as_str()))
+                .and(query_param("api-version", e.api_version.as_str()));
+            let m = if i == 0 {
+                m.and(query_param_is_missing("$skiptoken"))
+            } else {
+                m.and(query_param("$skiptoken", format!("page{}", i + 1).as_str()))
+            };
+            m.respond_with(ResponseTemplate::new(200).set_body_raw(body, "application/json"))
+                .with_priority(5)
+                .mount(&server)
+                .await;
+        }
+    }
+    server
+}
+
+fn scope(subs: &[&str]) -> LiveScope {
+    LiveScope {
+        subscriptions: subs.iter().map(|s| s.to_string()).collect(),
+        ..LiveScope::default()
+    }
+}
+
+fn counts(s: &Snapshot) -> BTreeMap<String, usize> {
+    let v = serde_json::to_value(&s.inventory).unwrap();
+    v.as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_array().map_or(0, Vec::len)))
+        .filter(|(_, n)| *n > 0)
+        .collect()
+}
+
+fn finding_ids(r: &azaudit::report::Report) -> Vec<String> {
+    let mut ids: Vec<String> = r.findings.iter().map(|f| f.id.clone()).collect();
+    ids.sort();
+    ids
+}
+
+#[tokio::test]
+async fn collects_the_fixture_tenant_completely_and_politely() {
+    let server = fixture_server().await;
+    let c = client(&server);
+    let t = Instant::now();
+    let snap = collect(&c, &scope(&[CONNECTIVITY, WORKLOADS])).await;
+    let elapsed = t.elapsed();
+    assert!(snap.coverage.gaps.is_empty(), "{:#?}", snap.coverage.gaps);
+    let expected: BTreeMap<String, usize> = serde_json::from_str(
+        &std::fs::read_to_string(fixtures().join("expected-counts.json")).unwrap(),
+    )
+    .unwrap();
+    let got = counts(&snap);
+    for (kind, n) in &expected {
+        assert_eq!(got.get(kind).copied().unwrap_or(0), *n, "{kind}: {got:?}");
+    }
+    let stats = c.stats();
+    eprintln!(
+        "fixture tenant: {} requests, {} KiB, {:?}",
+        stats.requests,
+        stats.bytes / 1024,
+        elapsed
+    );
+    assert_eq!(snap.collection.as_ref().unwrap().requests, stats.requests);
+    assert_polite(&server).await;
+}
+
+#[tokio::test]
+async fn live_scan_equals_the_demo_and_survives_collect_then_scan() {
+    let server = fixture_server().await;
+    let snap = collect(&client(&server), &scope(&[CONNECTIVITY, WORKLOADS])).await;
+    let live = crate::common::scan(&snap);
+    // collect writes the snapshot; scan --snapshot reads it back.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("tenant.json");
+    azaudit::report::atomic_write(&file, snap.to_json().as_bytes()).unwrap();
+    let reloaded = Snapshot::load(&file).unwrap();
+    assert_eq!(reloaded, snap);
+    let from_file = crate::common::scan(&reloaded);
+    assert_eq!(finding_ids(&from_file), finding_ids(&live));
+    assert!(!live.findings.is_empty());
+    // The fixtures serve the demo tenant, so the findings are the demo's.
+    let demo = crate::common::scan(&azaudit::collect::demo::snapshot());
+    assert_eq!(finding_ids(&live), finding_ids(&demo));
+}
+
+#[tokio::test]
+async fn a_forbidden_subscription_is_a_gap_and_the_other_is_complete() {
+    let server = fixture_server().await;
+    Mock::given(method("GET"))
+        .and(path_regex(format!("^/subscriptions/{WORKLOADS}/providers/Microsoft\\.(Network|KeyVault)/.*")))
+        .respond_with(ResponseTemplate::new(403).set_body_json(serde_json::json!({
+            "error": {"code": "AuthorizationFailed", "message": "The client does not have authorization to perform action over scope"}
+        })))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    let snap = collect(&client(&server), &scope(&[CONNECTIVITY, WORKLOADS])).await;
+    assert!(!snap.coverage.gaps.is_empty());
+    for g in &snap.coverage.gaps {
+        assert_eq!(g.subscription_id.as_deref(), Some(WORKLOADS), "{g:?}");
+        assert_eq!(g.http_status, Some(403));
+        assert_eq!(g.code.as_deref(), Some("AuthorizationFailed"));
+    }
+    assert!(
+        snap.coverage
+            .gaps
+            .iter()
+            .any(|g| g.kind == ResourceKind::NetworkSecurityGroup)
+    );
+    // The connectivity subscription is complete.
+    let hub = snap
+        .inventory
+        .virtual_networks
+        .iter()
+        .filter(|v| v.id.contains(CONNECTIVITY))
+        .count();
+    assert_eq!(hub, 1);
+    assert!(
+        snap.inventory
+            .virtual_networks
+            .iter()
+            .all(|v| v.id.contains(CONNECTIVITY))
+    );
+    assert!(!snap.inventory.azure_firewalls.is_empty());
+    let report = crate::common::scan(&snap);
+    assert!(!report.summary.coverage_complete);
+    assert!(
+        report
+            .rules
+            .iter()
+            .any(|r| r.status == azaudit::rules::RuleStatus::Partial)
+    );
+}
+
+#[tokio::test]
+async fn a_malformed_page_is_a_gap_with_a_clear_message() {
+    let server = fixture_server().await;
+    Mock::given(method("GET"))
+        .and(path(format!(
+            "/subscriptions/{CONNECTIVITY}/providers/Microsoft.Network/virtualNetworks"
+        )))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            r#"{"value": [{"id": "/subscriptions/x", "#,
+            "application/json",
+        ))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    let snap = collect(&client(&server), &scope(&[CONNECTIVITY, WORKLOADS])).await;
+    assert_eq!(snap.coverage.gaps.len(), 1, "{:#?}", snap.coverage.gaps);
+    let g = &snap.coverage.gaps[0];
+    assert_eq!(g.kind, ResourceKind::VirtualNetwork);
+    assert_eq!(g.code.as_deref(), Some("MalformedResponse"));
+    assert!(g.message.contains("truncated JSON"), "{}", g.message);
+    // The other subscription's VNets are all there.
+    assert!(
+        snap.inventory
+            .virtual_networks
+            .iter()
+            .all(|v| v.id.contains(WORKLOADS))
+    );
+    let demo = azaudit::collect::demo::snapshot();
+    let workloads = demo
+        .inventory
+        .virtual_networks
+        .iter()
+        .filter(|v| v.id.contains(WORKLOADS))
+        .count();
+    assert_eq!(snap.inventory.virtual_networks.len(), workloads);
+}
+
+#[tokio::test]
+async fn references_out_of_scope_are_followed() {
+    let server = fixture_server().await;
+    let snap = collect(&client(&server), &scope(&[WORKLOADS])).await;
+    assert!(snap.coverage.gaps.is_empty(), "{:#?}", snap.coverage.gaps);
+    // The Traffic Analytics workspace lives in the management subscription: its providers are read.
+    let mgmt_network = snap
+        .inventory
+        .resource_providers
+        .iter()
+        .find(|p| {
+            p.subscription_id().as_deref() == Some(MANAGEMENT)
+                && p.namespace.eq_ignore_ascii_case("Microsoft.Network")
+        })
+        .expect("management subscription providers read");
+    assert_eq!(
+        mgmt_network.registration_state,
+        Some(azaudit::inventory::resources::RegistrationState::NotRegistered)
+    );
+    // Private DNS zones live in the connectivity subscription, outside the scan, and are found.
+    assert!(
+        snap.inventory
+            .private_dns_zones
+            .iter()
+            .any(|z| z.id.contains(CONNECTIVITY))
+    );
+    assert!(!snap.inventory.virtual_network_links.is_empty());
+    assert!(!snap.inventory.record_sets.is_empty());
+    let requests = server.received_requests().await.unwrap();
+    assert!(
+        requests
+            .iter()
+            .any(|r| r.url.path() == format!("/subscriptions/{MANAGEMENT}/providers"))
+    );
+    // Nothing else of the unscanned subscriptions is read.
+    assert!(!requests.iter().any(|r| r.url.path().starts_with(&format!(
+        "/subscriptions/{CONNECTIVITY}/providers/Microsoft.Network/virtualNetworks"
+    ))));
+    assert_eq!(snap.scope.subscriptions, vec![WORKLOADS.to_string()]);
+}
+
+#[tokio::test]
+async fn all_subscriptions_scans_what_the_identity_can_list() {
+    let server = fixture_server().await;
+    let snap = collect(
+        &client(&server),
+        &LiveScope {
+            all_subscriptions: true,
+            ..LiveScope::default()
+        },
+    )
+    .await;
+    assert!(snap.coverage.gaps.is_empty(), "{:#?}", snap.coverage.gaps);
+    let mut subs = snap.scope.subscriptions.clone();
+    subs.sort();
+    assert_eq!(subs, vec![CONNECTIVITY.to_string(), WORKLOADS.to_string()]);
+}
+
+#[tokio::test]
+async fn an_unregistered_provider_is_a_gap_with_arms_code() {
+    let server = fixture_server().await;
+    Mock::given(method("GET"))
+        .and(path(format!("/subscriptions/{CONNECTIVITY}/providers/Microsoft.KeyVault/vaults")))
+        .respond_with(ResponseTemplate::new(409).set_body_json(serde_json::json!({
+            "error": {"code": "MissingSubscriptionRegistration", "message": "The subscription is not registered to use namespace 'Microsoft.KeyVault'."}
+        })))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    let snap = collect(&client(&server), &scope(&[CONNECTIVITY, WORKLOADS])).await;
+    assert_eq!(snap.coverage.gaps.len(), 1, "{:#?}", snap.coverage.gaps);
+    let g = &snap.coverage.gaps[0];
+    assert_eq!(
+        (g.kind, g.http_status, g.code.as_deref()),
+        (
+            ResourceKind::KeyVault,
+            Some(409),
+            Some("MissingSubscriptionRegistration")
+        )
+    );
+    assert!(g.message.contains("not registered"));
+    assert!(
+        snap.inventory
+            .key_vaults
+            .iter()
+            .all(|v| v.id.contains(WORKLOADS))
+    );
+}
+
+#[tokio::test]
+async fn a_subscription_the_identity_cannot_see_is_reported() {
+    let server = fixture_server().await;
+    let unknown = "44444444-4444-4444-8444-444444444444";
+    let snap = collect(&client(&server), &scope(&[unknown])).await;
+    assert!(
+        snap.coverage
+            .gaps
+            .iter()
+            .any(|g| g.subscription_id.as_deref() == Some(unknown)
+                && g.kind == ResourceKind::Subscription
+                && g.code.as_deref() == Some("SubscriptionNotVisible"))
+    );
+    // Its lists were tried and answered 404 by the mock: each is a gap, none is silently empty.
+    assert!(
+        snap.coverage
+            .gaps
+            .iter()
+            .any(|g| g.kind == ResourceKind::NetworkSecurityGroup && g.http_status == Some(404))
+    );
+}

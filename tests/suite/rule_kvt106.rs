@@ -1,0 +1,80 @@
+//! KVT106 kv-service-endpoint-restricts-nothing.
+
+use crate::common::kv::*;
+use crate::common::*;
+use serde_json::{Value, json};
+
+fn tenant(vaults: Vec<Value>) -> Value {
+    json!({
+        "virtual_networks": [vnet("vnet-data", "10.2.0.0/16", vec![
+            subnet("vnet-data", "snet-data", "10.2.1.0/24", json!({"serviceEndpoints": [{"service": "Microsoft.KeyVault", "locations": ["westeurope"], "provisioningState": "Succeeded"}]})),
+            subnet("vnet-data", "snet-other", "10.2.3.0/24", json!({})),
+        ], json!({}))],
+        "key_vaults": vaults,
+    })
+}
+
+#[test]
+fn an_endpoint_no_firewall_uses_fires_on_the_subnet() {
+    let report = scan(&snapshot(tenant(vec![
+        vault(
+            "kv-open",
+            json!({"networkAcls": acls("Allow", "AzureServices", &[], &[])}),
+        ),
+        vault(
+            "kv-other",
+            json!({"networkAcls": acls("Deny", "None", &[], &[&subnet_id("vnet-data", "snet-other")])}),
+        ),
+    ])));
+    let f = findings_of(&report, "KVT106");
+    assert_eq!(f.len(), 1, "{:#?}", report.findings);
+    let ev = &f[0].evidence;
+    assert_eq!(f[0].resource_id, subnet_id("vnet-data", "snet-data"));
+    assert_eq!(ev["vaults_allow_all"], json!([kv_id("kv-open")]));
+    assert_eq!(
+        ev["vaults_restricting_other_subnets"],
+        json!([kv_id("kv-other")])
+    );
+    assert!(
+        f[0].remediation
+            .contains("az keyvault network-rule add --name kv-open")
+    );
+}
+
+#[test]
+fn a_vault_firewall_using_the_subnet_is_the_negative_twin() {
+    let s = subnet_id("vnet-data", "snet-data").to_uppercase();
+    let report = scan(&snapshot(tenant(vec![vault(
+        "kv1",
+        json!({"networkAcls": acls("Deny", "None", &[], &[&s])}),
+    )])));
+    assert!(
+        findings_of(&report, "KVT106").is_empty(),
+        "{:#?}",
+        report.findings
+    );
+}
+
+#[test]
+fn a_key_vault_collection_gap_makes_it_not_evaluated() {
+    let report = scan(&snapshot_with_gaps(
+        tenant(vec![]),
+        json!([gap("key_vault")]),
+    ));
+    assert!(findings_of(&report, "KVT106").is_empty());
+    let ne = not_evaluated_of(&report, "KVT106");
+    assert_eq!(ne.len(), 1);
+    assert_eq!(ne[0].0, subnet_id("vnet-data", "snet-data"));
+}
+
+#[test]
+fn a_vnet_rule_on_a_vault_that_still_allows_all_restricts_nothing() {
+    let s = subnet_id("vnet-data", "snet-data");
+    let report = scan(&snapshot(tenant(vec![vault(
+        "kv1",
+        json!({"networkAcls": acls("Allow", "AzureServices", &[], &[&s])}),
+    )])));
+    let f = findings_of(&report, "KVT106");
+    assert_eq!(f.len(), 1, "{:#?}", report.findings);
+    assert_eq!(f[0].evidence["vaults_allow_all"], json!([kv_id("kv1")]));
+}

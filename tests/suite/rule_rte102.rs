@@ -1,0 +1,44 @@
+//! RTE102 route-table-near-limit.
+
+use crate::common::*;
+use serde_json::json;
+
+fn table(n: usize) -> serde_json::Value {
+    let names: Vec<String> = (0..n).map(|i| format!("pe-{i}")).collect();
+    let prefixes: Vec<String> = (0..n)
+        .map(|i| format!("10.1.{}.{}/32", i / 250, i % 250 + 4))
+        .collect();
+    let routes: Vec<(&str, &str, &str, Option<&str>)> = names
+        .iter()
+        .zip(&prefixes)
+        .map(|(n, p)| (n.as_str(), p.as_str(), "VirtualAppliance", Some("10.0.1.4")))
+        .collect();
+    route_table("rt-big", &routes)
+}
+
+#[test]
+fn at_the_threshold_fires_and_counts_host_routes() {
+    let r = scan(&snapshot(json!({"route_tables": [table(360)]})));
+    let f = findings_of(&r, "RTE102");
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].evidence["route_count"], 360);
+    assert_eq!(f[0].evidence["host_routes_32"], 360);
+    assert_eq!(f[0].evidence["limit"], 400);
+    assert!(f[0].message.contains("network policies"));
+    assert_eq!(f[0].severity, azaudit::report::Severity::Medium);
+}
+
+#[test]
+fn below_the_threshold_is_silent() {
+    let r = scan(&snapshot(json!({"route_tables": [table(359)]})));
+    assert!(findings_of(&r, "RTE102").is_empty());
+}
+
+#[test]
+fn at_the_limit_is_high() {
+    let r = scan(&snapshot(json!({"route_tables": [table(400)]})));
+    assert_eq!(
+        findings_of(&r, "RTE102")[0].severity,
+        azaudit::report::Severity::High
+    );
+}

@@ -1,0 +1,39 @@
+//! RTE103 appliance-next-hop-unknown.
+
+use crate::common::*;
+use serde_json::{Value, json};
+
+fn tenant() -> Value {
+    json!({
+        "virtual_networks": [vnet("vnet-hub", "10.0.0.0/16", vec![subnet("vnet-hub", "snet-nva", "10.0.5.0/24", json!({}))], json!({}))],
+        "network_interfaces": [nic("nva-nic", &subnet_id("vnet-hub", "snet-nva"), "10.0.5.4", None)],
+        "azure_firewalls": [{"id": net_id("azureFirewalls", "afw"), "name": "afw", "properties": {"ipConfigurations": [
+            {"name": "c", "properties": {"privateIPAddress": "10.0.1.4", "subnet": {"id": subnet_id("vnet-hub", "AzureFirewallSubnet")}}}]}}],
+        "route_tables": [route_table("rt", &[
+            ("to-fw", "0.0.0.0/0", "VirtualAppliance", Some("10.0.1.4")),
+            ("to-nva", "10.8.0.0/16", "VirtualAppliance", Some("10.0.5.4")),
+            ("to-gone", "10.9.0.0/16", "VirtualAppliance", Some("10.0.5.99")),
+        ])],
+    })
+}
+
+#[test]
+fn an_unknown_appliance_address_fires_and_known_ones_do_not() {
+    let r = scan(&snapshot(tenant()));
+    let f = findings_of(&r, "RTE103");
+    assert_eq!(f.len(), 1, "{:#?}", r.findings);
+    assert_eq!(f[0].evidence["route"], "to-gone");
+    assert_eq!(f[0].evidence["next_hop_ip_address"], "10.0.5.99");
+    assert_eq!(f[0].evidence["address_prefix"], "10.9.0.0/16");
+}
+
+#[test]
+fn incomplete_nic_collection_is_not_evaluated() {
+    let gaps = json!([{"subscription_id": SUB, "kind": "network_interface", "http_status": 429,
+                        "code": "TooManyRequests", "message": "retries exhausted"}]);
+    let r = scan(&snapshot_with_gaps(tenant(), gaps));
+    assert!(findings_of(&r, "RTE103").is_empty());
+    let o = outcome(&r, "RTE103");
+    assert_eq!(o.not_evaluated.len(), 1);
+    assert!(o.not_evaluated[0].reason.contains("retries exhausted"));
+}

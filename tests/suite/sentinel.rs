@@ -1,0 +1,127 @@
+//! Sentinel push through the Logs Ingestion API, against wiremock.
+
+use crate::common::arm::{RewriteToMock, TOKEN};
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use azaudit::arm::credential::StaticToken;
+use azaudit::policy::Cloud;
+use azaudit::report::sentinel::{SentinelClient, SentinelTarget};
+use serde_json::Value;
+use wiremock::matchers::{header, method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const HOST: &str = "dce-contoso.westeurope-1.ingest.monitor.azure.com";
+const PATH: &str =
+    "/dataCollectionRules/dcr-00000000000000000000000000000000/streams/Custom-Azaudit_CL";
+
+fn client(server: &MockServer) -> SentinelClient {
+    let target = SentinelTarget::new(
+        &format!("https://{HOST}"),
+        "dcr-00000000000000000000000000000000",
+        "Custom-Azaudit_CL",
+    )
+    .unwrap();
+    SentinelClient::new(
+        target,
+        Cloud::Public,
+        StaticToken::new(TOKEN.into()),
+        Some(Arc::new(RewriteToMock::new(server, HOST))),
+        Duration::from_secs(5),
+    )
+    .with_backoff(Duration::from_millis(10))
+}
+
+fn report_with(n: usize) -> azaudit::report::Report {
+    let mut r = crate::common::scan(&azaudit::collect::demo::snapshot());
+    let template = r.findings[0].clone();
+    r.findings = (0..n)
+        .map(|i| {
+            let mut f = template.clone();
+            f.id = format!("{i:032}");
+            f.message = format!("{} {}", f.message, "x".repeat(2000));
+            f
+        })
+        .collect();
+    r
+}
+
+#[tokio::test]
+async fn findings_arrive_in_batches_under_one_megabyte_with_a_monitor_token() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(PATH))
+        .and(query_param("api-version", "2023-01-01"))
+        .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
+        .and(header("content-type", "application/json"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&server)
+        .await;
+    let report = report_with(1200);
+    let stats = client(&server).push(&report).await.unwrap();
+    assert_eq!(stats.records, 1200);
+    assert!(stats.batches >= 3, "{stats:?}");
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(requests.len(), stats.batches);
+    let mut seen = 0;
+    for r in &requests {
+        assert!(r.body.len() <= 1_000_000, "{} bytes", r.body.len());
+        let records: Vec<Value> = serde_json::from_slice(&r.body).unwrap();
+        for rec in &records {
+            assert!(
+                rec["TimeGenerated"].is_string()
+                    && rec["Fingerprint"].is_string()
+                    && rec["RuleCode"].is_string()
+            );
+        }
+        seen += records.len();
+    }
+    assert_eq!(seen, 1200);
+}
+
+#[tokio::test]
+async fn throttling_and_server_errors_are_retried() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(PATH))
+        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "1"))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(PATH))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(PATH))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&server)
+        .await;
+    let t = std::time::Instant::now();
+    let stats = client(&server).push(&report_with(3)).await.unwrap();
+    assert!(
+        t.elapsed() >= Duration::from_secs(1),
+        "Retry-After honoured"
+    );
+    assert_eq!(stats.requests, 3);
+}
+
+#[tokio::test]
+async fn a_rejected_batch_is_an_error_with_the_service_message() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST")).and(path(PATH))
+        .respond_with(ResponseTemplate::new(403).set_body_json(serde_json::json!({"error": {"code": "OperationFailed", "message": "The authentication token provided does not have access to ingest data for the data collection rule"}})))
+        .expect(1).mount(&server).await;
+    let err = client(&server)
+        .push(&report_with(2))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("HTTP 403 OperationFailed"), "{err}");
+    assert!(!err.contains(TOKEN));
+}
