@@ -111,6 +111,13 @@ impl Rule for ManagementPortsFromInternet {
         let mut paths: Vec<Path<'_>> = Vec::new();
         let mut subnets_with_nics = std::collections::HashSet::new();
         for nic in &cx.inv.network_interfaces {
+            // Its subnets hold a NIC even when this NIC cannot be judged: the subnet NSG alone
+            // must not stand in for a path whose NIC NSG is unknown.
+            for cfg in &nic.properties.ip_configurations {
+                if let Some(s) = cfg.properties.subnet.as_ref() {
+                    subnets_with_nics.insert(id_key(&s.id));
+                }
+            }
             let nic_nsg = match nic.properties.network_security_group.as_ref() {
                 Some(r) => match cx.idx.nsg(&r.id) {
                     Some(n) => Some(n),
@@ -135,7 +142,6 @@ impl Rule for ManagementPortsFromInternet {
                     );
                     continue;
                 };
-                subnets_with_nics.insert(id_key(&subnet.id));
                 let subnet_nsg = match subnet.properties.network_security_group.as_ref() {
                     Some(r) => match cx.idx.nsg(&r.id) {
                         Some(n) => Some(n),

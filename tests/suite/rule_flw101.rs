@@ -52,14 +52,13 @@ fn registering_is_low() {
 #[test]
 fn registered_is_the_negative_twin() {
     let r = scan(&snapshot(tenant(Some("Registered"))));
-    assert!(findings_of(&r, "FLW101").is_empty());
-    assert!(outcome(&r, "FLW101").not_evaluated.is_empty());
+    assert_twin(&r, "FLW101");
 }
 
 #[test]
 fn unread_workspace_subscription_is_not_evaluated() {
     let r = scan(&snapshot(tenant(None)));
-    assert!(findings_of(&r, "FLW101").is_empty());
+    assert_not_judged(&r, "FLW101", false);
     let o = outcome(&r, "FLW101");
     assert_eq!(o.not_evaluated.len(), 1);
     assert!(
@@ -74,7 +73,7 @@ fn a_provider_coverage_gap_is_not_evaluated_even_with_stale_data() {
     let gaps = json!([{"subscription_id": MGMT_SUB, "kind": "resource_provider", "http_status": 403,
                         "code": "AuthorizationFailed", "message": "no read access to providers"}]);
     let r = scan(&snapshot_with_gaps(tenant(Some("NotRegistered")), gaps));
-    assert!(findings_of(&r, "FLW101").is_empty());
+    assert_not_judged(&r, "FLW101", true);
     let o = outcome(&r, "FLW101");
     assert!(
         o.not_evaluated[0]

@@ -29,6 +29,8 @@ fn enabled_flow_log_without_traffic_analytics_fires_and_configured_twin_does_not
         .collect();
     fired.sort();
     assert_eq!(fired, vec!["fl-no-ws", "fl-off"]);
+    assert_twin_on(&r, "FLW105", "/flowLogs/fl-on");
+    assert_twin_on(&r, "FLW105", "/flowLogs/fl-disabled");
     let off = findings_of(&r, "FLW105")
         .into_iter()
         .find(|f| f.resource_id.ends_with("fl-off"))

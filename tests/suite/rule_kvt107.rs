@@ -62,7 +62,7 @@ fn category_or_group_to_a_workspace_is_the_negative_twin() {
         json!([{"categoryGroup": "allLogs", "enabled": true}]),
     ] {
         let report = scan(&snapshot(tenant(Some(logs.clone()), LAW, "Approved")));
-        assert!(findings_of(&report, "KVT107").is_empty(), "{logs}");
+        assert_twin(&report, "KVT107");
     }
 }
 
@@ -92,14 +92,14 @@ fn disabled_logs_other_categories_or_no_workspace_do_not_count() {
 #[test]
 fn a_vault_without_an_approved_endpoint_is_not_this_rule() {
     let report = scan(&snapshot(tenant(None, LAW, "Pending")));
-    assert!(findings_of(&report, "KVT107").is_empty());
+    assert_twin(&report, "KVT107");
 }
 
 #[test]
 fn unreadable_diagnostic_settings_are_not_evaluated() {
     let gaps = json!([{"subscription_id": SUB, "kind": "diagnostic_setting", "http_status": 403, "message": "denied"}]);
     let report = scan(&snapshot_with_gaps(tenant(None, LAW, "Approved"), gaps));
-    assert!(findings_of(&report, "KVT107").is_empty());
+    assert_not_judged(&report, "KVT107", true);
     let outcome = report.rules.iter().find(|r| r.code == "KVT107").unwrap();
     assert_eq!(outcome.not_evaluated.len(), 1);
 }

@@ -56,17 +56,13 @@ fn default_route_makes_allow_vnet_inbound_admit_everything() {
 fn a_user_deny_all_below_the_allows_is_the_negative_twin() {
     let deny = rule("DenyAllInbound", 4096, "Inbound", "Deny", "*", "*", "*");
     let report = scan(&snapshot(tenant(vec![deny], DEFAULT_ROUTE)));
-    assert!(
-        findings_of(&report, "NSG101").is_empty(),
-        "{:#?}",
-        report.findings
-    );
+    assert_twin(&report, "NSG101");
 }
 
 #[test]
 fn no_route_table_means_no_widening() {
     let report = scan(&snapshot(tenant(vec![], &[])));
-    assert!(findings_of(&report, "NSG101").is_empty());
+    assert_twin(&report, "NSG101");
 }
 
 #[test]
@@ -111,7 +107,7 @@ fn an_allow_by_explicit_prefix_with_a_deny_all_does_not_fire() {
         rule("DenyAllInbound", 4096, "Inbound", "Deny", "*", "*", "*"),
     ];
     let report = scan(&snapshot(tenant(rules, DEFAULT_ROUTE)));
-    assert!(findings_of(&report, "NSG101").is_empty());
+    assert_twin(&report, "NSG101");
 }
 
 #[test]
@@ -130,11 +126,7 @@ fn a_deny_with_plural_ports_covering_everything_mitigates() {
         .remove("destinationPortRange");
     deny["properties"]["destinationPortRanges"] = json!(["0-1023", "1024-65535"]);
     let report = scan(&snapshot(tenant(vec![deny], DEFAULT_ROUTE)));
-    assert!(
-        findings_of(&report, "NSG101").is_empty(),
-        "{:#?}",
-        report.findings
-    );
+    assert_twin(&report, "NSG101");
 }
 
 #[test]
@@ -154,7 +146,7 @@ fn a_private_udr_prefix_widens_to_medium_severity() {
 fn a_udr_inside_the_vnet_space_does_not_widen() {
     let routes = &[("to-fw", "10.1.2.0/24", "VirtualAppliance", Some("10.0.1.4"))];
     let report = scan(&snapshot(tenant(vec![], routes)));
-    assert!(findings_of(&report, "NSG101").is_empty());
+    assert_twin(&report, "NSG101");
 }
 
 #[test]
@@ -162,7 +154,7 @@ fn a_missing_route_table_is_reported_as_not_evaluated() {
     let mut t = tenant(vec![], DEFAULT_ROUTE);
     t["route_tables"] = json!([]);
     let report = scan(&snapshot(t));
-    assert!(findings_of(&report, "NSG101").is_empty());
+    assert_not_judged(&report, "NSG101", false);
     let outcome = report.rules.iter().find(|r| r.code == "NSG101").unwrap();
     assert_eq!(outcome.not_evaluated.len(), 1);
     assert!(outcome.not_evaluated[0].reason.contains("route table"));

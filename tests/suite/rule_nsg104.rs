@@ -65,12 +65,12 @@ fn absent_policies_are_the_disabled_default_and_route_table_only_does_not_apply_
 fn enabled_policies_are_the_negative_twin() {
     for p in ["Enabled", "NetworkSecurityGroupEnabled", "enabled"] {
         let r = scan(&snapshot(tenant(Some(p), rules())));
-        assert!(findings_of(&r, "NSG104").is_empty(), "{p}");
+        assert_twin(&r, "NSG104");
     }
 }
 
 #[test]
 fn an_nsg_without_user_rules_is_silent() {
     let r = scan(&snapshot(tenant(Some("Disabled"), vec![])));
-    assert!(findings_of(&r, "NSG104").is_empty());
+    assert_twin(&r, "NSG104");
 }

@@ -28,6 +28,16 @@ fn workload_subnet_without_nsg_fires_and_platform_subnets_do_not() {
         .map(|f| azaudit::arm::id::last_name(&f.resource_id))
         .collect();
     assert_eq!(names, vec!["snet-vm", "snet-anf"], "medium before low");
+    for twin in [
+        "snet-ok",
+        "GatewaySubnet",
+        "AzureFirewallSubnet",
+        "AzureFirewallManagementSubnet",
+        "AzureBastionSubnet",
+        "RouteServerSubnet",
+    ] {
+        assert_twin_on(&r, "NSG106", &format!("/subnets/{twin}"));
+    }
     let vm = f
         .iter()
         .find(|f| f.resource_id.ends_with("snet-vm"))

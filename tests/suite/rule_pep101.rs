@@ -109,7 +109,7 @@ fn an_approved_succeeded_connection_is_the_negative_twin() {
         )],
         vec![v],
     )));
-    assert!(findings_of(&report, "PEP101").is_empty());
+    assert_twin(&report, "PEP101");
 }
 
 #[test]

@@ -69,7 +69,7 @@ fn one_endpoint_per_vnet_is_the_negative_twin() {
             "10.2.2.4",
         ),
     ])));
-    assert!(findings_of(&report, "PEP102").is_empty());
+    assert_twin(&report, "PEP102");
 }
 
 #[test]
@@ -108,9 +108,5 @@ fn different_groups_or_a_rejected_leftover_are_not_duplicates() {
             "10.1.2.7",
         ),
     ])));
-    assert!(
-        findings_of(&report, "PEP102").is_empty(),
-        "{:#?}",
-        report.findings
-    );
+    assert_twin(&report, "PEP102");
 }

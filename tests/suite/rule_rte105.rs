@@ -18,6 +18,7 @@ fn a_table_on_two_subnets_is_reported_and_a_table_on_one_is_not() {
     let f = findings_of(&r, "RTE105");
     assert_eq!(f.len(), 1);
     assert_eq!(f[0].resource_id, net_id("routeTables", "rt-shared"));
+    assert_twin_on(&r, "RTE105", "/routeTables/rt-own");
     assert_eq!(
         f[0].evidence["subnets"],
         json!([

@@ -242,3 +242,79 @@ pub fn gap(kind: &str) -> Value {
     json!({"subscription_id": SUB, "kind": kind, "http_status": 403,
            "code": "AuthorizationFailed", "message": "no read access"})
 }
+
+/// The negative-twin check: `code` ran with every input collected (outcome `evaluated`), left no
+/// not-evaluated entry and reported nothing. A rule that silently skipped the resource, or gave up
+/// on it, fails this where a bare "no findings" would pass.
+#[track_caller]
+pub fn assert_twin(r: &Report, code: &str) {
+    let o = outcome(r, code);
+    assert_eq!(
+        o.status,
+        azaudit::rules::RuleStatus::Evaluated,
+        "{code} is {:?}: {:?}",
+        o.status,
+        o.missing_inputs
+    );
+    assert!(
+        o.not_evaluated.is_empty(),
+        "{code} did not evaluate: {:#?}",
+        o.not_evaluated
+    );
+    let found = findings_of(r, code);
+    assert!(found.is_empty(), "{code} fired on the twin: {found:#?}");
+    assert_eq!(o.findings, 0, "{code} outcome counts findings");
+}
+
+/// [`assert_twin`] for one resource of a tenant where the rule may fire elsewhere: no finding and
+/// no not-evaluated entry of `code` on a resource whose id ends with `resource` (case-insensitive),
+/// and the rule's outcome `evaluated`.
+#[track_caller]
+pub fn assert_twin_on(r: &Report, code: &str, resource: &str) {
+    let o = outcome(r, code);
+    assert_eq!(
+        o.status,
+        azaudit::rules::RuleStatus::Evaluated,
+        "{code} is {:?}: {:?}",
+        o.status,
+        o.missing_inputs
+    );
+    let suffix = resource.to_ascii_lowercase();
+    let on = |id: &str| id.to_ascii_lowercase().ends_with(&suffix);
+    let skipped: Vec<_> = o
+        .not_evaluated
+        .iter()
+        .filter(|n| on(&n.resource_id))
+        .collect();
+    assert!(
+        skipped.is_empty(),
+        "{code} did not evaluate {resource}: {skipped:#?}"
+    );
+    let found: Vec<_> = findings_of(r, code)
+        .into_iter()
+        .filter(|f| on(&f.resource_id))
+        .collect();
+    assert!(found.is_empty(), "{code} fired on {resource}: {found:#?}");
+}
+
+/// A rule that could not judge: no finding of `code`, at least one not-evaluated entry, and the
+/// outcome `partial` when `gap` (a coverage gap touched its inputs) else `evaluated`.
+#[track_caller]
+pub fn assert_not_judged(r: &Report, code: &str, gap: bool) {
+    let o = outcome(r, code);
+    let found = findings_of(r, code);
+    assert!(
+        found.is_empty(),
+        "{code} fired without its input: {found:#?}"
+    );
+    assert!(
+        !o.not_evaluated.is_empty(),
+        "{code} left no not-evaluated entry"
+    );
+    let expected = if gap {
+        azaudit::rules::RuleStatus::Partial
+    } else {
+        azaudit::rules::RuleStatus::Evaluated
+    };
+    assert_eq!(o.status, expected, "{code}: {:?}", o.missing_inputs);
+}
