@@ -140,6 +140,10 @@ pub struct ScanArgs {
     /// A policy file (TOML): rule severities, parameters, exemptions.
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
+    /// Judge dated rules (retirement deadlines, exemption expiry) as of this RFC 3339 time instead
+    /// of now, and date the report then: the same snapshot then gives the same report.
+    #[arg(long, value_name = "TIME", value_parser = parse_as_of)]
+    pub as_of: Option<chrono::DateTime<Utc>>,
     /// Push findings to Microsoft Sentinel: the data collection endpoint's logs ingestion URL.
     #[arg(long, value_name = "URL", requires_all = ["sentinel_dcr", "sentinel_stream"])]
     pub sentinel_endpoint: Option<String>,
@@ -404,8 +408,14 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
+fn parse_as_of(text: &str) -> std::result::Result<chrono::DateTime<Utc>, String> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| format!("{e} (expected an RFC 3339 time such as 2026-11-24T08:00:00Z)"))
+}
+
 fn scan(args: &ScanArgs) -> Result<ExitCode> {
-    let started_at = Utc::now();
+    let started_at = args.as_of.unwrap_or_else(Utc::now);
     let clock = Instant::now();
     let targets = destinations(&args.format, &args.output)?;
     let sentinel = match (
@@ -633,7 +643,9 @@ pub fn build_report_with(
         run: Run {
             run_id: uuid::Uuid::new_v4().to_string(),
             started_at,
-            finished_at: Utc::now(),
+            // Measured from the start rather than read from the wall clock, so a report dated
+            // with --as-of stays consistent.
+            finished_at: started_at + clock.elapsed(),
             duration_ms: clock.elapsed().as_millis() as u64,
             source: source.to_string(),
             snapshot: origin,

@@ -293,7 +293,7 @@ mod tests {
             &crate::collect::demo::snapshot(),
             "demo",
             None,
-            chrono::Utc::now(),
+            "2026-11-24T09:00:00Z".parse().unwrap(),
             std::time::Instant::now(),
         );
         let reserved = [

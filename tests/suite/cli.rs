@@ -3,13 +3,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-fn azaudit(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_azaudit"))
-        .args(args)
-        .env_remove("RUST_LOG")
-        .output()
-        .expect("runs")
-}
+use crate::common::azaudit;
 
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
@@ -290,4 +284,45 @@ fn explicit_service_principal_mode_names_the_missing_variables() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("AZURE_TENANT_ID"), "{}", stderr(&o));
+}
+
+#[test]
+fn as_of_dates_the_report_and_the_dated_rules() {
+    let flw103 = |as_of: &str| -> (String, String) {
+        let o = azaudit(&[
+            "scan",
+            "--demo",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+            "--as-of",
+            as_of,
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let f = r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["rule"] == "FLW103")
+            .expect("the demo's NSG flow log is reported")
+            .clone();
+        (
+            r["run"]["started_at"].as_str().unwrap().to_string(),
+            f["severity"].as_str().unwrap().to_string(),
+        )
+    };
+    // The demo's NSG flow log turns high 180 days before the 2027-09-30 retirement.
+    assert_eq!(
+        flw103("2026-11-24T09:00:00Z"),
+        ("2026-11-24T09:00:00Z".to_string(), "medium".to_string())
+    );
+    assert_eq!(
+        flw103("2027-05-01T00:00:00+02:00"),
+        ("2027-04-30T22:00:00Z".to_string(), "high".to_string())
+    );
+    let o = azaudit(&["scan", "--demo", "--as-of", "yesterday"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("RFC 3339"), "{}", stderr(&o));
 }

@@ -1,13 +1,8 @@
 //! `routes`, `effective-rules` and `resolve` on the demo tenant.
 
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn azaudit(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_azaudit"))
-        .args(args)
-        .output()
-        .expect("runs")
-}
+use crate::common::azaudit;
 
 fn json(o: &Output) -> serde_json::Value {
     assert_eq!(

@@ -2,7 +2,6 @@
 //! committed), NDJSON, SARIF for GitHub code scanning, OCSF 1.8.0, markdown; baselines and policies.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
 use azaudit::report::Report;
 use serde_json::Value;
@@ -197,12 +196,7 @@ fn ocsf_events_carry_every_required_attribute() {
     }
 }
 
-fn azaudit(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_azaudit"))
-        .args(args)
-        .output()
-        .unwrap()
-}
+use crate::common::azaudit;
 
 #[test]
 fn several_formats_at_once_each_to_its_file() {

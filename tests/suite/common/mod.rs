@@ -102,14 +102,11 @@ pub fn snapshot_with_gaps(inventory: Value, gaps: Value) -> Snapshot {
         .expect("test snapshot parses")
 }
 
+/// The time every test scan is judged at, so that no assertion depends on the day it runs.
+pub const SCAN_AT: &str = "2026-11-24T09:00:00Z";
+
 pub fn scan(s: &Snapshot) -> Report {
-    azaudit::cli::build_report(
-        s,
-        "test",
-        None,
-        chrono::Utc::now(),
-        std::time::Instant::now(),
-    )
+    scan_at(s, SCAN_AT)
 }
 
 pub fn findings_of<'a>(r: &'a Report, code: &str) -> Vec<&'a Finding> {
@@ -317,4 +314,15 @@ pub fn assert_not_judged(r: &Report, code: &str, gap: bool) {
         azaudit::rules::RuleStatus::Evaluated
     };
     assert_eq!(o.status, expected, "{code}: {:?}", o.missing_inputs);
+}
+
+/// Runs the binary as a user would, without inherited log settings; a `scan` is judged at
+/// [`SCAN_AT`] unless the arguments give `--as-of` (or ask for help).
+pub fn azaudit(args: &[&str]) -> std::process::Output {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_azaudit"));
+    cmd.args(args).env_remove("RUST_LOG");
+    if args.first() == Some(&"scan") && !args.iter().any(|a| *a == "--as-of" || *a == "--help") {
+        cmd.args(["--as-of", SCAN_AT]);
+    }
+    cmd.output().expect("the binary runs")
 }
