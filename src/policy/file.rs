@@ -520,5 +520,28 @@ reason = "stale"
         let p = Policy::from_user_text("p.toml", "[rules.DNS101]\nenabled = false\n").unwrap();
         assert!(!p.enabled("DNS101"));
         assert!(p.enabled("NSG101"));
+        let demo = crate::collect::demo::snapshot();
+        let scan = |policy: Option<&Policy>| {
+            crate::cli::build_report_with(
+                &demo,
+                "demo",
+                None,
+                "2026-11-24T09:00:00Z".parse().unwrap(),
+                std::time::Instant::now(),
+                policy,
+            )
+        };
+        let fired =
+            |r: &crate::report::Report| r.findings.iter().filter(|f| f.rule == "DNS101").count();
+        let without = scan(None);
+        assert_eq!(fired(&without), 1, "the demo has one DNS101 finding");
+        let with = scan(Some(&p));
+        assert_eq!(fired(&with), 0);
+        assert!(
+            with.rules.iter().all(|o| o.code != "DNS101"),
+            "a disabled rule has no outcome"
+        );
+        assert_eq!(with.rules.len(), without.rules.len() - 1);
+        assert_eq!(with.findings.len(), without.findings.len() - 1);
     }
 }

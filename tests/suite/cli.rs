@@ -134,7 +134,8 @@ fn bad_snapshots_exit_2_with_one_line_naming_the_file() {
 
 #[test]
 fn a_snapshot_scan_gives_the_demo_findings() {
-    // The demo tenant is itself a snapshot: scanning its file gives the same finding ids.
+    // The demo tenant is itself a snapshot: scanning its file gives the same finding ids as the
+    // demo and as the library's own scan of it.
     let demo = azaudit::collect::demo::snapshot();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("demo-snapshot.json");
@@ -156,9 +157,24 @@ fn a_snapshot_scan_gives_the_demo_findings() {
             .map(|f| f["id"].as_str().unwrap().to_string())
             .collect()
     };
-    assert_eq!(ids(&from_file), ids(&from_demo));
-    assert_eq!(from_file.status.code(), from_demo.status.code());
+    let library: Vec<String> = crate::common::scan(&demo)
+        .findings
+        .iter()
+        .map(|f| f.id.clone())
+        .collect();
+    assert_eq!(library.len(), DEMO_FINDINGS);
+    assert_eq!(ids(&from_file), library);
+    assert_eq!(ids(&from_demo), library);
+    assert_eq!(
+        from_file.status.code(),
+        Some(1),
+        "the demo has high findings"
+    );
+    assert_eq!(from_demo.status.code(), Some(1));
 }
+
+/// Findings the demo tenant gives at the tests' scan time.
+const DEMO_FINDINGS: usize = 63;
 
 #[test]
 fn usage_errors_exit_2() {
@@ -181,28 +197,59 @@ fn help_documents_exit_codes() {
     let o = azaudit(&["scan", "--help"]);
     assert_eq!(o.status.code(), Some(0));
     let out = stdout(&o);
-    assert!(
-        out.contains("Exit codes") && out.contains("--fail-on"),
-        "{out}"
-    );
+    let codes: Vec<&str> = out
+        .lines()
+        .skip_while(|l| *l != "Exit codes:")
+        .skip(1)
+        .filter_map(|l| l.trim_start().split_once("  "))
+        .filter(|(code, _)| code.len() == 1)
+        .map(|(code, _)| code)
+        .collect();
+    assert_eq!(codes, ["0", "1", "2", "3"], "{out}");
+    for meaning in [
+        "0  no finding at or above --fail-on",
+        "1  at least one unsuppressed finding at or above --fail-on",
+        "2  usage, input or credential error",
+        "3  the scan completed but coverage is incomplete and --require-complete was given",
+    ] {
+        assert!(out.contains(meaning), "missing {meaning:?}: {out}");
+    }
 }
 
 #[test]
 fn rules_and_explain() {
+    let registry = azaudit::rules::registry();
+    assert_eq!(registry.len(), 38);
     let o = azaudit(&["rules"]);
     assert_eq!(o.status.code(), Some(0));
     let out = stdout(&o);
-    assert!(
-        out.contains("NSG101") && out.contains("vnet-tag-widened-by-udr") && out.contains("DNS101")
-    );
+    for rule in &registry {
+        let m = rule.meta();
+        assert!(
+            out.lines()
+                .any(|l| l.contains(m.code) && l.contains(m.name)),
+            "`azaudit rules` does not list {} {}",
+            m.code,
+            m.name
+        );
+    }
 
     let o = azaudit(&["rules", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0));
     let list: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert!(list.as_array().unwrap().len() >= 2);
+    let codes: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap())
+        .collect();
+    let want: Vec<&str> = registry.iter().map(|r| r.meta().code).collect();
+    assert_eq!(codes, want);
 
     let o = azaudit(&["explain", "nsg101"]);
     assert_eq!(o.status.code(), Some(0));
     let out = stdout(&o);
+    assert!(out.starts_with("NSG101 vnet-tag-widened-by-udr"), "{out}");
     for section in [
         "What it detects",
         "Why it matters",
@@ -214,12 +261,43 @@ fn rules_and_explain() {
     }
 }
 
+/// README's quick start is two commands, and they do what it says: the demo scan exits 1 (high
+/// findings) and `--fail-on never` exits 0; CI runs the same test command.
 #[test]
-fn readme_commands_exist() {
-    let readme =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
-    assert!(readme.contains("cargo run --release -- scan --demo"));
-    assert!(readme.contains("cargo test"));
+fn readme_commands_work() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let quick = readme
+        .split("## Quick start")
+        .nth(1)
+        .and_then(|s| s.split("```sh\n").nth(1))
+        .and_then(|s| s.split("```").next())
+        .expect("README has a quick-start code block");
+    let commands: Vec<&str> = quick
+        .lines()
+        .map(|l| l.split('#').next().unwrap().trim())
+        .filter(|l| !l.is_empty())
+        .collect();
+    assert_eq!(
+        commands,
+        ["cargo run --release -- scan --demo", "cargo test"]
+    );
+    let args: Vec<&str> = commands[0]
+        .split_once(" -- ")
+        .unwrap()
+        .1
+        .split_whitespace()
+        .collect();
+    assert_eq!(azaudit(&args).status.code(), Some(1));
+    assert!(readme.contains("exits with code 1"));
+    let mut never = args.clone();
+    never.extend(["--fail-on", "never"]);
+    assert_eq!(azaudit(&never).status.code(), Some(0));
+    let ci = std::fs::read_to_string(root.join(".ci/run")).unwrap();
+    assert!(
+        ci.lines().any(|l| l.trim().starts_with("cargo test")),
+        ".ci/run does not run the README's test command"
+    );
 }
 
 #[test]

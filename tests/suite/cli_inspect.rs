@@ -160,13 +160,33 @@ fn resolve_explains_the_public_answer() {
 
 #[test]
 fn unknown_subnets_and_vnets_are_usage_errors() {
-    for args in [
-        &["routes", "--demo", "--subnet", "nope/nope"][..],
-        &["routes", "--demo", "--subnet", "just-a-name"],
-        &["resolve", "--demo", "--vnet", "nope", "x.vault.azure.net"],
-        &["routes", "--subnet", "a/b"],
-    ] {
-        assert_eq!(azaudit(args).status.code(), Some(2), "{args:?}");
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["routes", "--demo", "--subnet", "nope/nope"],
+            "azaudit: error: no subnet nope/nope in the inventory",
+        ),
+        (
+            &["routes", "--demo", "--subnet", "just-a-name"],
+            "azaudit: error: --subnet \"just-a-name\": give a resource id or vnet/subnet",
+        ),
+        (
+            &["resolve", "--demo", "--vnet", "nope", "x.vault.azure.net"],
+            "azaudit: error: no VNet nope in the inventory",
+        ),
+        (
+            &["routes", "--subnet", "a/b"],
+            "azaudit: error: nothing to read: give --demo, --snapshot FILE, --subscription ID or --all-subscriptions",
+        ),
+    ];
+    for (args, want) in cases {
+        let o = azaudit(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(o.stdout.is_empty(), "{args:?} printed a result");
+        assert_eq!(
+            String::from_utf8_lossy(&o.stderr).trim_end(),
+            *want,
+            "{args:?}"
+        );
     }
 }
 

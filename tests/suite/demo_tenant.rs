@@ -19,15 +19,74 @@ fn fired_on(report: &azaudit::report::Report, code: &str) -> Vec<String> {
 #[test]
 fn demo_is_a_complete_three_subscription_tenant() {
     let s = azaudit::collect::demo::snapshot();
-    assert_eq!(s.scope.subscriptions.len(), 3);
+    assert_eq!(
+        s.scope.subscriptions,
+        [
+            "11111111-1111-4111-8111-111111111111",
+            "22222222-2222-4222-8222-222222222222",
+            "33333333-3333-4333-8333-333333333333"
+        ]
+    );
     assert!(s.coverage.is_complete());
     let inv = &s.inventory;
-    assert!(inv.virtual_networks.len() >= 3);
-    assert!(!inv.azure_firewalls.is_empty());
-    assert!(!inv.application_gateways.is_empty());
-    assert!(!inv.flow_logs.is_empty());
-    assert!(inv.key_vaults.len() >= 3);
-    assert!(!inv.private_dns_zones.is_empty());
+    fn names(mut v: Vec<&str>) -> Vec<&str> {
+        v.sort_unstable();
+        v
+    }
+    assert_eq!(
+        names(
+            inv.virtual_networks
+                .iter()
+                .map(|v| v.display_name())
+                .collect()
+        ),
+        [
+            "vnet-hub",
+            "vnet-spoke-app",
+            "vnet-spoke-data",
+            "vnet-spoke-legacy",
+            "vnet-spoke-ops"
+        ]
+    );
+    assert_eq!(inv.azure_firewalls.len(), 1);
+    assert_eq!(inv.application_gateways.len(), 1);
+    assert_eq!(inv.flow_logs.len(), 3);
+    assert_eq!(inv.key_vaults.len(), 4);
+    assert_eq!(inv.private_endpoints.len(), 8);
+    assert_eq!(
+        names(
+            inv.private_dns_zones
+                .iter()
+                .map(|z| z.display_name())
+                .collect()
+        ),
+        [
+            "privatelink.blob.core.windows.net",
+            "privatelink.vault.azure.net",
+            "privatelink.vaultcore.azure.net"
+        ]
+    );
+    assert_eq!(inv.network_security_groups.len(), 8);
+    assert_eq!(inv.route_tables.len(), 3);
+    assert_eq!(inv.network_interfaces.len(), 9);
+    assert_eq!(inv.recovery_services_vaults.len(), 2);
+    // Every rule runs on it with every input present.
+    let r = demo_report();
+    assert_eq!(r.rules.len(), 38);
+    for o in &r.rules {
+        assert_eq!(
+            o.status,
+            azaudit::rules::RuleStatus::Evaluated,
+            "{}",
+            o.code
+        );
+        assert!(
+            o.not_evaluated.is_empty(),
+            "{}: {:?}",
+            o.code,
+            o.not_evaluated
+        );
+    }
 }
 
 #[test]

@@ -234,9 +234,55 @@ fn several_formats_at_once_each_to_its_file() {
         String::from_utf8_lossy(&o.stdout).starts_with("## azaudit:"),
         "markdown goes to stdout"
     );
-    for f in ["r.json", "r.sarif", "r.ocsf.json", "r.ndjson"] {
-        assert!(std::fs::metadata(p(f)).unwrap().len() > 100, "{f}");
-    }
+    // Each file holds its own format with every demo finding under the same id.
+    let want: Vec<String> = demo_report()
+        .findings
+        .iter()
+        .map(|f| f.id.clone())
+        .collect();
+    assert_eq!(want.len(), 63);
+    let read = |f: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(p(f)).unwrap()).unwrap()
+    };
+    let ids = |v: &serde_json::Value, ptr: &str| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.pointer(ptr).unwrap().as_str().unwrap().to_string())
+            .collect()
+    };
+    let json = read("r.json");
+    assert_eq!(json["schema_version"], "1.0.0");
+    assert_eq!(ids(&json["findings"], "/id"), want);
+    let sarif = read("r.sarif");
+    assert_eq!(sarif["version"], "2.1.0");
+    assert_eq!(
+        ids(
+            &sarif["runs"][0]["results"],
+            "/partialFingerprints/azaudit~1v1"
+        ),
+        want
+    );
+    let ocsf = read("r.ocsf.json");
+    assert_eq!(ids(&ocsf, "/finding_info/uid"), want);
+    assert!(
+        ocsf.as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["class_uid"] == 2003)
+    );
+    let ndjson: Vec<serde_json::Value> = std::fs::read_to_string(p("r.ndjson"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(ids(&serde_json::Value::Array(ndjson.clone()), "/id"), want);
+    assert!(ndjson.iter().all(|r| r["record_type"] == "finding"));
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        4,
+        "four files, no temporary left"
+    );
     // Two formats without destinations is a usage error.
     let o = azaudit(&["scan", "--demo", "--format", "json", "--format", "sarif"]);
     assert_eq!(o.status.code(), Some(2));
@@ -359,38 +405,62 @@ expires = 2020-01-01
     ]);
     let r: Value = serde_json::from_slice(&o.stdout).unwrap();
     let findings = r["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 63, "suppressed findings stay in the report");
     let in_workloads = |f: &&Value| {
         f["resource_id"]
             .as_str()
             .unwrap()
             .contains("22222222-2222-4222-8222-222222222222")
     };
-    assert!(
-        findings
+    let (suppressed, active): (Vec<&Value>, Vec<&Value>) =
+        findings.iter().partition(|f| in_workloads(f));
+    assert_eq!((suppressed.len(), active.len()), (55, 8));
+    for f in &suppressed {
+        assert_eq!(
+            f["suppression"]["reason"], "workloads subscription is audited separately",
+            "{f}"
+        );
+        assert!(
+            f["suppression"]["source"]
+                .as_str()
+                .unwrap()
+                .ends_with("policy.toml:2"),
+            "{f}"
+        );
+    }
+    for f in &active {
+        assert!(f["suppression"].is_null(), "{f}");
+        assert_ne!(f["severity"], "high", "{f}");
+    }
+    let listed = |key: &str| -> Vec<String> {
+        r["policy"][key]
+            .as_array()
+            .unwrap()
             .iter()
-            .filter(in_workloads)
-            .all(|f| f["suppression"]["reason"] == "workloads subscription is audited separately")
-    );
-    assert!(
-        findings
-            .iter()
-            .filter(|f| !in_workloads(f))
-            .all(|f| f["suppression"].is_null())
+            .map(|e| {
+                e.as_str()
+                    .unwrap()
+                    .replace(path.to_str().unwrap(), "policy.toml")
+            })
+            .collect()
+    };
+    assert_eq!(
+        listed("unused_exemptions"),
+        ["NSG101 /subscriptions/*/resourceGroups/rg-none/* (policy.toml:7): never matches"]
     );
     assert_eq!(
-        r["policy"]["unused_exemptions"].as_array().unwrap().len(),
-        1
+        listed("expired_exemptions"),
+        ["DNS101 * (policy.toml:12): expired long ago"]
     );
+    // Every high finding is suppressed and the others are below --fail-on high, so the exit code
+    // is 0, where the same scan without the policy gives 1.
+    assert_eq!(o.status.code(), Some(0));
     assert_eq!(
-        r["policy"]["expired_exemptions"].as_array().unwrap().len(),
-        1
+        azaudit(&["scan", "--demo", "--format", "json"])
+            .status
+            .code(),
+        Some(1)
     );
-    // Suppressed findings do not count for the exit code: only unsuppressed high ones do.
-    let active_high = findings
-        .iter()
-        .filter(|f| f["suppression"].is_null())
-        .any(|f| f["severity"] == "high" || f["severity"] == "critical");
-    assert_eq!(o.status.code(), Some(if active_high { 1 } else { 0 }));
     // SARIF keeps suppressed findings as suppressions.
     let o = azaudit(&[
         "scan",
@@ -405,9 +475,11 @@ expires = 2020-01-01
         .as_array()
         .unwrap()
         .iter()
-        .filter(|r| r["suppressions"].is_array())
+        .filter(|r| {
+            r["suppressions"][0]["justification"] == "workloads subscription is audited separately"
+        })
         .count();
-    assert!(suppressed > 0);
+    assert_eq!(suppressed, 55);
 
     std::fs::write(&path, "[rules.NSG999]\nseverity = \"low\"\n").unwrap();
     let o = azaudit(&["scan", "--demo", "--policy", path.to_str().unwrap()]);
@@ -471,9 +543,41 @@ fn require_complete_exits_3_on_coverage_gaps() {
 #[test]
 fn markdown_summarises_for_job_summaries() {
     let md = azaudit::report::markdown::render(&demo_report());
-    assert!(md.starts_with("## azaudit:"));
-    assert!(md.contains("| high |"));
-    assert!(md.contains("`NSG101`"));
+    let lines: Vec<&str> = md.lines().collect();
+    assert_eq!(lines[0], "## azaudit: 63 finding(s)");
+    assert_eq!(
+        lines[2],
+        "3 subscription(s) · source: test · coverage complete"
+    );
+    for row in [
+        "| critical | 0 |",
+        "| high | 27 |",
+        "| medium | 26 |",
+        "| low | 5 |",
+        "| info | 5 |",
+    ] {
+        assert!(lines.contains(&row), "missing {row:?}:\n{md}");
+    }
+    // One table row per finding, highest severity first.
+    let rows: Vec<&&str> = lines
+        .iter()
+        .filter(|l| {
+            l.starts_with("| high |")
+                || l.starts_with("| medium |")
+                || l.starts_with("| low |")
+                || l.starts_with("| info |")
+        })
+        .filter(|l| l.contains('`'))
+        .collect();
+    assert_eq!(rows.len(), 63);
+    assert!(
+        rows[0].starts_with(
+            "| high | `AGW101` appgw-subnet-nsg-blocks-infrastructure | `nsg-appgw` |"
+        ),
+        "{}",
+        rows[0]
+    );
+    assert!(rows[62].starts_with("| info |"), "{}", rows[62]);
 }
 
 #[test]
@@ -493,24 +597,49 @@ fn policy_parameters_reach_the_rules() {
             .cloned()
             .collect()
     };
-    let default = run(&[]);
-    assert!(
-        default
-            .iter()
-            .all(|f| f["evidence"]["ports_checked"] == serde_json::json!([22, 3389]))
+    let on = |fs: &[Value]| -> Vec<(String, Value, Value)> {
+        fs.iter()
+            .map(|f| {
+                (
+                    f["resource_id"]
+                        .as_str()
+                        .unwrap()
+                        .rsplit('/')
+                        .next()
+                        .unwrap()
+                        .to_string(),
+                    f["evidence"]["ports"].clone(),
+                    f["evidence"]["ports_checked"].clone(),
+                )
+            })
+            .collect()
+    };
+    // The shipped ports (22, 3389) find both demo NSGs; port 443 only the one that admits it.
+    assert_eq!(
+        on(&run(&[])),
+        [
+            (
+                "nsg-vm-legacy-01".to_string(),
+                serde_json::json!([3389]),
+                serde_json::json!([22, 3389])
+            ),
+            (
+                "nsg-app".to_string(),
+                serde_json::json!([22, 3389]),
+                serde_json::json!([22, 3389])
+            ),
+        ]
     );
     let custom = run(&["--policy", path.to_str().unwrap()]);
-    assert!(!custom.is_empty());
-    assert!(
-        custom
-            .iter()
-            .all(|f| f["evidence"]["ports_checked"] == serde_json::json!([443]))
+    assert_eq!(
+        on(&custom),
+        [(
+            "nsg-app".to_string(),
+            serde_json::json!([443]),
+            serde_json::json!([443])
+        )]
     );
-    assert!(
-        custom
-            .iter()
-            .any(|f| f["message"].as_str().unwrap().contains("TCP 443"))
-    );
+    assert!(custom[0]["message"].as_str().unwrap().contains("TCP 443"));
     // A parameter of the wrong type is refused with its position.
     std::fs::write(&path, "[rules.NSG105.params]\nports = \"22\"\n").unwrap();
     let o = azaudit(&["scan", "--demo", "--policy", path.to_str().unwrap()]);
