@@ -116,3 +116,29 @@ fn custom_dns_config_fqdns_name_the_record() {
     assert_eq!(f[0].evidence["record_name"], "storage-resource-name");
     assert_eq!(f[0].evidence["problem"], "missing");
 }
+
+#[test]
+fn ttl_bounds_come_from_the_policy() {
+    let policy = "[rules.DNS105.params]\nmin_ttl = 60\nmax_ttl = 7200\n";
+    let with_ttl = |ttl| {
+        snapshot(tenant(
+            vec![a_record(KV_ZONE, "kv1", &["10.1.2.5"], ttl)],
+            true,
+        ))
+    };
+    // 3600 s is outside the shipped 10–600 s but inside the policy's 60–7200 s.
+    assert_eq!(problems(&scan(&with_ttl(3600))), vec!["ttl"]);
+    assert_twin(&scan_with_policy(&with_ttl(3600), policy), "DNS105");
+    // 30 s is fine by default and too short for the policy.
+    assert_twin(&scan(&with_ttl(30)), "DNS105");
+    let short = scan_with_policy(&with_ttl(30), policy);
+    assert_eq!(problems(&short), vec!["ttl"]);
+    let f = findings_of(&short, "DNS105")[0];
+    assert_eq!(f.evidence["ttl_bounds"], json!([60, 7200]));
+    assert!(
+        f.message.contains("outside the recommended 60–7200 s"),
+        "{}",
+        f.message
+    );
+    assert!(f.remediation.ends_with("--set ttl=60"), "{}", f.remediation);
+}

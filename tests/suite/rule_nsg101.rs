@@ -179,3 +179,43 @@ fn finding_ids_are_stable_across_runs() {
     assert_eq!(a.findings[0].id, b.findings[0].id);
     assert_ne!(a.run.run_id, b.run.run_id);
 }
+
+#[test]
+fn built_in_defaults_stand_in_when_the_payload_lacks_them() {
+    let mut t = tenant(vec![], DEFAULT_ROUTE);
+    t["network_security_groups"] = json!([nsg_without_defaults("nsg-app", vec![])]);
+    let report = scan(&snapshot(t));
+    let f = findings_of(&report, "NSG101");
+    assert_eq!(f.len(), 1);
+    assert_eq!(
+        f[0].evidence["admitting_rules"][0]["rule"],
+        "AllowVnetInBound"
+    );
+    assert_eq!(f[0].evidence["admitting_rules"][0]["default_rule"], true);
+}
+
+#[test]
+fn the_payload_defaults_are_the_ones_evaluated() {
+    // Defaults that differ from the documented six: without AllowVnetInBound nothing admits the
+    // widened tag, and the rule must follow the payload, not its built-in copy.
+    let mut t = tenant(vec![], DEFAULT_ROUTE);
+    t["network_security_groups"][0]["properties"]["defaultSecurityRules"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|r| r["name"] != "AllowVnetInBound");
+    assert_twin(&scan(&snapshot(t.clone())), "NSG101");
+    // The same payload with AllowVnetInBound at another priority names that priority.
+    let mut moved = tenant(vec![], DEFAULT_ROUTE);
+    for r in moved["network_security_groups"][0]["properties"]["defaultSecurityRules"]
+        .as_array_mut()
+        .unwrap()
+    {
+        if r["name"] == "AllowVnetInBound" {
+            r["properties"]["priority"] = json!(65010);
+        }
+    }
+    let report = scan(&snapshot(moved));
+    let f = findings_of(&report, "NSG101");
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].evidence["admitting_rules"][0]["priority"], 65010);
+}

@@ -42,3 +42,20 @@ fn at_the_limit_is_high() {
         azaudit::report::Severity::High
     );
 }
+
+#[test]
+fn the_threshold_comes_from_the_policy() {
+    let policy = "[rules.RTE102.params]\nthreshold = 300\n";
+    let at = scan_with_policy(&snapshot(json!({"route_tables": [table(300)]})), policy);
+    let f = findings_of(&at, "RTE102");
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].evidence["threshold"], 300);
+    assert_eq!(f[0].evidence["route_count"], 300);
+    let below = scan_with_policy(&snapshot(json!({"route_tables": [table(299)]})), policy);
+    assert_twin(&below, "RTE102");
+    // Without the policy the shipped threshold (360) leaves 300 routes alone.
+    assert_twin(
+        &scan(&snapshot(json!({"route_tables": [table(300)]}))),
+        "RTE102",
+    );
+}

@@ -42,10 +42,40 @@ pub fn vnet(name: &str, space: &str, subnets: Vec<Value>, extra: Value) -> Value
            "location": "westeurope", "properties": props})
 }
 
+/// An NSG as ARM returns it: the user rules and the six default rules.
 pub fn nsg(name: &str, rules: Vec<Value>) -> Value {
+    let mut n = nsg_without_defaults(name, rules);
+    n["properties"]["defaultSecurityRules"] = json!(default_rules(name));
+    n
+}
+
+/// An NSG whose payload lacks `defaultSecurityRules` (as some list responses do).
+pub fn nsg_without_defaults(name: &str, rules: Vec<Value>) -> Value {
     json!({"id": net_id("networkSecurityGroups", name), "name": name,
            "type": "Microsoft.Network/networkSecurityGroups", "location": "westeurope",
-           "properties": {"securityRules": rules}})
+           "properties": {"securityRules": rules, "provisioningState": "Succeeded"}})
+}
+
+/// The six default rules of NSG `nsg`, in the shape of Microsoft's NetworkSecurityGroupGet example.
+pub fn default_rules(nsg: &str) -> Vec<Value> {
+    [
+        ("AllowVnetInBound", 65000, "Inbound", "Allow", "VirtualNetwork", "VirtualNetwork", "Allow inbound traffic from all VMs in VNET"),
+        ("AllowAzureLoadBalancerInBound", 65001, "Inbound", "Allow", "AzureLoadBalancer", "*", "Allow inbound traffic from azure load balancer"),
+        ("DenyAllInBound", 65500, "Inbound", "Deny", "*", "*", "Deny all inbound traffic"),
+        ("AllowVnetOutBound", 65000, "Outbound", "Allow", "VirtualNetwork", "VirtualNetwork", "Allow outbound traffic from all VMs to all VMs in VNET"),
+        ("AllowInternetOutBound", 65001, "Outbound", "Allow", "*", "Internet", "Allow outbound traffic from all VMs to Internet"),
+        ("DenyAllOutBound", 65500, "Outbound", "Deny", "*", "*", "Deny all outbound traffic"),
+    ]
+    .iter()
+    .map(|(name, priority, dir, access, src, dst, desc)| {
+        json!({"name": name,
+               "id": format!("{}/defaultSecurityRules/{name}", net_id("networkSecurityGroups", nsg)),
+               "properties": {"provisioningState": "Succeeded", "description": desc, "protocol": "*",
+                   "sourcePortRange": "*", "destinationPortRange": "*",
+                   "sourceAddressPrefix": src, "destinationAddressPrefix": dst,
+                   "access": access, "priority": priority, "direction": dir}})
+    })
+    .collect()
 }
 
 /// An NSG rule: `dir` Inbound/Outbound, `access` Allow/Deny.
@@ -325,4 +355,18 @@ pub fn azaudit(args: &[&str]) -> std::process::Output {
         cmd.args(["--as-of", SCAN_AT]);
     }
     cmd.output().expect("the binary runs")
+}
+
+/// Scans at [`SCAN_AT`] under a user policy given as TOML text (over the shipped defaults).
+pub fn scan_with_policy(s: &Snapshot, policy: &str) -> Report {
+    let p = azaudit::policy::file::Policy::from_user_text("test-policy.toml", policy)
+        .expect("test policy parses");
+    azaudit::cli::build_report_with(
+        s,
+        "test",
+        None,
+        SCAN_AT.parse().unwrap(),
+        std::time::Instant::now(),
+        Some(&p),
+    )
 }
