@@ -1,0 +1,151 @@
+//! Scan time and memory against generated hub-and-spoke tenants of about 1k, 5k and 50k resources
+//! (run with `cargo bench --bench scale`; `-- 1k 5k` picks sizes). Each size is measured in a fresh
+//! child process, so its peak RSS is its own: snapshot load time and RSS, the rules' total time,
+//! the three slowest rules, the JSON report, and the findings. Prints a table; no assertions.
+
+#[path = "support/synthetic.rs"]
+mod synthetic;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use azaudit::collect::Snapshot;
+
+const SIZES: &[(&str, usize)] = &[("1k", 1_000), ("5k", 5_000), ("50k", 50_000)];
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("--measure") {
+        measure(Path::new(&args[1]));
+        return;
+    }
+    let wanted: Vec<&str> = args
+        .iter()
+        .map(String::as_str)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let dir = tempfile::tempdir().expect("temporary directory");
+    println!(
+        "{:>5} {:>9} {:>8} {:>9} {:>9} {:>10} {:>9} {:>9} {:>9} {:>8}  slowest rules",
+        "size",
+        "resources",
+        "file MB",
+        "load s",
+        "load RSS",
+        "rules s",
+        "report s",
+        "total s",
+        "peak RSS",
+        "findings"
+    );
+    for (label, resources) in SIZES {
+        if !wanted.is_empty() && !wanted.contains(label) {
+            continue;
+        }
+        let spokes = resources.div_ceil(synthetic::resources_per_spoke());
+        let path = dir.path().join(format!("tenant-{label}.json"));
+        let doc = synthetic::tenant(spokes);
+        let count: usize = doc["inventory"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|v| v.as_array().map_or(0, Vec::len))
+            .sum();
+        std::fs::write(&path, serde_json::to_string(&doc).unwrap()).expect("write the snapshot");
+        drop(doc);
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--measure", path.to_str().unwrap()])
+            .output()
+            .expect("the measuring child runs");
+        let line = String::from_utf8_lossy(&out.stdout);
+        let mb = std::fs::metadata(&path).unwrap().len() as f64 / 1e6;
+        println!("{label:>5} {count:>9} {mb:>8.1} {}", line.trim_end());
+        if !out.status.success() {
+            eprintln!("{}", String::from_utf8_lossy(&out.stderr));
+        }
+    }
+}
+
+/// Peak and current resident set of this process, in MB.
+fn rss() -> (f64, f64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<f64>().ok())
+            .map_or(0.0, |kb| kb / 1024.0)
+    };
+    (field("VmHWM:"), field("VmRSS:"))
+}
+
+fn measure(path: &Path) {
+    let start = Instant::now();
+    let snapshot = Snapshot::load(path).expect("the generated snapshot loads");
+    let load = start.elapsed();
+    let (load_peak, _) = rss();
+
+    let idx = azaudit::inventory::Index::new(&snapshot.inventory);
+    let cx = azaudit::rules::Context {
+        inv: &snapshot.inventory,
+        idx: &idx,
+        coverage: &snapshot.coverage,
+        cloud: snapshot.cloud,
+        zones: azaudit::policy::privatelink::ZoneTable::shipped(),
+        now: "2026-11-24T09:00:00Z".parse().unwrap(),
+        policy: None,
+    };
+    let mut per_rule: Vec<(&str, Duration)> = Vec::new();
+    let rules_start = Instant::now();
+    for rule in azaudit::rules::registry() {
+        let t = Instant::now();
+        let _ = azaudit::rules::run(&cx, &[rule]);
+        per_rule.push((rule.meta().code, t.elapsed()));
+    }
+    let rules = rules_start.elapsed();
+    per_rule.sort_by(|a, b| b.1.cmp(&a.1));
+
+    let report_start = Instant::now();
+    let report = azaudit::cli::build_report(
+        &snapshot,
+        "bench",
+        None,
+        "2026-11-24T09:00:00Z".parse().unwrap(),
+        Instant::now(),
+    );
+    let json = report.to_json();
+    let report_time = report_start.elapsed();
+    let (peak, _) = rss();
+    let mut by_rule: std::collections::BTreeMap<&str, usize> = Default::default();
+    for f in &report.findings {
+        *by_rule.entry(f.rule.as_str()).or_default() += 1;
+    }
+    let mut by_rule: Vec<(&str, usize)> = by_rule.into_iter().collect();
+    by_rule.sort_by(|a, b| b.1.cmp(&a.1));
+    let most: Vec<String> = by_rule
+        .iter()
+        .take(4)
+        .map(|(c, n)| format!("{c}×{n}"))
+        .collect();
+    let slowest: Vec<String> = per_rule
+        .iter()
+        .take(3)
+        .map(|(c, d)| format!("{c} {:.3}s", d.as_secs_f64()))
+        .collect();
+    // The report pass runs the rules again; a scan is load + one rules pass + rendering.
+    let total = load + report_time;
+    println!(
+        "{:>9.3} {:>7.0}MB {:>10.3} {:>9.3} {:>9.3} {:>7.0}MB {:>8}  {} (most: {}; {} bytes of JSON)",
+        load.as_secs_f64(),
+        load_peak,
+        rules.as_secs_f64(),
+        report_time.as_secs_f64(),
+        total.as_secs_f64(),
+        peak,
+        report.findings.len(),
+        slowest.join(", "),
+        most.join(" "),
+        json.len()
+    );
+}
