@@ -104,7 +104,7 @@ fn measure(path: &Path) {
         per_rule.push((rule.meta().code, t.elapsed()));
     }
     let rules = rules_start.elapsed();
-    per_rule.sort_by(|a, b| b.1.cmp(&a.1));
+    per_rule.sort_by_key(|r| std::cmp::Reverse(r.1));
 
     let report_start = Instant::now();
     let report = azaudit::cli::build_report(
@@ -122,7 +122,7 @@ fn measure(path: &Path) {
         *by_rule.entry(f.rule.as_str()).or_default() += 1;
     }
     let mut by_rule: Vec<(&str, usize)> = by_rule.into_iter().collect();
-    by_rule.sort_by(|a, b| b.1.cmp(&a.1));
+    by_rule.sort_by_key(|r| std::cmp::Reverse(r.1));
     let most: Vec<String> = by_rule
         .iter()
         .take(4)
