@@ -19,6 +19,13 @@ fn main() {
         measure(Path::new(&args[1]));
         return;
     }
+    // `--generate RESOURCES FILE` writes a tenant for inspection or profiling.
+    if args.first().map(String::as_str) == Some("--generate") {
+        let resources: usize = args[1].parse().expect("a resource count");
+        let doc = synthetic::tenant(resources.div_ceil(synthetic::resources_per_spoke()));
+        std::fs::write(&args[2], serde_json::to_string(&doc).unwrap()).expect("write the snapshot");
+        return;
+    }
     let wanted: Vec<&str> = args
         .iter()
         .map(String::as_str)

@@ -9,6 +9,73 @@ pub fn id_key(id: &str) -> String {
     id.trim().trim_end_matches('/').to_ascii_lowercase()
 }
 
+/// A resource id as a map key: hashed and compared case-insensitively, ignoring surrounding
+/// whitespace and a trailing `/` (as [`id_key`] normalises), so maps are searched with any casing
+/// of an id through [`IdRef`] without allocating.
+#[derive(Debug, Clone)]
+pub struct IdKey(Box<str>);
+
+impl IdKey {
+    pub fn new(id: &str) -> Self {
+        IdKey(IdRef::new(id).0.into())
+    }
+}
+
+/// The borrowed form of [`IdKey`]: `map.get(IdRef::new(id))`.
+#[derive(Debug)]
+#[repr(transparent)]
+pub struct IdRef(str);
+
+impl IdRef {
+    pub fn new(id: &str) -> &IdRef {
+        let trimmed = id.trim().trim_end_matches('/');
+        // SAFETY: IdRef is a transparent wrapper of str, so the pointer cast keeps layout and
+        // lifetime (the same pattern as std::path::Path::new).
+        unsafe { &*(trimmed as *const str as *const IdRef) }
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl PartialEq for IdRef {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.eq_ignore_ascii_case(&other.0)
+    }
+}
+impl Eq for IdRef {}
+
+impl std::hash::Hash for IdRef {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        // Lower-cased in chunks on the stack: one hasher call per 64 bytes rather than per byte.
+        let mut buf = [0u8; 64];
+        for chunk in self.0.as_bytes().chunks(buf.len()) {
+            let out = &mut buf[..chunk.len()];
+            out.copy_from_slice(chunk);
+            out.make_ascii_lowercase();
+            state.write(out);
+        }
+        state.write_u8(0xff);
+    }
+}
+
+impl std::borrow::Borrow<IdRef> for IdKey {
+    fn borrow(&self) -> &IdRef {
+        IdRef::new(&self.0)
+    }
+}
+impl PartialEq for IdKey {
+    fn eq(&self, other: &Self) -> bool {
+        IdRef::new(&self.0) == IdRef::new(&other.0)
+    }
+}
+impl Eq for IdKey {}
+impl std::hash::Hash for IdKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        IdRef::new(&self.0).hash(state)
+    }
+}
+
 /// Whether two resource ids name the same resource.
 pub fn same_id(a: &str, b: &str) -> bool {
     a.trim()
@@ -176,6 +243,35 @@ pub fn extension_parent(id: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn id_keys_ignore_case_and_trailing_slashes() {
+        use std::collections::HashMap;
+        let mut m = HashMap::new();
+        m.insert(
+            IdKey::new("/subscriptions/S1/resourceGroups/RG/providers/x/y/Z"),
+            1,
+        );
+        assert_eq!(
+            m.get(IdRef::new(
+                "/SUBSCRIPTIONS/s1/resourcegroups/rg/providers/X/Y/z/ "
+            )),
+            Some(&1)
+        );
+        assert_eq!(
+            m.get(IdRef::new(
+                "/subscriptions/S1/resourceGroups/RG/providers/x/y/Z2"
+            )),
+            None
+        );
+        // Longer than one hashing chunk, differing only in case past the first 64 bytes.
+        let long = format!(
+            "/subscriptions/{}/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/VNet",
+            "a".repeat(60)
+        );
+        m.insert(IdKey::new(&long), 2);
+        assert_eq!(m.get(IdRef::new(&long.to_ascii_uppercase())), Some(&2));
+    }
 
     #[test]
     fn parses_subnet_id() {

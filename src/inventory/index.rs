@@ -5,51 +5,72 @@ use std::collections::HashMap;
 use super::Inventory;
 use super::network::{NetworkSecurityGroup, PrivateEndpoint, RouteTable, Subnet, VirtualNetwork};
 use super::privatedns::{PrivateDnsZone, RecordSet, VirtualNetworkLink};
-use crate::arm::id::id_key;
+use crate::arm::id::{IdKey, IdRef};
 
 /// Read-only indexes over an [`Inventory`].
 pub struct Index<'a> {
     pub inv: &'a Inventory,
-    nsgs: HashMap<String, &'a NetworkSecurityGroup>,
-    route_tables: HashMap<String, &'a RouteTable>,
-    vnets: HashMap<String, &'a VirtualNetwork>,
+    nsgs: HashMap<IdKey, &'a NetworkSecurityGroup>,
+    route_tables: HashMap<IdKey, &'a RouteTable>,
+    vnets: HashMap<IdKey, &'a VirtualNetwork>,
     /// subnet id → (subnet, its VNet)
-    subnets: HashMap<String, (&'a Subnet, &'a VirtualNetwork)>,
-    endpoints: HashMap<String, &'a PrivateEndpoint>,
+    subnets: HashMap<IdKey, (&'a Subnet, &'a VirtualNetwork)>,
+    endpoints: HashMap<IdKey, &'a PrivateEndpoint>,
+    /// VNet id → the private endpoints in its subnets
+    endpoints_by_vnet: HashMap<IdKey, Vec<&'a PrivateEndpoint>>,
+    /// route table id → the subnets that name it, in inventory order
+    subnets_by_route_table: HashMap<IdKey, Vec<(&'a Subnet, &'a VirtualNetwork)>>,
     /// zone name (lower-case) → zones with that name (several may exist in different scopes)
     zones_by_name: HashMap<String, Vec<&'a PrivateDnsZone>>,
-    links_by_zone: HashMap<String, Vec<&'a VirtualNetworkLink>>,
-    records_by_zone: HashMap<String, Vec<&'a RecordSet>>,
-    nic_ips: HashMap<String, Vec<String>>,
-    /// application security group id → private IPs of the NIC ip configurations in it
+    links_by_zone: HashMap<IdKey, Vec<&'a VirtualNetworkLink>>,
+    records_by_zone: HashMap<IdKey, Vec<&'a RecordSet>>,
+    nic_ips: HashMap<IdKey, Vec<String>>,
+    /// application security group id (normalised) → private IPs of the NIC ip configurations in it
     asg_ips: HashMap<String, Vec<String>>,
 }
 
 impl<'a> Index<'a> {
     pub fn new(inv: &'a Inventory) -> Self {
         let mut subnets = HashMap::new();
+        let mut subnets_by_route_table: HashMap<IdKey, Vec<_>> = HashMap::new();
         for vnet in &inv.virtual_networks {
             for s in &vnet.properties.subnets {
-                subnets.insert(id_key(&s.id), (s, vnet));
+                subnets.insert(IdKey::new(&s.id), (s, vnet));
+                if let Some(rt) = &s.properties.route_table {
+                    subnets_by_route_table
+                        .entry(IdKey::new(&rt.id))
+                        .or_default()
+                        .push((s, vnet));
+                }
+            }
+        }
+        let mut endpoints_by_vnet: HashMap<IdKey, Vec<&PrivateEndpoint>> = HashMap::new();
+        for pe in &inv.private_endpoints {
+            let vnet = pe
+                .subnet_id()
+                .and_then(|s| subnets.get(IdRef::new(s)))
+                .map(|(_, v): &(&Subnet, &VirtualNetwork)| IdKey::new(&v.id));
+            if let Some(v) = vnet {
+                endpoints_by_vnet.entry(v).or_default().push(pe);
             }
         }
         let mut zones_by_name: HashMap<String, Vec<&PrivateDnsZone>> = HashMap::new();
         for z in &inv.private_dns_zones {
             zones_by_name.entry(z.zone_name()).or_default().push(z);
         }
-        let mut links_by_zone: HashMap<String, Vec<&VirtualNetworkLink>> = HashMap::new();
+        let mut links_by_zone: HashMap<IdKey, Vec<&VirtualNetworkLink>> = HashMap::new();
         for l in &inv.virtual_network_links {
             if let Some(z) = l.zone_id() {
-                links_by_zone.entry(id_key(&z)).or_default().push(l);
+                links_by_zone.entry(IdKey::new(&z)).or_default().push(l);
             }
         }
-        let mut records_by_zone: HashMap<String, Vec<&RecordSet>> = HashMap::new();
+        let mut records_by_zone: HashMap<IdKey, Vec<&RecordSet>> = HashMap::new();
         for r in &inv.record_sets {
             if let Some(z) = r.zone_id() {
-                records_by_zone.entry(id_key(&z)).or_default().push(r);
+                records_by_zone.entry(IdKey::new(&z)).or_default().push(r);
             }
         }
-        let mut nic_ips: HashMap<String, Vec<String>> = HashMap::new();
+        let mut nic_ips: HashMap<IdKey, Vec<String>> = HashMap::new();
         let mut asg_ips: HashMap<String, Vec<String>> = HashMap::new();
         for c in inv
             .network_interfaces
@@ -59,7 +80,7 @@ impl<'a> Index<'a> {
             if let Some(ip) = c.properties.private_ip_address.as_deref() {
                 for asg in &c.properties.application_security_groups {
                     asg_ips
-                        .entry(id_key(&asg.id))
+                        .entry(crate::arm::id::id_key(&asg.id))
                         .or_default()
                         .push(ip.to_string());
                 }
@@ -72,30 +93,32 @@ impl<'a> Index<'a> {
                 .iter()
                 .filter_map(|c| c.properties.private_ip_address.clone())
                 .collect();
-            nic_ips.insert(id_key(&nic.id), ips);
+            nic_ips.insert(IdKey::new(&nic.id), ips);
         }
         Index {
             inv,
             nsgs: inv
                 .network_security_groups
                 .iter()
-                .map(|n| (id_key(&n.id), n))
+                .map(|n| (IdKey::new(&n.id), n))
                 .collect(),
             route_tables: inv
                 .route_tables
                 .iter()
-                .map(|r| (id_key(&r.id), r))
+                .map(|r| (IdKey::new(&r.id), r))
                 .collect(),
             vnets: inv
                 .virtual_networks
                 .iter()
-                .map(|v| (id_key(&v.id), v))
+                .map(|v| (IdKey::new(&v.id), v))
                 .collect(),
             subnets,
+            endpoints_by_vnet,
+            subnets_by_route_table,
             endpoints: inv
                 .private_endpoints
                 .iter()
-                .map(|p| (id_key(&p.id), p))
+                .map(|p| (IdKey::new(&p.id), p))
                 .collect(),
             zones_by_name,
             links_by_zone,
@@ -106,20 +129,37 @@ impl<'a> Index<'a> {
     }
 
     pub fn nsg(&self, id: &str) -> Option<&'a NetworkSecurityGroup> {
-        self.nsgs.get(&id_key(id)).copied()
+        self.nsgs.get(IdRef::new(id)).copied()
     }
     pub fn route_table(&self, id: &str) -> Option<&'a RouteTable> {
-        self.route_tables.get(&id_key(id)).copied()
+        self.route_tables.get(IdRef::new(id)).copied()
     }
     pub fn vnet(&self, id: &str) -> Option<&'a VirtualNetwork> {
-        self.vnets.get(&id_key(id)).copied()
+        self.vnets.get(IdRef::new(id)).copied()
     }
     /// A subnet and the VNet that holds it.
     pub fn subnet(&self, id: &str) -> Option<(&'a Subnet, &'a VirtualNetwork)> {
-        self.subnets.get(&id_key(id)).copied()
+        self.subnets.get(IdRef::new(id)).copied()
     }
     pub fn private_endpoint(&self, id: &str) -> Option<&'a PrivateEndpoint> {
-        self.endpoints.get(&id_key(id)).copied()
+        self.endpoints.get(IdRef::new(id)).copied()
+    }
+    /// The private endpoints in the subnets of a VNet, in inventory order.
+    pub fn endpoints_in_vnet(&self, vnet_id: &str) -> &[&'a PrivateEndpoint] {
+        self.endpoints_by_vnet
+            .get(IdRef::new(vnet_id))
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+    /// The subnets whose `routeTable` names this route table, in inventory order.
+    pub fn subnets_using_route_table(
+        &self,
+        route_table_id: &str,
+    ) -> &[(&'a Subnet, &'a VirtualNetwork)] {
+        self.subnets_by_route_table
+            .get(IdRef::new(route_table_id))
+            .map(Vec::as_slice)
+            .unwrap_or_default()
     }
     /// Every zone with this DNS name, wherever it lives.
     pub fn zones_named(&self, name: &str) -> &[&'a PrivateDnsZone] {
@@ -130,13 +170,13 @@ impl<'a> Index<'a> {
     }
     pub fn links_of_zone(&self, zone_id: &str) -> &[&'a VirtualNetworkLink] {
         self.links_by_zone
-            .get(&id_key(zone_id))
+            .get(IdRef::new(zone_id))
             .map(Vec::as_slice)
             .unwrap_or_default()
     }
     pub fn records_of_zone(&self, zone_id: &str) -> &[&'a RecordSet] {
         self.records_by_zone
-            .get(&id_key(zone_id))
+            .get(IdRef::new(zone_id))
             .map(Vec::as_slice)
             .unwrap_or_default()
     }
@@ -147,7 +187,7 @@ impl<'a> Index<'a> {
     /// Private IPs of a NIC.
     pub fn nic_private_ips(&self, nic_id: &str) -> &[String] {
         self.nic_ips
-            .get(&id_key(nic_id))
+            .get(IdRef::new(nic_id))
             .map(Vec::as_slice)
             .unwrap_or_default()
     }

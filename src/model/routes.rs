@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::addr::PrefixSet;
 use crate::inventory::Index;
-use crate::inventory::network::{NextHopType, PrivateEndpoint, RouteTable, Subnet, VirtualNetwork};
+use crate::inventory::network::{NextHopType, RouteTable, Subnet, VirtualNetwork};
 
 /// Where a route comes from, as Network Watcher names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -97,18 +97,6 @@ pub fn route_table_of<'a>(idx: &Index<'a>, subnet: &Subnet) -> Option<&'a RouteT
 }
 
 /// Private endpoints whose subnet lies in `vnet`.
-fn endpoints_in<'a>(idx: &Index<'a>, vnet: &VirtualNetwork) -> Vec<&'a PrivateEndpoint> {
-    idx.inv
-        .private_endpoints
-        .iter()
-        .filter(|pe| {
-            pe.subnet_id()
-                .and_then(|s| idx.subnet(s))
-                .is_some_and(|(_, v)| crate::arm::id::same_id(&v.id, &vnet.id))
-        })
-        .collect()
-}
-
 /// Computes the effective routes of `subnet` in `vnet`.
 pub fn effective_routes(
     idx: &Index<'_>,
@@ -202,7 +190,7 @@ pub fn effective_routes(
     // Private endpoints in this VNet and directly peered VNets → /32 InterfaceEndpoint.
     let mut pe_routes = Vec::new();
     for v in std::iter::once(vnet).chain(peered.iter().copied()) {
-        for pe in endpoints_in(idx, v) {
+        for pe in idx.endpoints_in_vnet(&v.id) {
             for ip in idx.endpoint_ips(pe) {
                 if let Ok(addr) = ip.parse::<IpAddr>() {
                     let prefix = IpNet::from(addr).to_string();

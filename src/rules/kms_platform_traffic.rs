@@ -8,7 +8,6 @@ use serde_json::json;
 
 use super::support::{is_everything_or_internet, name_of, nsg_rule_cmd, rg_of, user_rules};
 use super::{Context, Rule, RuleMeta, Sink};
-use crate::arm::id::id_key;
 use crate::inventory::ResourceKind;
 use crate::inventory::network::{Access, Direction, NextHopType, Protocol};
 use crate::model::addr::PrefixSet;
@@ -142,17 +141,10 @@ impl Rule for KmsPlatformTraffic {
 
         // (2) Forced tunnelling without KMS routes.
         for rt in &cx.inv.route_tables {
-            let key = id_key(&rt.id);
             let mut subnets: BTreeSet<String> =
                 rt.properties.subnets.iter().map(|s| s.id.clone()).collect();
-            for (s, _) in cx.idx.all_subnets() {
-                if s.properties
-                    .route_table
-                    .as_ref()
-                    .is_some_and(|r| id_key(&r.id) == key)
-                {
-                    subnets.insert(s.id.clone());
-                }
+            for (s, _) in cx.idx.subnets_using_route_table(&rt.id) {
+                subnets.insert(s.id.clone());
             }
             if subnets.is_empty() {
                 continue;

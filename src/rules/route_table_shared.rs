@@ -42,21 +42,14 @@ impl Rule for RouteTableShared {
 
     fn check(&self, cx: &Context<'_>, out: &mut Sink) {
         for rt in &cx.inv.route_tables {
-            let key = id_key(&rt.id);
             let mut subnets: BTreeMap<String, String> = rt
                 .properties
                 .subnets
                 .iter()
                 .map(|s| (id_key(&s.id), s.id.clone()))
                 .collect();
-            for (s, _) in cx.idx.all_subnets() {
-                if s.properties
-                    .route_table
-                    .as_ref()
-                    .is_some_and(|r| id_key(&r.id) == key)
-                {
-                    subnets.insert(id_key(&s.id), s.id.clone());
-                }
+            for (s, _) in cx.idx.subnets_using_route_table(&rt.id) {
+                subnets.insert(id_key(&s.id), s.id.clone());
             }
             if subnets.len() < 2 {
                 continue;
