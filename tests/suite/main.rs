@@ -4,6 +4,7 @@
 mod arm_examples;
 mod cli;
 mod cli_inspect;
+mod client_timing;
 mod common;
 mod demo_tenant;
 mod job_samples;
