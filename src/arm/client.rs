@@ -81,7 +81,7 @@ pub enum ArmError {
     /// A `nextLink` named another host; it was not followed and received no request or token.
     #[error("refused nextLink to {0}: it is not the configured ARM endpoint")]
     ForeignLink(String),
-    #[error("no complete answer within {} s", .0.as_secs())]
+    #[error("no complete answer within {}", seconds(.0))]
     Deadline(Duration),
 }
 
@@ -558,6 +558,15 @@ impl ArmClient {
             }
             url = next_url;
         }
+    }
+}
+
+/// `300 s`, or `500 ms` under a second.
+fn seconds(d: &Duration) -> String {
+    if d.as_secs() == 0 {
+        format!("{} ms", d.as_millis())
+    } else {
+        format!("{} s", d.as_secs())
     }
 }
 

@@ -10,6 +10,7 @@ mod demo_tenant;
 mod job_samples;
 mod live_client;
 mod live_collect;
+mod live_unreadable;
 mod model_routes;
 mod report_formats;
 mod rule_agw101;
