@@ -52,3 +52,4 @@ mod rule_rte103;
 mod rule_rte104;
 mod rule_rte105;
 mod sentinel;
+mod throttle_storm;
