@@ -738,3 +738,56 @@ fn explain(m: &rules::RuleMeta) -> String {
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn live(args: &[&str]) -> LiveArgs {
+        let mut argv = vec!["azaudit", "collect"];
+        argv.extend(args);
+        match Cli::try_parse_from(argv).unwrap().command {
+            Command::Collect { live, .. } => live,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn resource_group_and_limits_reach_the_collection() {
+        let (_, scope) = live(&[
+            "-s",
+            "00000000-0000-4000-8000-00000000000A",
+            "-g",
+            "rg-data",
+        ])
+        .validate()
+        .unwrap();
+        assert_eq!(scope.resource_group.as_deref(), Some("rg-data"));
+        assert_eq!(
+            scope.subscriptions,
+            ["00000000-0000-4000-8000-00000000000a"]
+        );
+        let s = live(&[
+            "-s",
+            "00000000-0000-4000-8000-00000000000a",
+            "--max-concurrency",
+            "32",
+            "--max-retry-wait",
+            "7",
+            "--request-timeout",
+            "90",
+        ])
+        .settings();
+        assert_eq!((s.max_concurrency, s.per_subscription), (32, 8));
+        assert_eq!(s.max_wait, std::time::Duration::from_secs(7));
+        assert_eq!(s.request_timeout, std::time::Duration::from_secs(90));
+        let s = live(&[
+            "-s",
+            "00000000-0000-4000-8000-00000000000a",
+            "--max-concurrency",
+            "3",
+        ])
+        .settings();
+        assert_eq!((s.max_concurrency, s.per_subscription), (3, 3));
+    }
+}

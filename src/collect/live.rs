@@ -602,6 +602,8 @@ fn filter_resource_group(inv: &mut Inventory, rg: &str) {
     let vaults: HashSet<String> = inv.key_vaults.iter().map(|v| id_key(&v.id)).collect();
     inv.diagnostic_settings
         .retain(|d| d.resource_id().is_some_and(|r| vaults.contains(&id_key(r))));
+    inv.recovery_services_vaults.retain(|r| in_group(&r.id, rg));
+    inv.resource_guard_proxies.retain(|r| in_group(&r.id, rg));
 }
 
 /// Orders every list by id so that a snapshot does not depend on response timing.

@@ -418,6 +418,67 @@ async fn a_409_with_registrations_unread_stays_a_gap() {
 }
 
 #[tokio::test]
+async fn a_resource_group_keeps_its_resources_and_the_shared_dns_and_watchers() {
+    let server = fixture_server().await;
+    let snap = collect(
+        &client(&server),
+        &LiveScope {
+            resource_group: Some("RG-DATA".into()),
+            ..scope(&[CONNECTIVITY, WORKLOADS])
+        },
+    )
+    .await;
+    assert!(snap.coverage.gaps.is_empty(), "{:#?}", snap.coverage.gaps);
+    let names = |ids: Vec<&str>| -> Vec<String> {
+        ids.iter()
+            .map(|id| id.rsplit('/').next().unwrap().to_string())
+            .collect()
+    };
+    let inv = &snap.inventory;
+    macro_rules! names_of {
+        ($field:ident) => {
+            names(inv.$field.iter().map(|r| r.id.as_str()).collect())
+        };
+    }
+    assert_eq!(names_of!(key_vaults), ["kv-data-contoso"]);
+    assert_eq!(
+        names_of!(network_security_groups),
+        ["nsg-data", "nsg-pe-data"]
+    );
+    assert_eq!(names_of!(route_tables), ["rt-data"]);
+    assert_eq!(names_of!(virtual_networks), ["vnet-spoke-data"]);
+    assert_eq!(names_of!(private_endpoints), ["pe-kv-data"]);
+    assert_eq!(
+        names_of!(network_interfaces),
+        [
+            "pe-kv-data.nic.796eba1d-6c82-5077-9d80-52bce5377746",
+            "vm-data-01-nic"
+        ]
+    );
+    assert!(inv.application_gateways.is_empty());
+    assert!(inv.azure_firewalls.is_empty());
+    // rg-backup's vaults (and their Resource Guard mappings) are not in the group.
+    assert!(inv.recovery_services_vaults.is_empty());
+    assert!(inv.resource_guard_proxies.is_empty());
+    // kv-data-contoso has no diagnostic setting; the other vaults' settings went with them.
+    assert!(inv.diagnostic_settings.is_empty());
+    // Private DNS zones (rg-dns) and network watchers (NetworkWatcherRG) serve every group.
+    assert_eq!(inv.private_dns_zones.len(), 3);
+    assert_eq!(inv.network_watchers.len(), 2);
+    let full = collect(&client(&server), &scope(&[CONNECTIVITY, WORKLOADS])).await;
+    assert_eq!(inv.flow_logs, full.inventory.flow_logs);
+    assert_eq!(
+        inv.virtual_network_links,
+        full.inventory.virtual_network_links
+    );
+    assert_eq!(inv.record_sets, full.inventory.record_sets);
+    assert!(!full.inventory.diagnostic_settings.is_empty());
+    assert!(!full.inventory.flow_logs.is_empty());
+    assert!(!full.inventory.virtual_network_links.is_empty());
+    assert!(!full.inventory.record_sets.is_empty());
+}
+
+#[tokio::test]
 async fn a_subscription_the_identity_cannot_see_is_reported() {
     let server = fixture_server().await;
     let unknown = "44444444-4444-4444-8444-444444444444";
