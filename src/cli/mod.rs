@@ -587,6 +587,9 @@ pub async fn read_live(
     }
     match collect_checked(client, scope).await {
         Ok(snapshot) => Ok(snapshot),
+        Err(Unreadable::TokenRejected(e @ crate::arm::ArmError::Auth(_))) => {
+            Err(Error::Credential(format!("{}: {e}", credential.name())))
+        }
         Err(Unreadable::TokenRejected(e)) => Err(Error::Credential(format!(
             "{}: ARM rejected the token: {e}",
             credential.name()

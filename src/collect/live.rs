@@ -94,8 +94,9 @@ struct Collector<'a> {
 /// Why a live collection has nothing to report: a snapshot of it would look like an empty tenant.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum Unreadable {
-    /// ARM rejected the credential's token (401), or no token could be obtained.
-    #[error("ARM rejected the token: {0}")]
+    /// ARM rejected the credential's token (401), or no token could be obtained
+    /// ([`ArmError::Auth`]).
+    #[error("{}", match .0 { ArmError::Auth(_) => .0.to_string(), e => format!("ARM rejected the token: {e}") })]
     TokenRejected(ArmError),
     /// Not one requested subscription could be read, or there was none to read.
     #[error("{0}")]

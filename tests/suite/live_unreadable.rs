@@ -231,8 +231,8 @@ impl azure_core::credentials::TokenCredential for Hangs {
 #[tokio::test(start_paused = true)]
 async fn a_hung_first_token_request_ends_at_the_request_timeout() {
     let arm = Scripted::new(|_, _| Reply::ok(json!({"value": []})));
-    let client = arm.client(scripted_settings());
     let credential = Credential::named(Arc::new(Hangs), "--auth cli (Azure CLI)");
+    let client = arm.client_using(credential.token.clone(), scripted_settings());
     let t = tokio::time::Instant::now();
     let err = read_live(
         &client,
@@ -248,4 +248,53 @@ async fn a_hung_first_token_request_ends_at_the_request_timeout() {
         "authentication: --auth cli (Azure CLI): no token within 120 s (--request-timeout)"
     );
     assert!(arm.sent().is_empty(), "no ARM request without a token");
+}
+
+/// Gives one token (the up-front check), then fails like an expired sign-in.
+#[derive(Debug, Default)]
+struct ExpiresAfterFirst(std::sync::atomic::AtomicUsize);
+
+#[async_trait::async_trait]
+impl azure_core::credentials::TokenCredential for ExpiresAfterFirst {
+    async fn get_token(
+        &self,
+        scopes: &[&str],
+        options: Option<azure_core::credentials::TokenRequestOptions<'_>>,
+    ) -> azure_core::Result<azure_core::credentials::AccessToken> {
+        if self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+            return StaticToken::new(TOKEN.into())
+                .get_token(scopes, options)
+                .await;
+        }
+        Err(azure_core::Error::with_message(
+            azure_core::error::ErrorKind::Credential,
+            "AADSTS700082: The refresh token has expired",
+        ))
+    }
+}
+
+#[tokio::test]
+async fn a_credential_that_stops_giving_tokens_ends_the_read_with_its_reason() {
+    let arm = Scripted::new(|_, _| Reply::ok(json!({"value": []})));
+    let credential = Credential::named(
+        Arc::new(ExpiresAfterFirst::default()),
+        "--auth cli (Azure CLI)",
+    );
+    let client = arm.client_using(credential.token.clone(), scripted_settings());
+    let err = read_live(
+        &client,
+        &credential,
+        &scope(&[CONNECTIVITY]),
+        Duration::from_secs(30),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, Error::Credential(_)), "{err:?}");
+    let msg = err.to_string();
+    assert!(
+        msg.starts_with("authentication: --auth cli (Azure CLI): authentication failed: "),
+        "{msg}"
+    );
+    assert!(msg.contains("AADSTS700082"), "{msg}");
+    assert!(arm.sent().is_empty(), "no request went out without a token");
 }

@@ -186,9 +186,16 @@ impl Scripted {
         }
     }
     pub fn client(self: &Arc<Self>, settings: ClientSettings) -> ArmClient {
+        self.client_using(StaticToken::new(TOKEN.into()), settings)
+    }
+    pub fn client_using(
+        self: &Arc<Self>,
+        credential: Arc<dyn azure_core::credentials::TokenCredential>,
+        settings: ClientSettings,
+    ) -> ArmClient {
         ArmClient::new(
             ArmTarget::for_cloud(Cloud::Public),
-            StaticToken::new(TOKEN.into()),
+            credential,
             ClientSettings {
                 transport: Some(self.clone()),
                 ..settings
