@@ -194,6 +194,8 @@ async fn a_malformed_page_is_a_gap_with_a_clear_message() {
     assert_eq!(g.kind, ResourceKind::VirtualNetwork);
     assert_eq!(g.code.as_deref(), Some("MalformedResponse"));
     assert!(g.message.contains("truncated JSON"), "{}", g.message);
+    // Retried like a 5xx (the first attempt and five retries) before it became a gap.
+    assert!(g.message.ends_with("(after 6 attempts)"), "{}", g.message);
     // The other subscription's VNets are all there.
     assert!(
         snap.inventory
