@@ -27,9 +27,12 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-    /// No credential could be built or none yielded a token.
+    /// No credential could be built, none yielded a token, or ARM rejected the token.
     #[error("authentication: {0}")]
     Credential(String),
+    /// A live read that read nothing (no subscription, or not one of them readable).
+    #[error("{0}")]
+    NothingRead(String),
     #[error("{0}")]
     Internal(String),
 }

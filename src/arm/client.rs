@@ -30,11 +30,13 @@ pub struct ClientSettings {
     pub max_concurrency: usize,
     /// Requests in flight per subscription (ARM throttles per subscription and principal).
     pub per_subscription: usize,
-    /// Retries after the first attempt, for 408/429/5xx and connection errors.
+    /// Retries after the first attempt for 408, 5xx, connection errors and 200s whose body is not
+    /// JSON. Throttled (429) requests are not counted against it: they are retried until the
+    /// request's deadline, since ARM refills its buckets within seconds.
     pub max_retries: u32,
     /// Cap on any single wait, whatever `Retry-After` asks for.
     pub max_wait: Duration,
-    /// Deadline for one request including its retries.
+    /// Deadline for one request including its retries, counted from its first attempt.
     pub request_timeout: Duration,
     /// First back-off when the server gives no `Retry-After`; doubled per retry.
     pub base_backoff: Duration,
@@ -79,7 +81,7 @@ pub enum ArmError {
     /// A `nextLink` named another host; it was not followed and received no request or token.
     #[error("refused nextLink to {0}: it is not the configured ARM endpoint")]
     ForeignLink(String),
-    #[error("no complete answer within {} s", .0.as_secs())]
+    #[error("no complete answer within {}", seconds(.0))]
     Deadline(Duration),
 }
 
@@ -144,9 +146,19 @@ pub struct ArmClient {
     settings: ClientSettings,
     global: Semaphore,
     per_subscription: Mutex<HashMap<String, Arc<Semaphore>>>,
+    /// Per throttling scope (a subscription, or the tenant for requests outside any): until when
+    /// ARM asked to be left alone. ARM throttles the scope, not the request, so every request to
+    /// it waits, not only the one that got the 429.
+    throttled_until: Mutex<HashMap<String, Instant>>,
+    /// Set by the first 401 (or failed token request): the credential is unusable, so nothing
+    /// more is sent and the run can end with one credential error.
+    rejected: Mutex<Option<ArmError>>,
     counters: Counters,
     progress: Mutex<Option<ProgressHook>>,
 }
+
+/// The throttling scope of requests outside any subscription (ARM's tenant bucket).
+const TENANT_SCOPE: &str = "tenant";
 
 const RETRY_AFTER_MS: HeaderName = HeaderName::from_static("x-ms-retry-after-ms");
 const RETRY_AFTER_MS_PLAIN: HeaderName = HeaderName::from_static("retry-after-ms");
@@ -180,6 +192,8 @@ impl ArmClient {
             pipeline,
             global: Semaphore::new(settings.max_concurrency.max(1)),
             per_subscription: Mutex::new(HashMap::new()),
+            throttled_until: Mutex::new(HashMap::new()),
+            rejected: Mutex::new(None),
             target,
             settings,
             counters: Counters::default(),
@@ -226,6 +240,32 @@ impl ArmClient {
         )
     }
 
+    /// Why ARM refused the credential, once it has (a 401, or no token could be obtained).
+    pub fn rejection(&self) -> Option<ArmError> {
+        self.rejected.lock().expect("lock").clone()
+    }
+
+    fn reject(&self, e: &ArmError) {
+        let mut r = self.rejected.lock().expect("lock");
+        if r.is_none() {
+            *r = Some(e.clone());
+        }
+    }
+
+    /// Until when requests to `scope` must wait, if that is still ahead.
+    fn throttle_window(&self, scope: &str) -> Option<Instant> {
+        let until = *self.throttled_until.lock().expect("lock").get(scope)?;
+        (until > Instant::now()).then_some(until)
+    }
+
+    fn hold_scope(&self, scope: &str, until: Instant) {
+        let mut map = self.throttled_until.lock().expect("lock");
+        let slot = map.entry(scope.to_string()).or_insert(until);
+        if *slot < until {
+            *slot = until;
+        }
+    }
+
     /// GETs one ARM URL and parses its JSON body, retrying what is worth retrying.
     pub async fn get_json(&self, url: &Url, subscription: Option<&str>) -> Result<Value, ArmError> {
         if !self.target.owns(url) {
@@ -235,86 +275,161 @@ impl ArmClient {
                 .fetch_add(1, Ordering::Relaxed);
             return Err(ArmError::ForeignLink(origin_of(url)));
         }
+        if let Some(e) = self.rejection() {
+            return Err(e);
+        }
         let sub_sem = self.semaphore_for(subscription);
         let _sub_permit = match &sub_sem {
             Some(s) => Some(s.acquire().await.expect("semaphore open")),
             None => None,
         };
-        let _permit = self.global.acquire().await.expect("semaphore open");
-        let deadline = Instant::now() + self.settings.request_timeout;
-        match tokio::time::timeout_at(deadline, self.get_with_retries(url, deadline)).await {
-            Ok(r) => r,
-            Err(_) => Err(ArmError::Deadline(self.settings.request_timeout)),
-        }
+        let scope = subscription
+            .map(str::to_ascii_lowercase)
+            .unwrap_or_else(|| TENANT_SCOPE.to_string());
+        self.get_with_retries(url, &scope).await
     }
 
-    async fn get_with_retries(&self, url: &Url, deadline: Instant) -> Result<Value, ArmError> {
+    async fn get_with_retries(&self, url: &Url, scope: &str) -> Result<Value, ArmError> {
+        let timeout = self.settings.request_timeout;
+        // Set when the first attempt is sent: time queued behind the concurrency limits does not
+        // count against the request.
+        let mut deadline: Option<Instant> = None;
+        let mut last: Option<ArmError> = None;
         let mut attempt: u32 = 0;
+        let mut throttles: u32 = 0;
+        let mut failures: u32 = 0;
         loop {
+            // Wait out the scope's throttle window before taking a global slot, so that requests
+            // to other scopes are not held up by this one.
+            if let Some(until) = self.throttle_window(scope) {
+                if let Some(d) = deadline
+                    && until > d
+                {
+                    return Err(last.unwrap_or(ArmError::Deadline(timeout)));
+                }
+                let t = Instant::now();
+                tokio::time::sleep_until(until).await;
+                self.counters
+                    .throttle_wait_ms
+                    .fetch_add(t.elapsed().as_millis() as u64, Ordering::Relaxed);
+                continue;
+            }
+            let permit = self.global.acquire().await.expect("semaphore open");
+            if self.throttle_window(scope).is_some() {
+                // Another request of the scope was throttled while this one queued for a slot.
+                drop(permit);
+                continue;
+            }
+            if let Some(e) = self.rejection() {
+                return Err(e);
+            }
+            let deadline = *deadline.get_or_insert_with(|| Instant::now() + timeout);
             attempt += 1;
-            let mut request = Request::new(url.clone(), Method::Get);
-            request.insert_header("accept", "application/json");
-            self.counters.requests.fetch_add(1, Ordering::Relaxed);
-            let options = PipelineSendOptions {
-                skip_checks: true,
-                ..Default::default()
+            if attempt > 1 {
+                self.counters.retries.fetch_add(1, Ordering::Relaxed);
+            }
+            let outcome = match tokio::time::timeout_at(deadline, self.send(url, attempt)).await {
+                Ok(o) => o,
+                Err(_) => return Err(ArmError::Deadline(timeout)),
             };
-            let outcome = self
-                .pipeline
-                .send(&Context::new(), &mut request, Some(options))
-                .await;
+            drop(permit);
             let (retryable, wait_hint, error) = match outcome {
-                Ok(response) => {
-                    self.report_progress();
-                    match self.classify(response, attempt) {
-                        Ok(v) => return Ok(v),
-                        Err((retryable, hint, e)) => (retryable, hint, e),
-                    }
-                }
-                Err(e) => {
-                    use azure_core::error::ErrorKind;
-                    match e.kind() {
-                        ErrorKind::Credential => {
-                            return Err(ArmError::Auth(one_line(&e.to_string())));
-                        }
-                        ErrorKind::Io | ErrorKind::Connection => (
-                            true,
-                            None,
-                            ArmError::Transport {
-                                message: one_line(&error_chain(&e)),
-                                attempts: attempt,
-                            },
-                        ),
-                        _ => {
-                            return Err(ArmError::Transport {
-                                message: one_line(&error_chain(&e)),
-                                attempts: attempt,
-                            });
-                        }
-                    }
-                }
+                Ok(v) => return Ok(v),
+                Err(x) => x,
             };
-            if !retryable || attempt > self.settings.max_retries {
+            if matches!(error, ArmError::Auth(_)) || error.status() == Some(401) {
+                self.reject(&error);
                 return Err(error);
             }
-            let wait = retry_wait(
-                wait_hint,
-                self.settings.base_backoff,
-                attempt,
-                self.settings.max_wait,
-            );
-            if Instant::now() + wait > deadline {
+            if !retryable {
+                return Err(error);
+            }
+            let throttled = error.status() == Some(429);
+            let wait = if throttled {
+                throttles += 1;
+                // A zero Retry-After would turn a storm into a busy loop.
+                retry_wait(
+                    wait_hint.map(|h| h.max(self.settings.base_backoff)),
+                    self.settings.base_backoff,
+                    throttles,
+                    self.settings.max_wait,
+                )
+            } else {
+                failures += 1;
+                if failures > self.settings.max_retries {
+                    return Err(error);
+                }
+                retry_wait(
+                    wait_hint,
+                    self.settings.base_backoff,
+                    failures,
+                    self.settings.max_wait,
+                )
+            };
+            let until = Instant::now() + wait;
+            if until > deadline {
                 // Waiting would pass the deadline: give up now with the real reason.
                 return Err(error);
             }
-            self.counters.retries.fetch_add(1, Ordering::Relaxed);
-            if error.status() == Some(429) {
-                self.counters
-                    .throttle_wait_ms
-                    .fetch_add(wait.as_millis() as u64, Ordering::Relaxed);
-            }
             tracing::debug!(attempt, wait_ms = wait.as_millis() as u64, error = %error, "retrying ARM request");
-            tokio::time::sleep(wait).await;
+            if throttled {
+                // The window holds this request too: the loop's first step waits it out.
+                self.hold_scope(scope, until);
+            } else {
+                tokio::time::sleep_until(until).await;
+            }
+            last = Some(error);
+        }
+    }
+
+    /// One attempt: the JSON body, or (retryable, server wait hint, error).
+    #[allow(clippy::type_complexity)]
+    async fn send(
+        &self,
+        url: &Url,
+        attempt: u32,
+    ) -> Result<Value, (bool, Option<Duration>, ArmError)> {
+        let mut request = Request::new(url.clone(), Method::Get);
+        request.insert_header("accept", "application/json");
+        self.counters.requests.fetch_add(1, Ordering::Relaxed);
+        let options = PipelineSendOptions {
+            skip_checks: true,
+            ..Default::default()
+        };
+        match self
+            .pipeline
+            .send(&Context::new(), &mut request, Some(options))
+            .await
+        {
+            Ok(response) => {
+                self.report_progress();
+                self.classify(response, attempt)
+            }
+            Err(e) => {
+                use azure_core::error::ErrorKind;
+                let message = one_line(&error_chain(&e));
+                match e.kind() {
+                    ErrorKind::Credential => {
+                        Err((false, None, ArmError::Auth(one_line(&e.to_string()))))
+                    }
+                    ErrorKind::Io | ErrorKind::Connection => Err((
+                        true,
+                        None,
+                        ArmError::Transport {
+                            message,
+                            attempts: attempt,
+                        },
+                    )),
+                    _ => Err((
+                        false,
+                        None,
+                        ArmError::Transport {
+                            message,
+                            attempts: attempt,
+                        },
+                    )),
+                }
+            }
         }
     }
 
@@ -332,13 +447,24 @@ impl ArmClient {
             .bytes
             .fetch_add(body.len() as u64, Ordering::Relaxed);
         if (200..300).contains(&status) {
+            // A cut connection or a proxy's error page can arrive as a 200: worth another try,
+            // like a 5xx, before the list becomes a coverage gap.
             return serde_json::from_slice::<Value>(&body).map_err(|e| {
                 let what = if e.is_eof() {
                     "truncated JSON"
                 } else {
                     "invalid JSON"
                 };
-                (false, None, ArmError::Malformed(format!("{what}: {e}")))
+                let after = if attempt > 1 {
+                    format!(" (after {attempt} attempts)")
+                } else {
+                    String::new()
+                };
+                (
+                    true,
+                    None,
+                    ArmError::Malformed(format!("{what}: {e}{after}")),
+                )
             });
         }
         if status == 429 {
@@ -432,6 +558,15 @@ impl ArmClient {
             }
             url = next_url;
         }
+    }
+}
+
+/// `300 s`, or `500 ms` under a second.
+fn seconds(d: &Duration) -> String {
+    if d.as_secs() == 0 {
+        format!("{} ms", d.as_millis())
+    } else {
+        format!("{} s", d.as_secs())
     }
 }
 

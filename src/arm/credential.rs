@@ -138,6 +138,47 @@ impl TokenCredential for Chain {
     }
 }
 
+/// A credential and how to name it in an error: the `--auth` mode and, for `auto`, the source
+/// that gave the token.
+#[derive(Clone)]
+pub struct Credential {
+    pub token: Arc<dyn TokenCredential>,
+    label: Label,
+}
+
+#[derive(Clone)]
+enum Label {
+    Fixed(String),
+    Chain(Arc<Chain>),
+}
+
+impl std::fmt::Debug for Credential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Credential({})", self.name())
+    }
+}
+
+impl Credential {
+    /// A credential known by `name` (tests, embedders).
+    pub fn named(token: Arc<dyn TokenCredential>, name: impl Into<String>) -> Self {
+        Credential {
+            token,
+            label: Label::Fixed(name.into()),
+        }
+    }
+
+    /// What the credential is, for one-line errors: never a secret.
+    pub fn name(&self) -> String {
+        match &self.label {
+            Label::Fixed(n) => n.clone(),
+            Label::Chain(chain) => match *chain.chosen.lock().expect("lock") {
+                Some(i) => format!("--auth auto ({})", chain.sources[i].name),
+                None => "--auth auto".to_string(),
+            },
+        }
+    }
+}
+
 /// A credential, or why it could not be built.
 type Built = std::result::Result<Arc<dyn TokenCredential>, String>;
 
@@ -210,21 +251,45 @@ fn azd() -> Built {
 /// Builds the credential for `mode`. Configuration problems (a missing variable for an explicit
 /// mode) are reported here; sign-in failures surface on the first request.
 pub fn build(mode: AuthMode, target: &ArmTarget) -> Result<Arc<dyn TokenCredential>> {
-    let explicit = |name: &'static str, r: Built| {
-        r.map_err(|why| Error::Credential(format!("--auth {name}: {why}")))
+    build_named(mode, target).map(|c| c.token)
+}
+
+/// [`build`], keeping what the credential is for error messages.
+pub fn build_named(mode: AuthMode, target: &ArmTarget) -> Result<Credential> {
+    let client_id = env("AZURE_CLIENT_ID")
+        .map(|id| format!(" {id}"))
+        .unwrap_or_default();
+    let explicit = |name: &'static str, what: String, r: Built| {
+        r.map(|token| Credential::named(token, format!("--auth {name} ({what})")))
+            .map_err(|why| Error::Credential(format!("--auth {name}: {why}")))
     };
     match mode {
         AuthMode::Token => {
             let token = env("AZAUDIT_ACCESS_TOKEN").ok_or_else(|| {
                 Error::Credential("--auth token: AZAUDIT_ACCESS_TOKEN is not set".into())
             })?;
-            Ok(StaticToken::new(token.trim().to_string()))
+            Ok(Credential::named(
+                StaticToken::new(token.trim().to_string()),
+                "--auth token (AZAUDIT_ACCESS_TOKEN)",
+            ))
         }
-        AuthMode::Sp => explicit("sp", service_principal(target)),
-        AuthMode::Workload => explicit("workload", workload(target)),
-        AuthMode::Msi => explicit("msi", managed_identity(target)),
-        AuthMode::Cli => explicit("cli", cli()),
-        AuthMode::Azd => explicit("azd", azd()),
+        AuthMode::Sp => explicit(
+            "sp",
+            format!("service principal{client_id}"),
+            service_principal(target),
+        ),
+        AuthMode::Workload => explicit(
+            "workload",
+            format!("workload identity{client_id}"),
+            workload(target),
+        ),
+        AuthMode::Msi => explicit(
+            "msi",
+            format!("managed identity{client_id}"),
+            managed_identity(target),
+        ),
+        AuthMode::Cli => explicit("cli", "Azure CLI".into(), cli()),
+        AuthMode::Azd => explicit("azd", "Azure Developer CLI".into(), azd()),
         AuthMode::Auto => {
             let candidates: Vec<(&'static str, Built, Option<Duration>)> = vec![
                 (
@@ -253,11 +318,15 @@ pub fn build(mode: AuthMode, target: &ArmTarget) -> Result<Arc<dyn TokenCredenti
                     Err(why) => unavailable.push((name, why)),
                 }
             }
-            Ok(Arc::new(Chain {
+            let chain = Arc::new(Chain {
                 sources,
                 unavailable,
                 chosen: Mutex::new(None),
-            }))
+            });
+            Ok(Credential {
+                token: chain.clone(),
+                label: Label::Chain(chain),
+            })
         }
     }
 }

@@ -26,7 +26,8 @@ Exit codes:
   0  no finding at or above --fail-on
   1  at least one unsuppressed finding at or above --fail-on
   2  usage, input or credential error (bad flag or subscription id, unreadable or malformed
-     snapshot or policy, no working credential, …)
+     snapshot or policy, no working credential, a token ARM rejects, …), and a live read that
+     read nothing (no subscription to scan, or not one requested subscription readable)
   3  the scan completed but coverage is incomplete and --require-complete was given
      (findings that give 1 take precedence)";
 
@@ -182,7 +183,8 @@ pub struct LiveArgs {
     /// Longest single wait on a throttled or failing request, in seconds, whatever Retry-After says.
     #[arg(long, default_value_t = 60, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub max_retry_wait: u64,
-    /// Deadline for one request including its retries, in seconds.
+    /// Deadline for one request from its first attempt, including retries and throttling waits, in
+    /// seconds; also bounds the first token request.
     #[arg(long, default_value_t = 300, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=86400))]
     pub request_timeout: u64,
 }
@@ -540,40 +542,72 @@ fn load_baseline(path: &std::path::Path) -> Result<Report> {
         .map_err(|e| bad(format!("invalid report at {}: {}", e.path(), e.inner())))
 }
 
-/// Reads a live tenant. Credentials are checked with one token request first, so a sign-in problem
-/// is one clear error (exit 2) rather than a report full of gaps.
+/// Reads a live tenant (see [`read_live`]).
 fn collect_live(args: &LiveArgs) -> Result<Snapshot> {
     let (target, scope) = args.validate()?;
-    let credential = crate::arm::credential::build(args.auth, &target)?;
+    let credential = crate::arm::credential::build_named(args.auth, &target)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| Error::Internal(format!("cannot start the async runtime: {e}")))?;
     runtime.block_on(async {
-        // A credential that never answers (a hung `az`, an unreachable token endpoint) must not
-        // hang an unattended job.
-        let deadline = std::time::Duration::from_secs(args.request_timeout);
-        match tokio::time::timeout(
-            deadline,
-            credential.get_token(&[target.scope.as_str()], None),
-        )
-        .await
-        {
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) => return Err(Error::Credential(e.to_string())),
-            Err(_) => {
-                return Err(Error::Credential(format!(
-                    "no token within {} s (--request-timeout)",
-                    deadline.as_secs()
-                )));
-            }
-        }
-        let client = ArmClient::new(target, credential, args.settings());
+        let client = ArmClient::new(target, credential.token.clone(), args.settings());
         let progress = crate::collect::progress::Progress::start(&client);
-        let snapshot = crate::collect::live::collect(&client, &scope).await;
+        let result = read_live(
+            &client,
+            &credential,
+            &scope,
+            std::time::Duration::from_secs(args.request_timeout),
+        )
+        .await;
         progress.finish(&client.stats());
-        Ok(snapshot)
+        result
     })
+}
+
+/// Reads a live tenant through `client`. The credential is checked with one token request first
+/// (bounded by `token_timeout`), so a sign-in problem is one clear error (exit 2) rather than a
+/// report full of gaps; a token ARM rejects, and a read in which not one requested subscription
+/// could be read, are errors too: their snapshot would pass for an empty, clean tenant.
+pub async fn read_live(
+    client: &ArmClient,
+    credential: &crate::arm::credential::Credential,
+    scope: &LiveScope,
+    token_timeout: std::time::Duration,
+) -> Result<Snapshot> {
+    use crate::collect::live::{Unreadable, collect_checked};
+    // A credential that never answers (a hung `az`, an unreachable token endpoint) must not
+    // hang an unattended job.
+    let audience = client.target().scope.clone();
+    match tokio::time::timeout(
+        token_timeout,
+        credential.token.get_token(&[audience.as_str()], None),
+    )
+    .await
+    {
+        Ok(Ok(_)) => {}
+        Ok(Err(e)) => return Err(Error::Credential(e.to_string())),
+        Err(_) => {
+            return Err(Error::Credential(format!(
+                "{}: no token within {} s (--request-timeout)",
+                credential.name(),
+                token_timeout.as_secs()
+            )));
+        }
+    }
+    match collect_checked(client, scope).await {
+        Ok(snapshot) => Ok(snapshot),
+        Err(Unreadable::TokenRejected(e @ crate::arm::ArmError::Auth(_))) => {
+            Err(Error::Credential(format!("{}: {e}", credential.name())))
+        }
+        Err(Unreadable::TokenRejected(e)) => Err(Error::Credential(format!(
+            "{}: ARM rejected the token: {e}",
+            credential.name()
+        ))),
+        Err(Unreadable::NothingRead(why)) => Err(Error::NothingRead(format!(
+            "nothing was read, so there is nothing to report: {why}"
+        ))),
+    }
 }
 
 fn init_logging(verbose: u8) {
@@ -718,4 +752,57 @@ fn explain(m: &rules::RuleMeta) -> String {
         s.push_str(&format!("  {r}\n"));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn live(args: &[&str]) -> LiveArgs {
+        let mut argv = vec!["azaudit", "collect"];
+        argv.extend(args);
+        match Cli::try_parse_from(argv).unwrap().command {
+            Command::Collect { live, .. } => live,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn resource_group_and_limits_reach_the_collection() {
+        let (_, scope) = live(&[
+            "-s",
+            "00000000-0000-4000-8000-00000000000A",
+            "-g",
+            "rg-data",
+        ])
+        .validate()
+        .unwrap();
+        assert_eq!(scope.resource_group.as_deref(), Some("rg-data"));
+        assert_eq!(
+            scope.subscriptions,
+            ["00000000-0000-4000-8000-00000000000a"]
+        );
+        let s = live(&[
+            "-s",
+            "00000000-0000-4000-8000-00000000000a",
+            "--max-concurrency",
+            "32",
+            "--max-retry-wait",
+            "7",
+            "--request-timeout",
+            "90",
+        ])
+        .settings();
+        assert_eq!((s.max_concurrency, s.per_subscription), (32, 8));
+        assert_eq!(s.max_wait, std::time::Duration::from_secs(7));
+        assert_eq!(s.request_timeout, std::time::Duration::from_secs(90));
+        let s = live(&[
+            "-s",
+            "00000000-0000-4000-8000-00000000000a",
+            "--max-concurrency",
+            "3",
+        ])
+        .settings();
+        assert_eq!((s.max_concurrency, s.per_subscription), (3, 3));
+    }
 }

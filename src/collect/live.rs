@@ -87,6 +87,31 @@ struct Collector<'a> {
     client: &'a ArmClient,
     inv: Inventory,
     gaps: Vec<CoverageGap>,
+    /// Subscriptions of which at least one list was read: the others were not read at all.
+    read: HashSet<String>,
+}
+
+/// Why a live collection has nothing to report: a snapshot of it would look like an empty tenant.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Unreadable {
+    /// ARM rejected the credential's token (401), or no token could be obtained
+    /// ([`ArmError::Auth`]).
+    #[error("{}", match .0 { ArmError::Auth(_) => .0.to_string(), e => format!("ARM rejected the token: {e}") })]
+    TokenRejected(ArmError),
+    /// Not one requested subscription could be read, or there was none to read.
+    #[error("{0}")]
+    NothingRead(String),
+}
+
+/// ARM's answer to a list of a namespace the subscription has not registered.
+fn is_missing_registration(e: &ArmError) -> bool {
+    e.status() == Some(409) && e.code() == Some("MissingSubscriptionRegistration")
+}
+
+/// The resource provider namespace a list path reads (`…/providers/Microsoft.KeyVault/vaults`).
+fn namespace_of(path: &str) -> Option<&str> {
+    let (_, rest) = path.rsplit_once("/providers/")?;
+    rest.split('/').next().filter(|ns| !ns.is_empty())
 }
 
 impl Collector<'_> {
@@ -213,6 +238,20 @@ impl Collector<'_> {
         }
     }
 
+    /// Whether the subscription's provider registrations, as read, say `namespace` is NotRegistered.
+    fn not_registered(&self, subscription: Option<&str>, namespace: &str) -> bool {
+        use crate::inventory::resources::RegistrationState;
+        let Some(sub) = subscription else {
+            return false;
+        };
+        self.inv.resource_providers.iter().any(|p| {
+            p.subscription_id()
+                .is_some_and(|s| s.eq_ignore_ascii_case(sub))
+                && p.namespace.eq_ignore_ascii_case(namespace)
+                && p.registration_state == Some(RegistrationState::NotRegistered)
+        })
+    }
+
     /// Runs list requests concurrently and absorbs their results in request order.
     async fn run_lists(&mut self, requests: Vec<(ResourceKind, Option<String>, String)>) {
         let client = self.client;
@@ -220,22 +259,115 @@ impl Collector<'_> {
             client.list(path, api_version(*kind), sub.as_deref()).await
         }))
         .await;
+        let mut unregistered = Vec::new();
         for ((kind, sub, path), (items, error)) in requests.into_iter().zip(results) {
             self.absorb(kind, sub.as_deref(), items);
-            if let Some(e) = error {
+            match error {
+                None => {
+                    if let Some(s) = &sub {
+                        self.read.insert(s.clone());
+                    }
+                }
+                // Decided once every registration of this batch has been absorbed.
+                Some(e) if is_missing_registration(&e) => unregistered.push((kind, sub, path, e)),
+                Some(e) => self.gap(sub.as_deref(), kind, &path, &e),
+            }
+        }
+        for (kind, sub, path, e) in unregistered {
+            let ns = namespace_of(&path).unwrap_or_default();
+            if self.not_registered(sub.as_deref(), ns) {
+                // A namespace the subscription never registered holds no resources: the list is
+                // empty, not missing. Unread or other registration states keep the gap.
+                tracing::debug!(
+                    namespace = ns,
+                    path,
+                    "namespace not registered: nothing to list"
+                );
+                if let Some(s) = &sub {
+                    self.read.insert(s.clone());
+                }
+            } else {
                 self.gap(sub.as_deref(), kind, &path, &e);
             }
         }
     }
 }
 
-/// Collects the tenant described by `scope`.
+/// Collects the tenant described by `scope`, whatever could be read of it.
 pub async fn collect(client: &ArmClient, scope: &LiveScope) -> Snapshot {
+    collect_with_reads(client, scope).await.0
+}
+
+/// Collects the tenant described by `scope`, refusing a result that read nothing: a token ARM
+/// rejected, no subscription to scan, or no requested subscription of which a single list could
+/// be read. Such a snapshot would pass for an empty, clean tenant.
+pub async fn collect_checked(
+    client: &ArmClient,
+    scope: &LiveScope,
+) -> Result<Snapshot, Unreadable> {
+    let (snapshot, read) = collect_with_reads(client, scope).await;
+    if let Some(e) = client.rejection() {
+        return Err(Unreadable::TokenRejected(e));
+    }
+    let scanned = &snapshot.scope.subscriptions;
+    if scanned.is_empty() {
+        let why = match snapshot
+            .coverage
+            .gaps
+            .iter()
+            .find(|g| g.kind == ResourceKind::Subscription && g.subscription_id.is_none())
+        {
+            Some(g) => format!("the subscription list could not be read: {}", cause(g)),
+            None => "the identity can list no enabled subscription".to_string(),
+        };
+        return Err(Unreadable::NothingRead(why));
+    }
+    if !scanned.iter().any(|s| read.contains(s)) {
+        let mut causes: Vec<String> = scanned
+            .iter()
+            .take(3)
+            .map(|sub| {
+                let first = snapshot
+                    .coverage
+                    .gaps
+                    .iter()
+                    .filter(|g| g.subscription_id.as_deref() == Some(sub.as_str()))
+                    .find(|g| g.kind != ResourceKind::Subscription)
+                    .map(cause)
+                    .unwrap_or_else(|| "nothing answered".into());
+                format!("{sub}: {first}")
+            })
+            .collect();
+        if scanned.len() > 3 {
+            causes.push(format!("and {} more", scanned.len() - 3));
+        }
+        return Err(Unreadable::NothingRead(format!(
+            "no requested subscription could be read ({})",
+            causes.join("; ")
+        )));
+    }
+    Ok(snapshot)
+}
+
+/// `HTTP 403 AuthorizationFailed: message`, or the code and message when there was no status.
+fn cause(g: &CoverageGap) -> String {
+    let head = match (g.http_status, g.code.as_deref()) {
+        (Some(s), Some(c)) => format!("HTTP {s} {c}"),
+        (Some(s), None) => format!("HTTP {s}"),
+        (None, Some(c)) => c.to_string(),
+        (None, None) => "error".to_string(),
+    };
+    format!("{head}: {}", g.message)
+}
+
+/// The snapshot, and the scanned subscriptions of which at least one list was read.
+async fn collect_with_reads(client: &ArmClient, scope: &LiveScope) -> (Snapshot, HashSet<String>) {
     let started = Utc::now();
     let mut c = Collector {
         client,
         inv: Inventory::default(),
         gaps: Vec::new(),
+        read: HashSet::new(),
     };
 
     // 1. Subscriptions the identity can see.
@@ -389,7 +521,8 @@ pub async fn collect(client: &ArmClient, scope: &LiveScope) -> Snapshot {
         filter_resource_group(&mut c.inv, rg);
     }
     sort_inventory(&mut c.inv);
-    Snapshot {
+    let read = c.read;
+    let snapshot = Snapshot {
         kind: SNAPSHOT_KIND.to_string(),
         schema_version: SNAPSHOT_SCHEMA_VERSION,
         collected_at: started,
@@ -401,7 +534,8 @@ pub async fn collect(client: &ArmClient, scope: &LiveScope) -> Snapshot {
         coverage: Coverage { gaps: c.gaps },
         collection: Some(client.stats()),
         inventory: c.inv,
-    }
+    };
+    (snapshot, read)
 }
 
 /// The subscription list of Recovery Services vaults carries little more than the provisioning
@@ -469,6 +603,8 @@ fn filter_resource_group(inv: &mut Inventory, rg: &str) {
     let vaults: HashSet<String> = inv.key_vaults.iter().map(|v| id_key(&v.id)).collect();
     inv.diagnostic_settings
         .retain(|d| d.resource_id().is_some_and(|r| vaults.contains(&id_key(r))));
+    inv.recovery_services_vaults.retain(|r| in_group(&r.id, rg));
+    inv.resource_guard_proxies.retain(|r| in_group(&r.id, rg));
 }
 
 /// Orders every list by id so that a snapshot does not depend on response timing.
@@ -506,6 +642,22 @@ fn sort_inventory(inv: &mut Inventory) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_namespace_of_a_list_is_its_last_provider_segment() {
+        assert_eq!(
+            namespace_of("/subscriptions/s/providers/Microsoft.KeyVault/vaults"),
+            Some("Microsoft.KeyVault")
+        );
+        assert_eq!(
+            namespace_of(
+                "/subscriptions/s/resourceGroups/r/providers/Microsoft.KeyVault/vaults/v/providers/Microsoft.Insights/diagnosticSettings"
+            ),
+            Some("Microsoft.Insights")
+        );
+        assert_eq!(namespace_of("/subscriptions/s/providers"), None);
+        assert_eq!(namespace_of("/subscriptions/s/providers/"), None);
+    }
 
     #[test]
     fn subscription_ids_must_be_guids() {

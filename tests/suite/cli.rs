@@ -404,3 +404,51 @@ fn as_of_dates_the_report_and_the_dated_rules() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("RFC 3339"), "{}", stderr(&o));
 }
+
+/// `collect` and `scan` against an ARM endpoint that answers nothing: exit 2 with one line, no
+/// snapshot written, never a clean report.
+#[test]
+fn a_live_read_that_read_nothing_exits_2_and_writes_nothing() {
+    // A port that was just free: connections to it are refused.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let endpoint = format!("https://127.0.0.1:{port}");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("tenant.json");
+    let live = [
+        "--subscription",
+        "00000000-0000-4000-8000-000000000001",
+        "--auth",
+        "token",
+        "--arm-endpoint",
+        endpoint.as_str(),
+        "--request-timeout",
+        "1",
+    ];
+    for command in ["collect", "scan"] {
+        let mut args = vec![command];
+        args.extend(live);
+        args.extend(["-o", out.to_str().unwrap()]);
+        let o = Command::new(env!("CARGO_BIN_EXE_azaudit"))
+            .args(&args)
+            .env("AZAUDIT_ACCESS_TOKEN", "not-a-real-token")
+            .env_remove("RUST_LOG")
+            .output()
+            .unwrap();
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{command}: {err}");
+        assert_eq!(err.lines().count(), 1, "{command}: {err}");
+        assert!(
+            err.starts_with(
+                "azaudit: error: nothing was read, so there is nothing to report: no requested \
+                 subscription could be read (00000000-0000-4000-8000-000000000001: TransportError"
+            ),
+            "{command}: {err}"
+        );
+        assert!(!err.contains("not-a-real-token"));
+        assert!(!out.exists(), "{command} wrote {}", out.display());
+    }
+}

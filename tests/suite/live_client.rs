@@ -57,6 +57,7 @@ async fn follows_next_links_through_an_empty_page() {
     assert_polite(&server).await;
 }
 
+/// Over real HTTP (the exact waits are asserted under paused time in `client_timing`).
 #[tokio::test]
 async fn a_429_waits_out_retry_after_before_retrying() {
     let server = MockServer::start().await;
@@ -64,7 +65,7 @@ async fn a_429_waits_out_retry_after_before_retrying() {
         .and(path(NSGS))
         .respond_with(
             ResponseTemplate::new(429)
-                .insert_header("Retry-After", "1")
+                .insert_header("x-ms-retry-after-ms", "150")
                 .set_body_json(
                     json!({"error": {"code": "TooManyRequests", "message": "slow down"}}),
                 ),
@@ -85,62 +86,14 @@ async fn a_429_waits_out_retry_after_before_retrying() {
     assert!(err.is_none(), "{err:?}");
     assert_eq!(items.len(), 1);
     assert!(
-        elapsed >= Duration::from_millis(1000),
+        elapsed >= Duration::from_millis(150),
         "retried early, after {elapsed:?}"
     );
     let requests = server.received_requests().await.unwrap();
     assert_eq!(requests.len(), 2);
     let s = c.stats();
     assert_eq!((s.requests, s.retries, s.throttled), (2, 1, 1));
-    assert!(s.throttle_wait_ms >= 1000);
-}
-
-#[tokio::test]
-async fn x_ms_retry_after_ms_is_honoured() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(NSGS))
-        .respond_with(ResponseTemplate::new(429).insert_header("x-ms-retry-after-ms", "300"))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(NSGS))
-        .respond_with(page(json!([]), None))
-        .mount(&server)
-        .await;
-    let t = Instant::now();
-    let (_, err) = client(&server).list(NSGS, "2024-05-01", None).await;
-    assert!(err.is_none());
-    assert!(t.elapsed() >= Duration::from_millis(300));
-}
-
-#[tokio::test]
-async fn a_huge_retry_after_is_capped() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(NSGS))
-        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "3600"))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(NSGS))
-        .respond_with(page(json!([]), None))
-        .mount(&server)
-        .await;
-    let mut s = settings(&server);
-    s.max_wait = Duration::from_millis(200);
-    let t = Instant::now();
-    let (_, err) = client_with(&server, s).list(NSGS, "2024-05-01", None).await;
-    assert!(err.is_none());
-    assert!(
-        t.elapsed() < Duration::from_secs(5),
-        "waited {:?}",
-        t.elapsed()
-    );
+    assert!(s.throttle_wait_ms >= 150, "{s:?}");
 }
 
 #[tokio::test]
@@ -218,7 +171,9 @@ async fn malformed_and_truncated_json_are_errors_not_panics() {
             .respond_with(ResponseTemplate::new(200).set_body_raw(body, "application/json"))
             .mount(&server)
             .await;
-        let (items, err) = client(&server).list(NSGS, "2024-05-01", None).await;
+        let mut s = settings(&server);
+        s.max_retries = 1;
+        let (items, err) = client_with(&server, s).list(NSGS, "2024-05-01", None).await;
         assert!(items.is_empty());
         let e = err.expect("an error");
         assert!(matches!(e, ArmError::Malformed(_)), "{e:?}");
@@ -313,6 +268,11 @@ impl std::io::Write for Captured {
 
 #[test]
 fn the_token_never_reaches_the_logs_or_errors() {
+    // tracing caches each callsite's interest globally, and while a single dispatcher is
+    // registered it asks the registering thread's default: a callsite first reached by a test
+    // running on another thread would stay disabled here. A second live dispatcher makes every
+    // registration consult all of them.
+    let _second = tracing::Dispatch::new(tracing_subscriber::registry());
     let captured = Captured::default();
     let sink = captured.clone();
     let subscriber = tracing_subscriber::fmt()

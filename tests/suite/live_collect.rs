@@ -15,9 +15,9 @@ use serde::Deserialize;
 use wiremock::matchers::{method, path, path_regex, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-const CONNECTIVITY: &str = "11111111-1111-4111-8111-111111111111";
-const WORKLOADS: &str = "22222222-2222-4222-8222-222222222222";
-const MANAGEMENT: &str = "33333333-3333-4333-8333-333333333333";
+pub const CONNECTIVITY: &str = "11111111-1111-4111-8111-111111111111";
+pub const WORKLOADS: &str = "22222222-2222-4222-8222-222222222222";
+pub const MANAGEMENT: &str = "33333333-3333-4333-8333-333333333333";
 
 #[derive(Deserialize)]
 struct Entry {
@@ -26,12 +26,12 @@ struct Entry {
     pages: Vec<String>,
 }
 
-fn fixtures() -> PathBuf {
+pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("wiremock-fixtures/contoso")
 }
 
 /// A mock ARM serving every list of the fixture tenant, page by page.
-async fn fixture_server() -> MockServer {
+pub async fn fixture_server() -> MockServer {
     let server = MockServer::start().await;
     let manifest: Vec<Entry> =
         serde_json::from_str(&std::fs::read_to_string(fixtures().join("manifest.json")).unwrap())
@@ -56,7 +56,7 @@ async fn fixture_server() -> MockServer {
     server
 }
 
-fn scope(subs: &[&str]) -> LiveScope {
+pub fn scope(subs: &[&str]) -> LiveScope {
     LiveScope {
         subscriptions: subs.iter().map(|s| s.to_string()).collect(),
         ..LiveScope::default()
@@ -73,7 +73,7 @@ fn counts(s: &Snapshot) -> BTreeMap<String, usize> {
         .collect()
 }
 
-fn finding_ids(r: &azaudit::report::Report) -> Vec<String> {
+pub fn finding_ids(r: &azaudit::report::Report) -> Vec<String> {
     let mut ids: Vec<String> = r.findings.iter().map(|f| f.id.clone()).collect();
     ids.sort();
     ids
@@ -194,6 +194,8 @@ async fn a_malformed_page_is_a_gap_with_a_clear_message() {
     assert_eq!(g.kind, ResourceKind::VirtualNetwork);
     assert_eq!(g.code.as_deref(), Some("MalformedResponse"));
     assert!(g.message.contains("truncated JSON"), "{}", g.message);
+    // Retried like a 5xx (the first attempt and five retries) before it became a gap.
+    assert!(g.message.ends_with("(after 6 attempts)"), "{}", g.message);
     // The other subscription's VNets are all there.
     assert!(
         snap.inventory
@@ -209,6 +211,31 @@ async fn a_malformed_page_is_a_gap_with_a_clear_message() {
         .filter(|v| v.id.contains(WORKLOADS))
         .count();
     assert_eq!(snap.inventory.virtual_networks.len(), workloads);
+}
+
+#[tokio::test]
+async fn a_page_truncated_once_is_read_again_not_dropped() {
+    let server = fixture_server().await;
+    Mock::given(method("GET"))
+        .and(path(format!(
+            "/subscriptions/{CONNECTIVITY}/providers/Microsoft.Network/virtualNetworks"
+        )))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            r#"{"value": [{"id": "/subscriptions/x", "#,
+            "application/json",
+        ))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    let snap = collect(&client(&server), &scope(&[CONNECTIVITY, WORKLOADS])).await;
+    assert!(snap.coverage.gaps.is_empty(), "{:#?}", snap.coverage.gaps);
+    let demo = azaudit::collect::demo::snapshot();
+    assert_eq!(
+        snap.inventory.virtual_networks.len(),
+        demo.inventory.virtual_networks.len()
+    );
+    assert_eq!(snap.collection.as_ref().unwrap().retries, 1);
 }
 
 #[tokio::test]
@@ -269,35 +296,188 @@ async fn all_subscriptions_scans_what_the_identity_can_list() {
     assert_eq!(subs, vec![CONNECTIVITY.to_string(), WORKLOADS.to_string()]);
 }
 
-#[tokio::test]
-async fn an_unregistered_provider_is_a_gap_with_arms_code() {
-    let server = fixture_server().await;
+/// Answers Connectivity's Key Vault list with ARM's 409 for an unregistered namespace.
+async fn key_vaults_answer_409(server: &MockServer) {
     Mock::given(method("GET"))
         .and(path(format!("/subscriptions/{CONNECTIVITY}/providers/Microsoft.KeyVault/vaults")))
         .respond_with(ResponseTemplate::new(409).set_body_json(serde_json::json!({
             "error": {"code": "MissingSubscriptionRegistration", "message": "The subscription is not registered to use namespace 'Microsoft.KeyVault'."}
         })))
         .with_priority(1)
-        .mount(&server)
+        .mount(server)
         .await;
+}
+
+fn vault_names(s: &Snapshot) -> Vec<&str> {
+    s.inventory
+        .key_vaults
+        .iter()
+        .map(|v| v.id.rsplit('/').next().unwrap())
+        .collect()
+}
+
+/// Workloads' vaults, by id order.
+const WORKLOAD_VAULTS: [&str; 3] = ["kv-app-contoso", "kv-ops-contoso", "kv-data-contoso"];
+
+#[tokio::test]
+async fn a_409_for_a_namespace_registered_is_a_gap_with_arms_code() {
+    // The fixture's registrations say Microsoft.KeyVault is Registered in Connectivity: a 409
+    // then contradicts them, and what it hides is unknown.
+    let server = fixture_server().await;
+    key_vaults_answer_409(&server).await;
     let snap = collect(&client(&server), &scope(&[CONNECTIVITY, WORKLOADS])).await;
     assert_eq!(snap.coverage.gaps.len(), 1, "{:#?}", snap.coverage.gaps);
     let g = &snap.coverage.gaps[0];
     assert_eq!(
-        (g.kind, g.http_status, g.code.as_deref()),
+        (
+            g.kind,
+            g.subscription_id.as_deref(),
+            g.http_status,
+            g.code.as_deref()
+        ),
         (
             ResourceKind::KeyVault,
+            Some(CONNECTIVITY),
             Some(409),
             Some("MissingSubscriptionRegistration")
         )
     );
     assert!(g.message.contains("not registered"));
-    assert!(
-        snap.inventory
-            .key_vaults
-            .iter()
-            .all(|v| v.id.contains(WORKLOADS))
+    // Connectivity's kv-legacy-contoso is missing; Workloads' three vaults are all there.
+    assert_eq!(vault_names(&snap), WORKLOAD_VAULTS);
+}
+
+/// Connectivity's provider registrations with Microsoft.KeyVault NotRegistered.
+fn registrations_without_key_vault() -> serde_json::Value {
+    let mut providers: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(fixtures().join("1111/providers.p1.json")).unwrap(),
+    )
+    .unwrap();
+    let kv = providers["value"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|p| p["namespace"] == "Microsoft.KeyVault")
+        .unwrap();
+    kv["registrationState"] = "NotRegistered".into();
+    providers
+}
+
+#[tokio::test]
+async fn a_409_for_a_namespace_not_registered_is_an_empty_list() {
+    let server = fixture_server().await;
+    key_vaults_answer_409(&server).await;
+    Mock::given(method("GET"))
+        .and(path(format!("/subscriptions/{CONNECTIVITY}/providers")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(registrations_without_key_vault()))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    let snap = collect(&client(&server), &scope(&[CONNECTIVITY, WORKLOADS])).await;
+    assert!(snap.coverage.gaps.is_empty(), "{:#?}", snap.coverage.gaps);
+    assert_eq!(vault_names(&snap), WORKLOAD_VAULTS);
+    // Nothing is missing, so --require-complete has nothing to complain about.
+    let report = crate::common::scan(&snap);
+    assert!(report.summary.coverage_complete);
+    assert_eq!(
+        azaudit::cli::exit_code(&report, azaudit::cli::FailOn::Never, true),
+        azaudit::ExitCode::Clean
     );
+}
+
+#[tokio::test]
+async fn a_409_with_registrations_unread_stays_a_gap() {
+    let server = fixture_server().await;
+    key_vaults_answer_409(&server).await;
+    Mock::given(method("GET"))
+        .and(path(format!("/subscriptions/{CONNECTIVITY}/providers")))
+        .respond_with(ResponseTemplate::new(403).set_body_json(serde_json::json!({
+            "error": {"code": "AuthorizationFailed", "message": "no"}
+        })))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    let snap = collect(&client(&server), &scope(&[CONNECTIVITY, WORKLOADS])).await;
+    let mut gaps: Vec<_> = snap
+        .coverage
+        .gaps
+        .iter()
+        .map(|g| (g.kind, g.subscription_id.as_deref(), g.http_status))
+        .collect();
+    gaps.sort_by_key(|g| format!("{g:?}"));
+    assert_eq!(
+        gaps,
+        [
+            (ResourceKind::KeyVault, Some(CONNECTIVITY), Some(409)),
+            (
+                ResourceKind::ResourceProvider,
+                Some(CONNECTIVITY),
+                Some(403)
+            ),
+        ]
+    );
+    assert_eq!(vault_names(&snap), WORKLOAD_VAULTS);
+}
+
+#[tokio::test]
+async fn a_resource_group_keeps_its_resources_and_the_shared_dns_and_watchers() {
+    let server = fixture_server().await;
+    let snap = collect(
+        &client(&server),
+        &LiveScope {
+            resource_group: Some("RG-DATA".into()),
+            ..scope(&[CONNECTIVITY, WORKLOADS])
+        },
+    )
+    .await;
+    assert!(snap.coverage.gaps.is_empty(), "{:#?}", snap.coverage.gaps);
+    let names = |ids: Vec<&str>| -> Vec<String> {
+        ids.iter()
+            .map(|id| id.rsplit('/').next().unwrap().to_string())
+            .collect()
+    };
+    let inv = &snap.inventory;
+    macro_rules! names_of {
+        ($field:ident) => {
+            names(inv.$field.iter().map(|r| r.id.as_str()).collect())
+        };
+    }
+    assert_eq!(names_of!(key_vaults), ["kv-data-contoso"]);
+    assert_eq!(
+        names_of!(network_security_groups),
+        ["nsg-data", "nsg-pe-data"]
+    );
+    assert_eq!(names_of!(route_tables), ["rt-data"]);
+    assert_eq!(names_of!(virtual_networks), ["vnet-spoke-data"]);
+    assert_eq!(names_of!(private_endpoints), ["pe-kv-data"]);
+    assert_eq!(
+        names_of!(network_interfaces),
+        [
+            "pe-kv-data.nic.796eba1d-6c82-5077-9d80-52bce5377746",
+            "vm-data-01-nic"
+        ]
+    );
+    assert!(inv.application_gateways.is_empty());
+    assert!(inv.azure_firewalls.is_empty());
+    // rg-backup's vaults (and their Resource Guard mappings) are not in the group.
+    assert!(inv.recovery_services_vaults.is_empty());
+    assert!(inv.resource_guard_proxies.is_empty());
+    // kv-data-contoso has no diagnostic setting; the other vaults' settings went with them.
+    assert!(inv.diagnostic_settings.is_empty());
+    // Private DNS zones (rg-dns) and network watchers (NetworkWatcherRG) serve every group.
+    assert_eq!(inv.private_dns_zones.len(), 3);
+    assert_eq!(inv.network_watchers.len(), 2);
+    let full = collect(&client(&server), &scope(&[CONNECTIVITY, WORKLOADS])).await;
+    assert_eq!(inv.flow_logs, full.inventory.flow_logs);
+    assert_eq!(
+        inv.virtual_network_links,
+        full.inventory.virtual_network_links
+    );
+    assert_eq!(inv.record_sets, full.inventory.record_sets);
+    assert!(!full.inventory.diagnostic_settings.is_empty());
+    assert!(!full.inventory.flow_logs.is_empty());
+    assert!(!full.inventory.virtual_network_links.is_empty());
+    assert!(!full.inventory.record_sets.is_empty());
 }
 
 #[tokio::test]

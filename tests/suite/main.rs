@@ -4,11 +4,13 @@
 mod arm_examples;
 mod cli;
 mod cli_inspect;
+mod client_timing;
 mod common;
 mod demo_tenant;
 mod job_samples;
 mod live_client;
 mod live_collect;
+mod live_unreadable;
 mod model_routes;
 mod report_formats;
 mod rule_agw101;
@@ -50,3 +52,4 @@ mod rule_rte103;
 mod rule_rte104;
 mod rule_rte105;
 mod sentinel;
+mod throttle_storm;

@@ -1,6 +1,6 @@
 //! Sentinel push through the Logs Ingestion API, against wiremock.
 
-use crate::common::arm::{RewriteToMock, TOKEN};
+use crate::common::arm::{RecordingCredential, Reply, RewriteToMock, Scripted, TOKEN};
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,6 +17,18 @@ const PATH: &str =
     "/dataCollectionRules/dcr-00000000000000000000000000000000/streams/Custom-Azaudit_CL";
 
 fn client(server: &MockServer) -> SentinelClient {
+    client_for(
+        Cloud::Public,
+        StaticToken::new(TOKEN.into()),
+        Arc::new(RewriteToMock::new(server, HOST)),
+    )
+}
+
+fn client_for(
+    cloud: Cloud,
+    credential: Arc<dyn azure_core::credentials::TokenCredential>,
+    transport: Arc<dyn azure_core::http::HttpClient>,
+) -> SentinelClient {
     let target = SentinelTarget::new(
         &format!("https://{HOST}"),
         "dcr-00000000000000000000000000000000",
@@ -25,9 +37,9 @@ fn client(server: &MockServer) -> SentinelClient {
     .unwrap();
     SentinelClient::new(
         target,
-        Cloud::Public,
-        StaticToken::new(TOKEN.into()),
-        Some(Arc::new(RewriteToMock::new(server, HOST))),
+        cloud,
+        credential,
+        Some(transport),
         Duration::from_secs(5),
     )
     .with_backoff(Duration::from_millis(10))
@@ -59,7 +71,20 @@ async fn findings_arrive_in_batches_under_one_megabyte_with_a_monitor_token() {
         .mount(&server)
         .await;
     let report = report_with(1200);
-    let stats = client(&server).push(&report).await.unwrap();
+    let credential = Arc::new(RecordingCredential::default());
+    let stats = client_for(
+        Cloud::Public,
+        credential.clone(),
+        Arc::new(RewriteToMock::new(&server, HOST)),
+    )
+    .push(&report)
+    .await
+    .unwrap();
+    // The token is asked for the monitor audience, never ARM's (the bearer policy caches it).
+    assert_eq!(
+        *credential.scopes.lock().unwrap(),
+        ["https://monitor.azure.com/.default"]
+    );
     assert_eq!(stats.records, 1200);
     assert!(stats.batches >= 3, "{stats:?}");
     let requests = server.received_requests().await.unwrap();
@@ -80,35 +105,39 @@ async fn findings_arrive_in_batches_under_one_megabyte_with_a_monitor_token() {
     assert_eq!(seen, 1200);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn throttling_and_server_errors_are_retried() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path(PATH))
-        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "1"))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path(PATH))
-        .respond_with(ResponseTemplate::new(503))
-        .up_to_n_times(1)
-        .with_priority(2)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path(PATH))
-        .respond_with(ResponseTemplate::new(204))
-        .mount(&server)
-        .await;
-    let t = std::time::Instant::now();
-    let stats = client(&server).push(&report_with(3)).await.unwrap();
-    assert!(
-        t.elapsed() >= Duration::from_secs(1),
-        "Retry-After honoured"
-    );
+    let arm = Scripted::new(|_, i| match i {
+        0 => Reply::throttled("retry-after", "3"),
+        1 => Reply::new(503, ""),
+        _ => Reply::new(204, ""),
+    });
+    let stats = client_for(Cloud::Public, StaticToken::new(TOKEN.into()), arm.clone())
+        .push(&report_with(3))
+        .await
+        .unwrap();
     assert_eq!(stats.requests, 3);
+    let sent = arm.sent();
+    let gaps: Vec<Duration> = sent.windows(2).map(|w| w[1].at - w[0].at).collect();
+    // Retry-After's 3 s, then the second back-off step from 10 ms.
+    assert_eq!(gaps, [Duration::from_secs(3), Duration::from_millis(20)]);
+    assert!(sent.iter().all(|s| s.url.host_str() == Some(HOST)));
+}
+
+#[tokio::test(start_paused = true)]
+async fn sovereign_clouds_get_their_monitor_audience() {
+    for (cloud, scope) in [
+        (Cloud::Usgov, "https://monitor.azure.us/.default"),
+        (Cloud::China, "https://monitor.azure.cn/.default"),
+    ] {
+        let arm = Scripted::new(|_, _| Reply::new(204, ""));
+        let credential = Arc::new(RecordingCredential::default());
+        client_for(cloud, credential.clone(), arm)
+            .push(&report_with(1))
+            .await
+            .unwrap();
+        assert_eq!(*credential.scopes.lock().unwrap(), [scope]);
+    }
 }
 
 #[tokio::test]
