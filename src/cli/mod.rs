@@ -510,7 +510,8 @@ fn load_baseline(path: &std::path::Path) -> Result<Report> {
         problem,
     };
     let value: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| bad(format!("not a JSON report: {e}")))?;
+        serde_json::from_str(text.strip_prefix('\u{feff}').unwrap_or(&text))
+            .map_err(|e| bad(format!("not a JSON report: {e}")))?;
     match value.get("schema_version").and_then(|v| v.as_str()) {
         Some(v) if v.split('.').next() == report::REPORT_SCHEMA_VERSION.split('.').next() => {}
         Some(v) => {

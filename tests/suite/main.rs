@@ -6,6 +6,7 @@ mod cli;
 mod cli_inspect;
 mod common;
 mod demo_tenant;
+mod input_validation;
 mod job_samples;
 mod live_client;
 mod live_collect;
