@@ -3,7 +3,7 @@
 mod inspect;
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use chrono::Utc;
@@ -302,10 +302,28 @@ fn destinations(formats: &[Format], outputs: &[String]) -> Result<Vec<(Format, O
     if out.is_empty() {
         out.push((Format::Table, None));
     }
-    if out.iter().filter(|(_, p)| p.is_none()).count() > 1 {
+    let keys: Vec<_> = out
+        .iter()
+        .map(|(_, p)| report::destination_key(p.as_deref()))
+        .collect();
+    if keys.iter().filter(|k| k.is_none()).count() > 1 {
         return Err(Error::Usage(
             "several formats would go to standard output; give --output FORMAT=FILE for all but one".into(),
         ));
+    }
+    // Two formats renamed over one file would leave only the last: refuse rather than lose one.
+    for (i, key) in keys.iter().enumerate() {
+        if let Some(j) = key
+            .as_ref()
+            .and_then(|k| keys[..i].iter().position(|x| x.as_ref() == Some(k)))
+        {
+            return Err(Error::Usage(format!(
+                "--output: {} and {} would both be written to {}",
+                out[j].0.name(),
+                out[i].0.name(),
+                out[i].1.as_deref().unwrap_or(Path::new("-")).display()
+            )));
+        }
     }
     Ok(out)
 }

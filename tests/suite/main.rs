@@ -11,6 +11,7 @@ mod job_samples;
 mod live_client;
 mod live_collect;
 mod model_routes;
+mod output_paths;
 mod report_formats;
 mod rule_agw101;
 mod rule_agw102;
