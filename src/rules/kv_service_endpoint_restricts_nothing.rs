@@ -49,7 +49,7 @@ impl Rule for KvServiceEndpointRestrictsNothing {
             .coverage
             .gaps
             .iter()
-            .find(|g| g.kind == ResourceKind::KeyVault);
+            .find(|g| g.touches_kind(ResourceKind::KeyVault));
         for (subnet, vnet) in cx.idx.all_subnets() {
             if !has_kv_service_endpoint(subnet) {
                 continue;

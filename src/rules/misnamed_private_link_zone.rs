@@ -24,6 +24,7 @@ static META: RuleMeta = RuleMeta {
     inputs: &[
         ResourceKind::PrivateDnsZone,
         ResourceKind::VirtualNetworkLink,
+        ResourceKind::RecordSet,
     ],
     what: "A private DNS zone whose name starts with `privatelink.` (or has a `.privatelink.` label) but \
 is not one of the private-link zone names of the scanned cloud (policies/privatelink-zones.toml), while it \

@@ -43,7 +43,7 @@ pub mod vnet_tag_widened_by_udr;
 pub mod vnet_tag_widened_outbound;
 pub mod vnet_without_flow_log;
 
-pub use engine::{Context, RuleOutcome, RuleStatus, Sink, run};
+pub use engine::{Context, Proof, RuleOutcome, RuleStatus, Sink, run};
 
 use crate::inventory::ResourceKind;
 use crate::report::Severity;

@@ -3,6 +3,7 @@
 
 use serde_json::json;
 
+use super::support_pe::rests_on_zone;
 use super::{Context, Rule, RuleMeta, Sink};
 use crate::arm::ResourceId;
 use crate::inventory::ResourceKind;
@@ -159,13 +160,20 @@ impl Rule for PeResolvesPublicly {
                                     .join("; ")
                             ),
                         };
-                        out.finding(
+                        let proof = out.finding(
                             &pe.id,
                             &format!("{group}|{}", client.id),
                             message,
                             evidence,
                             remediation,
                         );
+                        if let Some((_, zone)) = r
+                            .private_link_name
+                            .as_deref()
+                            .and_then(|n| n.split_once('.'))
+                        {
+                            rests_on_zone(proof, cx, [zone]);
+                        }
                     }
                 }
             }

@@ -56,7 +56,7 @@ impl Rule for PeZoneMissing {
             .coverage
             .gaps
             .iter()
-            .find(|g| g.kind == ResourceKind::PrivateDnsZone);
+            .find(|g| g.touches_kind(ResourceKind::PrivateDnsZone));
         for pe in &cx.inv.private_endpoints {
             let vnet = match endpoint_vnet(cx, pe) {
                 Ok(v) => v,

@@ -2,6 +2,7 @@
 
 use serde_json::json;
 
+use super::support_pe::rests_on_zone;
 use super::{Context, Rule, RuleMeta, Sink};
 use crate::arm::ResourceId;
 use crate::inventory::ResourceKind;
@@ -135,12 +136,16 @@ impl Rule for PeZoneNotLinked {
                             vnet.display_name(),
                             vnet.id,
                         );
-                        out.finding(
-                            &pe.id,
-                            &format!("{group}|{zone_name}"),
-                            message,
-                            evidence,
-                            remediation,
+                        rests_on_zone(
+                            out.finding(
+                                &pe.id,
+                                &format!("{group}|{zone_name}"),
+                                message,
+                                evidence,
+                                remediation,
+                            ),
+                            cx,
+                            [zone_name],
                         );
                     }
                 }
