@@ -90,7 +90,11 @@ impl Proof<'_> {
 /// Every resource id a piece of evidence cites.
 fn cited_ids<'v>(v: &'v Value, out: &mut Vec<&'v str>) {
     match v {
-        Value::String(s) if s.len() > 15 && s[..15].eq_ignore_ascii_case("/subscriptions/") => {
+        // `get`: evidence holds tenant names, and byte 15 need not be a character boundary.
+        Value::String(s)
+            if s.get(..15)
+                .is_some_and(|p| p.eq_ignore_ascii_case("/subscriptions/")) =>
+        {
             out.push(s)
         }
         Value::Array(a) => a.iter().for_each(|x| cited_ids(x, out)),
@@ -282,4 +286,67 @@ pub fn run(cx: &Context<'_>, rules: &[&dyn Rule]) -> (Vec<Finding>, Vec<RuleOutc
             .then_with(|| a.id.cmp(&b.id))
     });
     (findings, outcomes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const VNET: &str =
+        "/subscriptions/spoke/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v";
+    const ZONE: &str =
+        "/subscriptions/hub/resourceGroups/dns/providers/Microsoft.Network/privateDnsZones/z";
+
+    fn draft(evidence: Value) -> Draft {
+        Draft {
+            resource_id: VNET.into(),
+            evidence_key: String::new(),
+            message: String::new(),
+            evidence,
+            remediation: String::new(),
+            severity: None,
+            rests_on: vec![],
+            rests_on_all: vec![],
+        }
+    }
+
+    fn gap(sub: &str, kind: ResourceKind, scope: Option<&str>) -> CoverageGap {
+        CoverageGap {
+            subscription_id: Some(sub.into()),
+            kind,
+            scope: scope.map(str::to_string),
+            http_status: None,
+            code: None,
+            message: "m".into(),
+        }
+    }
+
+    #[test]
+    fn a_gap_blocks_a_finding_through_any_resource_its_evidence_cites() {
+        let links = gap(
+            "hub",
+            ResourceKind::VirtualNetworkLink,
+            Some(&format!("{ZONE}/virtualNetworkLinks")),
+        );
+        let other = gap(
+            "hub",
+            ResourceKind::VirtualNetworkLink,
+            Some(&format!("{ZONE}2/virtualNetworkLinks")),
+        );
+        let d = draft(json!({"zones": [{"zone_id": ZONE}], "note": "é/subscriptions/ not an id"}));
+        assert_eq!(blocking(&d, &[&links, &other]), vec![&links]);
+        // Cited nowhere: a gap in the zone's subscription does not touch a finding in the spoke.
+        let d = draft(json!({"note": "/subscriptionsé: byte 15 inside a character"}));
+        assert!(blocking(&d, &[&links]).is_empty());
+        // Unless the proof says it rests on that zone, or on zones existing nowhere else.
+        let mut d = draft(json!({}));
+        d.rests_on.push(ZONE.into());
+        assert_eq!(blocking(&d, &[&links]), vec![&links]);
+        let zones = gap("elsewhere", ResourceKind::PrivateDnsZone, None);
+        let mut d = draft(json!({}));
+        assert!(blocking(&d, &[&zones]).is_empty());
+        d.rests_on_all.push(ResourceKind::PrivateDnsZone);
+        assert_eq!(blocking(&d, &[&zones]), vec![&zones]);
+    }
 }

@@ -30,6 +30,8 @@ static META: RuleMeta = RuleMeta {
         ResourceKind::PrivateDnsZone,
         ResourceKind::VirtualNetworkLink,
         ResourceKind::RecordSet,
+        // The endpoint's addresses, which a record must hold, may come from its NICs.
+        ResourceKind::NetworkInterface,
     ],
     what: "For an approved private endpoint and each private DNS zone of the expected name that is \
 effectively linked to the endpoint's VNet: no A record named after the resource (high); an A record whose \

@@ -21,6 +21,7 @@ static META: RuleMeta = RuleMeta {
         ResourceKind::VirtualNetwork,
         ResourceKind::FlowLog,
         ResourceKind::NetworkWatcher,
+        ResourceKind::NetworkInterface,
     ],
     what: "A virtual network with subnets that no enabled virtual network flow log targets. Only a flow log on \
 the VNet itself counts as full coverage; flow logs on some of its subnets or NICs are listed as partial coverage. \

@@ -256,3 +256,17 @@ fn unread_watchers_and_route_tables_make_flow_log_rules_and_nsg105_partial() {
         "both NSG105 findings are in the spoke"
     );
 }
+
+#[test]
+fn unread_vnet_gateways_hold_back_unknown_next_hops() {
+    use crate::common::{SUB, route_table, snapshot_with_gaps};
+    // The next hop is a VNet gateway's address; the gateways could not be listed.
+    let inv = json!({"route_tables": [route_table("rt", &[("to-gw", "10.9.0.0/16", "VirtualAppliance", Some("10.0.6.4"))])]});
+    let gaps = json!([{"subscription_id": SUB, "kind": "virtual_network_gateway", "http_status": 403, "message": "gateways denied"}]);
+    let r = scan(&snapshot_with_gaps(inv, gaps));
+    assert!(ids(&r, "RTE103").is_empty(), "{:?}", messages(&r, "RTE103"));
+    let o = outcome(&r, "RTE103");
+    assert_eq!(o.status, RuleStatus::Partial);
+    assert_eq!(o.not_evaluated.len(), 1);
+    assert!(o.not_evaluated[0].reason.contains("gateways denied"));
+}
