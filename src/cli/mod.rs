@@ -698,7 +698,7 @@ fn rules_json() -> String {
             let m = r.meta();
             serde_json::json!({
                 "code": m.code, "name": m.name, "title": m.title, "severity": m.severity,
-                "inputs": m.inputs, "what": m.what, "why": m.why, "fix": m.fix,
+                "inputs": m.inputs, "shown_inputs": m.shown_inputs, "what": m.what, "why": m.why, "fix": m.fix,
                 "references": m.references,
             })
         })

@@ -25,6 +25,7 @@ static META: RuleMeta = RuleMeta {
         ResourceKind::ApplicationGateway,
         ResourceKind::VirtualNetworkGateway,
     ],
+    shown_inputs: &[],
     what: "A route with next hop VirtualAppliance whose nextHopIpAddress is not the private IP of any NIC ip \
 configuration, Azure Firewall or Application Gateway frontend in the inventory. Evaluated only when network \
 interfaces, Azure Firewalls, Application Gateways and VNet gateways were collected completely in every subscription; otherwise the route tables are \

@@ -213,6 +213,7 @@ pub fn run(cx: &Context<'_>, rules: &[&dyn Rule]) -> (Vec<Finding>, Vec<RuleOutc
         let meta: &RuleMeta = rule.meta();
         let mut sink = Sink::default();
         rule.check(cx, &mut sink);
+        // Gaps in what decides a finding can hold it back; gaps in what only describes it cannot.
         let gaps: Vec<&CoverageGap> = cx.coverage.gaps_for(meta.inputs).collect();
         let mut not_evaluated = sink.not_evaluated;
         let mut count = 0;
@@ -260,7 +261,18 @@ pub fn run(cx: &Context<'_>, rules: &[&dyn Rule]) -> (Vec<Finding>, Vec<RuleOutc
                 suppression: None,
             });
         }
-        let missing: Vec<String> = gaps.iter().map(|g| g.summary()).collect();
+        let missing: Vec<String> = cx
+            .coverage
+            .gaps
+            .iter()
+            .filter(|g| {
+                meta.inputs
+                    .iter()
+                    .chain(meta.shown_inputs)
+                    .any(|k| g.touches_kind(*k))
+            })
+            .map(|g| g.summary())
+            .collect();
         outcomes.push(RuleOutcome {
             code: meta.code.to_string(),
             name: meta.name.to_string(),

@@ -22,6 +22,7 @@ static META: RuleMeta = RuleMeta {
         ResourceKind::DiagnosticSetting,
         ResourceKind::PrivateEndpoint,
     ],
+    shown_inputs: &[],
     what: "A Key Vault with an approved private endpoint and no enabled diagnostic setting that sends the \
 AuditEvent category (by name, or through the allLogs or audit category groups) to a Log Analytics workspace.",
     why: "NSG flow logs do not record traffic to private endpoints, so once clients reach a vault privately the \

@@ -59,6 +59,9 @@ pub struct RuleMeta {
     pub severity: Severity,
     /// The inventory kinds the rule reads; a coverage gap on any of them makes its result partial.
     pub inputs: &'static [ResourceKind],
+    /// Kinds read only to describe a finding (an endpoint's addresses through its NICs), not to
+    /// decide it: a gap in one makes the result partial but holds no finding back.
+    pub shown_inputs: &'static [ResourceKind],
     /// What it detects.
     pub what: &'static str,
     /// Why it matters: the Azure behaviour behind it.
@@ -187,6 +190,11 @@ mod tests {
                 m.code
             );
             assert!(!m.inputs.is_empty(), "{}: declares no inputs", m.code);
+            assert!(
+                m.shown_inputs.iter().all(|k| !m.inputs.contains(k)),
+                "{}: a kind is both an input and only shown",
+                m.code
+            );
         }
     }
 

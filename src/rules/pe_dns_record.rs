@@ -33,6 +33,7 @@ static META: RuleMeta = RuleMeta {
         // The endpoint's addresses, which a record must hold, may come from its NICs.
         ResourceKind::NetworkInterface,
     ],
+    shown_inputs: &[],
     what: "For an approved private endpoint and each private DNS zone of the expected name that is \
 effectively linked to the endpoint's VNet: no A record named after the resource (high); an A record whose \
 addresses do not include the endpoint's current private IP, typically left over after the endpoint was \

@@ -27,6 +27,7 @@ static META: RuleMeta = RuleMeta {
         ResourceKind::RecordSet,
         ResourceKind::NetworkInterface,
     ],
+    shown_inputs: &[],
     what: "For each approved private endpoint, azaudit resolves the target's public name (e.g. \
 kv1.vault.azure.net) as a client in the endpoint's VNet and in every VNet peered with it that uses Azure DNS \
 would, following the privatelink CNAME, the zone link and the A record. It reports when the answer is the \

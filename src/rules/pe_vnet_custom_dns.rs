@@ -28,6 +28,8 @@ static META: RuleMeta = RuleMeta {
         ResourceKind::PrivateDnsZone,
         ResourceKind::VirtualNetworkLink,
     ],
+    // The endpoint addresses in the evidence may come from its NICs.
+    shown_inputs: &[ResourceKind::NetworkInterface],
     what: "A private endpoint with an approved connection whose VNet sets custom DNS servers \
 (dhcpOptions.dnsServers non-empty and not only 168.63.129.16). azaudit cannot see the servers' \
 configuration, so the finding states what must hold and what the inventory shows: the expected zones, the \

@@ -23,6 +23,8 @@ static META: RuleMeta = RuleMeta {
         ResourceKind::PrivateDnsZone,
         ResourceKind::VirtualNetworkLink,
     ],
+    // The endpoint addresses in the evidence may come from its NICs.
+    shown_inputs: &[ResourceKind::NetworkInterface],
     what: "A private endpoint with an approved connection whose private DNS zone (for example \
 privatelink.vaultcore.azure.net for group `vault`) exists, but no zone of that name is linked to the \
 endpoint's virtual network with a completed link, while the VNet uses Azure-provided DNS.",

@@ -26,6 +26,8 @@ static META: RuleMeta = RuleMeta {
         ResourceKind::PrivateDnsZone,
         ResourceKind::VirtualNetworkLink,
     ],
+    // The endpoint addresses in the evidence may come from its NICs.
+    shown_inputs: &[ResourceKind::NetworkInterface],
     what: "A virtual network that is peered (Connected) with the VNet of a private endpoint, uses \
 Azure-provided DNS, and has no effective link to the endpoint's private DNS zone (which exists). One finding \
 per peered VNet and zone, listing the endpoints affected. The endpoint's own VNet is DNS101's concern; a \

@@ -20,6 +20,7 @@ static META: RuleMeta = RuleMeta {
         ResourceKind::RecoveryServicesVault,
         ResourceKind::ResourceGuardProxy,
     ],
+    shown_inputs: &[],
     what: "A Recovery Services vault with no Resource Guard mapping (backupResourceGuardProxies), so no \
 multi-user authorisation protects its critical operations, or whose soft delete state is Disabled.",
     why: "A Recovery Services vault must live in the subscription of the VMs it protects, so the backups share \

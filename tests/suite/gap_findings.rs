@@ -270,3 +270,23 @@ fn unread_vnet_gateways_hold_back_unknown_next_hops() {
     assert_eq!(o.not_evaluated.len(), 1);
     assert!(o.not_evaluated[0].reason.contains("gateways denied"));
 }
+
+#[test]
+fn unread_nics_make_dns101_partial_without_holding_its_finding_back() {
+    // DNS101 reads NICs only for the endpoint addresses its evidence shows.
+    let base = scan(&azaudit::collect::demo::snapshot());
+    let gaps = json!([{"subscription_id": SPOKE, "kind": "network_interface", "http_status": 429, "message": "nics throttled"}]);
+    let r = scan(&with(demo(), gaps, |_, _| false));
+    let o = outcome(&r, "DNS101");
+    assert_eq!(o.status, RuleStatus::Partial);
+    assert!(
+        o.missing_inputs
+            .iter()
+            .any(|m| m.contains("nics throttled"))
+    );
+    assert!(!ids(&base, "DNS101").is_empty());
+    assert_eq!(ids(&r, "DNS101"), ids(&base, "DNS101"));
+    // DNS105 compares records with those addresses: held back.
+    assert!(ids(&r, "DNS105").is_empty());
+    assert!(!outcome(&r, "DNS105").not_evaluated.is_empty());
+}
