@@ -223,6 +223,17 @@ fn variants(doc: &Value) -> Vec<(ResourceKind, &'static str, Option<String>, Opt
 
 #[test]
 fn missing_data_never_becomes_a_finding_and_makes_the_rule_partial() {
+    // Every declared input is among the kinds removed below.
+    for rule in azaudit::rules::registry() {
+        let m = rule.meta();
+        for k in m.inputs.iter().chain(m.shown_inputs) {
+            assert!(
+                KINDS.iter().any(|(x, _)| x == k),
+                "{}: {k:?} is never removed",
+                m.code
+            );
+        }
+    }
     let doc = demo_doc();
     let base = scan(&azaudit::collect::demo::snapshot());
     let base_findings = findings_by_rule(&base);
