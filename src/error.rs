@@ -27,6 +27,9 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A report or snapshot could not be written where it was asked to go.
+    #[error("cannot write {path}: {problem}")]
+    Output { path: PathBuf, problem: String },
     /// No credential could be built, none yielded a token, or ARM rejected the token.
     #[error("authentication: {0}")]
     Credential(String),

@@ -3,7 +3,7 @@
 mod inspect;
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use chrono::Utc;
@@ -308,10 +308,28 @@ fn destinations(formats: &[Format], outputs: &[String]) -> Result<Vec<(Format, O
     if out.is_empty() {
         out.push((Format::Table, None));
     }
-    if out.iter().filter(|(_, p)| p.is_none()).count() > 1 {
+    let keys: Vec<_> = out
+        .iter()
+        .map(|(_, p)| report::destination_key(p.as_deref()))
+        .collect();
+    if keys.iter().filter(|k| k.is_none()).count() > 1 {
         return Err(Error::Usage(
             "several formats would go to standard output; give --output FORMAT=FILE for all but one".into(),
         ));
+    }
+    // Two formats renamed over one file would leave only the last: refuse rather than lose one.
+    for (i, key) in keys.iter().enumerate() {
+        if let Some(j) = key
+            .as_ref()
+            .and_then(|k| keys[..i].iter().position(|x| x.as_ref() == Some(k)))
+        {
+            return Err(Error::Usage(format!(
+                "--output: {} and {} would both be written to {}",
+                out[j].0.name(),
+                out[i].0.name(),
+                out[i].1.as_deref().unwrap_or(Path::new("-")).display()
+            )));
+        }
     }
     Ok(out)
 }
@@ -522,7 +540,8 @@ fn load_baseline(path: &std::path::Path) -> Result<Report> {
         problem,
     };
     let value: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| bad(format!("not a JSON report: {e}")))?;
+        serde_json::from_str(text.strip_prefix('\u{feff}').unwrap_or(&text))
+            .map_err(|e| bad(format!("not a JSON report: {e}")))?;
     match value.get("schema_version").and_then(|v| v.as_str()) {
         Some(v) if v.split('.').next() == report::REPORT_SCHEMA_VERSION.split('.').next() => {}
         Some(v) => {
@@ -725,7 +744,7 @@ fn rules_json() -> String {
             let m = r.meta();
             serde_json::json!({
                 "code": m.code, "name": m.name, "title": m.title, "severity": m.severity,
-                "inputs": m.inputs, "what": m.what, "why": m.why, "fix": m.fix,
+                "inputs": m.inputs, "shown_inputs": m.shown_inputs, "what": m.what, "why": m.why, "fix": m.fix,
                 "references": m.references,
             })
         })

@@ -48,6 +48,8 @@ impl Snapshot {
             path: origin.to_path_buf(),
             problem,
         };
+        // PowerShell's `Out-File` and Windows editors write UTF-8 with a byte-order mark.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         if text.trim().is_empty() {
             return Err(problem("the file is empty, not an azaudit snapshot".into()));
         }

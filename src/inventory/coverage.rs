@@ -23,7 +23,99 @@ pub struct CoverageGap {
     pub message: String,
 }
 
+impl ResourceKind {
+    /// The kinds through which this kind is collected: when one of them could not be read, neither
+    /// was this one (flow logs are listed per network watcher, links and record sets per zone,
+    /// diagnostic settings per vault, and everything within a subscription that could not be read).
+    pub fn read_through(self) -> &'static [ResourceKind] {
+        use ResourceKind::*;
+        match self {
+            Subscription => &[],
+            FlowLog => &[NetworkWatcher, Subscription],
+            VirtualNetworkLink | RecordSet => &[PrivateDnsZone, Subscription],
+            DiagnosticSetting | DiagnosticSettingsCategory => &[KeyVault, Subscription],
+            KeyVaultPrivateEndpointConnection => &[KeyVault, Subscription],
+            ResourceGuardProxy | ResourceGuard => &[RecoveryServicesVault, Subscription],
+            Subnet | VirtualNetworkPeering => &[VirtualNetwork, Subscription],
+            EffectiveRouteTable | EffectiveNetworkSecurityGroups => {
+                &[NetworkInterface, Subscription]
+            }
+            _ => &[Subscription],
+        }
+    }
+}
+
+/// Whether two resource ids are the same resource or one contains the other (compared
+/// case-insensitively, as ARM does).
+fn related(a: &str, b: &str) -> bool {
+    let (a, b) = (
+        a.trim_end_matches('/').to_ascii_lowercase(),
+        b.trim_end_matches('/').to_ascii_lowercase(),
+    );
+    let within = |inner: &str, outer: &str| {
+        inner.len() > outer.len()
+            && inner.starts_with(outer)
+            && inner.as_bytes()[outer.len()] == b'/'
+    };
+    a == b || within(&a, &b) || within(&b, &a)
+}
+
+/// The resource whose data a scope reads: the scope itself when it names a resource, its parent
+/// when it names a list under one (`{zone}/A`, `{vault}/providers/Microsoft.Insights/diagnosticSettings`),
+/// `None` for a list of a whole subscription (`/subscriptions/{s}/providers/…`) or of the tenant.
+fn scope_owner(scope: &str) -> Option<String> {
+    let segs: Vec<&str> = scope.trim_matches('/').split('/').collect();
+    let is = |i: usize, name: &str| segs.get(i).is_some_and(|s| s.eq_ignore_ascii_case(name));
+    let n = segs.len();
+    let (mut i, mut end) = (0, 0);
+    if is(0, "subscriptions") && n >= 2 {
+        i = 2;
+        end = 2;
+        if is(2, "resourceGroups") && n >= 4 {
+            i = 4;
+            end = 4;
+        }
+    }
+    if end == 0 {
+        return None;
+    }
+    while is(i, "providers") {
+        i += 2; // `providers/{namespace}`
+        // Then `{type}/{name}` pairs; a type without a name is a list.
+        while i + 1 < n && !is(i, "providers") {
+            i += 2;
+            end = i;
+        }
+        if i < n && !is(i, "providers") {
+            break;
+        }
+    }
+    // A subscription (or `…/providers` of one) is the whole subscription.
+    (end > 2).then(|| format!("/{}", segs[..end].join("/")))
+}
+
 impl CoverageGap {
+    /// Whether this gap leaves data of `kind` unread: a gap of that kind, or of a kind it is
+    /// collected through.
+    pub fn touches_kind(&self, kind: ResourceKind) -> bool {
+        self.kind == kind || kind.read_through().contains(&self.kind)
+    }
+
+    /// Whether this gap may hide data about the resource `id` (its properties, its children, or
+    /// anything in its subscription when the gap spans the subscription). A gap without a
+    /// subscription and without a narrower scope spans the tenant.
+    pub fn touches_resource(&self, id: &str) -> bool {
+        if let Some(owner) = self.scope.as_deref().and_then(scope_owner) {
+            return related(&owner, id);
+        }
+        match &self.subscription_id {
+            None => true,
+            Some(s) => {
+                crate::arm::id::subscription_of(id).is_some_and(|o| o.eq_ignore_ascii_case(s))
+            }
+        }
+    }
+
     /// `{kind} in {subscription}: {message}`, for reasons and reports.
     pub fn summary(&self) -> String {
         format!(
@@ -48,11 +140,113 @@ impl Coverage {
     pub fn is_complete(&self) -> bool {
         self.gaps.is_empty()
     }
-    /// The gaps that touch any of `kinds`.
+    /// The gaps that leave any of `kinds` unread (directly or through a kind they are collected
+    /// through).
     pub fn gaps_for<'a>(
         &'a self,
         kinds: &'a [ResourceKind],
     ) -> impl Iterator<Item = &'a CoverageGap> + 'a {
-        self.gaps.iter().filter(move |g| kinds.contains(&g.kind))
+        self.gaps
+            .iter()
+            .filter(move |g| kinds.iter().any(|k| g.touches_kind(*k)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ZONE: &str = "/subscriptions/h/resourceGroups/rg-dns/providers/Microsoft.Network/privateDnsZones/privatelink.vaultcore.azure.net";
+
+    fn gap(sub: Option<&str>, kind: ResourceKind, scope: Option<&str>) -> CoverageGap {
+        CoverageGap {
+            subscription_id: sub.map(str::to_string),
+            kind,
+            scope: scope.map(str::to_string),
+            http_status: Some(403),
+            code: None,
+            message: "x".into(),
+        }
+    }
+
+    #[test]
+    fn scopes_name_the_resource_whose_data_is_missing() {
+        assert_eq!(scope_owner(&format!("{ZONE}/A")).as_deref(), Some(ZONE));
+        assert_eq!(
+            scope_owner(&format!("{ZONE}/virtualNetworkLinks")).as_deref(),
+            Some(ZONE)
+        );
+        assert_eq!(scope_owner(ZONE).as_deref(), Some(ZONE));
+        let vault = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv";
+        assert_eq!(
+            scope_owner(&format!(
+                "{vault}/providers/Microsoft.Insights/diagnosticSettings"
+            ))
+            .as_deref(),
+            Some(vault)
+        );
+        assert_eq!(
+            scope_owner("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups")
+                .as_deref(),
+            Some("/subscriptions/s/resourceGroups/rg")
+        );
+        for whole in [
+            "/subscriptions/s/providers/Microsoft.Network/networkSecurityGroups",
+            "/subscriptions/s/providers",
+            "/subscriptions/s",
+            "/subscriptions",
+            "<no id>",
+        ] {
+            assert_eq!(scope_owner(whole), None, "{whole}");
+        }
+    }
+
+    #[test]
+    fn a_gap_touches_resources_of_its_scope_or_subscription_only() {
+        let record = format!("{ZONE}/A/kv-app");
+        let other_zone = ZONE.replace("vaultcore", "blob.core.windows");
+        let scoped = gap(
+            Some("h"),
+            ResourceKind::RecordSet,
+            Some(&format!("{ZONE}/A")),
+        );
+        assert!(scoped.touches_resource(ZONE));
+        assert!(scoped.touches_resource(&record));
+        assert!(
+            !scoped.touches_resource(&other_zone),
+            "another zone's records were read"
+        );
+        let whole = gap(Some("H"), ResourceKind::RecordSet, None);
+        assert!(
+            whole.touches_resource(&other_zone),
+            "subscription ids compare case-insensitively"
+        );
+        assert!(!whole.touches_resource("/subscriptions/spoke/resourceGroups/rg"));
+        let listed = gap(
+            Some("h"),
+            ResourceKind::PrivateDnsZone,
+            Some("/subscriptions/h/providers/Microsoft.Network/privateDnsZones"),
+        );
+        assert!(listed.touches_resource(ZONE));
+        assert!(!listed.touches_resource("/subscriptions/spoke/resourceGroups/rg"));
+        let tenant = gap(None, ResourceKind::Subscription, Some("/subscriptions"));
+        assert!(tenant.touches_resource("/subscriptions/anything/resourceGroups/rg"));
+    }
+
+    #[test]
+    fn a_gap_in_a_parent_kind_leaves_its_children_unread() {
+        let watchers = gap(Some("s"), ResourceKind::NetworkWatcher, None);
+        assert!(watchers.touches_kind(ResourceKind::FlowLog));
+        assert!(watchers.touches_kind(ResourceKind::NetworkWatcher));
+        assert!(!watchers.touches_kind(ResourceKind::RouteTable));
+        let zones = gap(Some("s"), ResourceKind::PrivateDnsZone, None);
+        assert!(zones.touches_kind(ResourceKind::RecordSet));
+        assert!(zones.touches_kind(ResourceKind::VirtualNetworkLink));
+        let sub = gap(Some("s"), ResourceKind::Subscription, None);
+        assert!(
+            sub.touches_kind(ResourceKind::KeyVault) && sub.touches_kind(ResourceKind::FlowLog)
+        );
+        let records = gap(Some("s"), ResourceKind::RecordSet, None);
+        assert!(!records.touches_kind(ResourceKind::PrivateDnsZone));
     }
 }

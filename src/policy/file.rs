@@ -121,6 +121,75 @@ fn parse_severity(s: &str) -> Option<Severity> {
     }
 }
 
+/// The largest TTL DNS allows (RFC 2181, section 8).
+const MAX_DNS_TTL: i64 = 2_147_483_647;
+
+/// Bounds of one parameter value: a value outside them would silently disable or distort the rule
+/// (a port that cannot exist, a threshold a route table can never reach), so it is refused.
+fn check_param(code: &str, param: &str, value: &toml::Value) -> Result<(), String> {
+    let int_in = |v: &toml::Value, what: &str, lo: i64, hi: i64| match v.as_integer() {
+        Some(i) if (lo..=hi).contains(&i) => Ok(()),
+        Some(i) => Err(format!("{what} {i} is outside {lo}–{hi}")),
+        None => Err(format!("{what} must be an integer, not {}", v.type_str())),
+    };
+    match (code, param) {
+        ("NSG105", "ports") => {
+            let ports = value
+                .as_array()
+                .ok_or_else(|| format!("ports must be an array, not {}", value.type_str()))?;
+            if ports.is_empty() {
+                return Err(
+                    "ports is empty, so NSG105 would check nothing (set enabled = false to turn it off)"
+                        .into(),
+                );
+            }
+            ports.iter().try_for_each(|p| int_in(p, "port", 1, 65535))
+        }
+        ("RTE102", "threshold") => int_in(value, "threshold", 1, 400)
+            .map_err(|e| format!("{e} (a route table holds at most 400 routes)")),
+        ("DNS105", "min_ttl" | "max_ttl") => int_in(value, param, 0, MAX_DNS_TTL),
+        _ => Ok(()),
+    }
+}
+
+/// Constraints between a rule's parameters after merging; the error names the parameter to blame.
+fn check_rule_params(
+    code: &str,
+    params: &BTreeMap<String, toml::Value>,
+) -> Result<(), (&'static [&'static str], String)> {
+    if code == "DNS105" {
+        let get = |k: &str| params.get(k).and_then(toml::Value::as_integer);
+        if let (Some(min), Some(max)) = (get("min_ttl"), get("max_ttl"))
+            && min > max
+        {
+            return Err((
+                &["min_ttl", "max_ttl"],
+                format!("min_ttl {min} is greater than max_ttl {max}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// An exemption's resource glob. Only `*` and `?` are wildcards; anything else matches literally,
+/// so a glob that could never match a resource id would silently exempt nothing.
+fn check_glob(glob: &str) -> Result<(), String> {
+    if glob.trim().is_empty() {
+        return Err("exemption `resource` is an empty glob (use \"*\" for every resource)".into());
+    }
+    if let Some(c) = glob.chars().find(|c| matches!(c, '[' | ']' | '{' | '}')) {
+        return Err(format!(
+            "exemption `resource` {glob:?}: {c:?} is not glob syntax here (only * and ? are wildcards)"
+        ));
+    }
+    if !glob.starts_with(['/', '*', '?']) {
+        return Err(format!(
+            "exemption `resource` {glob:?} can never match: resource ids start with /subscriptions/"
+        ));
+    }
+    Ok(())
+}
+
 impl Policy {
     /// The shipped defaults, parsed once.
     pub fn shipped() -> &'static Policy {
@@ -144,6 +213,8 @@ impl Policy {
     }
 
     pub fn from_user_text(name: &str, text: &str) -> Result<Policy> {
+        // Editors on Windows save UTF-8 with a byte-order mark, which TOML does not allow.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let defaults = Policy::defaults();
         Policy::parse_layer(Some(&defaults), name, text, false)
     }
@@ -247,8 +318,18 @@ impl Policy {
                         ),
                     ));
                 }
+                check_param(canonical, param, value)
+                    .map_err(|what| cx.err(spanned.span().start, what))?;
                 entry.params.insert(param.clone(), value.clone());
             }
+            check_rule_params(canonical, &entry.params).map_err(|(blame, what)| {
+                // Point at a value the user set, else at the rule's table.
+                let offset = blame
+                    .iter()
+                    .find_map(|p| r.params.get(*p))
+                    .map_or(code.span().start, |v| v.span().start);
+                cx.err(offset, what)
+            })?;
         }
         let mut exemptions = base.map(|b| b.exemptions.clone()).unwrap_or_default();
         for ex in &raw.exemptions {
@@ -270,6 +351,7 @@ impl Policy {
                 .resource
                 .as_ref()
                 .ok_or_else(|| cx.err(start, "exemption needs `resource` (a resource id glob)"))?;
+            check_glob(resource.get_ref()).map_err(|what| cx.err(resource.span().start, what))?;
             let reason = e
                 .reason
                 .as_ref()

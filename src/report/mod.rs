@@ -10,7 +10,7 @@ mod table;
 mod write;
 
 pub use table::render_table;
-pub use write::{atomic_write, write_output};
+pub use write::{atomic_write, destination_key, write_output};
 
 use std::collections::BTreeMap;
 

@@ -1,18 +1,89 @@
-//! Writing reports and snapshots: to stdout, or to a file atomically (a temporary file in the same
-//! directory, flushed and synced, then renamed over the target) so a reader never sees half a file.
+//! Writing reports and snapshots: to stdout, or to a file atomically (a temporary file beside the
+//! file, flushed and synced, then renamed over it) so a reader never sees half a file.
+//!
+//! A symlink is followed and its final target replaced (the link stays a link). A target that is not
+//! a regular file — a FIFO, a terminal, `/dev/null`, `/dev/stdout` — is written in place: renaming
+//! over it would replace the node (as root, even in `/dev`) and the reader would get nothing.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
-/// Writes `contents` to `path` atomically.
-pub fn atomic_write(path: &Path, contents: &[u8]) -> Result<()> {
-    let io = |source| Error::Io {
-        path: path.to_path_buf(),
-        source,
+/// How many symlinks are followed before giving up (Linux's own limit).
+const MAX_LINKS: usize = 40;
+
+fn write_error(path: &Path, e: &std::io::Error) -> Error {
+    use std::io::ErrorKind::*;
+    let problem = match e.kind() {
+        StorageFull => "no space left on device".to_string(),
+        PermissionDenied => "permission denied".to_string(),
+        NotFound => "no such file or directory".to_string(),
+        ReadOnlyFilesystem => "read-only file system".to_string(),
+        IsADirectory => "is a directory".to_string(),
+        _ => e.to_string(),
     };
-    let dir = match path.parent() {
+    Error::Output {
+        path: path.to_path_buf(),
+        problem,
+    }
+}
+
+/// The file a write to `path` lands in: `path` with every symlink along the final component
+/// followed, even a dangling one (its target is created).
+fn resolve(path: &Path) -> Result<PathBuf> {
+    let mut p = path.to_path_buf();
+    for _ in 0..MAX_LINKS {
+        match std::fs::symlink_metadata(&p) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let target = std::fs::read_link(&p).map_err(|e| write_error(path, &e))?;
+                p = match p.parent() {
+                    Some(dir) if target.is_relative() => dir.join(target),
+                    _ => target,
+                };
+            }
+            _ => return Ok(p),
+        }
+    }
+    Err(Error::Output {
+        path: path.to_path_buf(),
+        problem: "too many levels of symbolic links".into(),
+    })
+}
+
+/// Where a destination writes, for telling whether two destinations are the same file: `None` is
+/// standard output (also for `-` and `/dev/stdout`), otherwise the canonical path of the target.
+pub fn destination_key(path: Option<&Path>) -> Option<PathBuf> {
+    let p = path.filter(|p| !is_stdout(p))?;
+    let target = resolve(p).unwrap_or_else(|_| p.to_path_buf());
+    if let Ok(c) = std::fs::canonicalize(&target) {
+        return Some(c);
+    }
+    // Not there yet: its directory may still be reached by another spelling.
+    let dir = match target.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let name = target.file_name().map(PathBuf::from).unwrap_or_default();
+    Some(
+        std::fs::canonicalize(dir)
+            .unwrap_or_else(|_| dir.to_path_buf())
+            .join(name),
+    )
+}
+
+/// `-` and the names of this process's standard output.
+fn is_stdout(p: &Path) -> bool {
+    ["-", "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"]
+        .iter()
+        .any(|s| p == Path::new(s))
+}
+
+/// Writes `contents` to `path` atomically, following symlinks to the file they name.
+pub fn atomic_write(path: &Path, contents: &[u8]) -> Result<()> {
+    let target = resolve(path)?;
+    let io = |e: std::io::Error| write_error(path, &e);
+    let dir = match target.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
@@ -23,25 +94,48 @@ pub fn atomic_write(path: &Path, contents: &[u8]) -> Result<()> {
         .map_err(io)?;
     tmp.write_all(contents).map_err(io)?;
     tmp.as_file().sync_all().map_err(io)?;
-    tmp.persist(path).map_err(|e| io(e.error))?;
+    // Keep the permissions of the file being replaced (a report others read, a FIFO's mode aside).
+    if let Ok(m) = std::fs::metadata(&target) {
+        let _ = tmp.as_file().set_permissions(m.permissions());
+    }
+    tmp.persist(&target).map_err(|e| io(e.error))?;
     Ok(())
 }
 
-/// Writes to `path` atomically, or to stdout when `path` is `None` or `-`.
-pub fn write_output(path: Option<&Path>, contents: &str) -> Result<()> {
-    match path {
-        Some(p) if p != Path::new("-") => atomic_write(p, contents.as_bytes()),
-        _ => {
-            let mut out = std::io::stdout().lock();
-            // A closed pipe (`azaudit … | head`) is not an error worth a message.
-            match out.write_all(contents.as_bytes()).and_then(|_| out.flush()) {
-                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Io {
-                    path: "<stdout>".into(),
-                    source: e,
-                }),
-                _ => Ok(()),
-            }
+/// Writes straight into an existing node that is not a regular file (FIFO, device, terminal).
+fn write_in_place(path: &Path, contents: &[u8]) -> Result<()> {
+    let io = |e: std::io::Error| write_error(path, &e);
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .open(path)
+        .map_err(io)?;
+    f.write_all(contents).and_then(|_| f.flush()).map_err(io)
+}
+
+fn write_stdout(contents: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    // A closed pipe (`azaudit … | head`) is not an error worth a message.
+    match out.write_all(contents.as_bytes()).and_then(|_| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(write_error(Path::new("standard output"), &e))
         }
+        _ => Ok(()),
+    }
+}
+
+/// Writes to stdout when `path` is `None`, `-` or `/dev/stdout`; in place to a FIFO or device;
+/// otherwise atomically to the file (through symlinks).
+pub fn write_output(path: Option<&Path>, contents: &str) -> Result<()> {
+    let Some(p) = path.filter(|p| !is_stdout(p)) else {
+        return write_stdout(contents);
+    };
+    match std::fs::metadata(p) {
+        Ok(m) if m.is_dir() => Err(Error::Output {
+            path: p.to_path_buf(),
+            problem: "is a directory".into(),
+        }),
+        Ok(m) if !m.is_file() => write_in_place(p, contents.as_bytes()),
+        _ => atomic_write(p, contents.as_bytes()),
     }
 }
 
@@ -70,5 +164,28 @@ mod tests {
         let err = atomic_write(&target, b"{}").unwrap_err();
         assert!(err.to_string().contains("report.json"), "{err}");
         assert!(!target.exists());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn destinations_through_links_and_other_spellings_are_the_same_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("r.json");
+        std::fs::write(&real, "").unwrap();
+        let link = dir.path().join("link.json");
+        std::os::unix::fs::symlink("r.json", &link).unwrap();
+        let dotted = dir.path().join(".").join("r.json");
+        let key = destination_key(Some(&real));
+        assert!(key.is_some());
+        assert_eq!(destination_key(Some(&link)), key);
+        assert_eq!(destination_key(Some(&dotted)), key);
+        let fresh = dir.path().join("new.json");
+        assert_eq!(
+            destination_key(Some(&dir.path().join(".").join("new.json"))),
+            destination_key(Some(&fresh))
+        );
+        assert_ne!(destination_key(Some(&fresh)), key);
+        assert_eq!(destination_key(Some(Path::new("/dev/stdout"))), None);
+        assert_eq!(destination_key(Some(Path::new("-"))), None);
     }
 }

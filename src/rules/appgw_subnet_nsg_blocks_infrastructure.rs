@@ -38,6 +38,7 @@ static META: RuleMeta = RuleMeta {
         ResourceKind::VirtualNetwork,
         ResourceKind::NetworkSecurityGroup,
     ],
+    shown_inputs: &[],
     what: "The NSG of an Application Gateway subnet (gatewayIPConfigurations[].subnet) that, rule by rule in \
 priority order, does not admit TCP 65200–65535 (v2 and Basic SKUs) or 65503–65534 (v1) from GatewayManager, or \
 that denies AzureLoadBalancer (168.63.129.16) before any allow. Rules with source GatewayManager, Internet, \

@@ -21,6 +21,7 @@ static META: RuleMeta = RuleMeta {
         ResourceKind::VirtualNetwork,
         ResourceKind::RouteTable,
     ],
+    shown_inputs: &[],
     what: "A v2 (Standard_v2, WAF_v2, Basic) Application Gateway whose subnet's route table has a 0.0.0.0/0 \
 route with next hop VirtualAppliance or VirtualNetworkGateway.",
     why: "Application Gateway v2 needs direct Internet connectivity for its management traffic: Microsoft lists \

@@ -23,10 +23,12 @@ static META: RuleMeta = RuleMeta {
         ResourceKind::NetworkInterface,
         ResourceKind::AzureFirewall,
         ResourceKind::ApplicationGateway,
+        ResourceKind::VirtualNetworkGateway,
     ],
+    shown_inputs: &[],
     what: "A route with next hop VirtualAppliance whose nextHopIpAddress is not the private IP of any NIC ip \
 configuration, Azure Firewall or Application Gateway frontend in the inventory. Evaluated only when network \
-interfaces and Azure Firewalls were collected completely in every subscription; otherwise the route tables are \
+interfaces, Azure Firewalls, Application Gateways and VNet gateways were collected completely in every subscription; otherwise the route tables are \
 reported as not evaluated. (An appliance behind an internal load balancer is addressed by the load balancer's \
 frontend IP, which azaudit does not collect yet, and an appliance in a subscription outside the scan scope is \
 not in the inventory: check such findings against your load balancers and other subscriptions.)",
@@ -52,7 +54,9 @@ impl Rule for ApplianceNextHopUnknown {
     fn check(&self, cx: &Context<'_>, out: &mut Sink) {
         let gaps: Vec<_> = cx
             .coverage
-            .gaps_for(&[ResourceKind::NetworkInterface, ResourceKind::AzureFirewall])
+            // Any address holder that could not be read may be the next hop: decided tenant-wide.
+            .gaps_for(META.inputs)
+            .filter(|g| g.kind != ResourceKind::RouteTable)
             .collect();
         let mut known: HashSet<String> = HashSet::new();
         for nic in &cx.inv.network_interfaces {

@@ -30,6 +30,7 @@ static META: RuleMeta = RuleMeta {
         ResourceKind::VirtualNetwork,
         ResourceKind::NetworkSecurityGroup,
     ],
+    shown_inputs: &[],
     what: "A backend pool member (backendAddresses[].ipAddress matched to a NIC in the inventory) whose subnet \
 and NIC NSGs, evaluated together on the backend settings' ports, admit traffic from the gateway's frontend \
 private IP but deny an instance address of the gateway subnet (a representative address that is not the \

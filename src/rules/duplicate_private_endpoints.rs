@@ -20,6 +20,8 @@ static META: RuleMeta = RuleMeta {
     title: "Several private endpoints to the same resource and group in one VNet",
     severity: Severity::Medium,
     inputs: &[ResourceKind::PrivateEndpoint, ResourceKind::VirtualNetwork],
+    // The endpoint addresses in the evidence may come from its NICs.
+    shown_inputs: &[ResourceKind::NetworkInterface],
     what: "Two or more private endpoints in the same virtual network whose (Approved or Pending) \
 connections point at the same target resource and group id (for example two endpoints to one Key Vault, \
 group `vault`, in vnet-spoke-app). Rejected or Disconnected connections are left to PEP101.",

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{Rule, RuleMeta};
-use crate::inventory::{Coverage, Index, Inventory};
+use crate::inventory::{Coverage, CoverageGap, Index, Inventory, ResourceKind};
 use crate::policy::Cloud;
 use crate::policy::privatelink::ZoneTable;
 use crate::report::{Finding, Severity, fingerprint};
@@ -63,6 +63,61 @@ struct Draft {
     evidence: Value,
     remediation: String,
     severity: Option<Severity>,
+    /// Resources the proof reads beyond the finding's resource and those its evidence cites.
+    rests_on: Vec<String>,
+    /// Kinds whose absence anywhere in the tenant the proof relies on ("no zone of that name").
+    rests_on_all: Vec<ResourceKind>,
+}
+
+/// What a finding's proof rests on, for a rule to add what its evidence does not cite.
+pub struct Proof<'s>(&'s mut Draft);
+
+impl Proof<'_> {
+    /// The proof also reads data about resource `id` (and its children): a coverage gap that may
+    /// hide such data makes the finding "not evaluated".
+    pub fn rests_on(self, id: &str) -> Self {
+        self.0.rests_on.push(id.to_string());
+        self
+    }
+    /// The proof relies on there being no resource of `kinds` (of some shape) anywhere: a gap of
+    /// those kinds in any subscription makes the finding "not evaluated".
+    pub fn rests_on_all(self, kinds: &[ResourceKind]) -> Self {
+        self.0.rests_on_all.extend_from_slice(kinds);
+        self
+    }
+}
+
+/// Every resource id a piece of evidence cites.
+fn cited_ids<'v>(v: &'v Value, out: &mut Vec<&'v str>) {
+    match v {
+        // `get`: evidence holds tenant names, and byte 15 need not be a character boundary.
+        Value::String(s)
+            if s.get(..15)
+                .is_some_and(|p| p.eq_ignore_ascii_case("/subscriptions/")) =>
+        {
+            out.push(s)
+        }
+        Value::Array(a) => a.iter().for_each(|x| cited_ids(x, out)),
+        Value::Object(o) => o.values().for_each(|x| cited_ids(x, out)),
+        _ => {}
+    }
+}
+
+/// The coverage gaps (among `gaps`, those of the rule's inputs) that may hide data the finding's
+/// proof reads: data about its resource or any resource its evidence cites (so a gap in the
+/// subscription of a cited zone counts even when the finding is on an endpoint elsewhere), and
+/// any gap of a kind whose absence it relies on tenant-wide.
+fn blocking<'g>(d: &Draft, gaps: &[&'g CoverageGap]) -> Vec<&'g CoverageGap> {
+    let mut ids = vec![d.resource_id.as_str()];
+    ids.extend(d.rests_on.iter().map(String::as_str));
+    cited_ids(&d.evidence, &mut ids);
+    gaps.iter()
+        .copied()
+        .filter(|g| {
+            ids.iter().any(|id| g.touches_resource(id))
+                || d.rests_on_all.iter().any(|k| g.touches_kind(*k))
+        })
+        .collect()
 }
 
 /// Where a rule puts what it found.
@@ -83,7 +138,7 @@ impl Sink {
         message: String,
         evidence: Value,
         remediation: String,
-    ) {
+    ) -> Proof<'_> {
         self.drafts.push(Draft {
             resource_id: resource_id.to_string(),
             evidence_key: evidence_key.to_string(),
@@ -91,7 +146,10 @@ impl Sink {
             evidence,
             remediation,
             severity: None,
+            rests_on: Vec::new(),
+            rests_on_all: Vec::new(),
         });
+        Proof(self.drafts.last_mut().expect("just pushed"))
     }
     /// Like [`Sink::finding`] with a severity other than the rule's default.
     pub fn finding_with_severity(
@@ -102,11 +160,10 @@ impl Sink {
         message: String,
         evidence: Value,
         remediation: String,
-    ) {
-        self.finding(resource_id, evidence_key, message, evidence, remediation);
-        if let Some(d) = self.drafts.last_mut() {
-            d.severity = Some(severity);
-        }
+    ) -> Proof<'_> {
+        let proof = self.finding(resource_id, evidence_key, message, evidence, remediation);
+        proof.0.severity = Some(severity);
+        proof
     }
     /// Records that the rule could not decide for `resource_id`, and why.
     pub fn not_evaluated(&mut self, resource_id: &str, reason: String) {
@@ -156,10 +213,32 @@ pub fn run(cx: &Context<'_>, rules: &[&dyn Rule]) -> (Vec<Finding>, Vec<RuleOutc
         let meta: &RuleMeta = rule.meta();
         let mut sink = Sink::default();
         rule.check(cx, &mut sink);
+        // Gaps in what decides a finding can hold it back; gaps in what only describes it cannot.
+        let gaps: Vec<&CoverageGap> = cx.coverage.gaps_for(meta.inputs).collect();
+        let mut not_evaluated = sink.not_evaluated;
         let mut count = 0;
         for d in sink.drafts {
             let id = fingerprint(meta.code, &d.resource_id, &d.evidence_key);
             if !seen.insert(id.clone()) {
+                continue;
+            }
+            // Missing data is never a finding: one whose proof could rest on unread data is only
+            // "not evaluated", naming what could not be read.
+            let blocked = blocking(&d, &gaps);
+            if !blocked.is_empty() {
+                let what: Vec<String> = blocked.iter().map(|g| g.summary()).collect();
+                not_evaluated.push(NotEvaluated {
+                    resource_id: d.resource_id,
+                    reason: format!(
+                        "{}could not be decided: it rests on data that was not collected ({})",
+                        if d.evidence_key.is_empty() {
+                            String::new()
+                        } else {
+                            format!("{}: ", d.evidence_key)
+                        },
+                        what.join("; ")
+                    ),
+                });
                 continue;
             }
             count += 1;
@@ -184,7 +263,14 @@ pub fn run(cx: &Context<'_>, rules: &[&dyn Rule]) -> (Vec<Finding>, Vec<RuleOutc
         }
         let missing: Vec<String> = cx
             .coverage
-            .gaps_for(meta.inputs)
+            .gaps
+            .iter()
+            .filter(|g| {
+                meta.inputs
+                    .iter()
+                    .chain(meta.shown_inputs)
+                    .any(|k| g.touches_kind(*k))
+            })
             .map(|g| g.summary())
             .collect();
         outcomes.push(RuleOutcome {
@@ -197,7 +283,7 @@ pub fn run(cx: &Context<'_>, rules: &[&dyn Rule]) -> (Vec<Finding>, Vec<RuleOutc
             },
             findings: count,
             missing_inputs: missing,
-            not_evaluated: sink.not_evaluated,
+            not_evaluated,
         });
     }
     findings.sort_by(|a, b| {
@@ -212,4 +298,67 @@ pub fn run(cx: &Context<'_>, rules: &[&dyn Rule]) -> (Vec<Finding>, Vec<RuleOutc
             .then_with(|| a.id.cmp(&b.id))
     });
     (findings, outcomes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const VNET: &str =
+        "/subscriptions/spoke/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v";
+    const ZONE: &str =
+        "/subscriptions/hub/resourceGroups/dns/providers/Microsoft.Network/privateDnsZones/z";
+
+    fn draft(evidence: Value) -> Draft {
+        Draft {
+            resource_id: VNET.into(),
+            evidence_key: String::new(),
+            message: String::new(),
+            evidence,
+            remediation: String::new(),
+            severity: None,
+            rests_on: vec![],
+            rests_on_all: vec![],
+        }
+    }
+
+    fn gap(sub: &str, kind: ResourceKind, scope: Option<&str>) -> CoverageGap {
+        CoverageGap {
+            subscription_id: Some(sub.into()),
+            kind,
+            scope: scope.map(str::to_string),
+            http_status: None,
+            code: None,
+            message: "m".into(),
+        }
+    }
+
+    #[test]
+    fn a_gap_blocks_a_finding_through_any_resource_its_evidence_cites() {
+        let links = gap(
+            "hub",
+            ResourceKind::VirtualNetworkLink,
+            Some(&format!("{ZONE}/virtualNetworkLinks")),
+        );
+        let other = gap(
+            "hub",
+            ResourceKind::VirtualNetworkLink,
+            Some(&format!("{ZONE}2/virtualNetworkLinks")),
+        );
+        let d = draft(json!({"zones": [{"zone_id": ZONE}], "note": "é/subscriptions/ not an id"}));
+        assert_eq!(blocking(&d, &[&links, &other]), vec![&links]);
+        // Cited nowhere: a gap in the zone's subscription does not touch a finding in the spoke.
+        let d = draft(json!({"note": "/subscriptionsé: byte 15 inside a character"}));
+        assert!(blocking(&d, &[&links]).is_empty());
+        // Unless the proof says it rests on that zone, or on zones existing nowhere else.
+        let mut d = draft(json!({}));
+        d.rests_on.push(ZONE.into());
+        assert_eq!(blocking(&d, &[&links]), vec![&links]);
+        let zones = gap("elsewhere", ResourceKind::PrivateDnsZone, None);
+        let mut d = draft(json!({}));
+        assert!(blocking(&d, &[&zones]).is_empty());
+        d.rests_on_all.push(ResourceKind::PrivateDnsZone);
+        assert_eq!(blocking(&d, &[&zones]), vec![&zones]);
+    }
 }

@@ -16,6 +16,7 @@ static META: RuleMeta = RuleMeta {
     title: "Flow log's subscription does not have Microsoft.Insights registered",
     severity: Severity::Medium,
     inputs: &[ResourceKind::FlowLog, ResourceKind::ResourceProvider],
+    shown_inputs: &[],
     what: "An enabled flow log whose own subscription does not have the Microsoft.Insights resource provider \
 Registered (Registering gives a low-severity finding). When that subscription's registrations were not read the \
 flow log is reported as not evaluated.",

@@ -16,6 +16,7 @@ static META: RuleMeta = RuleMeta {
     title: "Enabled flow log without Traffic Analytics",
     severity: Severity::Low,
     inputs: &[ResourceKind::FlowLog],
+    shown_inputs: &[],
     what: "An enabled flow log whose Traffic Analytics configuration is absent or disabled, or enabled without a \
 Log Analytics workspace (workspaceResourceId).",
     why: "Flow log records land as JSON blobs in a storage account; without Traffic Analytics nobody can query \

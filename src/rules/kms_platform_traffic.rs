@@ -52,6 +52,7 @@ static META: RuleMeta = RuleMeta {
         ResourceKind::RouteTable,
         ResourceKind::VirtualNetwork,
     ],
+    shown_inputs: &[],
     what: "Two informational cases. (1) An NSG with a user outbound Deny to Internet or every destination that \
 covers TCP 1688, and no outbound deny on the AzurePlatformLKM service tag: Windows activation still reaches KMS. \
 (2) A route table in use by a subnet with a 0.0.0.0/0 route to VirtualAppliance or VirtualNetworkGateway (forced \

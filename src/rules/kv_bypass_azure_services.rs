@@ -16,6 +16,7 @@ static META: RuleMeta = RuleMeta {
     title: "Key Vault firewall lets trusted Azure services bypass it",
     severity: Severity::Info,
     inputs: &[ResourceKind::KeyVault],
+    shown_inputs: &[],
     what: "A Key Vault whose network is restricted (networkAcls.defaultAction Deny, or publicNetworkAccess \
 Disabled) while networkAcls.bypass is AzureServices — which is also the value when bypass or networkAcls is \
 absent. Informational: often intended, but it should be a decision.",

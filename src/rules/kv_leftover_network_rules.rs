@@ -16,6 +16,7 @@ static META: RuleMeta = RuleMeta {
     title: "Key Vault keeps IP or VNet firewall rules next to its private endpoint",
     severity: Severity::Medium,
     inputs: &[ResourceKind::KeyVault, ResourceKind::PrivateEndpoint],
+    shown_inputs: &[],
     what: "A Key Vault with the firewall on (networkAcls.defaultAction Deny), public network access not \
 disabled, at least one approved private endpoint, and ipRules or virtualNetworkRules still present. (With \
 publicNetworkAccess Disabled the rules are overridden and inert, so that case is not reported.)",

@@ -16,6 +16,7 @@ static META: RuleMeta = RuleMeta {
     title: "Key Vault has a private endpoint but still accepts traffic from the Internet",
     severity: Severity::High,
     inputs: &[ResourceKind::KeyVault, ResourceKind::PrivateEndpoint],
+    shown_inputs: &[],
     what: "A Key Vault with at least one approved private endpoint (from the vault's \
 privateEndpointConnections or an endpoint in the inventory) whose publicNetworkAccess is Enabled (absent \
 means enabled) and whose firewall is off: networkAcls.defaultAction Allow, or no networkAcls at all.",

@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use super::{Context, Rule, RuleMeta, Sink};
-use crate::arm::id::{same_id, subscription_of};
+use crate::arm::id::same_id;
 use crate::inventory::ResourceKind;
 use crate::inventory::keyvault::KeyVault;
 use crate::inventory::network::ConnectionStatus;
@@ -22,6 +22,7 @@ static META: RuleMeta = RuleMeta {
         ResourceKind::DiagnosticSetting,
         ResourceKind::PrivateEndpoint,
     ],
+    shown_inputs: &[],
     what: "A Key Vault with an approved private endpoint and no enabled diagnostic setting that sends the \
 AuditEvent category (by name, or through the allLogs or audit category groups) to a Log Analytics workspace.",
     why: "NSG flow logs do not record traffic to private endpoints, so once clients reach a vault privately the \
@@ -90,17 +91,8 @@ impl Rule for KvPrivateEndpointNoAuditLog {
             if endpoints.is_empty() {
                 continue;
             }
-            let sub = subscription_of(&vault.id);
-            if cx.coverage.gaps.iter().any(|g| {
-                g.kind == ResourceKind::DiagnosticSetting
-                    && (g.subscription_id.is_none() || g.subscription_id == sub)
-            }) {
-                out.not_evaluated(
-                    &vault.id,
-                    "its diagnostic settings could not be read".into(),
-                );
-                continue;
-            }
+            // Unread diagnostic settings (of this vault or its subscription) make the finding "not
+            // evaluated" in the engine: its evidence cites the vault.
             let settings: Vec<_> = cx
                 .inv
                 .diagnostic_settings

@@ -16,6 +16,7 @@ static META: RuleMeta = RuleMeta {
     title: "Key Vault is reachable from all networks",
     severity: Severity::Medium,
     inputs: &[ResourceKind::KeyVault, ResourceKind::PrivateEndpoint],
+    shown_inputs: &[],
     what: "A Key Vault with no approved private endpoint, publicNetworkAccess Enabled (absent means \
 enabled) and no firewall (networkAcls.defaultAction Allow, or no networkAcls): \"Allow public access from all \
 networks\". The same check as Microsoft's built-in policy \"Azure Key Vault should have firewall enabled or \

@@ -18,6 +18,7 @@ static META: RuleMeta = RuleMeta {
     title: "Microsoft.KeyVault service endpoint that no vault firewall uses",
     severity: Severity::Low,
     inputs: &[ResourceKind::VirtualNetwork, ResourceKind::KeyVault],
+    shown_inputs: &[],
     what: "A subnet with the Microsoft.KeyVault service endpoint while no Key Vault in the inventory \
 restricts access with it (no vault has defaultAction Deny and a virtualNetworkRules entry for this subnet); \
 the vaults keep defaultAction Allow or list other subnets. Not evaluated when Key Vaults could not be fully \
@@ -49,7 +50,7 @@ impl Rule for KvServiceEndpointRestrictsNothing {
             .coverage
             .gaps
             .iter()
-            .find(|g| g.kind == ResourceKind::KeyVault);
+            .find(|g| g.touches_kind(ResourceKind::KeyVault));
         for (subnet, vnet) in cx.idx.all_subnets() {
             if !has_kv_service_endpoint(subnet) {
                 continue;

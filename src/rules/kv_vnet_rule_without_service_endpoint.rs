@@ -18,6 +18,7 @@ static META: RuleMeta = RuleMeta {
     title: "Key Vault VNet rule names a subnet without the Microsoft.KeyVault service endpoint",
     severity: Severity::Medium,
     inputs: &[ResourceKind::KeyVault, ResourceKind::VirtualNetwork],
+    shown_inputs: &[],
     what: "A networkAcls.virtualNetworkRules entry whose subnet (matched case-insensitively: Key Vault \
 returns lower-cased ids) has no Microsoft.KeyVault service endpoint (or only a failed one). Medium; low when \
 the rule was saved deliberately with ignoreMissingVnetServiceEndpoint, which lets the rule exist but does not \

@@ -39,7 +39,9 @@ static META: RuleMeta = RuleMeta {
         ResourceKind::VirtualNetwork,
         ResourceKind::NetworkSecurityGroup,
         ResourceKind::NetworkInterface,
+        ResourceKind::RouteTable,
     ],
+    shown_inputs: &[],
     what: "An NSG that lets TCP 22 or 3389 (the default management ports) in from public sources, evaluated the \
 way Azure does for every NIC: inbound traffic must pass the subnet NSG and then the NIC NSG (a missing NSG on one \
 level passes), the first matching rule by priority decides, singular and plural prefix and port fields both \

@@ -24,7 +24,9 @@ static META: RuleMeta = RuleMeta {
     inputs: &[
         ResourceKind::PrivateDnsZone,
         ResourceKind::VirtualNetworkLink,
+        ResourceKind::RecordSet,
     ],
+    shown_inputs: &[],
     what: "A private DNS zone whose name starts with `privatelink.` (or has a `.privatelink.` label) but \
 is not one of the private-link zone names of the scanned cloud (policies/privatelink-zones.toml), while it \
 is close to one — for example privatelink.vault.azure.net instead of privatelink.vaultcore.azure.net, or a \

@@ -43,7 +43,7 @@ pub mod vnet_tag_widened_by_udr;
 pub mod vnet_tag_widened_outbound;
 pub mod vnet_without_flow_log;
 
-pub use engine::{Context, RuleOutcome, RuleStatus, Sink, run};
+pub use engine::{Context, Proof, RuleOutcome, RuleStatus, Sink, run};
 
 use crate::inventory::ResourceKind;
 use crate::report::Severity;
@@ -59,6 +59,9 @@ pub struct RuleMeta {
     pub severity: Severity,
     /// The inventory kinds the rule reads; a coverage gap on any of them makes its result partial.
     pub inputs: &'static [ResourceKind],
+    /// Kinds read only to describe a finding (an endpoint's addresses through its NICs), not to
+    /// decide it: a gap in one makes the result partial but holds no finding back.
+    pub shown_inputs: &'static [ResourceKind],
     /// What it detects.
     pub what: &'static str,
     /// Why it matters: the Azure behaviour behind it.
@@ -187,6 +190,11 @@ mod tests {
                 m.code
             );
             assert!(!m.inputs.is_empty(), "{}: declares no inputs", m.code);
+            assert!(
+                m.shown_inputs.iter().all(|k| !m.inputs.contains(k)),
+                "{}: a kind is both an input and only shown",
+                m.code
+            );
         }
     }
 

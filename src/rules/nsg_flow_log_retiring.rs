@@ -24,6 +24,7 @@ static META: RuleMeta = RuleMeta {
     title: "NSG flow log is retiring: it will be deleted on 30 September 2027",
     severity: Severity::Medium,
     inputs: &[ResourceKind::FlowLog],
+    shown_inputs: &[],
     what: "A flow log whose target is a network security group (an NSG flow log). The message counts the days \
 left until the retirement from the scan date; the finding is high within 180 days of it or after it, and low \
 for a disabled flow log.",

@@ -16,6 +16,7 @@ static META: RuleMeta = RuleMeta {
     title: "Network security group associated with GatewaySubnet",
     severity: Severity::Medium,
     inputs: &[ResourceKind::VirtualNetwork],
+    shown_inputs: &[],
     what: "A subnet named GatewaySubnet (the subnet of VPN and ExpressRoute gateways) with an NSG associated. \
 (Kept apart from NSG106 so that \"no NSG\" and \"an NSG where none is supported\" can be suppressed separately.)",
     why: "Microsoft does not support network security groups on the gateway subnet: an NSG there can stop the \

@@ -17,6 +17,8 @@ static META: RuleMeta = RuleMeta {
     title: "Private endpoint connection is not approved or failed to provision",
     severity: Severity::Medium,
     inputs: &[ResourceKind::PrivateEndpoint, ResourceKind::KeyVault],
+    // The endpoint addresses in the evidence may come from its NICs.
+    shown_inputs: &[ResourceKind::NetworkInterface],
     what: "A private endpoint connection whose state is Pending, Rejected or Disconnected (or another \
 non-Approved value), or whose provisioning state is Failed. Connections are read from the endpoint \
 (automatic and manual connections) and, for endpoints that are not in the inventory (another tenant or an \

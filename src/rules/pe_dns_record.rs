@@ -2,6 +2,7 @@
 
 use serde_json::json;
 
+use super::support_pe::rests_on_zone;
 use super::support_pe::{approved_groups, endpoint_vnet, expected_zones, rg_of};
 use super::{Context, Rule, RuleMeta, Sink};
 use crate::arm::id::last_name;
@@ -29,7 +30,10 @@ static META: RuleMeta = RuleMeta {
         ResourceKind::PrivateDnsZone,
         ResourceKind::VirtualNetworkLink,
         ResourceKind::RecordSet,
+        // The endpoint's addresses, which a record must hold, may come from its NICs.
+        ResourceKind::NetworkInterface,
     ],
+    shown_inputs: &[],
     what: "For an approved private endpoint and each private DNS zone of the expected name that is \
 effectively linked to the endpoint's VNet: no A record named after the resource (high); an A record whose \
 addresses do not include the endpoint's current private IP, typically left over after the endpoint was \
@@ -152,19 +156,23 @@ impl Rule for PeDnsRecord {
                                 let mut ev = base.clone();
                                 ev["problem"] = json!("missing");
                                 ev["record"] = json!(null);
-                                out.finding(
-                                    &pe.id,
-                                    &format!("{zone_name}|{name}|missing"),
-                                    format!(
-                                        "Zone {zone_name} (linked to {}) has no A record {name} for private endpoint {}, so {} does not resolve to {ip}.",
-                                        vnet.display_name(),
-                                        pe.display_name(),
-                                        last_name(target),
+                                rests_on_zone(
+                                    out.finding(
+                                        &pe.id,
+                                        &format!("{zone_name}|{name}|missing"),
+                                        format!(
+                                            "Zone {zone_name} (linked to {}) has no A record {name} for private endpoint {}, so {} does not resolve to {ip}.",
+                                            vnet.display_name(),
+                                            pe.display_name(),
+                                            last_name(target),
+                                        ),
+                                        ev,
+                                        format!(
+                                            "Add the record (or attach a DNS zone group to the endpoint): az network private-dns record-set a add-record --resource-group {zone_rg} --zone-name {zone_name} --record-set-name {name} --ipv4-address {ip}"
+                                        ),
                                     ),
-                                    ev,
-                                    format!(
-                                        "Add the record (or attach a DNS zone group to the endpoint): az network private-dns record-set a add-record --resource-group {zone_rg} --zone-name {zone_name} --record-set-name {name} --ipv4-address {ip}"
-                                    ),
+                                    cx,
+                                    [zone_name],
                                 );
                                 continue;
                             };
@@ -178,40 +186,48 @@ impl Rule for PeDnsRecord {
                             if !ips.is_empty() && !ips.iter().any(|i| have.contains(&i.as_str())) {
                                 let mut e = ev.clone();
                                 e["problem"] = json!("stale");
-                                out.finding(
-                                    &pe.id,
-                                    &format!("{zone_name}|{name}|stale"),
-                                    format!(
-                                        "A record {name} in {zone_name} points at {} but private endpoint {} has {}, so clients in {} connect to an address that is not the endpoint.",
-                                        if have.is_empty() { "nothing".to_string() } else { have.join(", ") },
-                                        pe.display_name(),
-                                        ips.join(", "),
-                                        vnet.display_name(),
+                                rests_on_zone(
+                                    out.finding(
+                                        &pe.id,
+                                        &format!("{zone_name}|{name}|stale"),
+                                        format!(
+                                            "A record {name} in {zone_name} points at {} but private endpoint {} has {}, so clients in {} connect to an address that is not the endpoint.",
+                                            if have.is_empty() { "nothing".to_string() } else { have.join(", ") },
+                                            pe.display_name(),
+                                            ips.join(", "),
+                                            vnet.display_name(),
+                                        ),
+                                        e,
+                                        format!(
+                                            "Point the record at the endpoint's IP: az network private-dns record-set a add-record --resource-group {zone_rg} --zone-name {zone_name} --record-set-name {name} --ipv4-address {ip}{}",
+                                            have.iter()
+                                                .map(|old| format!(" && az network private-dns record-set a remove-record --resource-group {zone_rg} --zone-name {zone_name} --record-set-name {name} --ipv4-address {old}"))
+                                                .collect::<String>()
+                                        ),
                                     ),
-                                    e,
-                                    format!(
-                                        "Point the record at the endpoint's IP: az network private-dns record-set a add-record --resource-group {zone_rg} --zone-name {zone_name} --record-set-name {name} --ipv4-address {ip}{}",
-                                        have.iter()
-                                            .map(|old| format!(" && az network private-dns record-set a remove-record --resource-group {zone_rg} --zone-name {zone_name} --record-set-name {name} --ipv4-address {old}"))
-                                            .collect::<String>()
-                                    ),
+                                    cx,
+                                    [zone_name],
                                 );
                             }
                             if let Some(t) = ttl.filter(|t| !(min_ttl..=max_ttl).contains(t)) {
                                 let mut e = ev.clone();
                                 e["problem"] = json!("ttl");
-                                out.finding_with_severity(
-                                    Severity::Low,
-                                    &pe.id,
-                                    &format!("{zone_name}|{name}|ttl"),
-                                    format!(
-                                        "A record {name} in {zone_name} (private endpoint {}) has TTL {t} s, outside the recommended {min_ttl}–{max_ttl} s, so changes to the endpoint stay cached.",
-                                        pe.display_name(),
+                                rests_on_zone(
+                                    out.finding_with_severity(
+                                        Severity::Low,
+                                        &pe.id,
+                                        &format!("{zone_name}|{name}|ttl"),
+                                        format!(
+                                            "A record {name} in {zone_name} (private endpoint {}) has TTL {t} s, outside the recommended {min_ttl}–{max_ttl} s, so changes to the endpoint stay cached.",
+                                            pe.display_name(),
+                                        ),
+                                        e,
+                                        format!(
+                                            "az network private-dns record-set a update --resource-group {zone_rg} --zone-name {zone_name} --name {name} --set ttl={min_ttl}"
+                                        ),
                                     ),
-                                    e,
-                                    format!(
-                                        "az network private-dns record-set a update --resource-group {zone_rg} --zone-name {zone_name} --name {name} --set ttl={min_ttl}"
-                                    ),
+                                    cx,
+                                    [zone_name],
                                 );
                             }
                         }

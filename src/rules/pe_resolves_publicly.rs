@@ -3,6 +3,7 @@
 
 use serde_json::json;
 
+use super::support_pe::rests_on_zone;
 use super::{Context, Rule, RuleMeta, Sink};
 use crate::arm::ResourceId;
 use crate::inventory::ResourceKind;
@@ -26,6 +27,7 @@ static META: RuleMeta = RuleMeta {
         ResourceKind::RecordSet,
         ResourceKind::NetworkInterface,
     ],
+    shown_inputs: &[],
     what: "For each approved private endpoint, azaudit resolves the target's public name (e.g. \
 kv1.vault.azure.net) as a client in the endpoint's VNet and in every VNet peered with it that uses Azure DNS \
 would, following the privatelink CNAME, the zone link and the A record. It reports when the answer is the \
@@ -159,13 +161,20 @@ impl Rule for PeResolvesPublicly {
                                     .join("; ")
                             ),
                         };
-                        out.finding(
+                        let proof = out.finding(
                             &pe.id,
                             &format!("{group}|{}", client.id),
                             message,
                             evidence,
                             remediation,
                         );
+                        if let Some((_, zone)) = r
+                            .private_link_name
+                            .as_deref()
+                            .and_then(|n| n.split_once('.'))
+                        {
+                            rests_on_zone(proof, cx, [zone]);
+                        }
                     }
                 }
             }

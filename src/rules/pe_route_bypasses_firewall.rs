@@ -23,6 +23,7 @@ static META: RuleMeta = RuleMeta {
         ResourceKind::PrivateEndpoint,
         ResourceKind::NetworkInterface,
     ],
+    shown_inputs: &[],
     what: "A subnet in a private endpoint's VNet, or in a directly peered VNet, has a user-defined route to a \
 VirtualAppliance (a firewall or NVA) that covers the endpoint's address, but the endpoint's /32 system route \
 stays active, so traffic to the endpoint goes straight to it instead of through the appliance.",

@@ -21,6 +21,7 @@ static META: RuleMeta = RuleMeta {
         ResourceKind::PrivateEndpoint,
         ResourceKind::NetworkSecurityGroup,
     ],
+    shown_inputs: &[],
     what: "A subnet that holds private endpoints and has an NSG with user-defined rules, while its \
 privateEndpointNetworkPolicies is Disabled (also when absent: the API default) or RouteTableEnabled, so the NSG \
 is not enforced for the endpoints.",

@@ -5,7 +5,7 @@ use std::net::IpAddr;
 
 use serde_json::json;
 
-use super::support_pe::{approved_groups, endpoint_vnet, expected_zones};
+use super::support_pe::{approved_groups, endpoint_vnet, expected_zones, rests_on_zone};
 use super::{Context, Rule, RuleMeta, Sink};
 use crate::arm::id::last_name;
 use crate::inventory::ResourceKind;
@@ -28,6 +28,8 @@ static META: RuleMeta = RuleMeta {
         ResourceKind::PrivateDnsZone,
         ResourceKind::VirtualNetworkLink,
     ],
+    // The endpoint addresses in the evidence may come from its NICs.
+    shown_inputs: &[ResourceKind::NetworkInterface],
     what: "A private endpoint with an approved connection whose VNet sets custom DNS servers \
 (dhcpOptions.dnsServers non-empty and not only 168.63.129.16). azaudit cannot see the servers' \
 configuration, so the finding states what must hold and what the inventory shows: the expected zones, the \
@@ -162,21 +164,25 @@ impl Rule for PeVnetCustomDns {
                 vnet.display_name(),
                 cx.idx.endpoint_ips(pe).join(", "),
             );
-            out.finding_with_severity(
-                severity,
-                &pe.id,
-                "custom-dns",
-                message,
-                json!({
-                    "private_endpoint": pe.id,
-                    "private_ip_addresses": cx.idx.endpoint_ips(pe),
-                    "virtual_network": vnet.id,
-                    "dns_servers": servers,
-                    "zones": zones,
-                    "dns_servers_in_linked_vnets": servers_in_linked,
-                    "requirement": REQUIREMENT,
-                }),
-                remediation,
+            rests_on_zone(
+                out.finding_with_severity(
+                    severity,
+                    &pe.id,
+                    "custom-dns",
+                    message,
+                    json!({
+                        "private_endpoint": pe.id,
+                        "private_ip_addresses": cx.idx.endpoint_ips(pe),
+                        "virtual_network": vnet.id,
+                        "dns_servers": servers,
+                        "zones": zones,
+                        "dns_servers_in_linked_vnets": servers_in_linked,
+                        "requirement": REQUIREMENT,
+                    }),
+                    remediation,
+                ),
+                cx,
+                zone_names.iter().copied(),
             );
         }
     }

@@ -24,6 +24,8 @@ static META: RuleMeta = RuleMeta {
         ResourceKind::VirtualNetwork,
         ResourceKind::PrivateDnsZone,
     ],
+    // The endpoint addresses in the evidence may come from its NICs.
+    shown_inputs: &[ResourceKind::NetworkInterface],
     what: "A private endpoint with an approved connection, in a VNet that uses Azure-provided DNS, for \
 which no private DNS zone of the expected name (for example privatelink.vaultcore.azure.net for a Key \
 Vault, group `vault`) exists anywhere in the scanned inventory. Not evaluated when private DNS zones could \
@@ -56,7 +58,7 @@ impl Rule for PeZoneMissing {
             .coverage
             .gaps
             .iter()
-            .find(|g| g.kind == ResourceKind::PrivateDnsZone);
+            .find(|g| g.touches_kind(ResourceKind::PrivateDnsZone));
         for pe in &cx.inv.private_endpoints {
             let vnet = match endpoint_vnet(cx, pe) {
                 Ok(v) => v,

@@ -2,6 +2,7 @@
 
 use serde_json::json;
 
+use super::support_pe::rests_on_zone;
 use super::{Context, Rule, RuleMeta, Sink};
 use crate::arm::ResourceId;
 use crate::inventory::ResourceKind;
@@ -22,6 +23,8 @@ static META: RuleMeta = RuleMeta {
         ResourceKind::PrivateDnsZone,
         ResourceKind::VirtualNetworkLink,
     ],
+    // The endpoint addresses in the evidence may come from its NICs.
+    shown_inputs: &[ResourceKind::NetworkInterface],
     what: "A private endpoint with an approved connection whose private DNS zone (for example \
 privatelink.vaultcore.azure.net for group `vault`) exists, but no zone of that name is linked to the \
 endpoint's virtual network with a completed link, while the VNet uses Azure-provided DNS.",
@@ -135,12 +138,16 @@ impl Rule for PeZoneNotLinked {
                             vnet.display_name(),
                             vnet.id,
                         );
-                        out.finding(
-                            &pe.id,
-                            &format!("{group}|{zone_name}"),
-                            message,
-                            evidence,
-                            remediation,
+                        rests_on_zone(
+                            out.finding(
+                                &pe.id,
+                                &format!("{group}|{zone_name}"),
+                                message,
+                                evidence,
+                                remediation,
+                            ),
+                            cx,
+                            [zone_name],
                         );
                     }
                 }

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
+use super::support_pe::rests_on_zone;
 use super::support_pe::{approved_groups, connected_peers, endpoint_vnet, expected_zones, rg_of};
 use super::{Context, Rule, RuleMeta, Sink};
 use crate::arm::id::{id_key, last_name, same_id};
@@ -25,6 +26,8 @@ static META: RuleMeta = RuleMeta {
         ResourceKind::PrivateDnsZone,
         ResourceKind::VirtualNetworkLink,
     ],
+    // The endpoint addresses in the evidence may come from its NICs.
+    shown_inputs: &[ResourceKind::NetworkInterface],
     what: "A virtual network that is peered (Connected) with the VNet of a private endpoint, uses \
 Azure-provided DNS, and has no effective link to the endpoint's private DNS zone (which exists). One finding \
 per peered VNet and zone, listing the endpoints affected. The endpoint's own VNet is DNS101's concern; a \
@@ -161,19 +164,23 @@ impl Rule for PeeredVnetZoneNotLinked {
                 remote.display_name(),
                 remote.id,
             );
-            out.finding(
-                &remote.id,
-                &a.zone,
-                message,
-                json!({
-                    "virtual_network": remote.id,
-                    "zone_name": zone_name,
-                    "zones": links,
-                    "dns_servers": "Azure-provided",
-                    "peered_with": a.peered_with,
-                    "endpoints": a.endpoints,
-                }),
-                remediation,
+            rests_on_zone(
+                out.finding(
+                    &remote.id,
+                    &a.zone,
+                    message,
+                    json!({
+                        "virtual_network": remote.id,
+                        "zone_name": zone_name,
+                        "zones": links,
+                        "dns_servers": "Azure-provided",
+                        "peered_with": a.peered_with,
+                        "endpoints": a.endpoints,
+                    }),
+                    remediation,
+                ),
+                cx,
+                [zone_name.as_str()],
             );
         }
     }

@@ -17,6 +17,7 @@ static META: RuleMeta = RuleMeta {
     title: "User-defined route with next hop None drops traffic",
     severity: Severity::Info,
     inputs: &[ResourceKind::RouteTable],
+    shown_inputs: &[],
     what: "A user-defined route whose next hop type is None. Informational: it is sometimes deliberate (blocking \
 a range), but it is also what a half-finished migration leaves behind.",
     why: "Azure drops traffic matching a route with next hop None. Unlike an NSG deny it leaves no trace in flow \

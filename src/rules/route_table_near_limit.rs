@@ -22,6 +22,7 @@ static META: RuleMeta = RuleMeta {
     title: "Route table is close to the 400-route limit",
     severity: Severity::Medium,
     inputs: &[ResourceKind::RouteTable],
+    shown_inputs: &[],
     what: "A route table with at least 360 routes (90 % of the 400 user-defined routes a table can hold), with \
 the number of /32 host routes among them.",
     why: "A route table holds at most 400 routes. Tables grow towards the limit when a /32 route is added per \

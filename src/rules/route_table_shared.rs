@@ -19,6 +19,7 @@ static META: RuleMeta = RuleMeta {
     title: "Route table shared by several subnets",
     severity: Severity::Info,
     inputs: &[ResourceKind::RouteTable, ResourceKind::VirtualNetwork],
+    shown_inputs: &[],
     what: "A route table associated with more than one subnet. Informational.",
     why: "A route added for one subnet then changes the routing, and — through the VirtualNetwork service tag, \
 which includes every UDR prefix — the NSG semantics of every other subnet using the table. Subnets with \

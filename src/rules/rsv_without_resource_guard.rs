@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use super::{Context, Rule, RuleMeta, Sink};
-use crate::arm::id::{id_key, subscription_of};
+use crate::arm::id::id_key;
 use crate::inventory::ResourceKind;
 use crate::report::Severity;
 
@@ -20,6 +20,7 @@ static META: RuleMeta = RuleMeta {
         ResourceKind::RecoveryServicesVault,
         ResourceKind::ResourceGuardProxy,
     ],
+    shown_inputs: &[],
     what: "A Recovery Services vault with no Resource Guard mapping (backupResourceGuardProxies), so no \
 multi-user authorisation protects its critical operations, or whose soft delete state is Disabled.",
     why: "A Recovery Services vault must live in the subscription of the VMs it protects, so the backups share \
@@ -49,24 +50,9 @@ impl Rule for RsvWithoutResourceGuard {
 
     fn check(&self, cx: &Context<'_>, out: &mut Sink) {
         for vault in &cx.inv.recovery_services_vaults {
-            let sub = subscription_of(&vault.id);
+            // Unread Resource Guard mappings (of this vault or its subscription) make the finding
+            // "not evaluated" in the engine: it is on the vault.
             let vault_key = id_key(&vault.id);
-            let unreadable = cx.coverage.gaps.iter().any(|g| {
-                g.kind == ResourceKind::ResourceGuardProxy
-                    && (g
-                        .scope
-                        .as_deref()
-                        .is_some_and(|s| id_key(s).starts_with(&vault_key))
-                        || (g.scope.is_none()
-                            && (g.subscription_id.is_none() || g.subscription_id == sub)))
-            });
-            if unreadable {
-                out.not_evaluated(
-                    &vault.id,
-                    "its Resource Guard mappings could not be read".into(),
-                );
-                continue;
-            }
             let proxies: Vec<_> = cx
                 .inv
                 .resource_guard_proxies

@@ -21,6 +21,7 @@ static META: RuleMeta = RuleMeta {
         ResourceKind::VirtualNetwork,
         ResourceKind::NetworkSecurityGroup,
     ],
+    shown_inputs: &[],
     what: "A subnet whose NSG has no user-defined inbound Deny covering every source, protocol and port (for \
 example DenyAllInbound at 4096), so the default AllowVnetInBound (65000) decides east-west traffic. Medium when \
 the VNet has connected peerings (their address spaces are admitted), low otherwise. GatewaySubnet is left to \

@@ -31,6 +31,7 @@ static META: RuleMeta = RuleMeta {
     title: "Subnet without a network security group",
     severity: Severity::Medium,
     inputs: &[ResourceKind::VirtualNetwork],
+    shown_inputs: &[],
     what: "A subnet with no NSG associated. Platform subnets are exempt: GatewaySubnet, AzureFirewallSubnet, \
 AzureFirewallManagementSubnet, AzureBastionSubnet and RouteServerSubnet. A subnet delegated to Azure NetApp Files \
 is reported as low, since NSGs there are supported only with Standard network features.",

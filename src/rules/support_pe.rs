@@ -3,10 +3,11 @@
 
 use serde_json::{Value, json};
 
-use super::Context;
+use super::{Context, Proof};
 use crate::arm::ResourceId;
 use crate::arm::id::{id_key, last_name, same_id};
 use crate::inventory::CoverageGap;
+use crate::inventory::ResourceKind;
 use crate::inventory::keyvault::{Bypass, DefaultAction, KeyVault};
 use crate::inventory::network::{
     ConnectionStatus, EndpointConnection, PrivateEndpoint, VirtualNetwork,
@@ -85,6 +86,23 @@ pub fn connected_peers<'a>(
             Some((name, remote, found))
         })
         .collect()
+}
+
+/// Marks a private DNS verdict about the zones `zone_names` as resting on every zone of those names (their
+/// links and records, and the lists of their subscriptions) and on the zone lists of every
+/// subscription: a VNet can be linked to a zone of that name wherever it lives, so a zone list that
+/// could not be read may hide the one that answers.
+pub fn rests_on_zone<'n>(
+    proof: Proof<'_>,
+    cx: &Context<'_>,
+    zone_names: impl IntoIterator<Item = &'n str>,
+) {
+    let mut proof = proof.rests_on_all(&[ResourceKind::PrivateDnsZone]);
+    for name in zone_names {
+        for z in cx.idx.zones_named(name) {
+            proof = proof.rests_on(&z.id);
+        }
+    }
 }
 
 /// A gap described for a not-evaluated reason.

@@ -16,6 +16,7 @@ static META: RuleMeta = RuleMeta {
     title: "Traffic Analytics workspace is in a subscription where Microsoft.Network is not registered",
     severity: Severity::Medium,
     inputs: &[ResourceKind::FlowLog, ResourceKind::ResourceProvider],
+    shown_inputs: &[],
     what: "A flow log with Traffic Analytics enabled whose Log Analytics workspace \
 (flowAnalyticsConfiguration.networkWatcherFlowAnalyticsConfiguration.workspaceResourceId) lives in a \
 subscription where the Microsoft.Network resource provider is not Registered (Registering gives a low-severity \

@@ -22,6 +22,7 @@ static META: RuleMeta = RuleMeta {
         ResourceKind::RouteTable,
         ResourceKind::NetworkSecurityGroup,
     ],
+    shown_inputs: &[],
     what: "A subnet whose route table has user-defined routes (typically 0.0.0.0/0 to a firewall) and whose NSG \
 admits traffic from the VirtualNetwork service tag (the default AllowVnetInBound rule, or a user rule with \
 source VirtualNetwork) without a higher-priority deny that covers the widened addresses.",

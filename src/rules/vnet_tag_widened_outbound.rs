@@ -26,6 +26,7 @@ static META: RuleMeta = RuleMeta {
         ResourceKind::RouteTable,
         ResourceKind::NetworkSecurityGroup,
     ],
+    shown_inputs: &[],
     what: "A subnet whose NSG has a user-defined outbound Deny to Internet or to every destination (the operator \
 meant to restrict egress), whose route table's UDR prefixes widen the VirtualNetwork service tag, and where a \
 user allow to VirtualNetwork or the default AllowVnetOutBound (65000) admits destinations outside the network \

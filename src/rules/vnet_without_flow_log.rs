@@ -22,6 +22,8 @@ static META: RuleMeta = RuleMeta {
         ResourceKind::FlowLog,
         ResourceKind::NetworkWatcher,
     ],
+    // NICs only place NIC flow logs in the VNet, listed as partial coverage.
+    shown_inputs: &[ResourceKind::NetworkInterface],
     what: "A virtual network with subnets that no enabled virtual network flow log targets. Only a flow log on \
 the VNet itself counts as full coverage; flow logs on some of its subnets or NICs are listed as partial coverage. \
 A VNet whose every subnet has an NSG with an enabled NSG flow log counts as covered but gets an informational \
