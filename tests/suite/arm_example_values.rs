@@ -697,6 +697,14 @@ fn watchers_app_gateway_firewall_and_vpn_gateway_read_their_subnets() {
         .collect();
     assert_eq!(pools, ["appgwpool", "appgwpool1"]);
     assert_eq!(agw.properties.operational_state.as_deref(), Some("Running"));
+    // Not modeled: the AGW backend rule reads the backend ports from `extra` under this exact key.
+    let ports: Vec<_> = agw.properties.extra["backendHttpSettingsCollection"]
+        .as_array()
+        .expect("backendHttpSettingsCollection is kept in extra")
+        .iter()
+        .map(|s| s["properties"]["port"].as_u64())
+        .collect();
+    assert_eq!(ports, [Some(80)]);
 
     let fw: AzureFirewall = one(&dir, "network/AzureFirewallGet.json");
     assert_eq!(fw.private_ips(), ["10.0.0.0"]);

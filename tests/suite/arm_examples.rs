@@ -273,3 +273,206 @@ fn unknown_fields_and_enum_values_are_kept() {
     assert_eq!(rule["direction"], "Inbound");
     assert_eq!(rule["newKnob"], true);
 }
+
+/// The schema of one item of `kind`, as JSON (`$defs` and `$ref` as schemars writes them).
+fn item_schema(kind: ResourceKind) -> Value {
+    use ResourceKind::*;
+    use azaudit::inventory::{
+        backup, effective, keyvault, monitor, network, privatedns, resources,
+    };
+    use schemars::schema_for;
+    let schema = match kind {
+        Subscription => schema_for!(resources::Subscription),
+        ResourceProvider => schema_for!(resources::ResourceProvider),
+        NetworkSecurityGroup => schema_for!(network::NetworkSecurityGroup),
+        RouteTable => schema_for!(network::RouteTable),
+        VirtualNetwork => schema_for!(network::VirtualNetwork),
+        Subnet => schema_for!(network::Subnet),
+        VirtualNetworkPeering => schema_for!(network::VirtualNetworkPeering),
+        PrivateEndpoint => schema_for!(network::PrivateEndpoint),
+        PrivateDnsZone => schema_for!(privatedns::PrivateDnsZone),
+        VirtualNetworkLink => schema_for!(privatedns::VirtualNetworkLink),
+        RecordSet => schema_for!(privatedns::RecordSet),
+        KeyVault => schema_for!(keyvault::KeyVault),
+        KeyVaultPrivateEndpointConnection => {
+            schema_for!(keyvault::KeyVaultPrivateEndpointConnection)
+        }
+        DiagnosticSetting => schema_for!(monitor::DiagnosticSetting),
+        DiagnosticSettingsCategory => schema_for!(monitor::DiagnosticSettingsCategory),
+        NetworkWatcher => schema_for!(network::NetworkWatcher),
+        FlowLog => schema_for!(network::FlowLog),
+        ApplicationGateway => schema_for!(network::ApplicationGateway),
+        NetworkInterface => schema_for!(network::NetworkInterface),
+        AzureFirewall => schema_for!(network::AzureFirewall),
+        VirtualNetworkGateway => schema_for!(network::VirtualNetworkGateway),
+        EffectiveRouteTable => schema_for!(effective::EffectiveRoute),
+        EffectiveNetworkSecurityGroups => schema_for!(effective::EffectiveNetworkSecurityGroup),
+        RecoveryServicesVault => schema_for!(backup::RecoveryServicesVault),
+        ResourceGuardProxy => schema_for!(backup::ResourceGuardProxy),
+        ResourceGuard => schema_for!(backup::ResourceGuard),
+        ResourceGraphQuery => schema_for!(effective::ResourceGraphResponse),
+    };
+    serde_json::to_value(schema).unwrap()
+}
+
+/// Keys that resemble a modeled field but are different fields ARM sends beside it, each with the
+/// reason it is not a misspelling: (key in the example, the modeled field it resembles, why).
+const SIBLING_FIELDS: &[(&str, &str, &str)] = &[(
+    "targetResourceGuid",
+    "targetResourceId",
+    "flow logs carry both: the target's resource id and its GUID; rules read only the id",
+)];
+
+/// Follows `$ref` (and the `anyOf` schemars writes for `Option<T>`) to the schemas `value` may match.
+fn branches<'a>(root: &'a Value, schema: &'a Value) -> Vec<&'a Value> {
+    if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
+        let name = r.strip_prefix("#/$defs/").expect("local $ref");
+        return branches(root, &root["$defs"][name]);
+    }
+    if let Some(any) = schema
+        .get("anyOf")
+        .or_else(|| schema.get("oneOf"))
+        .and_then(Value::as_array)
+    {
+        return any.iter().flat_map(|s| branches(root, s)).collect();
+    }
+    vec![schema]
+}
+
+/// Whether an unmodeled key looks like a modeled one: the same but for case, singular vs plural,
+/// or at most two edits apart.
+fn resembles(key: &str, modeled: &str) -> bool {
+    let (k, m) = (key.to_ascii_lowercase(), modeled.to_ascii_lowercase());
+    let plural = |a: &str, b: &str| {
+        b.strip_prefix(a)
+            .is_some_and(|rest| rest == "s" || rest == "es")
+            || (a.ends_with('y') && b == format!("{}ies", &a[..a.len() - 1]))
+    };
+    k == m || plural(&k, &m) || plural(&m, &k) || edit_distance(&k, &m) <= 2
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+/// Walks `value` alongside its schema; every key the schema does not model (it lands in an `extra`
+/// map) but that resembles a modeled property is reported as `path: key (modeled: name)`.
+fn misnamed_fields(
+    root: &Value,
+    schema: &Value,
+    value: &Value,
+    path: &str,
+    out: &mut Vec<String>,
+    seen: &mut Vec<String>,
+) {
+    for schema in branches(root, schema) {
+        match value {
+            Value::Object(map) => {
+                let Some(props) = schema.get("properties").and_then(Value::as_object) else {
+                    continue;
+                };
+                for (key, v) in map {
+                    let here = format!("{path}.{key}");
+                    match props.get(key) {
+                        Some(s) => {
+                            seen.push(here.clone());
+                            misnamed_fields(root, s, v, &here, out, seen)
+                        }
+                        None => out.extend(
+                            props
+                                .keys()
+                                .filter(|m| resembles(key, m))
+                                .map(|m| format!("{here} (modeled: {m})")),
+                        ),
+                    }
+                }
+            }
+            Value::Array(items) => {
+                if let Some(s) = schema.get("items") {
+                    for (i, v) in items.iter().enumerate() {
+                        misnamed_fields(root, s, v, &format!("{path}[{i}]"), out, seen);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A field the inventory models but spells differently from ARM still parses: it lands in the
+/// catch-all `extra` map and reads as absent. Any example key that the schema does not model but
+/// that resembles a modeled field is such a misnaming, unless it is a known sibling field.
+#[test]
+fn no_modeled_field_lands_in_extra() {
+    let Some(dir) = examples_dir("no_modeled_field_lands_in_extra") else {
+        return;
+    };
+    let mut found = Vec::new();
+    let mut seen = Vec::new();
+    for (rel, path) in example_files(&dir) {
+        let kind = kind_of(&rel).unwrap_or_else(|| panic!("{rel}: no parser is mapped"));
+        let root = item_schema(kind);
+        let doc: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        for (status, response) in doc["responses"].as_object().unwrap() {
+            let Some(body) = response.get("body") else {
+                continue;
+            };
+            let (mut hits, mut modeled) = (Vec::new(), Vec::new());
+            match body.get("value").and_then(Value::as_array) {
+                Some(items) if kind != ResourceKind::ResourceGraphQuery => {
+                    for (i, item) in items.iter().enumerate() {
+                        let at = format!("value[{i}]");
+                        misnamed_fields(&root, &root, item, &at, &mut hits, &mut modeled);
+                    }
+                }
+                _ => misnamed_fields(&root, &root, body, "", &mut hits, &mut modeled),
+            }
+            found.extend(hits.into_iter().map(|h| format!("{rel} {status} {h}")));
+            seen.extend(modeled.into_iter().map(|h| format!("{rel} {status} {h}")));
+        }
+    }
+    let sibling = |f: &String, (key, modeled, _why): &(&str, &str, &str)| {
+        f.ends_with(&format!(".{key} (modeled: {modeled})"))
+    };
+    let (siblings, misnamed): (Vec<_>, Vec<_>) = found
+        .into_iter()
+        .partition(|f| SIBLING_FIELDS.iter().any(|s| sibling(f, s)));
+    assert!(
+        misnamed.is_empty(),
+        "example keys that resemble a modeled field but land in `extra` (a misnamed field, or a \
+         sibling to list in SIBLING_FIELDS with its reason):\n{}",
+        misnamed.join("\n")
+    );
+    for s in SIBLING_FIELDS {
+        assert!(
+            siblings.iter().any(|f| sibling(f, s)),
+            "SIBLING_FIELDS entry {s:?} matches no example key any more: remove it"
+        );
+    }
+    // The walk must reach deep into the typed structs, through $refs, Option and arrays; otherwise
+    // it would find nothing because it looked at nothing.
+    for deep in [
+        "network/NetworkSecurityGroupGet.json 200 .properties.defaultSecurityRules[5].properties.direction",
+        "network/NetworkInterfaceEffectiveRouteTableList.json 200 value[5].nextHopIpAddress",
+        "network/NetworkWatcherFlowLogGet.json 200 .properties.flowAnalyticsConfiguration.networkWatcherFlowAnalyticsConfiguration.workspaceId",
+        "keyvault/createVaultWithNetworkAcls.json 201 .properties.networkAcls.virtualNetworkRules[0].id",
+        "network/PrivateEndpointListAll.json 200 value[1].properties.manualPrivateLinkServiceConnections[0].properties.privateLinkServiceConnectionState.status",
+        "recoveryservices/GETVault.json 200 .properties.securitySettings.softDeleteSettings.softDeleteRetentionPeriodInDays",
+    ] {
+        assert!(
+            seen.iter().any(|s| s == deep),
+            "the walk did not reach {deep}"
+        );
+    }
+}
