@@ -1,7 +1,8 @@
 //! Conformance against Microsoft's ARM examples (`../shared/arm-examples/`, or the folder named by
 //! `AZAUDIT_ARM_EXAMPLES`; CI fetches them at the commits pinned in `tests/arm-examples.tsv`):
-//! every response body parses with azaudit's parser for its kind, the typed structs read the values
-//! the examples hold, and the manifest and the folder list the same files.
+//! every response body parses with azaudit's parser for its kind, no field the inventory models
+//! lands in a catch-all `extra` map, and the manifest, the folder and its SOURCES.md agree. The
+//! values read through the typed structs are checked in `arm_example_values.rs`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -243,6 +244,39 @@ fn the_manifest_lists_exactly_the_example_files() {
             manifest[rel].chars
         );
     }
+    // The shared folder documents its copies in SOURCES.md (a fetched folder has none): the pins
+    // there and in the manifest must agree, so a re-pinned copy cannot leave CI on the old file.
+    let Ok(sources) = std::fs::read_to_string(dir.join("SOURCES.md")) else {
+        return;
+    };
+    let mut documented = BTreeMap::new();
+    for line in sources.lines().filter(|l| l.starts_with("| `")) {
+        let cols: Vec<&str> = line
+            .split('|')
+            .map(|c| c.trim().trim_matches('`'))
+            .collect();
+        if let [_, local, source, commit, chars, ..] = cols[..] {
+            documented.insert(
+                local.to_string(),
+                (source, commit, chars.parse::<usize>().ok()),
+            );
+        }
+    }
+    let pinned: BTreeMap<String, (&str, &str, Option<usize>)> = manifest
+        .iter()
+        .map(|(l, e)| {
+            (
+                l.clone(),
+                (e.source.as_str(), e.commit.as_str(), Some(e.chars)),
+            )
+        })
+        .collect();
+    assert_eq!(
+        pinned,
+        documented,
+        "tests/arm-examples.tsv and {}/SOURCES.md pin different sources, commits or counts",
+        dir.display()
+    );
 }
 
 /// Parsing keeps what ARM said: fields azaudit does not model survive a round trip.
