@@ -7,7 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-manifest=tests/arm-examples.tsv
+# Overridable so the script can be exercised on a few entries.
+manifest="${ARM_EXAMPLES_MANIFEST:-tests/arm-examples.tsv}"
 dest="${1:-${RUNNER_TEMP:-$PWD/target}/arm-examples}"
 # Overridable so the script can be exercised against a local mirror (file://…/<commit>/<path>).
 base="${ARM_EXAMPLES_BASE_URL:-https://raw.githubusercontent.com/Azure/azure-rest-api-specs}"

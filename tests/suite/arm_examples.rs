@@ -601,3 +601,97 @@ fn no_modeled_field_lands_in_extra() {
         );
     }
 }
+
+#[test]
+fn resemblance_catches_case_plural_and_small_edits() {
+    assert!(resembles("nextHopIpAddress", "nextHopIPAddress"));
+    assert!(resembles("dnsServer", "dnsServers"));
+    assert!(resembles("policy", "policies"));
+    assert!(resembles("targetResourceGuid", "targetResourceId"));
+    assert!(!resembles("sku", "id"));
+    assert!(!resembles("requestMessage", "message"));
+    assert_eq!(edit_distance("kitten", "sitting"), 3);
+}
+
+/// The fetch script CI runs reads the manifest as this test does: pointed at a local mirror laid out
+/// like raw GitHub content (`<commit>/<source path>`), it reproduces the example files, counting
+/// characters rather than bytes (one example has Cyrillic in it), and it refuses a file whose count
+/// differs. A few entries suffice: the manifest test covers the rest.
+#[test]
+fn the_fetch_script_reproduces_the_examples_folder() {
+    let Some(dir) = examples_dir("the_fetch_script_reproduces_the_examples_folder") else {
+        return;
+    };
+    if std::process::Command::new("curl")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("SKIPPED the_fetch_script_reproduces_the_examples_folder: no curl");
+        return;
+    }
+    let picked = [
+        "network/NetworkWatcherFlowLogGet.json",
+        "network/RouteTableGet.json",
+        "privatedns/RecordSetAList.json",
+    ];
+    let manifest = manifest();
+    let tmp = tempfile::tempdir().unwrap();
+    let mirror = tmp.path().join("mirror");
+    let mut small = String::from("# a few entries of tests/arm-examples.tsv\n");
+    for local in picked {
+        let e = &manifest[local];
+        let to = mirror.join(&e.commit).join(&e.source);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(dir.join(local), &to).unwrap();
+        small.push_str(&format!(
+            "{local}\t{}\t{}\t{}\n",
+            e.source, e.commit, e.chars
+        ));
+    }
+    let small_manifest = tmp.path().join("manifest.tsv");
+    std::fs::write(&small_manifest, small).unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join(".github/fetch-arm-examples.sh");
+    let run = |out: &Path| {
+        std::process::Command::new("bash")
+            .arg(&script)
+            .arg(out)
+            .env(
+                "ARM_EXAMPLES_BASE_URL",
+                format!("file://{}", mirror.display()),
+            )
+            .env("ARM_EXAMPLES_MANIFEST", &small_manifest)
+            .env_remove("GITHUB_ENV")
+            .output()
+            .unwrap()
+    };
+    let out = tmp.path().join("out");
+    let r = run(&out);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let fetched: Vec<String> = example_files(&out)
+        .into_iter()
+        .map(|(rel, _)| rel)
+        .collect();
+    assert_eq!(fetched, picked);
+    for rel in picked {
+        assert_eq!(
+            std::fs::read(out.join(rel)).unwrap(),
+            std::fs::read(dir.join(rel)).unwrap(),
+            "{rel}"
+        );
+    }
+
+    // A truncated download is refused.
+    let e = &manifest[picked[1]];
+    let victim = mirror.join(&e.commit).join(&e.source);
+    let text = std::fs::read_to_string(&victim).unwrap();
+    let half: String = text.chars().take(text.chars().count() / 2).collect();
+    std::fs::write(&victim, half).unwrap();
+    let r = run(&tmp.path().join("out2"));
+    assert!(!r.status.success());
+    let stderr = String::from_utf8_lossy(&r.stderr);
+    assert!(
+        stderr.contains(&format!("character count mismatch: {}", picked[1])),
+        "{stderr}"
+    );
+}
