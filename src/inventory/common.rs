@@ -57,11 +57,25 @@ macro_rules! open_enum {
                 Ok(Self::parse(&s))
             }
         }
+
+        // Open: any string is valid (unknown values are kept), so the schema is a plain string that
+        // lists the known values only as examples.
+        impl schemars::JsonSchema for $name {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+            fn inline_schema() -> bool {
+                true
+            }
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                schemars::json_schema!({"type": "string", "examples": [$($text),+]})
+            }
+        }
     };
 }
 
 /// A reference to another resource: `{ "id": "/subscriptions/…" }`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SubResource {
     #[serde(default)]
     pub id: String,
@@ -80,8 +94,10 @@ where
 
 /// An ARM resource: the envelope every resource has, its typed `properties`, and whatever else ARM
 /// sent (kept so a snapshot round-trips it).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
+// The container-level `default` makes the schema carry each field's default, which needs `P: Default`.
+#[schemars(bound = "P: schemars::JsonSchema + Default + Serialize")]
 pub struct Resource<P> {
     pub id: String,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -51,7 +51,7 @@ impl PrivateEndpointNetworkPolicies {
 
 pub type NetworkSecurityGroup = Resource<NsgProperties>;
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct NsgProperties {
     #[serde(deserialize_with = "null_default")]
@@ -69,7 +69,7 @@ pub struct NsgProperties {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SecurityRule {
     #[serde(default)]
@@ -81,7 +81,7 @@ pub struct SecurityRule {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SecurityRuleProperties {
     #[serde(default)]
@@ -151,7 +151,7 @@ fn merge<'a>(one: &'a Option<String>, many: &'a [String]) -> Vec<&'a str> {
 
 pub type RouteTable = Resource<RouteTableProperties>;
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct RouteTableProperties {
     #[serde(deserialize_with = "null_default")]
@@ -166,7 +166,7 @@ pub struct RouteTableProperties {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct Route {
     pub id: Option<String>,
@@ -176,7 +176,7 @@ pub struct Route {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RouteProperties {
     /// A CIDR prefix or a service tag name.
@@ -210,7 +210,7 @@ impl Default for RouteProperties {
 
 pub type VirtualNetwork = Resource<VirtualNetworkProperties>;
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct VirtualNetworkProperties {
     pub address_space: AddressSpace,
@@ -224,7 +224,7 @@ pub struct VirtualNetworkProperties {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct AddressSpace {
     #[serde(deserialize_with = "null_default")]
@@ -233,7 +233,7 @@ pub struct AddressSpace {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct DhcpOptions {
     /// Empty means Azure-provided DNS (168.63.129.16).
@@ -256,7 +256,7 @@ impl VirtualNetwork {
 
 pub type Subnet = Resource<SubnetProperties>;
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct SubnetProperties {
     pub address_prefix: Option<String>,
@@ -299,7 +299,7 @@ impl Subnet {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct ServiceEndpoint {
     pub service: String,
@@ -310,7 +310,7 @@ pub struct ServiceEndpoint {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct Delegation {
     pub name: Option<String>,
@@ -319,7 +319,7 @@ pub struct Delegation {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct DelegationProperties {
     pub service_name: String,
@@ -329,7 +329,7 @@ pub struct DelegationProperties {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct VirtualNetworkPeering {
     pub id: Option<String>,
@@ -339,7 +339,7 @@ pub struct VirtualNetworkPeering {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct PeeringProperties {
     pub allow_virtual_network_access: Option<bool>,
@@ -376,7 +376,7 @@ impl VirtualNetworkPeering {
 
 pub type PrivateEndpoint = Resource<PrivateEndpointProperties>;
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct PrivateEndpointProperties {
     pub subnet: Option<SubResource>,
@@ -398,7 +398,7 @@ pub struct PrivateEndpointProperties {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct PrivateLinkServiceConnection {
     pub id: Option<String>,
@@ -408,7 +408,7 @@ pub struct PrivateLinkServiceConnection {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct PrivateLinkServiceConnectionProperties {
     pub private_link_service_id: Option<String>,
@@ -426,7 +426,7 @@ open_enum!(
     ConnectionStatus { Approved => "Approved", Pending => "Pending", Rejected => "Rejected", Disconnected => "Disconnected" }
 );
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct ConnectionState {
     pub status: Option<ConnectionStatus>,
@@ -436,7 +436,7 @@ pub struct ConnectionState {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct CustomDnsConfig {
     pub fqdn: Option<String>,
@@ -446,7 +446,7 @@ pub struct CustomDnsConfig {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct PrivateEndpointIpConfiguration {
     pub name: Option<String>,
@@ -455,7 +455,7 @@ pub struct PrivateEndpointIpConfiguration {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct PrivateEndpointIpConfigurationProperties {
     pub group_id: Option<String>,
@@ -525,7 +525,7 @@ impl PrivateEndpoint {
 
 pub type NetworkInterface = Resource<NetworkInterfaceProperties>;
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct NetworkInterfaceProperties {
     #[serde(deserialize_with = "null_default")]
@@ -540,7 +540,7 @@ pub struct NetworkInterfaceProperties {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct NicIpConfiguration {
     pub id: Option<String>,
@@ -550,7 +550,7 @@ pub struct NicIpConfiguration {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct NicIpConfigurationProperties {
     #[serde(rename = "privateIPAddress")]
@@ -573,7 +573,7 @@ pub type NetworkWatcher = Resource<Extra>;
 
 pub type FlowLog = Resource<FlowLogProperties>;
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct FlowLogProperties {
     pub target_resource_id: Option<String>,
@@ -586,7 +586,7 @@ pub struct FlowLogProperties {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct FlowAnalyticsConfiguration {
     pub network_watcher_flow_analytics_configuration: Option<TrafficAnalytics>,
@@ -594,7 +594,7 @@ pub struct FlowAnalyticsConfiguration {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct TrafficAnalytics {
     #[serde(deserialize_with = "lenient_bool")]
@@ -626,7 +626,7 @@ impl FlowLog {
 
 pub type ApplicationGateway = Resource<ApplicationGatewayProperties>;
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct ApplicationGatewayProperties {
     pub sku: Option<ApplicationGatewaySku>,
@@ -642,7 +642,7 @@ pub struct ApplicationGatewayProperties {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct ApplicationGatewaySku {
     pub name: Option<String>,
@@ -672,7 +672,7 @@ impl ApplicationGateway {
 }
 
 /// An `ipConfigurations`-style child whose properties name a subnet.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct SubnetHolder {
     pub id: Option<String>,
@@ -682,7 +682,7 @@ pub struct SubnetHolder {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct SubnetHolderProperties {
     pub subnet: Option<SubResource>,
@@ -694,7 +694,7 @@ pub struct SubnetHolderProperties {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct FrontendIpConfiguration {
     pub id: Option<String>,
@@ -704,7 +704,7 @@ pub struct FrontendIpConfiguration {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct BackendAddressPool {
     pub id: Option<String>,
@@ -716,7 +716,7 @@ pub struct BackendAddressPool {
 
 pub type AzureFirewall = Resource<AzureFirewallProperties>;
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct AzureFirewallProperties {
     #[serde(deserialize_with = "null_default")]
@@ -741,7 +741,7 @@ impl AzureFirewall {
 
 pub type VirtualNetworkGateway = Resource<VirtualNetworkGatewayProperties>;
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct VirtualNetworkGatewayProperties {
     pub gateway_type: Option<String>,

@@ -1,6 +1,7 @@
 //! The integration suite: one test binary (each file under tests/ would otherwise link the whole
 //! library again).
 
+mod arm_example_values;
 mod arm_examples;
 mod cli;
 mod cli_inspect;

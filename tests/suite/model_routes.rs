@@ -45,26 +45,15 @@ fn summary(
 fn reproduces_microsofts_effective_route_example() {
     let inv = json!({"virtual_networks": [vnet("vnet1", "172.20.2.0/24", vec![subnet("vnet1", "s", "172.20.2.0/24", json!({}))], json!({}))]});
     let got = summary(&routes_of(inv, "vnet1", "s"));
-    let example: Value = serde_json::from_str(
-        &std::fs::read_to_string(
-            std::env::var("AZAUDIT_ARM_EXAMPLES")
-                .map(std::path::PathBuf::from)
-                .unwrap_or_else(|_| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/arm-examples"))
-                .join("network/NetworkInterfaceEffectiveRouteTableList.json"),
-        )
-        .unwrap_or_else(|_| {
-            // The same six routes, for machines without Microsoft's examples.
-            r#"{"responses":{"200":{"body":{"value":[
-              {"source":"Default","state":"Active","addressPrefix":["172.20.2.0/24"],"nextHopType":"VnetLocal"},
-              {"source":"Default","state":"Active","addressPrefix":["0.0.0.0/0"],"nextHopType":"Internet"},
-              {"source":"Default","state":"Active","addressPrefix":["10.0.0.0/8"],"nextHopType":"None"},
-              {"source":"Default","state":"Active","addressPrefix":["100.64.0.0/10"],"nextHopType":"None"},
-              {"source":"Default","state":"Active","addressPrefix":["172.16.0.0/12"],"nextHopType":"None"},
-              {"source":"Default","state":"Active","addressPrefix":["192.168.0.0/16"],"nextHopType":"None"}]}}}}"#
-                .to_string()
-        }),
-    )
-    .unwrap();
+    let Some(dir) =
+        crate::common::examples::examples_dir("reproduces_microsofts_effective_route_example")
+    else {
+        return;
+    };
+    let example = crate::common::examples::read_example(
+        &dir,
+        "network/NetworkInterfaceEffectiveRouteTableList.json",
+    );
     let mut want: Vec<_> = example["responses"]["200"]["body"]["value"]
         .as_array()
         .unwrap()
@@ -80,6 +69,7 @@ fn reproduces_microsofts_effective_route_example() {
             )
         })
         .collect();
+    assert_eq!(want.len(), 6, "the example lists six default routes");
     want.sort();
     assert_eq!(got, want);
 }

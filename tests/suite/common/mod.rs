@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod arm;
+pub mod examples;
 pub mod kv;
 
 use azaudit::collect::Snapshot;
