@@ -279,11 +279,6 @@ fn the_token_never_reaches_the_logs_or_errors() {
         .with_max_level(tracing::Level::TRACE)
         .with_writer(move || sink.clone())
         .finish();
-    // tracing caches each callsite's interest globally. With exactly one dispatcher registered it
-    // takes that to be everyone's default, so a callsite that another test's thread (which has no
-    // subscriber) reaches first while this one is installed is cached as "never" and this test
-    // records nothing for it. A second registered dispatcher makes tracing ask each one instead.
-    let _second = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
     let errors = tracing::subscriber::with_default(subscriber, || {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
