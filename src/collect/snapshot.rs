@@ -53,7 +53,11 @@ impl Snapshot {
         if text.trim().is_empty() {
             return Err(problem("the file is empty, not an azaudit snapshot".into()));
         }
-        let value: Value = serde_json::from_str(text).map_err(|e| {
+        // A first pass reads only `kind` and `schema_version` (skipping the rest without building
+        // it), so that a file that is not a snapshot, or of another version, gets that answer
+        // rather than a type error deep inside; the second pass parses straight into the typed
+        // inventory, with no JSON tree of the whole file in between.
+        let probe: Probe = serde_json::from_str(text).map_err(|e| {
             problem(if e.is_eof() {
                 format!(
                     "truncated: the JSON ends early (line {}, column {})",
@@ -64,13 +68,18 @@ impl Snapshot {
                 format!("not valid JSON: {e}")
             })
         })?;
-        let Some(obj) = value.as_object() else {
-            return Err(problem(format!(
-                "not an azaudit snapshot: the top level is {}, not an object",
-                json_type(&value)
-            )));
+        let (kind, version) = match probe {
+            Probe::Object {
+                kind,
+                schema_version,
+            } => (kind, schema_version),
+            Probe::Other(what) => {
+                return Err(problem(format!(
+                    "not an azaudit snapshot: the top level is {what}, not an object"
+                )));
+            }
         };
-        match obj.get("kind").and_then(Value::as_str) {
+        match kind.as_ref().and_then(Value::as_str) {
             Some(SNAPSHOT_KIND) => {}
             Some(other) => {
                 return Err(problem(format!(
@@ -83,7 +92,7 @@ impl Snapshot {
                 )));
             }
         }
-        match obj.get("schema_version") {
+        match version {
             Some(v) if v.as_u64() == Some(SNAPSHOT_SCHEMA_VERSION) => {}
             Some(v) => {
                 return Err(problem(format!(
@@ -92,7 +101,8 @@ impl Snapshot {
             }
             None => return Err(problem("the snapshot has no schema_version".into())),
         }
-        serde_path_to_error::deserialize::<_, Snapshot>(value)
+        let mut de = serde_json::Deserializer::from_str(text);
+        serde_path_to_error::deserialize::<_, Snapshot>(&mut de)
             .map_err(|e| problem(format!("invalid snapshot at {}: {}", e.path(), e.inner())))
     }
 
@@ -119,14 +129,73 @@ impl Snapshot {
     }
 }
 
-fn json_type(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
+/// What the first pass learns of a document: the two header fields of an object, or what else
+/// the top level is.
+enum Probe {
+    Object {
+        kind: Option<Value>,
+        schema_version: Option<Value>,
+    },
+    Other(&'static str),
+}
+
+impl<'de> Deserialize<'de> for Probe {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        d.deserialize_any(ProbeVisitor)
+    }
+}
+
+struct ProbeVisitor;
+
+impl<'de> serde::de::Visitor<'de> for ProbeVisitor {
+    type Value = Probe;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON document")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Probe, A::Error> {
+        let (mut kind, mut schema_version) = (None, None);
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            match key.as_ref() {
+                "kind" => kind = Some(map.next_value()?),
+                "schema_version" => schema_version = Some(map.next_value()?),
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(Probe::Object {
+            kind,
+            schema_version,
+        })
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> std::result::Result<Probe, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(Probe::Other("an array"))
+    }
+    fn visit_unit<E>(self) -> std::result::Result<Probe, E> {
+        Ok(Probe::Other("null"))
+    }
+    fn visit_bool<E>(self, _: bool) -> std::result::Result<Probe, E> {
+        Ok(Probe::Other("a boolean"))
+    }
+    fn visit_i64<E>(self, _: i64) -> std::result::Result<Probe, E> {
+        Ok(Probe::Other("a number"))
+    }
+    fn visit_u64<E>(self, _: u64) -> std::result::Result<Probe, E> {
+        Ok(Probe::Other("a number"))
+    }
+    fn visit_f64<E>(self, _: f64) -> std::result::Result<Probe, E> {
+        Ok(Probe::Other("a number"))
+    }
+    fn visit_str<E>(self, _: &str) -> std::result::Result<Probe, E> {
+        Ok(Probe::Other("a string"))
     }
 }
 
