@@ -138,6 +138,9 @@ pub struct ScanArgs {
     /// Exit with code 3 when coverage is incomplete (and no finding already gives exit code 1).
     #[arg(long)]
     pub require_complete: bool,
+    /// Print on stderr how long reading, each rule and writing took, slowest rules first.
+    #[arg(long)]
+    pub timings: bool,
     /// A policy file (TOML): rule severities, parameters, exemptions.
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
@@ -455,6 +458,7 @@ fn scan(args: &ScanArgs) -> Result<ExitCode> {
         None => None,
     };
     let (snapshot, source, origin) = args.source.load()?;
+    let read_time = clock.elapsed();
     let mut report = build_report_with(
         &snapshot,
         source,
@@ -490,7 +494,39 @@ fn scan(args: &ScanArgs) -> Result<ExitCode> {
     if let Some(target) = sentinel {
         push_to_sentinel(target, &args.source.live, &report)?;
     }
+    if args.timings {
+        eprint!("{}", timings_summary(&report, read_time, clock.elapsed()));
+    }
     Ok(exit_code(&report, args.fail_on, args.require_complete))
+}
+
+/// `--timings`: the phases of the scan, then every rule, slowest first.
+fn timings_summary(
+    report: &Report,
+    read: std::time::Duration,
+    total: std::time::Duration,
+) -> String {
+    let rules_ms: f64 = report.rules.iter().map(|o| o.duration_ms).sum();
+    let mut out = format!(
+        "timings: read {:.3} s, rules {:.3} s ({} rules), total {:.3} s\n",
+        read.as_secs_f64(),
+        rules_ms / 1e3,
+        report.rules.len(),
+        total.as_secs_f64(),
+    );
+    let mut rules: Vec<&rules::RuleOutcome> = report.rules.iter().collect();
+    rules.sort_by(|a, b| {
+        b.duration_ms
+            .total_cmp(&a.duration_ms)
+            .then(a.code.cmp(&b.code))
+    });
+    for o in rules {
+        out.push_str(&format!(
+            "  {:<7} {:<42} {:>10.3} ms  {} finding(s)\n",
+            o.code, o.name, o.duration_ms, o.findings
+        ));
+    }
+    out
 }
 
 /// Sends the findings to Sentinel with a token for the monitor audience from the same credentials.

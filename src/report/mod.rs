@@ -23,7 +23,7 @@ use crate::inventory::{Coverage, ResourceKind};
 use crate::rules::RuleOutcome;
 
 /// Version of the JSON report's schema (semver): bumped in major for breaking changes.
-pub const REPORT_SCHEMA_VERSION: &str = "1.0.0";
+pub const REPORT_SCHEMA_VERSION: &str = "1.1.0";
 
 #[derive(
     Debug,

@@ -201,6 +201,10 @@ pub struct RuleOutcome {
     pub missing_inputs: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub not_evaluated: Vec<NotEvaluated>,
+    /// Time the rule took, in milliseconds (microsecond resolution), so that a slow scan shows
+    /// where it spends its time.
+    #[serde(default)]
+    pub duration_ms: f64,
 }
 
 /// Runs `rules` over the context, returning findings (deduplicated by fingerprint, ordered by
@@ -211,6 +215,7 @@ pub fn run(cx: &Context<'_>, rules: &[&dyn Rule]) -> (Vec<Finding>, Vec<RuleOutc
     let mut seen = HashSet::new();
     for rule in rules {
         let meta: &RuleMeta = rule.meta();
+        let started = std::time::Instant::now();
         let mut sink = Sink::default();
         rule.check(cx, &mut sink);
         // Gaps in what decides a finding can hold it back; gaps in what only describes it cannot.
@@ -284,6 +289,7 @@ pub fn run(cx: &Context<'_>, rules: &[&dyn Rule]) -> (Vec<Finding>, Vec<RuleOutc
             findings: count,
             missing_inputs: missing,
             not_evaluated,
+            duration_ms: (started.elapsed().as_secs_f64() * 1e6).round() / 1e3,
         });
     }
     findings.sort_by(|a, b| {

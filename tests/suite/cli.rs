@@ -35,7 +35,7 @@ fn json_report_is_versioned_and_carries_evidence() {
     let o = azaudit(&["scan", "--demo", "--format", "json", "--fail-on", "never"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(r["schema_version"], "1.0.0");
+    assert_eq!(r["schema_version"], "1.1.0");
     assert_eq!(r["tool"]["name"], "azaudit");
     assert_eq!(r["run"]["source"], "demo");
     assert_eq!(r["scope"]["subscriptions"].as_array().unwrap().len(), 3);
@@ -80,7 +80,7 @@ fn output_file_is_written_whole() {
     );
     let r: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    assert_eq!(r["schema_version"], "1.0.0");
+    assert_eq!(r["schema_version"], "1.1.0");
     assert_eq!(
         std::fs::read_dir(dir.path()).unwrap().count(),
         1,
@@ -451,4 +451,47 @@ fn a_live_read_that_read_nothing_exits_2_and_writes_nothing() {
         assert!(!err.contains("not-a-real-token"));
         assert!(!out.exists(), "{command} wrote {}", out.display());
     }
+}
+
+#[test]
+fn timings_name_every_rule_slowest_first() {
+    let o = azaudit(&[
+        "scan",
+        "--demo",
+        "--fail-on",
+        "never",
+        "--format",
+        "json",
+        "--timings",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    let mut lines = err.lines();
+    let head = lines.next().unwrap();
+    assert!(head.starts_with("timings: read "), "{err}");
+    assert!(head.contains("(38 rules), total "), "{err}");
+    let rows: Vec<(String, f64)> = lines
+        .map(|l| {
+            let cols: Vec<&str> = l.split_whitespace().collect();
+            (cols[0].to_string(), cols[2].parse().unwrap())
+        })
+        .collect();
+    assert_eq!(rows.len(), 38, "{err}");
+    assert!(
+        rows.windows(2).all(|w| w[0].1 >= w[1].1),
+        "not slowest first: {err}"
+    );
+    // The JSON report carries the same per-rule times.
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    for o in r["rules"].as_array().unwrap() {
+        let code = o["code"].as_str().unwrap();
+        let ms = o["duration_ms"].as_f64().unwrap();
+        assert!(
+            rows.iter().any(|(c, t)| c == code && *t == ms),
+            "{code} {ms}: {err}"
+        );
+    }
+    // Without the flag, stderr stays quiet.
+    let o = azaudit(&["scan", "--demo", "--fail-on", "never"]);
+    assert_eq!(stderr(&o), "");
 }

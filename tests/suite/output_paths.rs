@@ -56,7 +56,7 @@ fn a_symlink_is_written_through_to_its_target_by_rename_beside_the_target() {
     );
     let r: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&target).unwrap()).unwrap();
-    assert_eq!(r["schema_version"], "1.0.0");
+    assert_eq!(r["schema_version"], "1.1.0");
     assert_ne!(
         std::fs::metadata(&target).unwrap().ino(),
         before,
@@ -152,7 +152,7 @@ fn dev_stdout_and_dev_null_are_written_not_replaced() {
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(r["schema_version"], "1.0.0");
+    assert_eq!(r["schema_version"], "1.1.0");
     assert!(
         std::fs::symlink_metadata("/dev/stdout")
             .unwrap()

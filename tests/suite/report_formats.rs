@@ -252,7 +252,7 @@ fn several_formats_at_once_each_to_its_file() {
             .collect()
     };
     let json = read("r.json");
-    assert_eq!(json["schema_version"], "1.0.0");
+    assert_eq!(json["schema_version"], "1.1.0");
     assert_eq!(ids(&json["findings"], "/id"), want);
     let sarif = read("r.sarif");
     assert_eq!(sarif["version"], "2.1.0");
