@@ -91,12 +91,14 @@ fn measure(path: &Path) {
     let start = Instant::now();
     let snapshot = Snapshot::load(path).expect("the generated snapshot loads");
     let load = start.elapsed();
-    let (load_peak, _) = rss();
+    let (load_peak, inventory_rss) = rss();
 
     let idx = azaudit::inventory::Index::new(&snapshot.inventory);
+    let facts = azaudit::model::facts::Facts::new(&idx);
     let cx = azaudit::rules::Context {
         inv: &snapshot.inventory,
         idx: &idx,
+        facts: &facts,
         coverage: &snapshot.coverage,
         cloud: snapshot.cloud,
         zones: azaudit::policy::privatelink::ZoneTable::shipped(),
@@ -143,7 +145,7 @@ fn measure(path: &Path) {
     // The report pass runs the rules again; a scan is load + one rules pass + rendering.
     let total = load + report_time;
     println!(
-        "{:>9.3} {:>7.0}MB {:>10.3} {:>9.3} {:>9.3} {:>7.0}MB {:>8}  {} (most: {}; {} bytes of JSON)",
+        "{:>9.3} {:>7.0}MB {:>10.3} {:>9.3} {:>9.3} {:>7.0}MB {:>8}  {} (most: {}; {} bytes of JSON; {:.0} MB resident after loading)",
         load.as_secs_f64(),
         load_peak,
         rules.as_secs_f64(),
@@ -153,6 +155,7 @@ fn measure(path: &Path) {
         report.findings.len(),
         slowest.join(", "),
         most.join(" "),
-        json.len()
+        json.len(),
+        inventory_rss
     );
 }

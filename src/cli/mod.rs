@@ -702,9 +702,11 @@ pub fn build_report_with(
     policy: Option<&crate::policy::file::Policy>,
 ) -> Report {
     let idx = Index::new(&snapshot.inventory);
+    let facts = crate::model::facts::Facts::new(&idx);
     let cx = Context {
         inv: &snapshot.inventory,
         idx: &idx,
+        facts: &facts,
         coverage: &snapshot.coverage,
         cloud: snapshot.cloud,
         zones: ZoneTable::shipped(),

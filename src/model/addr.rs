@@ -43,11 +43,19 @@ impl PrefixSet {
         }
     }
     pub fn from_nets<I: IntoIterator<Item = IpNet>>(nets: I) -> Self {
-        let mut s = PrefixSet::empty();
-        for n in nets {
-            s = s.union(&PrefixSet::from_net(n));
+        PrefixSet::union_all(nets.into_iter().map(PrefixSet::from_net))
+    }
+    /// The union of many sets, merged once (folding [`PrefixSet::union`] over n sets is quadratic).
+    pub fn union_all<I: IntoIterator<Item = PrefixSet>>(sets: I) -> Self {
+        let (mut v4, mut v6) = (Vec::new(), Vec::new());
+        for s in sets {
+            v4.extend(s.v4);
+            v6.extend(s.v6);
         }
-        s
+        PrefixSet {
+            v4: union(&v4, &[]),
+            v6: union(&v6, &[]),
+        }
     }
     pub fn from_addr(addr: IpAddr) -> Self {
         match addr {
@@ -250,6 +258,26 @@ mod tests {
         items.iter().fold(PrefixSet::empty(), |acc, s| {
             acc.union(&PrefixSet::parse(s).unwrap())
         })
+    }
+
+    #[test]
+    fn union_all_equals_folded_unions() {
+        let parts = [
+            "10.0.0.0/24",
+            "10.0.1.0/24",
+            "10.0.0.128/25",
+            "192.168.0.1",
+            "fd00::/64",
+            "10.0.3.0/24",
+        ];
+        let folded = set(&parts);
+        let all = PrefixSet::union_all(parts.iter().map(|p| PrefixSet::parse(p).unwrap()));
+        assert_eq!(all, folded);
+        assert_eq!(
+            all.to_strings(),
+            ["10.0.0.0/23", "10.0.3.0/24", "192.168.0.1/32", "fd00::/64"]
+        );
+        assert_eq!(PrefixSet::union_all(std::iter::empty()), PrefixSet::empty());
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 pub mod addr;
 pub mod dns;
+pub mod facts;
 pub mod nsg;
 pub mod routes;
 pub mod tags;

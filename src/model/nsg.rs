@@ -645,7 +645,7 @@ mod tests {
         };
         // Unknown membership: the rule cannot be proven to match; the defaults decide.
         assert_eq!(eval(&t, "10.0.0.4").rule, "DenyAllInBound");
-        t.asgs.insert(
+        std::sync::Arc::make_mut(&mut t.asgs).insert(
             crate::arm::id::id_key(asg),
             PrefixSet::parse("10.0.0.4").unwrap(),
         );

@@ -64,19 +64,19 @@ pub fn virtual_network_tag(
     subnet: &Subnet,
     vnet: &VirtualNetwork,
 ) -> VirtualNetworkTag {
-    let mut base = parse_all(
-        vnet.properties
-            .address_space
-            .address_prefixes
-            .iter()
-            .map(String::as_str),
-    );
-    for peering in &vnet.properties.virtual_network_peerings {
-        if peering.is_connected() {
-            base = base.union(&parse_all(peering.remote_prefixes().into_iter()));
-        }
-    }
-    base = base.union(&PrefixSet::parse(HOST_VIP).expect("valid address"));
+    let own = vnet
+        .properties
+        .address_space
+        .address_prefixes
+        .iter()
+        .map(String::as_str);
+    let peers = vnet
+        .properties
+        .virtual_network_peerings
+        .iter()
+        .filter(|p| p.is_connected())
+        .flat_map(|p| p.remote_prefixes());
+    let base = parse_all(own.chain(peers).chain(std::iter::once(HOST_VIP)));
 
     let mut udrs = Vec::new();
     let mut opaque = Vec::new();
@@ -128,7 +128,7 @@ pub struct Resolved {
 pub struct TagResolver {
     pub virtual_network: PrefixSet,
     /// Application security group id (normalised) → private IPs of the NIC ip configurations in it.
-    pub asgs: std::collections::HashMap<String, PrefixSet>,
+    pub asgs: std::sync::Arc<std::collections::HashMap<String, PrefixSet>>,
 }
 
 impl TagResolver {
@@ -142,7 +142,7 @@ impl TagResolver {
     pub fn for_subnet(idx: &Index<'_>, subnet: &Subnet, vnet: &VirtualNetwork) -> Self {
         TagResolver {
             virtual_network: virtual_network_tag(idx, subnet, vnet).total,
-            asgs: asg_members(idx),
+            asgs: std::sync::Arc::new(asg_members(idx)),
         }
     }
 
@@ -212,10 +212,7 @@ pub fn asg_members(idx: &Index<'_>) -> std::collections::HashMap<String, PrefixS
     idx.asg_ips()
         .iter()
         .map(|(asg, ips)| {
-            let set = ips
-                .iter()
-                .filter_map(|ip| PrefixSet::parse(ip))
-                .fold(PrefixSet::empty(), |acc, s| acc.union(&s));
+            let set = PrefixSet::union_all(ips.iter().filter_map(|ip| PrefixSet::parse(ip)));
             (asg.clone(), set)
         })
         .collect()
@@ -229,9 +226,7 @@ pub fn has_public_addresses(set: &PrefixSet) -> bool {
 }
 
 fn parse_all<'a>(items: impl Iterator<Item = &'a str>) -> PrefixSet {
-    items
-        .filter_map(PrefixSet::parse)
-        .fold(PrefixSet::empty(), |acc, s| acc.union(&s))
+    PrefixSet::union_all(items.filter_map(PrefixSet::parse))
 }
 
 /// CIDR prefixes of a subnet, ignoring unparsable ones.

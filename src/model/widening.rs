@@ -2,11 +2,9 @@
 //! question behind NSG101 (inbound) and NSG102 (outbound), asked once.
 
 use super::addr::PrefixSet;
+use super::facts::Facts;
 use super::nsg::{Admission, TrafficClass, admissions};
-use super::tags::{
-    TagResolver, UdrContribution, VirtualNetworkTag, asg_members, virtual_network_tag,
-};
-use crate::inventory::Index;
+use super::tags::{TagResolver, UdrContribution, VirtualNetworkTag};
 use crate::inventory::network::{Direction, NetworkSecurityGroup, Subnet, VirtualNetwork};
 
 /// Rules that allow the `VirtualNetwork` tag and so admit addresses that are in it only because of
@@ -36,21 +34,22 @@ impl Widening {
 /// rules of `nsg` that admit widened addresses; `None` when the tag is not widened or no such rule
 /// admits any.
 pub fn widened_admissions(
-    idx: &Index<'_>,
+    facts: &Facts<'_>,
     nsg: &NetworkSecurityGroup,
     direction: &Direction,
     subnet: &Subnet,
     vnet: &VirtualNetwork,
     local: PrefixSet,
 ) -> Option<Widening> {
-    let tag = virtual_network_tag(idx, subnet, vnet);
+    let tag = facts.virtual_network_tag(subnet, vnet);
     let widened = tag.widened();
     if widened.is_empty() {
         return None;
     }
+    let tag = tag.into_owned();
     let resolver = TagResolver {
         virtual_network: tag.total.clone(),
-        asgs: asg_members(idx),
+        asgs: facts.asg_members(),
     };
     let admitting: Vec<(Admission, PrefixSet)> =
         admissions(nsg, direction, &TrafficClass::any_to(local), &resolver)

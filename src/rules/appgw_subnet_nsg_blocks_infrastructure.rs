@@ -152,7 +152,7 @@ impl Rule for AppgwSubnetNsgBlocksInfrastructure {
                     );
                     continue;
                 };
-                let tags = TagResolver::for_subnet(cx.idx, subnet, vnet);
+                let tags = cx.facts.tag_resolver(subnet, vnet);
                 let nsg_name = name_of(&nsg.id);
                 let agw_name = agw.name.as_deref().unwrap_or_else(|| name_of(&agw.id));
 

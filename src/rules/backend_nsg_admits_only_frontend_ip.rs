@@ -173,7 +173,7 @@ impl Rule for BackendNsgAdmitsOnlyFrontendIp {
                 if nsgs.is_empty() {
                     continue;
                 }
-                let tags = TagResolver::for_subnet(cx.idx, subnet, vnet);
+                let tags = cx.facts.tag_resolver(subnet, vnet);
                 let mut bad_ports = Vec::new();
                 let mut frontend_rule = None;
                 let mut instance_rule = None;

@@ -16,6 +16,8 @@ use crate::report::{Finding, Severity, fingerprint};
 pub struct Context<'a> {
     pub inv: &'a Inventory,
     pub idx: &'a Index<'a>,
+    /// Subnet-level model answers (tags, routes), computed once and shared by the rules.
+    pub facts: &'a crate::model::facts::Facts<'a>,
     pub coverage: &'a Coverage,
     pub cloud: Cloud,
     pub zones: &'a ZoneTable,

@@ -14,7 +14,7 @@ use crate::inventory::network::{
     Direction, NetworkSecurityGroup, Protocol, Subnet, VirtualNetwork,
 };
 use crate::model::nsg::{Verdict, evaluate};
-use crate::model::tags::{TagResolver, subnet_prefixes};
+use crate::model::tags::subnet_prefixes;
 use crate::report::Severity;
 
 pub struct ManagementPortsFromInternet;
@@ -218,7 +218,7 @@ impl Rule for ManagementPortsFromInternet {
             .collect();
         let mut by_nsg: BTreeMap<String, (&NetworkSecurityGroup, Admitted)> = BTreeMap::new();
         for path in &paths {
-            let tags = TagResolver::for_subnet(cx.idx, path.subnet, path.vnet);
+            let tags = cx.facts.tag_resolver(path.subnet, path.vnet);
             for &port in &checked_ports {
                 for &src in &probes {
                     let eval = |nsg: Option<&NetworkSecurityGroup>| {

@@ -6,7 +6,7 @@ use super::{Context, Rule, RuleMeta, Sink};
 use crate::arm::id::{id_key, last_name};
 use crate::inventory::ResourceKind;
 use crate::inventory::network::NextHopType;
-use crate::model::routes::{RouteState, effective_routes, route_table_of};
+use crate::model::routes::{RouteState, route_table_of};
 use crate::report::Severity;
 
 pub struct PeRouteBypassesFirewall;
@@ -78,7 +78,7 @@ impl Rule for PeRouteBypassesFirewall {
             if appliance_udrs.is_empty() {
                 continue;
             }
-            for route in effective_routes(cx.idx, subnet, vnet) {
+            for route in cx.facts.effective_routes(subnet, vnet).iter() {
                 if route.next_hop_type != NextHopType::InterfaceEndpoint
                     || route.state != RouteState::Active
                 {

@@ -67,7 +67,7 @@ impl Rule for VnetTagWidenedByUdr {
         } in routed_subnets(cx, out)
         {
             let Some(w) = crate::model::widening::widened_admissions(
-                cx.idx,
+                cx.facts,
                 nsg,
                 &Direction::Inbound,
                 subnet,

@@ -86,7 +86,7 @@ impl Rule for VnetTagWidenedOutbound {
                 continue;
             }
             let Some(w) = crate::model::widening::widened_admissions(
-                cx.idx,
+                cx.facts,
                 nsg,
                 &Direction::Outbound,
                 subnet,

@@ -62,6 +62,8 @@ impl Rule for VnetWithoutFlowLog {
                     .map(|t| (f, id_key(t)))
             })
             .collect();
+        let logged: std::collections::HashSet<&str> =
+            enabled.iter().map(|(_, t)| t.as_str()).collect();
         for vnet in &cx.inv.virtual_networks {
             if vnet.properties.subnets.is_empty() {
                 continue;
@@ -84,7 +86,7 @@ impl Rule for VnetWithoutFlowLog {
                 continue;
             }
             let vkey = id_key(&vnet.id);
-            if enabled.iter().any(|(_, t)| *t == vkey) {
+            if logged.contains(vkey.as_str()) {
                 continue;
             }
             // Flow logs on subnets or NICs inside the VNet: partial coverage.
