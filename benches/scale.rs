@@ -114,6 +114,11 @@ fn measure(path: &Path) {
     }
     let rules = rules_start.elapsed();
     per_rule.sort_by_key(|r| std::cmp::Reverse(r.1));
+    if std::env::var_os("AZAUDIT_BENCH_EVERY_RULE").is_some() {
+        for (code, d) in &per_rule {
+            eprintln!("{code} {:.4}", d.as_secs_f64());
+        }
+    }
 
     let report_start = Instant::now();
     let report = azaudit::cli::build_report(

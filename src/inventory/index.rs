@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use super::Inventory;
 use super::network::{NetworkSecurityGroup, PrivateEndpoint, RouteTable, Subnet, VirtualNetwork};
 use super::privatedns::{PrivateDnsZone, RecordSet, VirtualNetworkLink};
+use super::resources::ResourceProvider;
 use crate::arm::id::{IdKey, IdRef};
 
 /// Read-only indexes over an [`Inventory`].
@@ -18,6 +19,12 @@ pub struct Index<'a> {
     endpoints: HashMap<IdKey, &'a PrivateEndpoint>,
     /// VNet id → the private endpoints in its subnets
     endpoints_by_vnet: HashMap<IdKey, Vec<&'a PrivateEndpoint>>,
+    /// subnet id → the private endpoints in it
+    endpoints_by_subnet: HashMap<IdKey, Vec<&'a PrivateEndpoint>>,
+    /// target resource id → the private endpoints with a connection (of any state) to it
+    endpoints_by_target: HashMap<IdKey, Vec<&'a PrivateEndpoint>>,
+    /// subscription id (lower-case) → its resource provider registrations
+    providers_by_subscription: HashMap<String, Vec<&'a ResourceProvider>>,
     /// route table id → the subnets that name it, in inventory order
     subnets_by_route_table: HashMap<IdKey, Vec<(&'a Subnet, &'a VirtualNetwork)>>,
     /// zone name (lower-case) → zones with that name (several may exist in different scopes)
@@ -45,13 +52,42 @@ impl<'a> Index<'a> {
             }
         }
         let mut endpoints_by_vnet: HashMap<IdKey, Vec<&PrivateEndpoint>> = HashMap::new();
+        let mut endpoints_by_subnet: HashMap<IdKey, Vec<&PrivateEndpoint>> = HashMap::new();
+        let mut endpoints_by_target: HashMap<IdKey, Vec<&PrivateEndpoint>> = HashMap::new();
         for pe in &inv.private_endpoints {
+            if let Some(s) = pe.subnet_id() {
+                endpoints_by_subnet
+                    .entry(IdKey::new(s))
+                    .or_default()
+                    .push(pe);
+            }
+            let mut targets: Vec<&str> = pe
+                .connections()
+                .filter_map(|c| c.connection.properties.private_link_service_id.as_deref())
+                .collect();
+            targets.sort_unstable_by_key(|t| t.to_ascii_lowercase());
+            targets.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+            for t in targets.into_iter().filter(|t| !t.is_empty()) {
+                endpoints_by_target
+                    .entry(IdKey::new(t))
+                    .or_default()
+                    .push(pe);
+            }
             let vnet = pe
                 .subnet_id()
                 .and_then(|s| subnets.get(IdRef::new(s)))
                 .map(|(_, v): &(&Subnet, &VirtualNetwork)| IdKey::new(&v.id));
             if let Some(v) = vnet {
                 endpoints_by_vnet.entry(v).or_default().push(pe);
+            }
+        }
+        let mut providers_by_subscription: HashMap<String, Vec<&ResourceProvider>> = HashMap::new();
+        for p in &inv.resource_providers {
+            if let Some(s) = p.subscription_id() {
+                providers_by_subscription
+                    .entry(s.to_ascii_lowercase())
+                    .or_default()
+                    .push(p);
             }
         }
         let mut zones_by_name: HashMap<String, Vec<&PrivateDnsZone>> = HashMap::new();
@@ -114,6 +150,9 @@ impl<'a> Index<'a> {
                 .collect(),
             subnets,
             endpoints_by_vnet,
+            endpoints_by_subnet,
+            endpoints_by_target,
+            providers_by_subscription,
             subnets_by_route_table,
             endpoints: inv
                 .private_endpoints
@@ -148,6 +187,27 @@ impl<'a> Index<'a> {
     pub fn endpoints_in_vnet(&self, vnet_id: &str) -> &[&'a PrivateEndpoint] {
         self.endpoints_by_vnet
             .get(IdRef::new(vnet_id))
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+    /// The private endpoints in a subnet, in inventory order.
+    pub fn endpoints_in_subnet(&self, subnet_id: &str) -> &[&'a PrivateEndpoint] {
+        self.endpoints_by_subnet
+            .get(IdRef::new(subnet_id))
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+    /// The private endpoints with a connection (in any state) to `target`, in inventory order.
+    pub fn endpoints_targeting(&self, target: &str) -> &[&'a PrivateEndpoint] {
+        self.endpoints_by_target
+            .get(IdRef::new(target))
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+    /// The resource provider registrations read for a subscription.
+    pub fn providers_of(&self, subscription: &str) -> &[&'a ResourceProvider] {
+        self.providers_by_subscription
+            .get(&subscription.to_ascii_lowercase())
             .map(Vec::as_slice)
             .unwrap_or_default()
     }

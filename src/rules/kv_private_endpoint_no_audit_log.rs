@@ -68,7 +68,7 @@ fn approved_endpoints(cx: &Context<'_>, vault: &KeyVault) -> Vec<String> {
         })
         .filter_map(|c| c.properties.private_endpoint.as_ref().map(|p| p.id.clone()))
         .collect();
-    for pe in &cx.inv.private_endpoints {
+    for pe in cx.idx.endpoints_targeting(&vault.id) {
         if pe
             .connections()
             .any(|c| c.is_approved() && same_id(c.target(), &vault.id))

@@ -92,8 +92,8 @@ impl Rule for PeResolvesPublicly {
                     // Any approved endpoint of the same target and group is a right answer (a second
                     // endpoint in the same VNet is its own finding).
                     let sibling_ips: Vec<String> = cx
-                        .inv
-                        .private_endpoints
+                        .idx
+                        .endpoints_targeting(conn.target())
                         .iter()
                         .filter(|other| {
                             other.connections().any(|c| {

@@ -4,7 +4,6 @@ use serde_json::json;
 
 use super::support::{name_of, rg_of};
 use super::{Context, Rule, RuleMeta, Sink};
-use crate::arm::id::id_key;
 use crate::inventory::ResourceKind;
 use crate::report::Severity;
 
@@ -47,12 +46,10 @@ impl Rule for PeSubnetNsgNotApplied {
 
     fn check(&self, cx: &Context<'_>, out: &mut Sink) {
         for (subnet, vnet) in cx.idx.all_subnets() {
-            let key = id_key(&subnet.id);
             let pes: Vec<&str> = cx
-                .inv
-                .private_endpoints
+                .idx
+                .endpoints_in_subnet(&subnet.id)
                 .iter()
-                .filter(|p| p.subnet_id().is_some_and(|s| id_key(s) == key))
                 .map(|p| p.id.as_str())
                 .collect();
             if pes.is_empty() {

@@ -64,15 +64,7 @@ pub fn provider_state(cx: &Context<'_>, sub: &str, ns: &str) -> ProviderState {
             g.message
         ));
     }
-    let of_sub: Vec<_> = cx
-        .inv
-        .resource_providers
-        .iter()
-        .filter(|p| {
-            p.subscription_id()
-                .is_some_and(|s| s.eq_ignore_ascii_case(sub))
-        })
-        .collect();
+    let of_sub = cx.idx.providers_of(sub);
     if of_sub.is_empty() {
         return ProviderState::Unknown(format!(
             "the inventory holds no resource provider registrations of subscription {sub}"

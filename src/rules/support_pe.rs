@@ -159,7 +159,7 @@ pub fn approved_vault_endpoints(cx: &Context<'_>, kv: &KeyVault) -> Vec<VaultEnd
             });
         }
     }
-    for pe in &cx.inv.private_endpoints {
+    for pe in cx.idx.endpoints_targeting(&kv.id) {
         let to_vault = pe
             .connections()
             .any(|c| c.is_approved() && same_id(c.target(), &kv.id));

@@ -64,6 +64,28 @@ impl Rule for VnetWithoutFlowLog {
             .collect();
         let logged: std::collections::HashSet<&str> =
             enabled.iter().map(|(_, t)| t.as_str()).collect();
+        // Flow-logged NICs → the VNets of their ip configurations (a NIC flow log covers part of
+        // its VNet).
+        let nic_vnets: std::collections::HashMap<String, Vec<String>> = cx
+            .inv
+            .network_interfaces
+            .iter()
+            .map(|n| (id_key(&n.id), n))
+            .filter(|(k, _)| logged.contains(k.as_str()))
+            .map(|(k, n)| {
+                let vnets = n
+                    .properties
+                    .ip_configurations
+                    .iter()
+                    .filter_map(|c| c.properties.subnet.as_ref())
+                    .filter_map(|s| {
+                        let s = id_key(&s.id);
+                        s.find("/subnets/").map(|i| s[..i].to_string())
+                    })
+                    .collect();
+                (k, vnets)
+            })
+            .collect();
         for vnet in &cx.inv.virtual_networks {
             if vnet.properties.subnets.is_empty() {
                 continue;
@@ -90,16 +112,8 @@ impl Rule for VnetWithoutFlowLog {
                 continue;
             }
             // Flow logs on subnets or NICs inside the VNet: partial coverage.
-            let nic_in_vnet = |target: &str| {
-                cx.inv.network_interfaces.iter().any(|n| {
-                    id_key(&n.id) == target
-                        && n.properties.ip_configurations.iter().any(|c| {
-                            c.properties.subnet.as_ref().is_some_and(|s| {
-                                id_key(&s.id).starts_with(&format!("{vkey}/subnets/"))
-                            })
-                        })
-                })
-            };
+            let nic_in_vnet =
+                |target: &str| nic_vnets.get(target).is_some_and(|vs| vs.contains(&vkey));
             let partial: Vec<&str> = enabled
                 .iter()
                 .filter(|(_, t)| t.starts_with(&format!("{vkey}/subnets/")) || nic_in_vnet(t))
@@ -111,7 +125,7 @@ impl Rule for VnetWithoutFlowLog {
             let mut nsg_flow_logs = Vec::new();
             let mut subnet_logged = Vec::new();
             for s in &vnet.properties.subnets {
-                if enabled.iter().any(|(_, t)| *t == id_key(&s.id)) {
+                if logged.contains(id_key(&s.id).as_str()) {
                     subnet_logged.push(s.display_name().to_string());
                 }
                 let fl = s.properties.network_security_group.as_ref().and_then(|n| {
