@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use super::Inventory;
+use super::monitor::DiagnosticSetting;
 use super::network::{NetworkSecurityGroup, PrivateEndpoint, RouteTable, Subnet, VirtualNetwork};
 use super::privatedns::{PrivateDnsZone, RecordSet, VirtualNetworkLink};
 use super::resources::ResourceProvider;
@@ -30,7 +31,13 @@ pub struct Index<'a> {
     /// zone name (lower-case) → zones with that name (several may exist in different scopes)
     zones_by_name: HashMap<String, Vec<&'a PrivateDnsZone>>,
     links_by_zone: HashMap<IdKey, Vec<&'a VirtualNetworkLink>>,
+    /// zone id → VNet id → the zone's links to that VNet
+    links_by_zone_vnet: HashMap<IdKey, HashMap<IdKey, Vec<&'a VirtualNetworkLink>>>,
     records_by_zone: HashMap<IdKey, Vec<&'a RecordSet>>,
+    /// zone id → relative record name (normalised) → the zone's record sets of that name
+    records_by_zone_name: HashMap<IdKey, HashMap<String, Vec<&'a RecordSet>>>,
+    /// resource id → the diagnostic settings on it
+    diagnostic_settings_by_resource: HashMap<IdKey, Vec<&'a DiagnosticSetting>>,
     nic_ips: HashMap<IdKey, Vec<String>>,
     /// application security group id (normalised) → private IPs of the NIC ip configurations in it
     asg_ips: HashMap<String, Vec<String>>,
@@ -95,14 +102,42 @@ impl<'a> Index<'a> {
             zones_by_name.entry(z.zone_name()).or_default().push(z);
         }
         let mut links_by_zone: HashMap<IdKey, Vec<&VirtualNetworkLink>> = HashMap::new();
+        let mut links_by_zone_vnet: HashMap<IdKey, HashMap<IdKey, Vec<&VirtualNetworkLink>>> =
+            HashMap::new();
         for l in &inv.virtual_network_links {
             if let Some(z) = l.zone_id() {
+                if let Some(v) = l.vnet_id() {
+                    links_by_zone_vnet
+                        .entry(IdKey::new(&z))
+                        .or_default()
+                        .entry(IdKey::new(v))
+                        .or_default()
+                        .push(l);
+                }
                 links_by_zone.entry(IdKey::new(&z)).or_default().push(l);
             }
         }
+        let mut diagnostic_settings_by_resource: HashMap<IdKey, Vec<&DiagnosticSetting>> =
+            HashMap::new();
+        for d in &inv.diagnostic_settings {
+            if let Some(r) = d.resource_id() {
+                diagnostic_settings_by_resource
+                    .entry(IdKey::new(r))
+                    .or_default()
+                    .push(d);
+            }
+        }
         let mut records_by_zone: HashMap<IdKey, Vec<&RecordSet>> = HashMap::new();
+        let mut records_by_zone_name: HashMap<IdKey, HashMap<String, Vec<&RecordSet>>> =
+            HashMap::new();
         for r in &inv.record_sets {
             if let Some(z) = r.zone_id() {
+                records_by_zone_name
+                    .entry(IdKey::new(&z))
+                    .or_default()
+                    .entry(r.record_name())
+                    .or_default()
+                    .push(r);
                 records_by_zone.entry(IdKey::new(&z)).or_default().push(r);
             }
         }
@@ -161,7 +196,10 @@ impl<'a> Index<'a> {
                 .collect(),
             zones_by_name,
             links_by_zone,
+            links_by_zone_vnet,
             records_by_zone,
+            records_by_zone_name,
+            diagnostic_settings_by_resource,
             nic_ips,
             asg_ips,
         }
@@ -231,6 +269,29 @@ impl<'a> Index<'a> {
     pub fn links_of_zone(&self, zone_id: &str) -> &[&'a VirtualNetworkLink] {
         self.links_by_zone
             .get(IdRef::new(zone_id))
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+    /// The links of a zone to one VNet (normally one).
+    pub fn links_of_zone_to(&self, zone_id: &str, vnet_id: &str) -> &[&'a VirtualNetworkLink] {
+        self.links_by_zone_vnet
+            .get(IdRef::new(zone_id))
+            .and_then(|m| m.get(IdRef::new(vnet_id)))
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+    /// The record sets of a zone with this relative name (any type), e.g. `kv1`.
+    pub fn records_named(&self, zone_id: &str, name: &str) -> &[&'a RecordSet] {
+        self.records_by_zone_name
+            .get(IdRef::new(zone_id))
+            .and_then(|m| m.get(&super::privatedns::normalise_dns_name(name)))
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+    /// The diagnostic settings on a resource.
+    pub fn diagnostic_settings_of(&self, resource_id: &str) -> &[&'a DiagnosticSetting] {
+        self.diagnostic_settings_by_resource
+            .get(IdRef::new(resource_id))
             .map(Vec::as_slice)
             .unwrap_or_default()
     }

@@ -28,12 +28,8 @@ pub fn zone_links(idx: &Index<'_>, zone_name: &str, vnet: &VirtualNetwork) -> Ve
         .iter()
         .map(|zone: &&PrivateDnsZone| {
             let link = idx
-                .links_of_zone(&zone.id)
+                .links_of_zone_to(&zone.id, &vnet.id)
                 .iter()
-                .filter(|l| {
-                    l.vnet_id()
-                        .is_some_and(|v| crate::arm::id::same_id(v, &vnet.id))
-                })
                 .max_by_key(|l| l.is_effective());
             ZoneLink {
                 zone_id: zone.id.clone(),
@@ -202,9 +198,9 @@ pub fn resolve(
         ok: true,
     });
     let record = idx
-        .records_of_zone(&linked.zone_id)
+        .records_named(&linked.zone_id, &label)
         .iter()
-        .find(|r| r.record_type() == "A" && r.record_name() == label);
+        .find(|r| r.record_type() == "A");
     match record {
         Some(r) => {
             let addresses: Vec<String> = r.ipv4_addresses().iter().map(|s| s.to_string()).collect();
@@ -215,14 +211,15 @@ pub fn resolve(
             done(chain, Some(private_name), Answer::Private { addresses })
         }
         None => {
-            let redirect = idx.links_of_zone(&linked.zone_id).iter().any(|l| {
-                l.vnet_id()
-                    .is_some_and(|v| crate::arm::id::same_id(v, &vnet.id))
-                    && matches!(
+            let redirect = idx
+                .links_of_zone_to(&linked.zone_id, &vnet.id)
+                .iter()
+                .any(|l| {
+                    matches!(
                         l.properties.resolution_policy,
                         Some(crate::inventory::privatedns::ResolutionPolicy::NxDomainRedirect)
                     )
-            });
+                });
             let reason = format!("zone {zone_name} has no A record named {label}");
             chain.push(Step {
                 what: reason.clone(),

@@ -93,12 +93,7 @@ impl Rule for KvPrivateEndpointNoAuditLog {
             }
             // Unread diagnostic settings (of this vault or its subscription) make the finding "not
             // evaluated" in the engine: its evidence cites the vault.
-            let settings: Vec<_> = cx
-                .inv
-                .diagnostic_settings
-                .iter()
-                .filter(|d| d.resource_id().is_some_and(|r| same_id(r, &vault.id)))
-                .collect();
+            let settings = cx.idx.diagnostic_settings_of(&vault.id);
             let sends_audit = settings.iter().any(|d| {
                 d.workspace().is_some()
                     && d.properties.logs.iter().any(|l| {

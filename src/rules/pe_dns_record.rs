@@ -131,11 +131,12 @@ impl Rule for PeDnsRecord {
                     wanted.dedup_by(|a, b| a.0 == b.0);
                     for zl in &linked {
                         let zone_rg = rg_of(&zl.zone_id);
-                        let records = cx.idx.records_of_zone(&zl.zone_id);
                         for (name, ips, source, fqdn) in &wanted {
-                            let record = records
+                            let record = cx
+                                .idx
+                                .records_named(&zl.zone_id, name)
                                 .iter()
-                                .find(|r| r.record_type() == "A" && r.record_name() == *name);
+                                .find(|r| r.record_type() == "A");
                             let base = json!({
                                 "private_endpoint": pe.id,
                                 "target": target,
