@@ -101,9 +101,9 @@ fn measure(path: &Path) {
         facts: &facts,
         coverage: &snapshot.coverage,
         cloud: snapshot.cloud,
-        zones: azaudit::policy::privatelink::ZoneTable::shipped(),
+        zones: azaudit::model::privatelink::ZoneTable::shipped(),
         now: "2026-11-24T09:00:00Z".parse().unwrap(),
-        policy: None,
+        params: azaudit::policy::file::Policy::shipped(),
     };
     let mut per_rule: Vec<(&str, Duration)> = Vec::new();
     let rules_start = Instant::now();
@@ -121,7 +121,7 @@ fn measure(path: &Path) {
     }
 
     let report_start = Instant::now();
-    let report = azaudit::cli::build_report(
+    let report = azaudit::scan::build_report(
         &snapshot,
         "bench",
         None,

@@ -1,20 +1,23 @@
 //! azaudit: an auditor for Azure network and Key Vault configuration.
 //!
-//! The crate is laid out as the pipeline it runs:
-//! `arm` (Azure Resource Manager identifiers and API facts) → `collect` (sources of an inventory:
-//! snapshot files, the embedded demo tenant) → `inventory` (typed, lenient ARM payloads) → `model`
-//! (Azure semantics: address sets, service tags, NSG evaluation, private DNS) → `rules` (one file per
-//! rule, a registry) → `policy` (shipped data and defaults) → `report` (findings and renderers), driven
-//! by `cli`.
+//! The crate is laid out as the pipeline it runs, each layer importing only those below it:
+//! `cli` → `scan` (one scan as a library call: index, rules, policy, report) → `collect` (live ARM
+//! through `arm`, snapshot files, the embedded demo tenant) and `report` (renderers) → `policy`
+//! (the user's policy file) → `rules` (one file per rule, a registry, producing `findings`) → `model`
+//! (Azure semantics: address sets, service tags, routes, NSG evaluation, private DNS) → `inventory`
+//! (typed, lenient ARM payloads, coverage) → `azure` (resource ids, clouds).
 
 pub mod arm;
+pub mod azure;
 pub mod cli;
 pub mod collect;
 pub mod error;
+pub mod findings;
 pub mod inventory;
 pub mod model;
 pub mod policy;
 pub mod report;
 pub mod rules;
+pub mod scan;
 
 pub use error::{Error, ExitCode};

@@ -16,7 +16,6 @@ use azure_core::http::{
     ClientOptions, Context, HttpClient, Method, Pipeline, PipelineSendOptions, RawResponse,
     Request, RetryOptions, Transport, Url,
 };
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
@@ -116,16 +115,7 @@ impl ArmError {
     }
 }
 
-/// Request counters, reported in the run metadata.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct RequestStats {
-    pub requests: u64,
-    pub retries: u64,
-    pub throttled: u64,
-    pub throttle_wait_ms: u64,
-    pub bytes: u64,
-    pub refused_next_links: u64,
-}
+pub use crate::inventory::RequestStats;
 
 #[derive(Default)]
 struct Counters {

@@ -3,8 +3,8 @@
 
 use azure_core::http::Url;
 
+use crate::azure::Cloud;
 use crate::error::{Error, Result};
-use crate::policy::Cloud;
 
 /// The ARM endpoint a scan talks to, and the scope its tokens are requested for.
 #[derive(Debug, Clone, PartialEq, Eq)]

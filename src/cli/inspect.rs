@@ -9,14 +9,14 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use serde_json::json;
 
 use super::SourceArgs;
-use crate::arm::id::{last_name, same_id};
+use crate::azure::id::{last_name, same_id};
 use crate::error::{Error, ExitCode, Result};
 use crate::inventory::Index;
 use crate::inventory::network::{Direction, NetworkInterface, Protocol, Subnet, VirtualNetwork};
 use crate::model::nsg::{OrderedRule, rules_in_order};
+use crate::model::privatelink::ZoneTable;
 use crate::model::routes::{effective_routes, lookup};
 use crate::model::tags::TagResolver;
-use crate::policy::privatelink::ZoneTable;
 use crate::report;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -12,9 +12,9 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::snapshot::{SNAPSHOT_KIND, SNAPSHOT_SCHEMA_VERSION, Snapshot, SnapshotScope};
-use crate::arm::api::api_version;
-use crate::arm::id::{id_key, subscription_of};
 use crate::arm::{ArmClient, ArmError};
+use crate::azure::id::{id_key, subscription_of};
+use crate::collect::api::api_version;
 use crate::inventory::privatedns::PrivateDnsZone;
 use crate::inventory::resources::Subscription;
 use crate::inventory::{Coverage, CoverageGap, Inventory, ResourceKind};
@@ -585,7 +585,7 @@ fn is_private_link_zone(z: &PrivateDnsZone) -> bool {
 }
 
 fn in_group(id: &str, rg: &str) -> bool {
-    crate::arm::ResourceId::parse(id)
+    crate::azure::ResourceId::parse(id)
         .ok()
         .and_then(|r| r.resource_group().map(|g| g.eq_ignore_ascii_case(rg)))
         .unwrap_or(false)

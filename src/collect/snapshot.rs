@@ -7,9 +7,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::azure::Cloud;
 use crate::error::{Error, Result};
 use crate::inventory::{Coverage, Inventory};
-use crate::policy::Cloud;
 
 /// The `kind` every snapshot declares.
 pub const SNAPSHOT_KIND: &str = "azaudit-snapshot";
@@ -37,7 +37,7 @@ pub struct Snapshot {
     pub coverage: Coverage,
     /// Request counters of the live collection that wrote this snapshot.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub collection: Option<crate::arm::RequestStats>,
+    pub collection: Option<crate::inventory::RequestStats>,
     pub inventory: Inventory,
 }
 

@@ -116,7 +116,7 @@ impl<P> Resource<P> {
     pub fn display_name(&self) -> &str {
         self.name
             .as_deref()
-            .unwrap_or_else(|| crate::arm::id::last_name(&self.id))
+            .unwrap_or_else(|| crate::azure::id::last_name(&self.id))
     }
 }
 

@@ -111,7 +111,7 @@ impl CoverageGap {
         match &self.subscription_id {
             None => true,
             Some(s) => {
-                crate::arm::id::subscription_of(id).is_some_and(|o| o.eq_ignore_ascii_case(s))
+                crate::azure::id::subscription_of(id).is_some_and(|o| o.eq_ignore_ascii_case(s))
             }
         }
     }
@@ -249,4 +249,15 @@ mod tests {
         let records = gap(Some("s"), ResourceKind::RecordSet, None);
         assert!(!records.touches_kind(ResourceKind::PrivateDnsZone));
     }
+}
+
+/// Request counters of the collection that read the inventory, reported in the run metadata.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct RequestStats {
+    pub requests: u64,
+    pub retries: u64,
+    pub throttled: u64,
+    pub throttle_wait_ms: u64,
+    pub bytes: u64,
+    pub refused_next_links: u64,
 }

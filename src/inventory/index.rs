@@ -7,7 +7,7 @@ use super::monitor::DiagnosticSetting;
 use super::network::{NetworkSecurityGroup, PrivateEndpoint, RouteTable, Subnet, VirtualNetwork};
 use super::privatedns::{PrivateDnsZone, RecordSet, VirtualNetworkLink};
 use super::resources::ResourceProvider;
-use crate::arm::id::{IdKey, IdRef};
+use crate::azure::id::{IdKey, IdRef};
 
 /// Read-only indexes over an [`Inventory`].
 pub struct Index<'a> {
@@ -151,7 +151,7 @@ impl<'a> Index<'a> {
             if let Some(ip) = c.properties.private_ip_address.as_deref() {
                 for asg in &c.properties.application_security_groups {
                     asg_ips
-                        .entry(crate::arm::id::id_key(&asg.id))
+                        .entry(crate::azure::id::id_key(&asg.id))
                         .or_default()
                         .push(ip.to_string());
                 }

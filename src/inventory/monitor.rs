@@ -35,7 +35,7 @@ pub struct LogSetting {
 impl DiagnosticSetting {
     /// The resource this setting belongs to.
     pub fn resource_id(&self) -> Option<&str> {
-        crate::arm::id::extension_parent(&self.id)
+        crate::azure::id::extension_parent(&self.id)
     }
     pub fn workspace(&self) -> Option<&str> {
         self.properties

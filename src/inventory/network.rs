@@ -616,7 +616,7 @@ impl FlowLog {
     }
     /// The watcher this flow log belongs to (flow logs are children of a network watcher).
     pub fn watcher_id(&self) -> Option<String> {
-        crate::arm::ResourceId::parse(&self.id)
+        crate::azure::ResourceId::parse(&self.id)
             .ok()
             .and_then(|id| id.parent())
     }

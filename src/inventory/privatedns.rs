@@ -15,7 +15,7 @@ impl PrivateDnsZone {
         normalise_dns_name(
             self.name
                 .as_deref()
-                .unwrap_or_else(|| crate::arm::id::last_name(&self.id)),
+                .unwrap_or_else(|| crate::azure::id::last_name(&self.id)),
         )
     }
 }
@@ -51,7 +51,7 @@ impl VirtualNetworkLink {
     }
     /// The zone id this link belongs to (links are children of a zone).
     pub fn zone_id(&self) -> Option<String> {
-        crate::arm::ResourceId::parse(&self.id)
+        crate::azure::ResourceId::parse(&self.id)
             .ok()
             .and_then(|id| id.parent())
     }
@@ -132,7 +132,7 @@ impl RecordSet {
         normalise_dns_name(
             self.name
                 .as_deref()
-                .unwrap_or_else(|| crate::arm::id::last_name(&self.id)),
+                .unwrap_or_else(|| crate::azure::id::last_name(&self.id)),
         )
     }
     pub fn ipv4_addresses(&self) -> Vec<&str> {

@@ -41,6 +41,8 @@ pub struct ResourceProvider {
 impl ResourceProvider {
     /// The subscription the registration belongs to, from `/subscriptions/{id}/providers/{ns}`.
     pub fn subscription_id(&self) -> Option<String> {
-        self.id.as_deref().and_then(crate::arm::id::subscription_of)
+        self.id
+            .as_deref()
+            .and_then(crate::azure::id::subscription_of)
     }
 }

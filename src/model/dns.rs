@@ -93,8 +93,8 @@ pub struct Resolution {
 /// if a zone of exactly that name is linked to the VNet and holds an A record for `{name}`.
 pub fn resolve(
     idx: &Index<'_>,
-    zones: &crate::policy::privatelink::ZoneTable,
-    cloud: crate::policy::Cloud,
+    zones: &crate::model::privatelink::ZoneTable,
+    cloud: crate::azure::Cloud,
     vnet: &VirtualNetwork,
     fqdn: &str,
 ) -> Resolution {
@@ -129,8 +129,8 @@ pub fn resolve(
         .filter(|pe| {
             pe.connections().any(|c| {
                 c.is_approved()
-                    && crate::arm::id::last_name(c.target()).eq_ignore_ascii_case(&label)
-                    && crate::arm::ResourceId::parse(c.target())
+                    && crate::azure::id::last_name(c.target()).eq_ignore_ascii_case(&label)
+                    && crate::azure::ResourceId::parse(c.target())
                         .map(|r| r.resource_type().eq_ignore_ascii_case(&resource_type))
                         .unwrap_or(false)
             })

@@ -8,7 +8,7 @@ use std::sync::{Arc, OnceLock};
 use super::addr::PrefixSet;
 use super::routes::{EffectiveRoute, effective_routes};
 use super::tags::{TagResolver, VirtualNetworkTag, asg_members, virtual_network_tag};
-use crate::arm::id::{IdKey, IdRef};
+use crate::azure::id::{IdKey, IdRef};
 use crate::inventory::Index;
 use crate::inventory::network::{Subnet, VirtualNetwork};
 

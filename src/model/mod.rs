@@ -5,6 +5,7 @@ pub mod addr;
 pub mod dns;
 pub mod facts;
 pub mod nsg;
+pub mod privatelink;
 pub mod routes;
 pub mod tags;
 pub mod widening;

@@ -646,7 +646,7 @@ mod tests {
         // Unknown membership: the rule cannot be proven to match; the defaults decide.
         assert_eq!(eval(&t, "10.0.0.4").rule, "DenyAllInBound");
         std::sync::Arc::make_mut(&mut t.asgs).insert(
-            crate::arm::id::id_key(asg),
+            crate::azure::id::id_key(asg),
             PrefixSet::parse("10.0.0.4").unwrap(),
         );
         assert_eq!(eval(&t, "10.0.0.4").rule, "allow-web");

@@ -151,7 +151,7 @@ impl TagResolver {
         let mut set = PrefixSet::empty();
         let mut known = true;
         for r in ids {
-            match self.asgs.get(&crate::arm::id::id_key(&r.id)) {
+            match self.asgs.get(&crate::azure::id::id_key(&r.id)) {
                 Some(s) => set = set.union(s),
                 None => known = false,
             }

@@ -11,7 +11,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::error::{Error, Result};
-use crate::report::{Finding, PolicyOutcome, Severity, Suppression};
+use crate::findings::{Finding, Severity, Suppression};
+use crate::report::PolicyOutcome;
 
 /// The defaults shipped with azaudit.
 pub const SHIPPED_DEFAULTS: &str = include_str!("../../policies/default.toml");
@@ -405,6 +406,12 @@ impl Policy {
         self.rules.get(code).and_then(|r| r.params.get(name))
     }
 
+    /// A parameter from this policy, else from the shipped defaults.
+    pub fn param_or_default(&self, code: &str, name: &str) -> Option<&toml::Value> {
+        self.param(code, name)
+            .or_else(|| Policy::shipped().param(code, name))
+    }
+
     /// Applies severities and exemptions to findings as of `today`.
     pub fn apply(&self, findings: &mut [Finding], today: NaiveDate) -> PolicyOutcome {
         let mut used = vec![false; self.exemptions.len()];
@@ -445,6 +452,12 @@ impl Policy {
                 .map(|(e, _)| e.label())
                 .collect(),
         }
+    }
+}
+
+impl crate::rules::Params for Policy {
+    fn param(&self, code: &str, name: &str) -> Option<&toml::Value> {
+        self.param_or_default(code, name)
     }
 }
 
@@ -520,7 +533,7 @@ mod tests {
 
     fn finding(rule: &str, id: &str) -> Finding {
         Finding {
-            id: crate::report::fingerprint(rule, id, ""),
+            id: crate::findings::fingerprint(rule, id, ""),
             rule: rule.into(),
             rule_name: String::new(),
             title: String::new(),
@@ -604,7 +617,7 @@ reason = "stale"
         assert!(p.enabled("NSG101"));
         let demo = crate::collect::demo::snapshot();
         let scan = |policy: Option<&Policy>| {
-            crate::cli::build_report_with(
+            crate::scan::build_report_with(
                 &demo,
                 "demo",
                 None,

@@ -40,7 +40,7 @@ pub fn render(report: &Report) -> String {
                 f.severity,
                 f.rule,
                 cell(&f.rule_name),
-                cell(crate::arm::id::last_name(&f.resource_id)),
+                cell(crate::azure::id::last_name(&f.resource_id)),
                 cell(&f.message)
             ));
         }

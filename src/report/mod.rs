@@ -11,121 +11,19 @@ mod write;
 
 pub use table::render_table;
 pub use write::{atomic_write, destination_key, write_output};
+// Findings are the rules' output; the report carries and renders them.
+pub use crate::findings::{BaselineStatus, Finding, Severity, Suppression, fingerprint};
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 use crate::inventory::{Coverage, ResourceKind};
 use crate::rules::RuleOutcome;
 
 /// Version of the JSON report's schema (semver): bumped in major for breaking changes.
 pub const REPORT_SCHEMA_VERSION: &str = "1.1.0";
-
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Serialize,
-    Deserialize,
-    clap::ValueEnum,
-    schemars::JsonSchema,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Info,
-    Low,
-    Medium,
-    High,
-    Critical,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Low => "low",
-            Severity::Medium => "medium",
-            Severity::High => "high",
-            Severity::Critical => "critical",
-        }
-    }
-    pub const ALL_DESC: [Severity; 5] = [
-        Severity::Critical,
-        Severity::High,
-        Severity::Medium,
-        Severity::Low,
-        Severity::Info,
-    ];
-}
-
-impl std::fmt::Display for Severity {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// One misconfiguration on one resource, with the chain of evidence that proves it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct Finding {
-    /// Stable fingerprint: the same finding on an unchanged tenant has the same id in every run.
-    pub id: String,
-    /// Rule code, e.g. `NSG101`.
-    pub rule: String,
-    pub rule_name: String,
-    pub title: String,
-    pub severity: Severity,
-    pub resource_id: String,
-    pub resource_type: String,
-    pub subscription_id: Option<String>,
-    /// One sentence for a person.
-    pub message: String,
-    /// Structured proof, rule-specific.
-    pub evidence: Value,
-    pub remediation: String,
-    /// Documentation of the rule (Microsoft Learn).
-    #[serde(default)]
-    pub references: Vec<String>,
-    /// `new` or `unchanged` relative to `--baseline`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub baseline: Option<BaselineStatus>,
-    /// Set when a policy exemption covers the finding; suppressed findings do not count for the
-    /// exit code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub suppression: Option<Suppression>,
-}
-
-impl Finding {
-    /// Whether the finding counts: not suppressed.
-    pub fn is_active(&self) -> bool {
-        self.suppression.is_none()
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum BaselineStatus {
-    New,
-    Unchanged,
-}
-
-/// Why a finding is suppressed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct Suppression {
-    pub reason: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expires: Option<chrono::NaiveDate>,
-    /// The policy file and exemption that suppressed it.
-    pub source: String,
-}
 
 /// A finding of the baseline report that no longer occurs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -147,18 +45,6 @@ pub struct PolicyOutcome {
     /// Exemptions that matched no finding.
     #[serde(default)]
     pub unused_exemptions: Vec<String>,
-}
-
-/// The fingerprint of a finding: rule code, normalised resource id and the rule's evidence key.
-pub fn fingerprint(rule: &str, resource_id: &str, evidence_key: &str) -> String {
-    let mut h = Sha256::new();
-    h.update(rule.to_ascii_uppercase().as_bytes());
-    h.update([0]);
-    h.update(crate::arm::id::id_key(resource_id).as_bytes());
-    h.update([0]);
-    h.update(evidence_key.to_ascii_lowercase().as_bytes());
-    let digest = h.finalize();
-    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -183,12 +69,12 @@ pub struct Run {
     pub collected_at: Option<DateTime<Utc>>,
     /// ARM request counters of the collection (live scans and snapshots written by `collect`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub requests: Option<crate::arm::RequestStats>,
+    pub requests: Option<crate::inventory::RequestStats>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Scope {
-    pub cloud: crate::policy::Cloud,
+    pub cloud: crate::azure::Cloud,
     pub subscriptions: Vec<String>,
 }
 

@@ -76,7 +76,7 @@ pub fn events(report: &Report, class: OcsfClass) -> Vec<Value> {
         .findings
         .iter()
         .map(|f| {
-            let rid = crate::arm::ResourceId::parse(&f.resource_id).ok();
+            let rid = crate::azure::ResourceId::parse(&f.resource_id).ok();
             let (status_id, status) = if f.suppression.is_some() { (3, "Suppressed") } else { (1, "New") };
             let mut e = json!({
                 "activity_id": 1,
@@ -112,7 +112,7 @@ pub fn events(report: &Report, class: OcsfClass) -> Vec<Value> {
                 },
                 "resources": [{
                     "uid": f.resource_id,
-                    "name": crate::arm::id::last_name(&f.resource_id),
+                    "name": crate::azure::id::last_name(&f.resource_id),
                     "type": f.resource_type,
                     "group": rid.as_ref().and_then(|r| r.resource_group()).map(|g| json!({"name": g})),
                     "data": f.evidence,

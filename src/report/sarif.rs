@@ -51,7 +51,7 @@ fn rule_descriptor(m: &RuleMeta) -> Value {
 
 /// The synthetic file path of a resource for code scanning.
 pub fn artifact_uri(resource_id: &str) -> String {
-    format!("azure{}", crate::arm::id::id_key(resource_id))
+    format!("azure{}", crate::azure::id::id_key(resource_id))
 }
 
 pub fn render(report: &Report) -> String {
@@ -72,7 +72,7 @@ pub fn render(report: &Report) -> String {
                         "region": {"startLine": 1}
                     },
                     "logicalLocations": [{
-                        "name": crate::arm::id::last_name(&f.resource_id),
+                        "name": crate::azure::id::last_name(&f.resource_id),
                         "fullyQualifiedName": f.resource_id,
                         "kind": "resource"
                     }]

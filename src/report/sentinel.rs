@@ -20,8 +20,8 @@ use super::Report;
 use crate::arm::client::{
     arm_error, error_chain, is_retryable_status, one_line, retry_after, retry_wait,
 };
+use crate::azure::Cloud;
 use crate::error::{Error, Result};
-use crate::policy::Cloud;
 
 /// The Logs Ingestion API limit per call.
 pub const MAX_BATCH_BYTES: usize = 1_000_000;
@@ -94,7 +94,7 @@ pub fn records(report: &Report) -> Vec<Value> {
         .findings
         .iter()
         .map(|f| {
-            let rid = crate::arm::ResourceId::parse(&f.resource_id).ok();
+            let rid = crate::azure::ResourceId::parse(&f.resource_id).ok();
             json!({
                 "TimeGenerated": report.run.finished_at,
                 "RunId": report.run.run_id,
@@ -106,7 +106,7 @@ pub fn records(report: &Report) -> Vec<Value> {
                 "Severity": f.severity,
                 "Message": f.message,
                 "AzureResourceId": f.resource_id,
-                "ResourceName": crate::arm::id::last_name(&f.resource_id),
+                "ResourceName": crate::azure::id::last_name(&f.resource_id),
                 "ResourceType": f.resource_type,
                 "SubscriptionId": f.subscription_id,
                 "ResourceGroup": rid.as_ref().and_then(|r| r.resource_group().map(str::to_string)),
@@ -289,7 +289,7 @@ mod tests {
 
     #[test]
     fn records_avoid_reserved_column_names() {
-        let report = crate::cli::build_report(
+        let report = crate::scan::build_report(
             &crate::collect::demo::snapshot(),
             "demo",
             None,

@@ -7,7 +7,7 @@ use comfy_table::{ContentArrangement, Table};
 use super::{Report, Severity};
 
 fn short_resource(id: &str) -> String {
-    match crate::arm::ResourceId::parse(id) {
+    match crate::azure::ResourceId::parse(id) {
         Ok(r) => {
             let ty = r.resource_type();
             let short_type = ty.rsplit('/').next().unwrap_or(&ty);
@@ -84,7 +84,7 @@ pub fn render_table(report: &Report, width: Option<u16>) -> String {
             out.push_str(&format!(
                 "  {} {}: {}\n",
                 r.code,
-                crate::arm::id::last_name(&n.resource_id),
+                crate::azure::id::last_name(&n.resource_id),
                 n.reason
             ));
         }

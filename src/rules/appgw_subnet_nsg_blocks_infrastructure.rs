@@ -6,12 +6,12 @@ use serde_json::{Value, json};
 
 use super::support::{host_in, name_of, nsg_rule_cmd, port_ranges};
 use super::{Context, Rule, RuleMeta, Sink};
-use crate::arm::id::id_key;
+use crate::azure::id::id_key;
+use crate::findings::Severity;
 use crate::inventory::ResourceKind;
 use crate::inventory::network::{Access, Direction, NetworkSecurityGroup, Protocol};
 use crate::model::nsg::{PortSet, evaluate, protocol_covers, rules_in_order, token_set};
 use crate::model::tags::{HOST_VIP, TagResolver, subnet_prefixes};
-use crate::report::Severity;
 
 pub struct AppgwSubnetNsgBlocksInfrastructure;
 pub static RULE: AppgwSubnetNsgBlocksInfrastructure = AppgwSubnetNsgBlocksInfrastructure;

@@ -4,9 +4,9 @@ use serde_json::json;
 
 use super::support::{name_of, rg_of};
 use super::{Context, Rule, RuleMeta, Sink};
+use crate::findings::Severity;
 use crate::inventory::ResourceKind;
 use crate::inventory::network::NextHopType;
-use crate::report::Severity;
 
 pub struct AppgwV2DefaultRouteToAppliance;
 pub static RULE: AppgwV2DefaultRouteToAppliance = AppgwV2DefaultRouteToAppliance;
@@ -115,7 +115,7 @@ impl Rule for AppgwV2DefaultRouteToAppliance {
                         &agw.id,
                         &format!(
                             "{}|{}",
-                            crate::arm::id::id_key(&rt.id),
+                            crate::azure::id::id_key(&rt.id),
                             route.name.to_ascii_lowercase()
                         ),
                         message,

@@ -6,12 +6,12 @@ use serde_json::{Value, json};
 
 use super::support::{host_in_skipping, name_of, nsg_rule_cmd, port_ranges};
 use super::{Context, Rule, RuleMeta, Sink};
-use crate::arm::id::id_key;
+use crate::azure::id::id_key;
+use crate::findings::Severity;
 use crate::inventory::ResourceKind;
 use crate::inventory::network::{Direction, NetworkSecurityGroup, Protocol};
 use crate::model::nsg::{Verdict, evaluate};
 use crate::model::tags::{TagResolver, subnet_prefixes};
-use crate::report::Severity;
 
 pub struct BackendNsgAdmitsOnlyFrontendIp;
 pub static RULE: BackendNsgAdmitsOnlyFrontendIp = BackendNsgAdmitsOnlyFrontendIp;

@@ -6,10 +6,10 @@ use serde_json::json;
 
 use super::support_pe::endpoint_vnet;
 use super::{Context, Rule, RuleMeta, Sink};
-use crate::arm::id::{id_key, last_name};
+use crate::azure::id::{id_key, last_name};
+use crate::findings::Severity;
 use crate::inventory::ResourceKind;
 use crate::inventory::network::ConnectionStatus;
-use crate::report::Severity;
 
 pub struct DuplicatePrivateEndpoints;
 pub static RULE: DuplicatePrivateEndpoints = DuplicatePrivateEndpoints;

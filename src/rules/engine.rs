@@ -7,10 +7,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{Rule, RuleMeta};
+use crate::azure::Cloud;
+use crate::findings::{Finding, Severity, fingerprint};
 use crate::inventory::{Coverage, CoverageGap, Index, Inventory, ResourceKind};
-use crate::policy::Cloud;
-use crate::policy::privatelink::ZoneTable;
-use crate::report::{Finding, Severity, fingerprint};
+use crate::model::privatelink::ZoneTable;
 
 /// What a rule can see.
 pub struct Context<'a> {
@@ -23,17 +23,20 @@ pub struct Context<'a> {
     pub zones: &'a ZoneTable,
     /// The scan's time, for dated findings.
     pub now: DateTime<Utc>,
-    /// The user's policy, if any (the shipped defaults apply otherwise).
-    pub policy: Option<&'a crate::policy::file::Policy>,
+    /// Where rule parameters come from: the user's policy over the shipped defaults.
+    pub params: &'a dyn Params,
+}
+
+/// A source of rule parameters (`[rules.CODE.params]`), so that rules need not know the policy
+/// file that supplies them.
+pub trait Params: Sync {
+    fn param(&self, code: &str, name: &str) -> Option<&toml::Value>;
 }
 
 impl Context<'_> {
-    /// A rule parameter from the user's policy, else from `policies/default.toml`.
+    /// A rule parameter as the policy gives it.
     pub fn param(&self, code: &str, name: &str) -> Option<toml::Value> {
-        self.policy
-            .and_then(|p| p.param(code, name))
-            .or_else(|| crate::policy::file::Policy::shipped().param(code, name))
-            .cloned()
+        self.params.param(code, name).cloned()
     }
     /// An integer parameter, or `default` when it is not set.
     pub fn param_u64(&self, code: &str, name: &str, default: u64) -> u64 {
@@ -255,8 +258,8 @@ pub fn run(cx: &Context<'_>, rules: &[&dyn Rule]) -> (Vec<Finding>, Vec<RuleOutc
                 rule_name: meta.name.to_string(),
                 title: meta.title.to_string(),
                 severity: d.severity.unwrap_or(meta.severity),
-                subscription_id: crate::arm::id::subscription_of(&d.resource_id),
-                resource_type: crate::arm::ResourceId::parse(&d.resource_id)
+                subscription_id: crate::azure::id::subscription_of(&d.resource_id),
+                resource_type: crate::azure::ResourceId::parse(&d.resource_id)
                     .map(|r| r.resource_type())
                     .unwrap_or_default(),
                 resource_id: d.resource_id,

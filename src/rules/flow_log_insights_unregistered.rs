@@ -4,8 +4,8 @@ use serde_json::json;
 
 use super::support::{ProviderState, name_of, provider_severity, provider_state, rg_of};
 use super::{Context, Rule, RuleMeta, Sink};
+use crate::findings::Severity;
 use crate::inventory::ResourceKind;
-use crate::report::Severity;
 
 pub struct FlowLogInsightsUnregistered;
 pub static RULE: FlowLogInsightsUnregistered = FlowLogInsightsUnregistered;
@@ -45,7 +45,7 @@ impl Rule for FlowLogInsightsUnregistered {
             .iter()
             .filter(|f| f.properties.enabled != Some(false))
         {
-            let Some(sub) = crate::arm::id::subscription_of(&fl.id) else {
+            let Some(sub) = crate::azure::id::subscription_of(&fl.id) else {
                 out.not_evaluated(&fl.id, "its id names no subscription".into());
                 continue;
             };

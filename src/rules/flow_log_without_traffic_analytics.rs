@@ -4,8 +4,8 @@ use serde_json::json;
 
 use super::support::name_of;
 use super::{Context, Rule, RuleMeta, Sink};
+use crate::findings::Severity;
 use crate::inventory::ResourceKind;
-use crate::report::Severity;
 
 pub struct FlowLogWithoutTrafficAnalytics;
 pub static RULE: FlowLogWithoutTrafficAnalytics = FlowLogWithoutTrafficAnalytics;

@@ -8,13 +8,13 @@ use serde_json::json;
 
 use super::support::{is_everything_or_internet, name_of, nsg_rule_cmd, rg_of, user_rules};
 use super::{Context, Rule, RuleMeta, Sink};
+use crate::azure::Cloud;
+use crate::findings::Severity;
 use crate::inventory::ResourceKind;
 use crate::inventory::network::{Access, Direction, NextHopType, Protocol};
 use crate::model::addr::PrefixSet;
 use crate::model::nsg::PortSet;
 use crate::model::tags::prefix_len;
-use crate::policy::Cloud;
-use crate::report::Severity;
 
 pub struct KmsPlatformTraffic;
 pub static RULE: KmsPlatformTraffic = KmsPlatformTraffic;

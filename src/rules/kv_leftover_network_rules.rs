@@ -4,8 +4,8 @@ use serde_json::json;
 
 use super::support_pe::{VaultNetwork, approved_vault_endpoints, rg_of};
 use super::{Context, Rule, RuleMeta, Sink};
+use crate::findings::Severity;
 use crate::inventory::ResourceKind;
-use crate::report::Severity;
 
 pub struct KvLeftoverNetworkRules;
 pub static RULE: KvLeftoverNetworkRules = KvLeftoverNetworkRules;
@@ -80,7 +80,7 @@ impl Rule for KvLeftoverNetworkRules {
                 subnets.len(),
                 ips.iter()
                     .copied()
-                    .chain(subnets.iter().map(|s| crate::arm::id::last_name(s)))
+                    .chain(subnets.iter().map(|s| crate::azure::id::last_name(s)))
                     .collect::<Vec<_>>()
                     .join(", "),
             );

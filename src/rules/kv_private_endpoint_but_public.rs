@@ -4,8 +4,8 @@ use serde_json::json;
 
 use super::support_pe::{VaultNetwork, approved_vault_endpoints, rg_of};
 use super::{Context, Rule, RuleMeta, Sink};
+use crate::findings::Severity;
 use crate::inventory::ResourceKind;
-use crate::report::Severity;
 
 pub struct KvPrivateEndpointButPublic;
 pub static RULE: KvPrivateEndpointButPublic = KvPrivateEndpointButPublic;
@@ -52,7 +52,7 @@ impl Rule for KvPrivateEndpointButPublic {
             }
             let names: Vec<&str> = endpoints
                 .iter()
-                .map(|e| crate::arm::id::last_name(&e.id))
+                .map(|e| crate::azure::id::last_name(&e.id))
                 .collect();
             let message = format!(
                 "Key Vault {} has approved private endpoint(s) {} but public network access is enabled with the firewall {}, so it still answers requests from the Internet.",

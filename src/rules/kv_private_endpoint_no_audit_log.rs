@@ -3,11 +3,11 @@
 use serde_json::json;
 
 use super::{Context, Rule, RuleMeta, Sink};
-use crate::arm::id::same_id;
+use crate::azure::id::same_id;
+use crate::findings::Severity;
 use crate::inventory::ResourceKind;
 use crate::inventory::keyvault::KeyVault;
 use crate::inventory::network::ConnectionStatus;
-use crate::report::Severity;
 
 pub struct KvPrivateEndpointNoAuditLog;
 pub static RULE: KvPrivateEndpointNoAuditLog = KvPrivateEndpointNoAuditLog;

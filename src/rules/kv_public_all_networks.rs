@@ -4,8 +4,8 @@ use serde_json::json;
 
 use super::support_pe::{VaultNetwork, approved_vault_endpoints, rg_of};
 use super::{Context, Rule, RuleMeta, Sink};
+use crate::findings::Severity;
 use crate::inventory::ResourceKind;
-use crate::report::Severity;
 
 pub struct KvPublicAllNetworks;
 pub static RULE: KvPublicAllNetworks = KvPublicAllNetworks;

@@ -5,9 +5,9 @@ use serde_json::json;
 use super::kv_vnet_rule_without_service_endpoint::has_kv_service_endpoint;
 use super::support_pe::{VaultNetwork, describe_gap, rg_of};
 use super::{Context, Rule, RuleMeta, Sink};
-use crate::arm::id::{last_name, same_id};
+use crate::azure::id::{last_name, same_id};
+use crate::findings::Severity;
 use crate::inventory::ResourceKind;
-use crate::report::Severity;
 
 pub struct KvServiceEndpointRestrictsNothing;
 pub static RULE: KvServiceEndpointRestrictsNothing = KvServiceEndpointRestrictsNothing;

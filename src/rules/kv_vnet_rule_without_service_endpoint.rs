@@ -4,10 +4,10 @@ use serde_json::json;
 
 use super::support_pe::rg_of;
 use super::{Context, Rule, RuleMeta, Sink};
-use crate::arm::id::id_key;
+use crate::azure::id::id_key;
+use crate::findings::Severity;
 use crate::inventory::ResourceKind;
 use crate::inventory::network::Subnet;
-use crate::report::Severity;
 
 pub struct KvVnetRuleWithoutServiceEndpoint;
 pub static RULE: KvVnetRuleWithoutServiceEndpoint = KvVnetRuleWithoutServiceEndpoint;

@@ -8,14 +8,14 @@ use serde_json::{Value, json};
 
 use super::support::{host_in, name_of, port_ranges, rg_of};
 use super::{Context, Rule, RuleMeta, Sink};
-use crate::arm::id::id_key;
+use crate::azure::id::id_key;
+use crate::findings::Severity;
 use crate::inventory::ResourceKind;
 use crate::inventory::network::{
     Direction, NetworkSecurityGroup, Protocol, Subnet, VirtualNetwork,
 };
 use crate::model::nsg::{Verdict, evaluate};
 use crate::model::tags::subnet_prefixes;
-use crate::report::Severity;
 
 pub struct ManagementPortsFromInternet;
 pub static RULE: ManagementPortsFromInternet = ManagementPortsFromInternet;

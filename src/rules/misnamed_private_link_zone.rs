@@ -4,9 +4,9 @@ use serde_json::json;
 
 use super::support_pe::{edit_distance, rg_of};
 use super::{Context, Rule, RuleMeta, Sink};
-use crate::arm::id::last_name;
+use crate::azure::id::last_name;
+use crate::findings::Severity;
 use crate::inventory::ResourceKind;
-use crate::report::Severity;
 
 pub struct MisnamedPrivateLinkZone;
 pub static RULE: MisnamedPrivateLinkZone = MisnamedPrivateLinkZone;

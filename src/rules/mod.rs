@@ -43,10 +43,10 @@ pub mod vnet_tag_widened_by_udr;
 pub mod vnet_tag_widened_outbound;
 pub mod vnet_without_flow_log;
 
-pub use engine::{Context, Proof, RuleOutcome, RuleStatus, Sink, run};
+pub use engine::{Context, Params, Proof, RuleOutcome, RuleStatus, Sink, run};
 
+use crate::findings::Severity;
 use crate::inventory::ResourceKind;
-use crate::report::Severity;
 
 /// A rule's declared metadata: stable identity, default severity, and its documentation.
 #[derive(Debug)]

@@ -5,8 +5,8 @@ use serde_json::json;
 
 use super::support::{name_of, rg_of, type_of};
 use super::{Context, Rule, RuleMeta, Sink};
+use crate::findings::Severity;
 use crate::inventory::ResourceKind;
-use crate::report::Severity;
 
 pub struct NsgFlowLogRetiring;
 pub static RULE: NsgFlowLogRetiring = NsgFlowLogRetiring;

@@ -4,9 +4,9 @@ use serde_json::json;
 
 use super::support_pe::{provisioning_failed, rg_of, status_is_dead, target_type};
 use super::{Context, Rule, RuleMeta, Sink};
-use crate::arm::id::{id_key, last_name, same_id};
+use crate::azure::id::{id_key, last_name, same_id};
+use crate::findings::Severity;
 use crate::inventory::ResourceKind;
-use crate::report::Severity;
 
 pub struct PeConnectionNotEffective;
 pub static RULE: PeConnectionNotEffective = PeConnectionNotEffective;

@@ -5,11 +5,11 @@ use serde_json::json;
 use super::support_pe::rests_on_zone;
 use super::support_pe::{approved_groups, endpoint_vnet, expected_zones, rg_of};
 use super::{Context, Rule, RuleMeta, Sink};
-use crate::arm::id::last_name;
+use crate::azure::id::last_name;
+use crate::findings::Severity;
 use crate::inventory::ResourceKind;
 use crate::inventory::privatedns::normalise_dns_name;
 use crate::model::dns::zone_links;
-use crate::report::Severity;
 
 pub struct PeDnsRecord;
 pub static RULE: PeDnsRecord = PeDnsRecord;

@@ -5,11 +5,11 @@ use serde_json::json;
 
 use super::support_pe::rests_on_zone;
 use super::{Context, Rule, RuleMeta, Sink};
-use crate::arm::ResourceId;
+use crate::azure::ResourceId;
+use crate::findings::Severity;
 use crate::inventory::ResourceKind;
 use crate::inventory::network::VirtualNetwork;
 use crate::model::dns::{Answer, resolve};
-use crate::report::Severity;
 
 pub struct PeResolvesPublicly;
 pub static RULE: PeResolvesPublicly = PeResolvesPublicly;
@@ -74,7 +74,7 @@ impl Rule for PeResolvesPublicly {
             for v in peers {
                 if !clients
                     .iter()
-                    .any(|c| crate::arm::id::same_id(&c.id, &v.id))
+                    .any(|c| crate::azure::id::same_id(&c.id, &v.id))
                 {
                     clients.push(v);
                 }
@@ -83,7 +83,7 @@ impl Rule for PeResolvesPublicly {
                 let target_type = ResourceId::parse(conn.target())
                     .map(|r| r.resource_type())
                     .unwrap_or_default();
-                let label = crate::arm::id::last_name(conn.target()).to_ascii_lowercase();
+                let label = crate::azure::id::last_name(conn.target()).to_ascii_lowercase();
                 for group in &conn.connection.properties.group_ids {
                     let Some(fqdn) = cx.zones.public_name(cx.cloud, &target_type, group, &label)
                     else {
@@ -98,7 +98,7 @@ impl Rule for PeResolvesPublicly {
                         .filter(|other| {
                             other.connections().any(|c| {
                                 c.is_approved()
-                                    && crate::arm::id::same_id(c.target(), conn.target())
+                                    && crate::azure::id::same_id(c.target(), conn.target())
                                     && c.connection
                                         .properties
                                         .group_ids

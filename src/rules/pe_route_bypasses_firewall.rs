@@ -3,11 +3,11 @@
 use serde_json::json;
 
 use super::{Context, Rule, RuleMeta, Sink};
-use crate::arm::id::{id_key, last_name};
+use crate::azure::id::{id_key, last_name};
+use crate::findings::Severity;
 use crate::inventory::ResourceKind;
 use crate::inventory::network::NextHopType;
 use crate::model::routes::{RouteState, route_table_of};
-use crate::report::Severity;
 
 pub struct PeRouteBypassesFirewall;
 pub static RULE: PeRouteBypassesFirewall = PeRouteBypassesFirewall;
@@ -163,7 +163,7 @@ impl Rule for PeRouteBypassesFirewall {
                     "Enable route-table policies on {} and route its range ({}) to the appliance: az network vnet subnet update -g {} --vnet-name {} -n {} --private-endpoint-network-policies RouteTableEnabled",
                     s.display_name(),
                     s.prefixes().join(", "),
-                    crate::arm::ResourceId::parse(&v.id).ok().and_then(|r| r.resource_group().map(str::to_string)).unwrap_or_else(|| "<rg>".into()),
+                    crate::azure::ResourceId::parse(&v.id).ok().and_then(|r| r.resource_group().map(str::to_string)).unwrap_or_else(|| "<rg>".into()),
                     v.display_name(),
                     s.display_name()
                 ),

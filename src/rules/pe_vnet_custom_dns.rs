@@ -7,12 +7,12 @@ use serde_json::json;
 
 use super::support_pe::{approved_groups, endpoint_vnet, expected_zones, rests_on_zone};
 use super::{Context, Rule, RuleMeta, Sink};
-use crate::arm::id::last_name;
+use crate::azure::id::last_name;
+use crate::findings::Severity;
 use crate::inventory::ResourceKind;
 use crate::model::addr::PrefixSet;
 use crate::model::dns::uses_azure_dns;
 use crate::model::tags::HOST_VIP;
-use crate::report::Severity;
 
 pub struct PeVnetCustomDns;
 pub static RULE: PeVnetCustomDns = PeVnetCustomDns;

@@ -6,10 +6,10 @@ use super::support_pe::{
     approved_groups, describe_gap, edit_distance, endpoint_vnet, expected_zones, rg_of,
 };
 use super::{Context, Rule, RuleMeta, Sink};
-use crate::arm::id::last_name;
+use crate::azure::id::last_name;
+use crate::findings::Severity;
 use crate::inventory::ResourceKind;
 use crate::model::dns::uses_azure_dns;
-use crate::report::Severity;
 
 pub struct PeZoneMissing;
 pub static RULE: PeZoneMissing = PeZoneMissing;

@@ -4,10 +4,10 @@ use serde_json::json;
 
 use super::support_pe::rests_on_zone;
 use super::{Context, Rule, RuleMeta, Sink};
-use crate::arm::ResourceId;
+use crate::azure::ResourceId;
+use crate::findings::Severity;
 use crate::inventory::ResourceKind;
 use crate::model::dns::{uses_azure_dns, zone_links};
-use crate::report::Severity;
 
 pub struct PeZoneNotLinked;
 pub static RULE: PeZoneNotLinked = PeZoneNotLinked;
@@ -108,7 +108,7 @@ impl Rule for PeZoneNotLinked {
                                     .unwrap_or("unknown"),
                             )
                         };
-                        let target_name = crate::arm::id::last_name(conn.target());
+                        let target_name = crate::azure::id::last_name(conn.target());
                         let message = format!(
                             "Private endpoint {} ({} → {target_name}): {reason}, so clients in {} resolve {target_name}'s public address instead of the endpoint.",
                             pe.display_name(),

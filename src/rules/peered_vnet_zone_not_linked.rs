@@ -7,10 +7,10 @@ use serde_json::{Value, json};
 use super::support_pe::rests_on_zone;
 use super::support_pe::{approved_groups, connected_peers, endpoint_vnet, expected_zones, rg_of};
 use super::{Context, Rule, RuleMeta, Sink};
-use crate::arm::id::{id_key, last_name, same_id};
+use crate::azure::id::{id_key, last_name, same_id};
+use crate::findings::Severity;
 use crate::inventory::ResourceKind;
 use crate::model::dns::{uses_azure_dns, zone_links};
-use crate::report::Severity;
 
 pub struct PeeredVnetZoneNotLinked;
 pub static RULE: PeeredVnetZoneNotLinked = PeeredVnetZoneNotLinked;

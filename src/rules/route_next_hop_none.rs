@@ -4,9 +4,9 @@ use serde_json::json;
 
 use super::support::{name_of, rg_of};
 use super::{Context, Rule, RuleMeta, Sink};
+use crate::findings::Severity;
 use crate::inventory::ResourceKind;
 use crate::inventory::network::NextHopType;
-use crate::report::Severity;
 
 pub struct RouteNextHopNone;
 pub static RULE: RouteNextHopNone = RouteNextHopNone;

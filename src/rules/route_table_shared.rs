@@ -6,9 +6,9 @@ use serde_json::json;
 
 use super::support::name_of;
 use super::{Context, Rule, RuleMeta, Sink};
-use crate::arm::id::id_key;
+use crate::azure::id::id_key;
+use crate::findings::Severity;
 use crate::inventory::ResourceKind;
-use crate::report::Severity;
 
 pub struct RouteTableShared;
 pub static RULE: RouteTableShared = RouteTableShared;

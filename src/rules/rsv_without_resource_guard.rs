@@ -4,9 +4,9 @@
 use serde_json::json;
 
 use super::{Context, Rule, RuleMeta, Sink};
-use crate::arm::id::id_key;
+use crate::azure::id::id_key;
+use crate::findings::Severity;
 use crate::inventory::ResourceKind;
-use crate::report::Severity;
 
 pub struct RsvWithoutResourceGuard;
 pub static RULE: RsvWithoutResourceGuard = RsvWithoutResourceGuard;
@@ -85,7 +85,7 @@ impl Rule for RsvWithoutResourceGuard {
             let name = vault
                 .name
                 .as_deref()
-                .unwrap_or_else(|| crate::arm::id::last_name(&vault.id));
+                .unwrap_or_else(|| crate::azure::id::last_name(&vault.id));
             let severity = if problems.len() == 2 {
                 Severity::High
             } else {
@@ -99,7 +99,7 @@ impl Rule for RsvWithoutResourceGuard {
                 "resource_guard_proxies": proxies.iter().map(|p| json!({"id": p.id, "resource_guard": p.properties.resource_guard_resource_id})).collect::<Vec<_>>(),
                 "problems": problems,
             });
-            let rg = crate::arm::ResourceId::parse(&vault.id)
+            let rg = crate::azure::ResourceId::parse(&vault.id)
                 .ok()
                 .and_then(|r| r.resource_group().map(str::to_string))
                 .unwrap_or_else(|| "<rg>".into());

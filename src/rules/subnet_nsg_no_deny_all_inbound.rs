@@ -4,10 +4,10 @@ use serde_json::json;
 
 use super::support::{is_everything, name_of, nsg_rule_cmd};
 use super::{Context, Rule, RuleMeta, Sink};
+use crate::findings::Severity;
 use crate::inventory::ResourceKind;
 use crate::inventory::network::{Access, Direction, NetworkSecurityGroup, Protocol};
 use crate::model::nsg::PortSet;
-use crate::report::Severity;
 
 pub struct SubnetNsgNoDenyAllInbound;
 pub static RULE: SubnetNsgNoDenyAllInbound = SubnetNsgNoDenyAllInbound;

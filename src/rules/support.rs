@@ -3,7 +3,7 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 
-use crate::arm::ResourceId;
+use crate::azure::ResourceId;
 use crate::inventory::network::{Access, Direction, NetworkSecurityGroup, SecurityRule};
 use crate::inventory::resources::RegistrationState;
 use crate::inventory::{CoverageGap, ResourceKind};
@@ -21,7 +21,7 @@ pub fn rg_of(id: &str) -> String {
 
 /// The last name of an id.
 pub fn name_of(id: &str) -> &str {
-    crate::arm::id::last_name(id)
+    crate::azure::id::last_name(id)
 }
 
 /// The lower-case resource type of an id (`microsoft.network/networksecuritygroups`).
@@ -88,11 +88,11 @@ pub fn provider_state(cx: &Context<'_>, sub: &str, ns: &str) -> ProviderState {
 /// `None` when it is registered.
 pub fn provider_severity(
     state: &RegistrationState,
-    default: crate::report::Severity,
-) -> Option<crate::report::Severity> {
+    default: crate::findings::Severity,
+) -> Option<crate::findings::Severity> {
     match state {
         RegistrationState::Registered => None,
-        RegistrationState::Registering => Some(crate::report::Severity::Low),
+        RegistrationState::Registering => Some(crate::findings::Severity::Low),
         _ => Some(default),
     }
 }

@@ -4,8 +4,8 @@
 use serde_json::{Value, json};
 
 use super::{Context, Proof};
-use crate::arm::ResourceId;
-use crate::arm::id::{id_key, last_name, same_id};
+use crate::azure::ResourceId;
+use crate::azure::id::{id_key, last_name, same_id};
 use crate::inventory::CoverageGap;
 use crate::inventory::ResourceKind;
 use crate::inventory::keyvault::{Bypass, DefaultAction, KeyVault};

@@ -4,8 +4,8 @@ use serde_json::json;
 
 use super::support::{ProviderState, name_of, provider_severity, provider_state};
 use super::{Context, Rule, RuleMeta, Sink};
+use crate::findings::Severity;
 use crate::inventory::ResourceKind;
-use crate::report::Severity;
 
 pub struct TaWorkspaceProviderUnregistered;
 pub static RULE: TaWorkspaceProviderUnregistered = TaWorkspaceProviderUnregistered;
@@ -58,7 +58,7 @@ impl Rule for TaWorkspaceProviderUnregistered {
             else {
                 continue; // FLW105 reports a Traffic Analytics configuration without a workspace
             };
-            let Some(sub) = crate::arm::id::subscription_of(ws) else {
+            let Some(sub) = crate::azure::id::subscription_of(ws) else {
                 out.not_evaluated(
                     &fl.id,
                     format!("its workspace id {ws} names no subscription"),

@@ -4,10 +4,10 @@ use serde_json::json;
 
 use super::support::{RoutedSubnet, routed_subnets};
 use super::{Context, Rule, RuleMeta, Sink};
+use crate::findings::Severity;
 use crate::inventory::ResourceKind;
 use crate::inventory::network::Direction;
 use crate::model::tags::has_public_addresses;
-use crate::report::Severity;
 
 pub struct VnetTagWidenedByUdr;
 pub static RULE: VnetTagWidenedByUdr = VnetTagWidenedByUdr;
@@ -117,7 +117,7 @@ impl Rule for VnetTagWidenedByUdr {
                 } else {
                     format!("{} more address(es)", widened.v4_len())
                 },
-                crate::arm::id::last_name(&nsg.id),
+                crate::azure::id::last_name(&nsg.id),
                 if admitting.len() == 1 { "s" } else { "" },
             );
             let evidence = json!({
@@ -143,12 +143,12 @@ impl Rule for VnetTagWidenedByUdr {
             });
             let remediation = format!(
                 "Add an inbound Deny for source '*' at a priority below {lowest_allow} to NSG {} and allow the networks that must connect by explicit prefix: az network nsg rule create -g {} --nsg-name {} -n DenyAllInbound --priority 4096 --direction Inbound --access Deny --protocol '*' --source-address-prefixes '*' --destination-address-prefixes '*' --destination-port-ranges '*'",
-                crate::arm::id::last_name(&nsg.id),
-                crate::arm::ResourceId::parse(&nsg.id)
+                crate::azure::id::last_name(&nsg.id),
+                crate::azure::ResourceId::parse(&nsg.id)
                     .ok()
                     .and_then(|r| r.resource_group().map(str::to_string))
                     .unwrap_or_else(|| "<rg>".into()),
-                crate::arm::id::last_name(&nsg.id),
+                crate::azure::id::last_name(&nsg.id),
             );
             let severity = if public {
                 Severity::High

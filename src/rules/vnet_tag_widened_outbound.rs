@@ -6,10 +6,10 @@ use super::support::{
     RoutedSubnet, is_everything_or_internet, name_of, rg_of, routed_subnets, user_rules,
 };
 use super::{Context, Rule, RuleMeta, Sink};
+use crate::findings::Severity;
 use crate::inventory::ResourceKind;
 use crate::inventory::network::{Access, Direction};
 use crate::model::tags::has_public_addresses;
-use crate::report::Severity;
 
 pub struct VnetTagWidenedOutbound;
 pub static RULE: VnetTagWidenedOutbound = VnetTagWidenedOutbound;

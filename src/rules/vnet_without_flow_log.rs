@@ -5,9 +5,9 @@ use serde_json::json;
 use super::nsg_flow_log_retiring::is_nsg;
 use super::support::{gaps_in, name_of, rg_of};
 use super::{Context, Rule, RuleMeta, Sink};
-use crate::arm::id::id_key;
+use crate::azure::id::id_key;
+use crate::findings::Severity;
 use crate::inventory::ResourceKind;
-use crate::report::Severity;
 
 pub struct VnetWithoutFlowLog;
 pub static RULE: VnetWithoutFlowLog = VnetWithoutFlowLog;
@@ -90,7 +90,7 @@ impl Rule for VnetWithoutFlowLog {
             if vnet.properties.subnets.is_empty() {
                 continue;
             }
-            let sub = crate::arm::id::subscription_of(&vnet.id).unwrap_or_default();
+            let sub = crate::azure::id::subscription_of(&vnet.id).unwrap_or_default();
             let gaps = gaps_in(
                 cx,
                 &[ResourceKind::FlowLog, ResourceKind::NetworkWatcher],

@@ -56,7 +56,7 @@ fn kind_name(k: ResourceKind) -> String {
 }
 
 fn sub_of(id: &str) -> Option<String> {
-    azaudit::arm::id::subscription_of(id)
+    azaudit::azure::id::subscription_of(id)
 }
 
 /// Every subscription the demo inventory names.
@@ -121,7 +121,7 @@ fn without(
 }
 
 fn scan(s: &Snapshot) -> Report {
-    azaudit::cli::build_report(
+    azaudit::scan::build_report(
         s,
         "test",
         None,

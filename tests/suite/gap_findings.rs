@@ -29,7 +29,7 @@ fn with(mut doc: Value, gaps: Value, drop: impl Fn(&str, &str) -> bool) -> Snaps
 }
 
 fn scan(s: &Snapshot) -> Report {
-    azaudit::cli::build_report(
+    azaudit::scan::build_report(
         s,
         "test",
         None,

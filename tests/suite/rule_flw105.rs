@@ -25,7 +25,7 @@ fn enabled_flow_log_without_traffic_analytics_fires_and_configured_twin_does_not
     let r = scan(&snapshot(t));
     let mut fired: Vec<_> = findings_of(&r, "FLW105")
         .iter()
-        .map(|f| azaudit::arm::id::last_name(&f.resource_id).to_string())
+        .map(|f| azaudit::azure::id::last_name(&f.resource_id).to_string())
         .collect();
     fired.sort();
     assert_eq!(fired, vec!["fl-no-ws", "fl-off"]);

@@ -25,7 +25,7 @@ fn workload_subnet_without_nsg_fires_and_platform_subnets_do_not() {
     let f = findings_of(&r, "NSG106");
     let names: Vec<_> = f
         .iter()
-        .map(|f| azaudit::arm::id::last_name(&f.resource_id))
+        .map(|f| azaudit::azure::id::last_name(&f.resource_id))
         .collect();
     assert_eq!(names, vec!["snet-vm", "snet-anf"], "medium before low");
     for twin in [

@@ -88,7 +88,7 @@ fn kms_addresses_follow_the_cloud() {
         vec![],
         &[FORCED, ("kms-1", "20.118.99.224/32", "Internet", None)],
     ));
-    s.cloud = azaudit::policy::Cloud::China;
+    s.cloud = azaudit::azure::Cloud::China;
     let r = scan(&s);
     let f = findings_of(&r, "NSG108");
     assert_eq!(f.len(), 1);

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use azaudit::arm::credential::StaticToken;
-use azaudit::policy::Cloud;
+use azaudit::azure::Cloud;
 use azaudit::report::sentinel::{SentinelClient, SentinelTarget};
 use serde_json::Value;
 use wiremock::matchers::{header, method, path, query_param};

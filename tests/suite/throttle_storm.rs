@@ -202,7 +202,7 @@ fn sent_into_windows(log: &[Exchange], grace: Duration) -> usize {
 
 struct Run {
     snapshot: azaudit::collect::Snapshot,
-    stats: azaudit::arm::RequestStats,
+    stats: azaudit::inventory::RequestStats,
     wall: Duration,
     log: Vec<Exchange>,
     arrived_in_window: usize,

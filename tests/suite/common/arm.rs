@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use azaudit::arm::credential::StaticToken;
 use azaudit::arm::{ArmClient, ArmTarget, ClientSettings};
-use azaudit::policy::Cloud;
+use azaudit::azure::Cloud;
 use azure_core::http::{AsyncRawResponse, HttpClient, Request, Url};
 use wiremock::MockServer;
 

@@ -146,7 +146,7 @@ pub fn findings_of<'a>(r: &'a Report, code: &str) -> Vec<&'a Finding> {
 
 /// Scans at a fixed time (for dated findings).
 pub fn scan_at(s: &Snapshot, now: &str) -> Report {
-    azaudit::cli::build_report(
+    azaudit::scan::build_report(
         s,
         "test",
         None,
@@ -362,7 +362,7 @@ pub fn azaudit(args: &[&str]) -> std::process::Output {
 pub fn scan_with_policy(s: &Snapshot, policy: &str) -> Report {
     let p = azaudit::policy::file::Policy::from_user_text("test-policy.toml", policy)
         .expect("test policy parses");
-    azaudit::cli::build_report_with(
+    azaudit::scan::build_report_with(
         s,
         "test",
         None,

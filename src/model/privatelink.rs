@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 
 use serde::Deserialize;
 
-use super::Cloud;
+use crate::azure::Cloud;
 
 const SHIPPED: &str = include_str!("../../policies/privatelink-zones.toml");
 
