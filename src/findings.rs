@@ -81,6 +81,57 @@ pub struct Finding {
     /// exit code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suppression: Option<Suppression>,
+    /// The other resources of the evidence chain, each with the part it plays.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<Related>,
+    /// How sure the verdict is: `high` when every input it rests on was read and is exact.
+    #[serde(default)]
+    pub confidence: Confidence,
+    /// Why the confidence is lower than high (a service tag whose ranges are not known offline,
+    /// routes learned over BGP, a subscription outside the scan).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub confidence_reasons: Vec<String>,
+}
+
+/// A resource of a finding's evidence chain and its role in it (`route that loses`,
+/// `zone not linked`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Related {
+    pub resource_id: String,
+    pub role: String,
+}
+
+/// How sure a finding is.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    Low,
+    Medium,
+    #[default]
+    High,
+}
+
+impl Confidence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        }
+    }
 }
 
 impl Finding {

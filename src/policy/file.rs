@@ -547,6 +547,9 @@ mod tests {
             references: vec![],
             baseline: None,
             suppression: None,
+            related: vec![],
+            confidence: Default::default(),
+            confidence_reasons: vec![],
         }
     }
 

@@ -110,13 +110,18 @@ pub fn events(report: &Report, class: OcsfClass) -> Vec<Value> {
                     "provider": "Azure",
                     "account": {"uid": f.subscription_id, "type_id": 13, "type": "Azure Subscription"},
                 },
-                "resources": [{
+                "resources": std::iter::once(json!({
                     "uid": f.resource_id,
                     "name": crate::azure::id::last_name(&f.resource_id),
                     "type": f.resource_type,
                     "group": rid.as_ref().and_then(|r| r.resource_group()).map(|g| json!({"name": g})),
+                    "labels": ["resource to fix"],
                     "data": f.evidence,
-                }],
+                }))
+                .chain(f.related.iter().map(related_resource))
+                .collect::<Vec<_>>(),
+                "confidence_id": confidence_id(f.confidence),
+                "confidence": confidence_caption(f.confidence),
                 "remediation": {"desc": f.remediation, "references": f.references},
             });
             if class == OcsfClass::Compliance {
@@ -128,6 +133,35 @@ pub fn events(report: &Report, class: OcsfClass) -> Vec<Value> {
             e
         })
         .collect()
+}
+
+/// A resource of the evidence chain, its role as a label.
+fn related_resource(r: &crate::findings::Related) -> Value {
+    let rid = crate::azure::ResourceId::parse(&r.resource_id).ok();
+    json!({
+        "uid": r.resource_id,
+        "name": crate::azure::id::last_name(&r.resource_id),
+        "type": rid.as_ref().map(|x| x.resource_type()),
+        "group": rid.as_ref().and_then(|x| x.resource_group()).map(|g| json!({"name": g})),
+        "labels": [r.role],
+    })
+}
+
+/// OCSF `confidence_id`: 1 Low, 2 Medium, 3 High.
+fn confidence_id(c: crate::findings::Confidence) -> u8 {
+    match c {
+        crate::findings::Confidence::Low => 1,
+        crate::findings::Confidence::Medium => 2,
+        crate::findings::Confidence::High => 3,
+    }
+}
+
+fn confidence_caption(c: crate::findings::Confidence) -> &'static str {
+    match c {
+        crate::findings::Confidence::Low => "Low",
+        crate::findings::Confidence::Medium => "Medium",
+        crate::findings::Confidence::High => "High",
+    }
 }
 
 pub fn render(report: &Report, class: OcsfClass) -> String {

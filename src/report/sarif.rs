@@ -81,12 +81,38 @@ pub fn render(report: &Report) -> String {
                 "properties": {
                     "security-severity": security_severity(f.severity),
                     "azaudit/severity": f.severity,
+                    "azaudit/confidence": f.confidence,
                     "azaudit/evidence": f.evidence,
                     "azaudit/remediation": f.remediation,
                 }
             });
             if let Some(i) = index {
                 r["ruleIndex"] = json!(i);
+            }
+            if !f.related.is_empty() {
+                r["relatedLocations"] = f
+                    .related
+                    .iter()
+                    .enumerate()
+                    .map(|(i, rel)| {
+                        json!({
+                            "id": i + 1,
+                            "message": {"text": rel.role},
+                            "physicalLocation": {
+                                "artifactLocation": {"uri": artifact_uri(&rel.resource_id)},
+                                "region": {"startLine": 1}
+                            },
+                            "logicalLocations": [{
+                                "name": crate::azure::id::last_name(&rel.resource_id),
+                                "fullyQualifiedName": rel.resource_id,
+                                "kind": "resource"
+                            }]
+                        })
+                    })
+                    .collect();
+            }
+            if !f.confidence_reasons.is_empty() {
+                r["properties"]["azaudit/confidence_reasons"] = json!(f.confidence_reasons);
             }
             if let Some(b) = f.baseline {
                 r["baselineState"] = json!(match b {

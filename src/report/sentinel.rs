@@ -116,6 +116,8 @@ pub fn records(report: &Report) -> Vec<Value> {
                 "BaselineStatus": f.baseline,
                 "Suppressed": f.suppression.is_some(),
                 "SuppressionReason": f.suppression.as_ref().map(|s| s.reason.clone()),
+                "Confidence": f.confidence,
+                "Related": f.related,
             })
         })
         .collect()

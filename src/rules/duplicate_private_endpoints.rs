@@ -123,18 +123,27 @@ impl Rule for DuplicatePrivateEndpoints {
                 last_name(target),
                 deletes.join(" ; ")
             );
-            out.finding(
-                target,
-                &format!("{}|{}", key.0, key.2),
-                message,
-                json!({
-                    "target": target,
-                    "group_id": group,
-                    "virtual_network": vnet_id,
-                    "endpoints": endpoints,
-                }),
-                remediation,
-            );
+            let endpoint_ids: Vec<String> = endpoints
+                .iter()
+                .filter_map(|e| e["private_endpoint"].as_str().map(str::to_string))
+                .collect();
+            let mut proof = out
+                .finding(
+                    target,
+                    &format!("{}|{}", key.0, key.2),
+                    message,
+                    json!({
+                        "target": target,
+                        "group_id": group,
+                        "virtual_network": vnet_id,
+                        "endpoints": endpoints,
+                    }),
+                    remediation,
+                )
+                .related(vnet_id, "VNet holding the duplicates");
+            for id in &endpoint_ids {
+                proof = proof.related(id, "duplicate private endpoint");
+            }
         }
     }
 }

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::{Rule, RuleMeta};
 use crate::azure::Cloud;
-use crate::findings::{Finding, Severity, fingerprint};
+use crate::findings::{Confidence, Finding, Related, Severity, fingerprint};
 use crate::inventory::{Coverage, CoverageGap, Index, Inventory, ResourceKind};
 use crate::model::privatelink::ZoneTable;
 
@@ -72,6 +72,10 @@ struct Draft {
     rests_on: Vec<String>,
     /// Kinds whose absence anywhere in the tenant the proof relies on ("no zone of that name").
     rests_on_all: Vec<ResourceKind>,
+    /// Roles the rule names for resources of the chain (others get one from their evidence field).
+    related: Vec<Related>,
+    confidence: Confidence,
+    confidence_reasons: Vec<String>,
 }
 
 /// What a finding's proof rests on, for a rule to add what its evidence does not cite.
@@ -90,6 +94,49 @@ impl Proof<'_> {
         self.0.rests_on_all.extend_from_slice(kinds);
         self
     }
+    /// Names the role resource `id` plays in the finding (`route that loses`); listed first in
+    /// `related`, before the resources the evidence cites.
+    pub fn related(self, id: &str, role: &str) -> Self {
+        self.0.related.push(Related {
+            resource_id: id.to_string(),
+            role: role.to_string(),
+        });
+        self
+    }
+    /// Lowers the finding's confidence (never raises it), saying why.
+    pub fn confidence(self, level: Confidence, reason: &str) -> Self {
+        self.0.confidence = self.0.confidence.min(level);
+        self.0.confidence_reasons.push(reason.to_string());
+        self
+    }
+}
+
+/// The resources the evidence cites, each with the evidence field it appears under as its role
+/// (`network_security_group` → "network security group"), after those the rule named; the
+/// finding's own resource is left out and each resource appears once.
+fn related_of(d: &Draft) -> Vec<Related> {
+    fn walk(v: &Value, field: Option<&str>, out: &mut Vec<Related>) {
+        match v {
+            Value::String(s)
+                if s.get(..15)
+                    .is_some_and(|p| p.eq_ignore_ascii_case("/subscriptions/")) =>
+            {
+                out.push(Related {
+                    resource_id: s.clone(),
+                    role: field.unwrap_or("evidence").replace('_', " "),
+                });
+            }
+            Value::Array(a) => a.iter().for_each(|x| walk(x, field, out)),
+            Value::Object(o) => o.iter().for_each(|(k, x)| walk(x, Some(k), out)),
+            _ => {}
+        }
+    }
+    let mut all = d.related.clone();
+    walk(&d.evidence, None, &mut all);
+    let mut seen = HashSet::new();
+    seen.insert(crate::azure::id::id_key(&d.resource_id));
+    all.retain(|r| seen.insert(crate::azure::id::id_key(&r.resource_id)));
+    all
 }
 
 /// Every resource id a piece of evidence cites.
@@ -153,6 +200,9 @@ impl Sink {
             severity: None,
             rests_on: Vec::new(),
             rests_on_all: Vec::new(),
+            related: Vec::new(),
+            confidence: Confidence::High,
+            confidence_reasons: Vec::new(),
         });
         Proof(self.drafts.last_mut().expect("just pushed"))
     }
@@ -252,6 +302,7 @@ pub fn run(cx: &Context<'_>, rules: &[&dyn Rule]) -> (Vec<Finding>, Vec<RuleOutc
                 continue;
             }
             count += 1;
+            let related = related_of(&d);
             findings.push(Finding {
                 id,
                 rule: meta.code.to_string(),
@@ -269,6 +320,9 @@ pub fn run(cx: &Context<'_>, rules: &[&dyn Rule]) -> (Vec<Finding>, Vec<RuleOutc
                 references: meta.references.iter().map(|r| r.to_string()).collect(),
                 baseline: None,
                 suppression: None,
+                related,
+                confidence: d.confidence,
+                confidence_reasons: d.confidence_reasons,
             });
         }
         let missing: Vec<String> = cx
@@ -331,7 +385,44 @@ mod tests {
             severity: None,
             rests_on: vec![],
             rests_on_all: vec![],
+            related: vec![],
+            confidence: Confidence::High,
+            confidence_reasons: vec![],
         }
+    }
+
+    #[test]
+    fn related_resources_come_from_the_rule_then_the_evidence_once_each() {
+        let mut d = draft(json!({
+            "virtual_network": VNET,
+            "zone": ZONE,
+            "links": [{"zone": ZONE.to_ascii_uppercase()}, {"route_table": format!("{VNET}/x/rt")}],
+            "note": "not an id"
+        }));
+        Proof(&mut d).related(&format!("{VNET}/x/rt"), "route that loses");
+        let r = related_of(&d);
+        let pairs: Vec<(&str, &str)> = r
+            .iter()
+            .map(|x| (x.resource_id.as_str(), x.role.as_str()))
+            .collect();
+        let rt = format!("{VNET}/x/rt");
+        assert_eq!(pairs, [(rt.as_str(), "route that loses"), (ZONE, "zone")]);
+    }
+
+    #[test]
+    fn confidence_only_goes_down_and_keeps_every_reason() {
+        let mut d = draft(json!({}));
+        Proof(&mut d)
+            .confidence(Confidence::Low, "service tag ranges not known offline")
+            .confidence(Confidence::Medium, "BGP routes not collected");
+        assert_eq!(d.confidence, Confidence::Low);
+        assert_eq!(
+            d.confidence_reasons,
+            [
+                "service tag ranges not known offline",
+                "BGP routes not collected"
+            ]
+        );
     }
 
     fn gap(sub: &str, kind: ResourceKind, scope: Option<&str>) -> CoverageGap {

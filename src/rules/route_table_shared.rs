@@ -71,7 +71,10 @@ impl Rule for RouteTableShared {
                 "Give each subnet its own table, e.g. az network route-table create --resource-group {} --name rt-<vnet>-<subnet> then az network vnet subnet update --resource-group <rg> --vnet-name <vnet> --name <subnet> --route-table rt-<vnet>-<subnet>",
                 super::support::rg_of(&rt.id),
             );
-            out.finding(&rt.id, "shared", message, evidence, remediation);
+            let mut proof = out.finding(&rt.id, "shared", message, evidence, remediation);
+            for s in &ids {
+                proof = proof.related(s, "subnet sharing the table");
+            }
         }
     }
 }

@@ -17,6 +17,7 @@ mod live_collect;
 mod live_unreadable;
 mod model_routes;
 mod output_paths;
+mod related_confidence;
 mod report_formats;
 mod rule_agw101;
 mod rule_agw102;
