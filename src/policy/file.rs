@@ -50,6 +50,9 @@ struct RawExemption {
 pub struct RuleSettings {
     pub enabled: bool,
     pub severity: Option<Severity>,
+    /// Whether the user's file set the severity: only then does it replace the severity each
+    /// finding was graded with (the shipped value is the rule's default, not an override).
+    pub severity_overridden: bool,
     pub params: BTreeMap<String, toml::Value>,
 }
 
@@ -278,6 +281,7 @@ impl Policy {
                 entry.enabled = e;
             }
             if let Some(s) = &r.severity {
+                entry.severity_overridden = !shipped;
                 entry.severity = Some(parse_severity(s.get_ref()).ok_or_else(|| {
                     cx.err(
                         s.span().start,
@@ -416,7 +420,12 @@ impl Policy {
     pub fn apply(&self, findings: &mut [Finding], today: NaiveDate) -> PolicyOutcome {
         let mut used = vec![false; self.exemptions.len()];
         for f in findings.iter_mut() {
-            if let Some(sev) = self.rules.get(&f.rule).and_then(|r| r.severity) {
+            if let Some(sev) = self
+                .rules
+                .get(&f.rule)
+                .filter(|r| r.severity_overridden)
+                .and_then(|r| r.severity)
+            {
                 f.severity = sev;
             }
             for (i, ex) in self.exemptions.iter().enumerate() {

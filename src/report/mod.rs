@@ -80,8 +80,15 @@ pub struct Scope {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Summary {
+    /// Every finding in the report, exempted ones included.
     pub findings: usize,
     pub by_severity: BTreeMap<Severity, usize>,
+    /// Findings a policy exemption suppresses (they do not count for the exit code).
+    #[serde(default)]
+    pub suppressed: usize,
+    /// The unsuppressed findings by severity: what `--fail-on` gates on.
+    #[serde(default)]
+    pub active_by_severity: BTreeMap<Severity, usize>,
     pub rules_evaluated: usize,
     pub rules_partial: usize,
     pub coverage_complete: bool,
@@ -159,12 +166,18 @@ impl Report {
     ) -> Summary {
         let mut by_severity: BTreeMap<Severity, usize> =
             Severity::ALL_DESC.iter().map(|s| (*s, 0)).collect();
+        let mut active_by_severity = by_severity.clone();
         for f in findings {
             *by_severity.entry(f.severity).or_default() += 1;
+            if f.is_active() {
+                *active_by_severity.entry(f.severity).or_default() += 1;
+            }
         }
         Summary {
             findings: findings.len(),
             by_severity,
+            suppressed: findings.iter().filter(|f| !f.is_active()).count(),
+            active_by_severity,
             rules_evaluated: rules.len(),
             rules_partial: rules
                 .iter()
@@ -173,6 +186,35 @@ impl Report {
             coverage_complete: coverage.is_complete(),
             resources: counts.into_iter().collect(),
         }
+    }
+
+    /// Lines naming the exempted findings and the expired and unused exemptions, for the human
+    /// formats (each line without a trailing newline).
+    pub fn exemption_lines(&self) -> (Vec<String>, Vec<String>, Vec<String>) {
+        let exempted = self
+            .findings
+            .iter()
+            .filter_map(|f| {
+                f.suppression.as_ref().map(|s| {
+                    format!(
+                        "{} {} on {}: {} ({}{})",
+                        f.severity,
+                        f.rule,
+                        crate::azure::id::last_name(&f.resource_id),
+                        s.reason,
+                        s.source,
+                        s.expires
+                            .map(|d| format!(", until {d}"))
+                            .unwrap_or_default()
+                    )
+                })
+            })
+            .collect();
+        let (expired, unused) = match &self.policy {
+            Some(p) => (p.expired_exemptions.clone(), p.unused_exemptions.clone()),
+            None => (Vec::new(), Vec::new()),
+        };
+        (exempted, expired, unused)
     }
 
     pub fn to_json(&self) -> String {

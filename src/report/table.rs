@@ -39,14 +39,14 @@ pub fn render_table(report: &Report, width: Option<u16>) -> String {
             .unwrap_or_default()
     ));
 
-    if report.findings.is_empty() {
+    if report.findings.iter().all(|f| !f.is_active()) {
         out.push_str("\nNo findings.\n");
     }
     for sev in Severity::ALL_DESC {
         let group: Vec<_> = report
             .findings
             .iter()
-            .filter(|f| f.severity == sev)
+            .filter(|f| f.severity == sev && f.is_active())
             .collect();
         if group.is_empty() {
             continue;
@@ -71,6 +71,20 @@ pub fn render_table(report: &Report, width: Option<u16>) -> String {
         }
         out.push_str(&t.to_string());
         out.push('\n');
+    }
+
+    let (exempted, expired, unused) = report.exemption_lines();
+    for (title, lines) in [
+        ("Exempted by the policy", &exempted),
+        ("Expired exemptions (they no longer suppress)", &expired),
+        ("Unused exemptions (they matched no finding)", &unused),
+    ] {
+        if !lines.is_empty() {
+            out.push_str(&format!("\n{title} ({})\n", lines.len()));
+            for l in lines {
+                out.push_str(&format!("  {l}\n"));
+            }
+        }
     }
 
     let not_evaluated: Vec<_> = report
@@ -131,11 +145,22 @@ pub fn render_table(report: &Report, width: Option<u16>) -> String {
     let s = &report.summary;
     let counts: Vec<String> = Severity::ALL_DESC
         .iter()
-        .map(|sev| format!("{} {}", s.by_severity.get(sev).copied().unwrap_or(0), sev))
+        .map(|sev| {
+            format!(
+                "{} {}",
+                s.active_by_severity.get(sev).copied().unwrap_or(0),
+                sev
+            )
+        })
         .collect();
     out.push_str(&format!(
-        "\n{} finding(s): {} · {} rules run · coverage {} · {} ms\n",
-        s.findings,
+        "\n{} finding(s){}: {} · {} rules run · coverage {} · {} ms\n",
+        s.findings - s.suppressed,
+        if s.suppressed > 0 {
+            format!(" ({} exempted)", s.suppressed)
+        } else {
+            String::new()
+        },
         counts.join(", "),
         s.rules_evaluated,
         if s.coverage_complete {

@@ -651,3 +651,115 @@ fn policy_parameters_reach_the_rules() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+#[test]
+fn a_policy_changes_only_what_it_names() {
+    // An exemption-only policy leaves every graded severity as the rules gave it.
+    let demo = azaudit::collect::demo::snapshot();
+    let plain = crate::common::scan(&demo);
+    let exempt = crate::common::scan_with_policy(
+        &demo,
+        "[[exemptions]]\nrule = \"NSG101\"\nresource = \"/subscriptions/*/resourceGroups/rg-none/*\"\nreason = \"nothing\"\n",
+    );
+    let sev = |r: &Report| -> Vec<(String, String)> {
+        r.findings
+            .iter()
+            .map(|f| (f.id.clone(), f.severity.to_string()))
+            .collect()
+    };
+    assert_eq!(sev(&exempt), sev(&plain));
+    // The demo grades some findings below their rule's default (NSG105's UDR-only admission is
+    // medium, DNS105's TTL case low); an empty policy keeps them.
+    let graded: Vec<&azaudit::report::Finding> = plain
+        .findings
+        .iter()
+        .filter(|f| {
+            let meta = azaudit::rules::find(&f.rule).unwrap().meta();
+            f.severity != meta.severity
+        })
+        .collect();
+    assert!(!graded.is_empty(), "the demo has graded findings");
+    assert_eq!(
+        sev(&crate::common::scan_with_policy(&demo, "")),
+        sev(&plain)
+    );
+    // A severity the user names applies to every finding of that rule.
+    let named = crate::common::scan_with_policy(&demo, "[rules.NSG105]\nseverity = \"low\"\n");
+    let nsg105: Vec<_> = named
+        .findings
+        .iter()
+        .filter(|f| f.rule == "NSG105")
+        .collect();
+    assert_eq!(nsg105.len(), 2);
+    assert!(
+        nsg105
+            .iter()
+            .all(|f| f.severity == azaudit::report::Severity::Low)
+    );
+    let others = |r: &Report| -> Vec<(String, String)> {
+        sev(r)
+            .into_iter()
+            .filter(|(id, _)| !nsg105.iter().any(|f| &f.id == id))
+            .collect()
+    };
+    assert_eq!(others(&named), others(&plain));
+}
+
+#[test]
+fn exempted_findings_are_shown_apart_in_the_human_formats() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("policy.toml");
+    std::fs::write(
+        &path,
+        "[[exemptions]]\nrule = \"*\"\nresource = \"*\"\nreason = \"lab tenant\"\n\n\
+         [[exemptions]]\nrule = \"DNS101\"\nresource = \"*\"\nreason = \"old\"\nexpires = 2020-01-01\n",
+    )
+    .unwrap();
+    let p = path.to_str().unwrap();
+    let table = azaudit(&["scan", "--demo", "--policy", p]);
+    assert_eq!(table.status.code(), Some(0), "everything is exempted");
+    let out = String::from_utf8_lossy(&table.stdout);
+    assert!(out.contains("\nNo findings.\n"), "{out}");
+    assert!(!out.contains("\nHIGH ("), "{out}");
+    assert!(out.contains("\nExempted by the policy (63)\n"), "{out}");
+    assert!(
+        out.contains("lab tenant (") && out.contains("policy.toml:1)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("\nExpired exemptions (they no longer suppress) (1)\n  DNS101 * ("),
+        "{out}"
+    );
+    assert!(
+        out.contains("\n0 finding(s) (63 exempted): 0 critical, 0 high, 0 medium, 0 low, 0 info"),
+        "{out}"
+    );
+
+    let md = azaudit(&["scan", "--demo", "--policy", p, "--format", "markdown"]);
+    let out = String::from_utf8_lossy(&md.stdout);
+    assert!(
+        out.starts_with("## azaudit: 0 finding(s), 63 exempted\n"),
+        "{out}"
+    );
+    assert!(out.contains("| high | 0 |"), "{out}");
+    assert!(
+        !out.contains("| Severity | Rule | Resource | Finding |"),
+        "{out}"
+    );
+    assert!(
+        out.contains("<details><summary>Exempted by the policy (63)</summary>"),
+        "{out}"
+    );
+    assert!(
+        out.contains("### Expired exemptions (they no longer suppress) (1)"),
+        "{out}"
+    );
+
+    // The JSON summary keeps the totals and adds what is active.
+    let json = azaudit(&["scan", "--demo", "--policy", p, "--format", "json"]);
+    let r: Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(r["summary"]["findings"], 63);
+    assert_eq!(r["summary"]["suppressed"], 63);
+    assert_eq!(r["summary"]["by_severity"]["high"], 27);
+    assert_eq!(r["summary"]["active_by_severity"]["high"], 0);
+}
