@@ -19,8 +19,11 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "lowercase")]
 pub enum Cloud {
     #[default]
+    #[value(alias = "AzureCloud")]
     Public,
+    #[value(alias = "AzureUSGovernment")]
     Usgov,
+    #[value(alias = "AzureChinaCloud")]
     China,
 }
 

@@ -41,7 +41,7 @@ pub struct RoutesArgs {
     /// Show the route a packet to this address takes.
     #[arg(long, value_name = "IP")]
     pub dest: Option<IpAddr>,
-    #[arg(long, value_enum, default_value_t = OutFormat::Table)]
+    #[arg(long, value_enum, ignore_case = true, default_value_t = OutFormat::Table)]
     pub format: OutFormat,
 }
 
@@ -56,7 +56,7 @@ pub struct EffectiveRulesArgs {
     #[arg(long, value_name = "NIC")]
     pub nic: Option<String>,
     /// Only one direction (required with --remote).
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, ignore_case = true)]
     pub direction: Option<DirectionArg>,
     /// Check one flow: the address on the other side (the source inbound, the destination outbound).
     #[arg(long, value_name = "IP", requires_all = ["port", "direction"])]
@@ -68,9 +68,9 @@ pub struct EffectiveRulesArgs {
     #[arg(long, requires = "remote")]
     pub port: Option<u16>,
     /// With --remote: the protocol.
-    #[arg(long, value_enum, default_value_t = ProtocolArg::Tcp)]
+    #[arg(long, value_enum, ignore_case = true, default_value_t = ProtocolArg::Tcp)]
     pub protocol: ProtocolArg,
-    #[arg(long, value_enum, default_value_t = OutFormat::Table)]
+    #[arg(long, value_enum, ignore_case = true, default_value_t = OutFormat::Table)]
     pub format: OutFormat,
 }
 
@@ -90,7 +90,7 @@ pub struct ResolveArgs {
     pub vnet: String,
     /// The name to resolve, e.g. kv1.vault.azure.net.
     pub fqdn: String,
-    #[arg(long, value_enum, default_value_t = OutFormat::Table)]
+    #[arg(long, value_enum, ignore_case = true, default_value_t = OutFormat::Table)]
     pub format: OutFormat,
 }
 

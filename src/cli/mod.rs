@@ -68,7 +68,7 @@ pub enum Command {
     /// List every rule.
     Rules {
         /// Output format.
-        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+        #[arg(long, value_enum, ignore_case = true, default_value_t = ListFormat::Table)]
         format: ListFormat,
     },
     /// Explain a rule: what it detects, why it matters, how to fix it.
@@ -117,16 +117,16 @@ pub struct ScanArgs {
     #[command(flatten)]
     pub source: SourceArgs,
     /// Output format; repeat for several (each then needs `--output FORMAT=FILE`, one may go to stdout).
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, ignore_case = true)]
     pub format: Vec<Format>,
     /// Where to write: FILE (one format) or FORMAT=FILE (repeatable); written atomically.
     #[arg(long, short, value_name = "[FORMAT=]FILE")]
     pub output: Vec<String>,
     /// Class of the `ocsf` format.
-    #[arg(long, value_enum, default_value_t = OcsfClass::Compliance)]
+    #[arg(long, value_enum, ignore_case = true, default_value_t = OcsfClass::Compliance)]
     pub ocsf_class: OcsfClass,
     /// Exit with code 1 when an unsuppressed finding has this severity or higher.
-    #[arg(long, value_enum, default_value_t = FailOn::High)]
+    #[arg(long, value_enum, ignore_case = true, default_value_t = FailOn::High)]
     pub fail_on: FailOn,
     /// A previous JSON report: mark findings new or unchanged and list those resolved since.
     #[arg(long, value_name = "REPORT.json")]
@@ -171,10 +171,10 @@ pub struct LiveArgs {
     #[arg(long, short = 'g', value_name = "NAME")]
     pub resource_group: Option<String>,
     /// How to authenticate.
-    #[arg(long, value_enum, default_value_t = AuthMode::Auto)]
+    #[arg(long, value_enum, ignore_case = true, default_value_t = AuthMode::Auto)]
     pub auth: AuthMode,
     /// The Azure cloud.
-    #[arg(long, value_enum, default_value_t = Cloud::Public)]
+    #[arg(long, value_enum, ignore_case = true, default_value_t = Cloud::Public)]
     pub cloud: Cloud,
     /// A custom ARM endpoint (https origin, e.g. Azure Stack Hub); tokens are requested for it.
     #[arg(long, value_name = "URL")]
@@ -399,6 +399,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                     "collect needs --subscription ID (repeatable) or --all-subscriptions".into(),
                 ));
             }
+            report::check_destination(output.as_deref())?;
             let snapshot = collect_live(&live)?;
             report::write_output(output.as_deref(), &snapshot.to_json())?;
             eprintln!(
@@ -440,6 +441,9 @@ fn scan(args: &ScanArgs) -> Result<ExitCode> {
     let started_at = args.as_of.unwrap_or_else(Utc::now);
     let clock = Instant::now();
     let targets = destinations(&args.format, &args.output)?;
+    for (_, path) in &targets {
+        report::check_destination(path.as_deref())?;
+    }
     let sentinel = match (
         &args.sentinel_endpoint,
         &args.sentinel_dcr,

@@ -10,7 +10,7 @@ mod table;
 mod write;
 
 pub use table::render_table;
-pub use write::{atomic_write, destination_key, write_output};
+pub use write::{atomic_write, check_destination, destination_key, write_output};
 // Findings are the rules' output; the report carries and renders them.
 pub use crate::findings::{BaselineStatus, Finding, Severity, Suppression, fingerprint};
 

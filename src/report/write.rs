@@ -90,6 +90,7 @@ pub fn atomic_write(path: &Path, contents: &[u8]) -> Result<()> {
     let mut tmp = tempfile::Builder::new()
         .prefix(".azaudit-")
         .suffix(".tmp")
+        .permissions(new_file_permissions())
         .tempfile_in(dir)
         .map_err(io)?;
     tmp.write_all(contents).map_err(io)?;
@@ -100,6 +101,50 @@ pub fn atomic_write(path: &Path, contents: &[u8]) -> Result<()> {
     }
     tmp.persist(&target).map_err(|e| io(e.error))?;
     Ok(())
+}
+
+/// A new report or snapshot is created like any file (mode 0666 less the umask), so a forwarder
+/// or a sidecar of another user can read it; a replaced file keeps its own mode.
+fn new_file_permissions() -> std::fs::Permissions {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::Permissions::from_mode(0o666)
+    }
+    #[cfg(not(unix))]
+    {
+        let f = tempfile::tempfile().expect("a temporary file");
+        f.metadata().expect("its metadata").permissions()
+    }
+}
+
+/// Checks, before any work, that `path` can be written: an existing FIFO or device, or a file
+/// whose directory exists and accepts new files. A scan of a whole tenant should not end in
+/// "cannot write".
+pub fn check_destination(path: Option<&Path>) -> Result<()> {
+    let Some(p) = path.filter(|p| !is_stdout(p)) else {
+        return Ok(());
+    };
+    match std::fs::metadata(p) {
+        Ok(m) if m.is_dir() => {
+            return Err(Error::Output {
+                path: p.to_path_buf(),
+                problem: "is a directory".into(),
+            });
+        }
+        Ok(m) if !m.is_file() => return Ok(()),
+        _ => {}
+    }
+    let target = resolve(p)?;
+    let dir = match target.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    tempfile::Builder::new()
+        .prefix(".azaudit-check-")
+        .tempfile_in(dir)
+        .map(drop)
+        .map_err(|e| write_error(p, &e))
 }
 
 /// Writes straight into an existing node that is not a regular file (FIFO, device, terminal).

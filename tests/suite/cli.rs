@@ -495,3 +495,45 @@ fn timings_name_every_rule_slowest_first() {
     let o = azaudit(&["scan", "--demo", "--fail-on", "never"]);
     assert_eq!(stderr(&o), "");
 }
+
+#[test]
+fn values_are_case_insensitive_and_clouds_take_the_azure_cli_names() {
+    let o = azaudit(&["scan", "--demo", "--fail-on", "HIGH", "--format", "JSON"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(r["schema_version"], "1.1.0");
+    for cloud in [
+        "AzureCloud",
+        "AzureUSGovernment",
+        "azurechinacloud",
+        "USGOV",
+    ] {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_azaudit"))
+            .args([
+                "collect",
+                "--subscription",
+                "00000000-0000-4000-8000-000000000001",
+                "--auth",
+                "token",
+                "--cloud",
+                cloud,
+            ])
+            .env_remove("AZAUDIT_ACCESS_TOKEN")
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{cloud}");
+        // Parsing passed: the error is the missing token, not the cloud name.
+        assert!(
+            stderr(&o).contains("AZAUDIT_ACCESS_TOKEN is not set"),
+            "{cloud}: {}",
+            stderr(&o)
+        );
+    }
+    let o = azaudit(&["scan", "--demo", "--cloud", "mars"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("invalid value 'mars'"),
+        "{}",
+        stderr(&o)
+    );
+}

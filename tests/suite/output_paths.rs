@@ -250,3 +250,72 @@ fn two_formats_to_one_file_are_a_usage_error() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("standard output"), "{}", stderr(&o));
 }
+
+/// An output that cannot be written is refused before the tenant is read: a live read against an
+/// endpoint that refuses connections fails on the output, not on the read.
+#[test]
+fn outputs_are_checked_before_anything_is_read() {
+    for command in ["scan", "collect"] {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_azaudit"))
+            .args([
+                command,
+                "--subscription",
+                "00000000-0000-4000-8000-000000000001",
+                "--auth",
+                "token",
+                "--arm-endpoint",
+                "https://127.0.0.1:9",
+                "-o",
+                "/missing-dir/report.json",
+            ])
+            .env("AZAUDIT_ACCESS_TOKEN", "not-a-real-token")
+            .env_remove("RUST_LOG")
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{command}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(
+            err.trim_end(),
+            "azaudit: error: cannot write /missing-dir/report.json: no such file or directory",
+            "{command}"
+        );
+    }
+}
+
+/// New reports and snapshots get 0666 less the umask, not 0600: another user's forwarder reads them.
+#[cfg(unix)]
+#[test]
+fn new_files_follow_the_umask() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r.json");
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "umask 027 && exec \"$0\" scan --demo --fail-on never --format json -o {}",
+            out.display()
+        ))
+        .arg(env!("CARGO_BIN_EXE_azaudit"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mode = std::fs::metadata(&out).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o640);
+    // A file that exists keeps its mode when replaced.
+    std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o604)).unwrap();
+    let o = crate::common::azaudit(&[
+        "scan",
+        "--demo",
+        "--fail-on",
+        "never",
+        "--format",
+        "json",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(
+        std::fs::metadata(&out).unwrap().permissions().mode() & 0o777,
+        0o604
+    );
+}
