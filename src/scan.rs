@@ -78,6 +78,16 @@ pub fn build_report_with(
         scope: Scope {
             cloud: snapshot.cloud,
             subscriptions: snapshot.scope.subscriptions.clone(),
+            subscription_names: snapshot
+                .inventory
+                .subscriptions
+                .iter()
+                .filter_map(|s| {
+                    let name = s.display_name.as_deref()?.trim();
+                    (!name.is_empty())
+                        .then(|| (s.subscription_id.to_ascii_lowercase(), name.to_string()))
+                })
+                .collect(),
         },
         coverage: snapshot.coverage.clone(),
         summary,

@@ -76,6 +76,18 @@ pub struct Run {
 pub struct Scope {
     pub cloud: crate::azure::Cloud,
     pub subscriptions: Vec<String>,
+    /// Subscription id (lower-case) → display name, where the inventory holds it.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub subscription_names: BTreeMap<String, String>,
+}
+
+impl Scope {
+    /// The display name of a subscription, when known.
+    pub fn subscription_name(&self, id: &str) -> Option<&str> {
+        self.subscription_names
+            .get(&id.to_ascii_lowercase())
+            .map(String::as_str)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]

@@ -73,7 +73,10 @@ fn scheduled_audit_workflow_is_valid_and_its_commands_parse() {
             .any(|u| u.starts_with("actions/upload-artifact"))
     );
     assert!(uses.iter().any(|u| u.starts_with("azure/login")));
-    assert!(uses.iter().any(|u| u.starts_with("actions/cache")), "the build is cached");
+    assert!(
+        uses.iter().any(|u| u.starts_with("actions/cache")),
+        "the build is cached"
+    );
     // The audit keeps its exit code instead of failing before the reports are kept; a last step
     // gates on it, and the baseline comes from any completed run (a failing one included).
     let named = |name: &str| {
@@ -84,13 +87,30 @@ fn scheduled_audit_workflow_is_valid_and_its_commands_parse() {
     };
     let audit = named("Audit")["run"].as_str().unwrap();
     assert_eq!(audit.matches("|| code=$?").count(), 2, "{audit}");
-    assert!(audit.contains("echo \"code=$code\" >> \"$GITHUB_OUTPUT\""), "{audit}");
-    for upload in ["Upload SARIF to code scanning", "Keep the JSON report (next run's baseline)"] {
-        assert!(named(upload)["if"].as_str().unwrap().starts_with("always()"), "{upload}");
+    assert!(
+        audit.contains("echo \"code=$code\" >> \"$GITHUB_OUTPUT\""),
+        "{audit}"
+    );
+    for upload in [
+        "Upload SARIF to code scanning",
+        "Keep the JSON report (next run's baseline)",
+    ] {
+        assert!(
+            named(upload)["if"]
+                .as_str()
+                .unwrap()
+                .starts_with("always()"),
+            "{upload}"
+        );
     }
     let last = steps.last().unwrap();
-    assert_eq!(last["run"].as_str(), Some("exit ${{ steps.audit.outputs.code }}"));
-    let fetch = named("Fetch the previous report as baseline")["run"].as_str().unwrap();
+    assert_eq!(
+        last["run"].as_str(),
+        Some("exit ${{ steps.audit.outputs.code }}")
+    );
+    let fetch = named("Fetch the previous report as baseline")["run"]
+        .as_str()
+        .unwrap();
     assert!(!fetch.contains("--status success"), "{fetch}");
     let text = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join(".github/workflows/scheduled-audit.yml"),

@@ -78,17 +78,55 @@ fn ndjson_lines_are_self_describing_findings() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(lines.len(), report.findings.len());
-    for (line, f) in lines.iter().zip(&report.findings) {
+    assert_eq!(lines.len(), 1 + report.findings.len());
+    for line in &lines {
         assert_eq!(
             line["schema_version"],
             azaudit::report::REPORT_SCHEMA_VERSION
         );
         assert_eq!(line["run_id"], report.run.run_id.as_str());
         assert_eq!(line["tool_version"], report.tool.version.as_str());
+    }
+    // The run record first: a clean run still writes a line.
+    let run = &lines[0];
+    assert_eq!(run["record_type"], "run");
+    assert_eq!(run["findings"], 63);
+    assert_eq!(run["coverage_complete"], true);
+    assert_eq!(run["subscriptions"].as_array().unwrap().len(), 3);
+    for (line, f) in lines[1..].iter().zip(&report.findings) {
+        assert_eq!(line["record_type"], "finding");
         assert_eq!(line["id"], f.id.as_str());
         assert_eq!(line["rule"], f.rule.as_str());
+        assert_eq!(
+            line["resource_name"],
+            f.resource_id.rsplit('/').next().unwrap()
+        );
     }
+    let nsg101 = lines.iter().find(|l| l["rule"] == "NSG101").unwrap();
+    assert_eq!(nsg101["resource_group"], "rg-app");
+    assert_eq!(nsg101["subscription_name"], "contoso-workloads");
+
+    // An empty tenant gives exactly the run record.
+    let empty = crate::common::scan(&crate::common::snapshot(serde_json::json!({})));
+    let text = azaudit::report::ndjson::render(&empty);
+    assert_eq!(text.lines().count(), 1);
+    let run: Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    assert_eq!(
+        (run["record_type"].as_str(), run["findings"].as_u64()),
+        (Some("run"), Some(0))
+    );
+
+    // With a baseline, findings gone since are `resolved` records after the findings.
+    let mut with_baseline = demo_report();
+    let mut previous = demo_report();
+    let mut gone = previous.findings[0].clone();
+    gone.id = "f".repeat(32);
+    previous.findings.push(gone);
+    with_baseline.apply_baseline(&previous);
+    let text = azaudit::report::ndjson::render(&with_baseline);
+    let last: Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+    assert_eq!(last["record_type"], "resolved");
+    assert_eq!(last["id"], "f".repeat(32));
 }
 
 #[test]
@@ -274,6 +312,7 @@ fn several_formats_at_once_each_to_its_file() {
     let ndjson: Vec<serde_json::Value> = std::fs::read_to_string(p("r.ndjson"))
         .unwrap()
         .lines()
+        .skip(1) // the run record
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     assert_eq!(ids(&serde_json::Value::Array(ndjson.clone()), "/id"), want);
