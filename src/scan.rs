@@ -33,6 +33,64 @@ pub fn build_report_with(
     clock: Instant,
     policy: Option<&crate::policy::file::Policy>,
 ) -> Report {
+    build_report_selected(
+        snapshot,
+        source,
+        origin,
+        started_at,
+        clock,
+        policy,
+        &Selection::default(),
+    )
+}
+
+/// Which rules run and which findings a report keeps (`--rule`, `--skip-rule`, `--min-severity`).
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// Rule codes, names or globs (`NSG*`, `dns10?`); empty = every rule.
+    pub rules: Vec<String>,
+    pub skip_rules: Vec<String>,
+    /// Findings below this severity are left out of the report.
+    pub min_severity: Option<crate::findings::Severity>,
+}
+
+impl Selection {
+    /// Checks that every pattern names at least one rule, so a typo is an error, not a silently
+    /// smaller scan.
+    pub fn validate(&self) -> crate::error::Result<()> {
+        for p in self.rules.iter().chain(&self.skip_rules) {
+            if !rules::registry().iter().any(|r| matches(p, r.meta())) {
+                return Err(crate::error::Error::Usage(format!(
+                    "no rule matches {p:?}; `azaudit rules` lists them"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    fn runs(&self, meta: &rules::RuleMeta) -> bool {
+        (self.rules.is_empty() || self.rules.iter().any(|p| matches(p, meta)))
+            && !self.skip_rules.iter().any(|p| matches(p, meta))
+    }
+}
+
+/// A rule pattern against a rule's code and name, case-insensitively, with `*` and `?`.
+fn matches(pattern: &str, meta: &rules::RuleMeta) -> bool {
+    let p = wildmatch::WildMatch::new(&pattern.trim().to_ascii_lowercase());
+    p.matches(&meta.code.to_ascii_lowercase()) || p.matches(&meta.name.to_ascii_lowercase())
+}
+
+/// [`build_report_with`] running only the selected rules and keeping findings at or above the
+/// selection's minimum severity.
+pub fn build_report_selected(
+    snapshot: &Snapshot,
+    source: &str,
+    origin: Option<String>,
+    started_at: chrono::DateTime<Utc>,
+    clock: Instant,
+    policy: Option<&crate::policy::file::Policy>,
+    selection: &Selection,
+) -> Report {
     let idx = Index::new(&snapshot.inventory);
     let facts = Facts::new(&idx);
     let cx = Context {
@@ -48,9 +106,13 @@ pub fn build_report_with(
     let enabled: Vec<&dyn rules::Rule> = rules::registry()
         .into_iter()
         .filter(|r| policy.is_none_or(|p| p.enabled(r.meta().code)))
+        .filter(|r| selection.runs(r.meta()))
         .collect();
     let (mut findings, outcomes) = rules::run(&cx, &enabled);
     let policy_outcome = policy.map(|p| p.apply(&mut findings, started_at.date_naive()));
+    if let Some(min) = selection.min_severity {
+        findings.retain(|f| f.severity >= min);
+    }
     let summary = Report::summarise(
         &findings,
         &outcomes,

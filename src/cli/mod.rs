@@ -18,7 +18,6 @@ use crate::error::{Error, ExitCode, Result};
 use crate::report::ocsf::OcsfClass;
 use crate::report::{self, Report, Severity};
 use crate::rules;
-use crate::scan::build_report_with;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -137,6 +136,15 @@ pub struct ScanArgs {
     /// Exit with code 3 when coverage is incomplete (and no finding already gives exit code 1).
     #[arg(long)]
     pub require_complete: bool,
+    /// Run only these rules: codes, names or globs (`NSG*`), repeatable or comma-separated.
+    #[arg(long = "rule", value_name = "RULE", value_delimiter = ',')]
+    pub rules: Vec<String>,
+    /// Do not run these rules (codes, names or globs), repeatable or comma-separated.
+    #[arg(long = "skip-rule", value_name = "RULE", value_delimiter = ',')]
+    pub skip_rules: Vec<String>,
+    /// Leave findings below this severity out of the report (after the policy's severities).
+    #[arg(long, value_enum, ignore_case = true)]
+    pub min_severity: Option<Severity>,
     /// Print on stderr how long reading, each rule and writing took, slowest rules first.
     #[arg(long)]
     pub timings: bool,
@@ -440,6 +448,12 @@ fn parse_as_of(text: &str) -> std::result::Result<chrono::DateTime<Utc>, String>
 fn scan(args: &ScanArgs) -> Result<ExitCode> {
     let started_at = args.as_of.unwrap_or_else(Utc::now);
     let clock = Instant::now();
+    let selection = crate::scan::Selection {
+        rules: args.rules.clone(),
+        skip_rules: args.skip_rules.clone(),
+        min_severity: args.min_severity,
+    };
+    selection.validate()?;
     let targets = destinations(&args.format, &args.output)?;
     for (_, path) in &targets {
         report::check_destination(path.as_deref())?;
@@ -462,13 +476,14 @@ fn scan(args: &ScanArgs) -> Result<ExitCode> {
     };
     let (snapshot, source, origin) = args.source.load()?;
     let read_time = clock.elapsed();
-    let mut report = build_report_with(
+    let mut report = crate::scan::build_report_selected(
         &snapshot,
         source,
         origin,
         started_at,
         clock,
         policy.as_ref(),
+        &selection,
     );
     if let Some(previous) = &baseline {
         report.apply_baseline(previous);

@@ -537,3 +537,54 @@ fn values_are_case_insensitive_and_clouds_take_the_azure_cli_names() {
         stderr(&o)
     );
 }
+
+#[test]
+fn rules_can_be_selected_and_findings_filtered_by_severity() {
+    let json = |extra: &[&str]| -> serde_json::Value {
+        let mut args = vec!["scan", "--demo", "--format", "json", "--fail-on", "never"];
+        args.extend_from_slice(extra);
+        let o = azaudit(&args);
+        assert_eq!(o.status.code(), Some(0), "{extra:?}: {}", stderr(&o));
+        serde_json::from_slice(&o.stdout).unwrap()
+    };
+    let codes = |r: &serde_json::Value| -> Vec<String> {
+        r["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["code"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let r = json(&["--rule", "NSG10?", "--rule", "vnet-tag-*"]);
+    let got = codes(&r);
+    assert_eq!(got.iter().filter(|c| c.starts_with("NSG")).count(), 8);
+    assert!(
+        got.iter().all(|c| c.starts_with("NSG")),
+        "names match by glob too: {got:?}"
+    );
+    let r = json(&["--rule", "pe-zone-not-linked,KVT101"]);
+    assert_eq!(codes(&r), ["DNS101", "KVT101"]);
+    assert!(
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["rule"] == "DNS101" || f["rule"] == "KVT101")
+    );
+    let r = json(&["--skip-rule", "NSG*", "--skip-rule", "rte*"]);
+    // `NSG*` also matches FLW103 by its name, nsg-flow-log-retiring.
+    assert_eq!(codes(&r).len(), 38 - 8 - 5 - 1);
+    assert!(!codes(&r).contains(&"FLW103".to_string()));
+    let r = json(&["--min-severity", "HIGH"]);
+    let f = r["findings"].as_array().unwrap();
+    assert_eq!(f.len(), 27);
+    assert!(f.iter().all(|f| f["severity"] == "high"));
+    // A pattern that names no rule is a usage error, before anything is read.
+    let o = azaudit(&["scan", "--demo", "--rule", "NSG999"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("no rule matches \"NSG999\""),
+        "{}",
+        stderr(&o)
+    );
+}
