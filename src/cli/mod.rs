@@ -81,10 +81,12 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct SourceArgs {
     /// Use the embedded demo tenant (no Azure account, no network).
-    #[arg(long, conflicts_with_all = ["snapshot", "subscription", "all_subscriptions"])]
+    /// With `--subscription` / `--resource-group`, only those parts of it are scanned.
+    #[arg(long, conflicts_with_all = ["snapshot", "all_subscriptions"])]
     pub demo: bool,
-    /// Use a snapshot file written by `azaudit collect`.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["subscription", "all_subscriptions"])]
+    /// Use a snapshot file written by `azaudit collect` (narrowed by `--subscription` and
+    /// `--resource-group` when given).
+    #[arg(long, value_name = "FILE", conflicts_with = "all_subscriptions")]
     pub snapshot: Option<PathBuf>,
     #[command(flatten)]
     pub live: LiveArgs,
@@ -94,13 +96,13 @@ impl SourceArgs {
     /// Loads the inventory: (snapshot, source name, snapshot path).
     pub fn load(&self) -> Result<(Snapshot, &'static str, Option<String>)> {
         if let Some(path) = &self.snapshot {
-            Ok((
-                Snapshot::load(path)?,
-                "snapshot",
-                Some(path.display().to_string()),
-            ))
+            let mut s = Snapshot::load(path)?;
+            s.restrict(&self.live.subscription, self.live.resource_group.as_deref())?;
+            Ok((s, "snapshot", Some(path.display().to_string())))
         } else if self.demo {
-            Ok((demo::snapshot(), "demo", None))
+            let mut s = demo::snapshot();
+            s.restrict(&self.live.subscription, self.live.resource_group.as_deref())?;
+            Ok((s, "demo", None))
         } else if self.live.requested() {
             Ok((collect_live(&self.live)?, "live", None))
         } else {

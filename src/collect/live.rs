@@ -591,7 +591,7 @@ fn in_group(id: &str, rg: &str) -> bool {
         .unwrap_or(false)
 }
 
-fn filter_resource_group(inv: &mut Inventory, rg: &str) {
+pub(crate) fn filter_resource_group(inv: &mut Inventory, rg: &str) {
     inv.network_security_groups.retain(|r| in_group(&r.id, rg));
     inv.route_tables.retain(|r| in_group(&r.id, rg));
     inv.virtual_networks.retain(|r| in_group(&r.id, rg));

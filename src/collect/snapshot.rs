@@ -122,6 +122,67 @@ impl Snapshot {
         Snapshot::from_json(&text, path)
     }
 
+    /// Narrows the snapshot to some of its subscriptions and to one resource group, as a live read
+    /// with `--subscription`/`--resource-group` would have: private DNS zones (with their links
+    /// and records), network watchers with their flow logs, and provider registrations are kept
+    /// wherever they are, since they serve every subscription and group that refers to them.
+    pub fn restrict(
+        &mut self,
+        subscriptions: &[String],
+        resource_group: Option<&str>,
+    ) -> Result<()> {
+        if !subscriptions.is_empty() {
+            let wanted: std::collections::HashSet<String> = subscriptions
+                .iter()
+                .map(|s| s.to_ascii_lowercase())
+                .collect();
+            for s in &wanted {
+                if !self
+                    .scope
+                    .subscriptions
+                    .iter()
+                    .any(|x| x.eq_ignore_ascii_case(s))
+                {
+                    return Err(Error::Usage(format!(
+                        "subscription {s} is not in the snapshot (it holds {})",
+                        self.scope.subscriptions.join(", ")
+                    )));
+                }
+            }
+            let keep = |id: &str| {
+                crate::azure::id::subscription_of(id)
+                    .is_some_and(|s| wanted.contains(&s.to_ascii_lowercase()))
+            };
+            let inv = &mut self.inventory;
+            inv.subscriptions
+                .retain(|s| wanted.contains(&s.subscription_id.to_ascii_lowercase()));
+            inv.network_security_groups.retain(|r| keep(&r.id));
+            inv.route_tables.retain(|r| keep(&r.id));
+            inv.virtual_networks.retain(|r| keep(&r.id));
+            inv.private_endpoints.retain(|r| keep(&r.id));
+            inv.key_vaults.retain(|r| keep(&r.id));
+            inv.diagnostic_settings.retain(|r| keep(&r.id));
+            inv.application_gateways.retain(|r| keep(&r.id));
+            inv.network_interfaces.retain(|r| keep(&r.id));
+            inv.azure_firewalls.retain(|r| keep(&r.id));
+            inv.virtual_network_gateways.retain(|r| keep(&r.id));
+            inv.recovery_services_vaults.retain(|r| keep(&r.id));
+            inv.resource_guard_proxies.retain(|r| keep(&r.id));
+            self.scope
+                .subscriptions
+                .retain(|s| wanted.contains(&s.to_ascii_lowercase()));
+            self.coverage.gaps.retain(|g| {
+                g.subscription_id
+                    .as_deref()
+                    .is_none_or(|s| wanted.contains(&s.to_ascii_lowercase()))
+            });
+        }
+        if let Some(rg) = resource_group {
+            super::live::filter_resource_group(&mut self.inventory, rg);
+        }
+        Ok(())
+    }
+
     pub fn to_json(&self) -> String {
         let mut s = serde_json::to_string_pretty(self).expect("snapshot serialises");
         s.push('\n');

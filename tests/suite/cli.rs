@@ -588,3 +588,49 @@ fn rules_can_be_selected_and_findings_filtered_by_severity() {
         stderr(&o)
     );
 }
+
+#[test]
+fn subscription_and_resource_group_narrow_a_snapshot_or_the_demo() {
+    const WORKLOADS: &str = "22222222-2222-4222-8222-222222222222";
+    let scan = |extra: &[&str]| -> serde_json::Value {
+        let mut args = vec!["scan", "--demo", "--format", "json", "--fail-on", "never"];
+        args.extend_from_slice(extra);
+        let o = azaudit(&args);
+        assert_eq!(o.status.code(), Some(0), "{extra:?}: {}", stderr(&o));
+        serde_json::from_slice(&o.stdout).unwrap()
+    };
+    let shared = |id: &str| {
+        let id = id.to_ascii_lowercase();
+        id.contains("/privatednszones/") || id.contains("/networkwatchers/")
+    };
+    let r = scan(&["--subscription", WORKLOADS]);
+    assert_eq!(r["scope"]["subscriptions"], serde_json::json!([WORKLOADS]));
+    let findings = r["findings"].as_array().unwrap();
+    assert!(!findings.is_empty());
+    for f in findings {
+        let id = f["resource_id"].as_str().unwrap();
+        assert!(id.contains(WORKLOADS) || shared(id), "{id}");
+    }
+    assert!(findings.len() < 63);
+    let r = scan(&["-g", "rg-app"]);
+    for f in r["findings"].as_array().unwrap() {
+        let id = f["resource_id"].as_str().unwrap().to_ascii_lowercase();
+        assert!(
+            id.contains("/resourcegroups/rg-app/") || shared(&id),
+            "{id}"
+        );
+    }
+    // A subscription the snapshot does not hold is an error, not an empty scan.
+    let o = azaudit(&[
+        "scan",
+        "--demo",
+        "--subscription",
+        "00000000-0000-4000-8000-000000000099",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("is not in the snapshot"),
+        "{}",
+        stderr(&o)
+    );
+}
