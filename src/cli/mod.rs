@@ -29,6 +29,13 @@ Exit codes:
   3  the scan completed but coverage is incomplete and --require-complete was given
      (findings that give 1 take precedence)";
 
+/// `collect` runs no rule: it either writes a snapshot (coverage gaps recorded in it) or fails.
+const COLLECT_EXIT_CODES: &str = "\
+Exit codes:
+  0  the snapshot was written (coverage gaps, if any, are recorded in it)
+  2  usage, credential or output error, or a read that read nothing (no subscription to
+     scan, or not one requested subscription readable): no snapshot is written";
+
 #[derive(Debug, Parser)]
 #[command(
     name = "azaudit",
@@ -50,7 +57,7 @@ pub enum Command {
     #[command(after_help = EXIT_CODES)]
     Scan(ScanArgs),
     /// Read a tenant from Azure Resource Manager and write its snapshot (for `scan --snapshot`).
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = COLLECT_EXIT_CODES)]
     Collect {
         #[command(flatten)]
         live: LiveArgs,
@@ -147,6 +154,10 @@ pub struct ScanArgs {
     /// Leave findings below this severity out of the report (after the policy's severities).
     #[arg(long, value_enum, ignore_case = true)]
     pub min_severity: Option<Severity>,
+    /// At most this many findings in the markdown table (the rest are counted); markdown is kept
+    /// under GitHub's 1 MiB step-summary limit in any case.
+    #[arg(long, value_name = "N")]
+    pub max_rows: Option<usize>,
     /// Print on stderr how long reading, each rule and writing took, slowest rules first.
     #[arg(long)]
     pub timings: bool,
@@ -497,7 +508,11 @@ fn scan(args: &ScanArgs) -> Result<ExitCode> {
         let text = match format {
             Format::Json => report.to_json(),
             Format::Ndjson => report::ndjson::render(&report),
-            Format::Markdown => report::markdown::render(&report),
+            Format::Markdown => report::markdown::render_limited(
+                &report,
+                args.max_rows,
+                report::markdown::STEP_SUMMARY_LIMIT,
+            ),
             Format::Sarif => report::sarif::render(&report),
             Format::Ocsf => report::ocsf::render(&report, args.ocsf_class),
             Format::Table => {

@@ -6,7 +6,35 @@ fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }
 
+/// GitHub's limit for one step summary (1 MiB), less room for the notes that follow the table.
+pub const STEP_SUMMARY_LIMIT: usize = 1_000_000;
+
+/// The report as markdown within GitHub's step-summary limit (see [`render_limited`]).
 pub fn render(report: &Report) -> String {
+    render_limited(report, None, STEP_SUMMARY_LIMIT)
+}
+
+/// The report as markdown with at most `max_rows` findings in the table (all when `None`) and the
+/// whole at most `max_bytes` long: rows that do not fit are counted, with a pointer to the full
+/// report, instead of making GitHub reject the summary or the comment.
+pub fn render_limited(report: &Report, max_rows: Option<usize>, max_bytes: usize) -> String {
+    let full = render_rows(report, max_rows.unwrap_or(usize::MAX));
+    if full.len() <= max_bytes {
+        return full;
+    }
+    // Halve the rows until it fits; the note under the table counts the rest.
+    let active = report.findings.iter().filter(|f| f.is_active()).count();
+    let mut rows = max_rows.unwrap_or(active).min(active);
+    loop {
+        rows /= 2;
+        let text = render_rows(report, rows);
+        if text.len() <= max_bytes || rows == 0 {
+            return text;
+        }
+    }
+}
+
+fn render_rows(report: &Report, max_rows: usize) -> String {
     let s = &report.summary;
     let mut out = format!(
         "## azaudit: {} finding(s){}\n\n{} subscription(s) · source: {} · coverage {}\n\n| Severity | Findings |\n|---|---|\n",
@@ -32,7 +60,8 @@ pub fn render(report: &Report) -> String {
     }
     if report.findings.iter().any(|f| f.is_active()) {
         out.push_str("\n| Severity | Rule | Resource | Finding |\n|---|---|---|---|\n");
-        for f in report.findings.iter().filter(|f| f.is_active()) {
+        let active: Vec<_> = report.findings.iter().filter(|f| f.is_active()).collect();
+        for f in active.iter().take(max_rows) {
             let mut flags = String::new();
             if f.baseline == Some(BaselineStatus::New) {
                 flags.push_str(" 🆕");
@@ -44,6 +73,12 @@ pub fn render(report: &Report) -> String {
                 cell(&f.rule_name),
                 cell(crate::azure::id::last_name(&f.resource_id)),
                 cell(&f.message)
+            ));
+        }
+        if active.len() > max_rows {
+            out.push_str(&format!(
+                "\n{} more finding(s) not shown here: the full list is in the JSON or SARIF report (`--max-rows` sets how many rows this table holds).\n",
+                active.len() - max_rows
             ));
         }
     }

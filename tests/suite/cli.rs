@@ -634,3 +634,19 @@ fn subscription_and_resource_group_narrow_a_snapshot_or_the_demo() {
         stderr(&o)
     );
 }
+
+#[test]
+fn collect_documents_only_the_exit_codes_it_returns() {
+    let o = azaudit(&["collect", "--help"]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = stdout(&o);
+    let codes: Vec<&str> = out
+        .lines()
+        .skip_while(|l| *l != "Exit codes:")
+        .skip(1)
+        .filter_map(|l| l.trim_start().split_once("  "))
+        .filter(|(code, _)| code.len() == 1)
+        .map(|(code, _)| code)
+        .collect();
+    assert_eq!(codes, ["0", "2"], "{out}");
+}

@@ -802,3 +802,42 @@ fn exempted_findings_are_shown_apart_in_the_human_formats() {
     assert_eq!(r["summary"]["by_severity"]["high"], 27);
     assert_eq!(r["summary"]["active_by_severity"]["high"], 0);
 }
+
+#[test]
+fn markdown_is_truncated_with_a_count_to_fit_githubs_limits() {
+    let report = demo_report();
+    let rows = |md: &str| {
+        md.lines()
+            .filter(|l| l.starts_with("| ") && l.contains(" | `"))
+            .count()
+    };
+    let five = azaudit::report::markdown::render_limited(&report, Some(5), usize::MAX);
+    assert_eq!(rows(&five), 5);
+    assert!(
+        five.contains("\n58 more finding(s) not shown here"),
+        "{five}"
+    );
+    // A byte budget (GitHub: 1 MiB for a step summary, 64 KiB for a comment) is always kept.
+    let small = azaudit::report::markdown::render_limited(&report, None, 6_000);
+    assert!(small.len() <= 6_000, "{}", small.len());
+    let shown = rows(&small);
+    assert!(shown > 0 && shown < 63, "{shown}");
+    assert!(small.contains(&format!("\n{} more finding(s) not shown here", 63 - shown)));
+    // Nothing is cut when it fits.
+    let all = azaudit::report::markdown::render(&report);
+    assert_eq!(rows(&all), 63);
+    assert!(!all.contains("not shown here"));
+    let o = azaudit(&[
+        "scan",
+        "--demo",
+        "--format",
+        "markdown",
+        "--max-rows",
+        "3",
+        "--fail-on",
+        "never",
+    ]);
+    let md = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(rows(&md), 3);
+    assert!(md.contains("\n60 more finding(s) not shown here"), "{md}");
+}
