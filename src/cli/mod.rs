@@ -71,6 +71,18 @@ pub enum Command {
     EffectiveRules(inspect::EffectiveRulesArgs),
     /// How a name resolves from inside a VNet, through its linked private DNS zones.
     Resolve(inspect::ResolveArgs),
+    /// Print the JSON Schema of the report or of a snapshot (each with an `$id`).
+    Schema {
+        #[arg(value_enum, ignore_case = true)]
+        of: SchemaOf,
+    },
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions {
+        #[arg(value_enum, ignore_case = true)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `azaudit man > azaudit.1`.
+    Man,
     /// List every rule.
     Rules {
         /// Output format.
@@ -434,6 +446,29 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Routes(a) => inspect::routes(&a),
         Command::EffectiveRules(a) => inspect::effective_rules(&a),
         Command::Resolve(a) => inspect::resolve(&a),
+        Command::Schema { of } => {
+            report::write_output(None, &schema_text(of))?;
+            Ok(ExitCode::Clean)
+        }
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(
+                shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "azaudit",
+                &mut out,
+            );
+            report::write_output(None, &String::from_utf8_lossy(&out))?;
+            Ok(ExitCode::Clean)
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
+                .render(&mut out)
+                .map_err(|e| Error::Internal(format!("manual page: {e}")))?;
+            report::write_output(None, &String::from_utf8_lossy(&out))?;
+            Ok(ExitCode::Clean)
+        }
         Command::Rules { format } => {
             let text = match format {
                 ListFormat::Table => rules_table(),
@@ -533,6 +568,37 @@ fn scan(args: &ScanArgs) -> Result<ExitCode> {
         eprint!("{}", timings_summary(&report, read_time, clock.elapsed()));
     }
     Ok(exit_code(&report, args.fail_on, args.require_complete))
+}
+
+/// Documents `azaudit schema` can describe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SchemaOf {
+    Report,
+    Snapshot,
+}
+
+/// The JSON Schema of a document, with an `$id` naming the document and its version.
+fn schema_text(of: SchemaOf) -> String {
+    let (mut schema, id) = match of {
+        SchemaOf::Report => (
+            schemars::schema_for!(Report),
+            format!(
+                "urn:azaudit:schema:report:{}",
+                report::REPORT_SCHEMA_VERSION
+            ),
+        ),
+        SchemaOf::Snapshot => (
+            schemars::schema_for!(Snapshot),
+            format!(
+                "urn:azaudit:schema:snapshot:{}",
+                crate::collect::snapshot::SNAPSHOT_SCHEMA_VERSION
+            ),
+        ),
+    };
+    schema.insert("$id".into(), serde_json::Value::String(id));
+    let mut text = serde_json::to_string_pretty(&schema).expect("a schema serialises");
+    text.push('\n');
+    text
 }
 
 /// `--timings`: the phases of the scan, then every rule, slowest first.

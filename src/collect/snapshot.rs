@@ -16,13 +16,13 @@ pub const SNAPSHOT_KIND: &str = "azaudit-snapshot";
 /// The snapshot schema this build reads and writes.
 pub const SNAPSHOT_SCHEMA_VERSION: u64 = 1;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SnapshotScope {
     #[serde(default)]
     pub subscriptions: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Snapshot {
     pub kind: String,
     pub schema_version: u64,

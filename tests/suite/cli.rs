@@ -650,3 +650,64 @@ fn collect_documents_only_the_exit_codes_it_returns() {
         .collect();
     assert_eq!(codes, ["0", "2"], "{out}");
 }
+
+#[test]
+fn schemas_completions_and_the_manual_page_are_printed() {
+    let o = azaudit(&["schema", "report"]);
+    assert_eq!(o.status.code(), Some(0));
+    let schema: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(schema["$id"], "urn:azaudit:schema:report:1.1.0");
+    // The printed report schema is the committed one, plus its $id.
+    let mut committed: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/report.schema.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    committed["$id"] = schema["$id"].clone();
+    assert_eq!(schema, committed);
+    let o = azaudit(&["schema", "SNAPSHOT"]);
+    let schema: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(schema["$id"], "urn:azaudit:schema:snapshot:1");
+    let required: Vec<&str> = schema["required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    for field in [
+        "kind",
+        "schema_version",
+        "collected_at",
+        "scope",
+        "inventory",
+    ] {
+        assert!(required.contains(&field), "{field}: {required:?}");
+    }
+    // The demo tenant validates against the snapshot schema.
+    let demo: serde_json::Value =
+        serde_json::from_str(&azaudit::collect::demo::snapshot().to_json()).unwrap();
+    let mut schemas = boon::Schemas::new();
+    let mut compiler = boon::Compiler::new();
+    compiler.add_resource("snapshot.json", schema).unwrap();
+    let idx = compiler.compile("snapshot.json", &mut schemas).unwrap();
+    assert!(schemas.validate(&demo, idx).is_ok());
+
+    let o = azaudit(&["completions", "bash"]);
+    assert_eq!(o.status.code(), Some(0));
+    let bash = stdout(&o);
+    assert!(
+        bash.contains("_azaudit()") && bash.contains("--fail-on"),
+        "{bash}"
+    );
+    let o = azaudit(&["completions", "zsh"]);
+    assert!(stdout(&o).starts_with("#compdef azaudit"));
+    let o = azaudit(&["man"]);
+    assert_eq!(o.status.code(), Some(0));
+    let man = stdout(&o);
+    assert!(
+        man.contains(".TH azaudit") && man.contains("Exit codes"),
+        "{man}"
+    );
+}
