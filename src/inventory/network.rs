@@ -290,6 +290,15 @@ impl Subnet {
             &self.properties.address_prefixes,
         )
     }
+    /// Whether the subnet is delegated to `service` (e.g. `Microsoft.Network/applicationGateways`).
+    pub fn is_delegated_to(&self, service: &str) -> bool {
+        self.properties.delegations.iter().any(|d| {
+            d.properties
+                .service_name
+                .trim()
+                .eq_ignore_ascii_case(service)
+        })
+    }
     /// The effective `privateEndpointNetworkPolicies`, applying the API default.
     pub fn pe_network_policies(&self) -> PrivateEndpointNetworkPolicies {
         self.properties
