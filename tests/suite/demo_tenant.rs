@@ -48,9 +48,9 @@ fn demo_is_a_complete_three_subscription_tenant() {
             "vnet-spoke-ops"
         ]
     );
-    assert_eq!(inv.azure_firewalls.len(), 1);
+    assert_eq!(inv.azure_firewalls.len(), 2);
     assert_eq!(inv.application_gateways.len(), 1);
-    assert_eq!(inv.flow_logs.len(), 3);
+    assert_eq!(inv.flow_logs.len(), 4);
     assert_eq!(inv.key_vaults.len(), 4);
     assert_eq!(inv.private_endpoints.len(), 8);
     assert_eq!(
@@ -251,6 +251,10 @@ fn flw101_fires_on_flow_logs_to_law_central() {
         "{fired:?}"
     );
     assert!(
+        !fired.contains(&flow_log_id(W, "fl-vnet-spoke-data")),
+        "a disabled flow log sends nothing to law-central: {fired:?}"
+    );
+    assert!(
         !fired.contains(&flow_log_id(W, "fl-nsg-data")),
         "no Traffic Analytics there: {fired:?}"
     );
@@ -444,6 +448,8 @@ fn rte102_to_rte104_fire_on_rt_shared_pe_routes_and_not_on_rt_app() {
     }
     let f = findings_of(&r, "RTE103");
     assert_eq!(f[0].evidence["route"], "to-old-nva");
+    // to-vwan-hub-firewall points at afw-vwan-hub's hubIPAddresses.privateIPAddress: no black hole.
+    assert_eq!(f.len(), 1, "{f:#?}");
 }
 
 #[test]
