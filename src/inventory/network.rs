@@ -290,6 +290,15 @@ impl Subnet {
             &self.properties.address_prefixes,
         )
     }
+    /// Whether the subnet is delegated to `service` (e.g. `Microsoft.Network/applicationGateways`).
+    pub fn is_delegated_to(&self, service: &str) -> bool {
+        self.properties.delegations.iter().any(|d| {
+            d.properties
+                .service_name
+                .trim()
+                .eq_ignore_ascii_case(service)
+        })
+    }
     /// The effective `privateEndpointNetworkPolicies`, applying the API default.
     pub fn pe_network_policies(&self) -> PrivateEndpointNetworkPolicies {
         self.properties
@@ -369,6 +378,12 @@ impl VirtualNetworkPeering {
     }
     pub fn is_connected(&self) -> bool {
         matches!(self.properties.peering_state, Some(PeeringState::Connected))
+    }
+    /// Whether the peer's space is in this VNet's `VirtualNetwork` tag: a connected peering with
+    /// `allowVirtualNetworkAccess` true (the default when absent). With it false the peer is not in
+    /// the tag, so AllowVnetInBound/OutBound do not admit it (Microsoft: virtual-network-manage-peering).
+    pub fn in_virtual_network_tag(&self) -> bool {
+        self.is_connected() && self.properties.allow_virtual_network_access != Some(false)
     }
 }
 
@@ -724,18 +739,85 @@ pub struct AzureFirewallProperties {
     pub firewall_policy: Option<SubResource>,
     pub sku: Option<Extra>,
     pub threat_intel_mode: Option<String>,
+    /// A Virtual WAN hub firewall (`AZFW_Hub`) has no `ipConfigurations`: its addresses are here.
+    #[serde(rename = "hubIPAddresses")]
+    pub hub_ip_addresses: Option<HubIpAddresses>,
     pub provisioning_state: Option<String>,
     #[serde(flatten)]
     pub extra: Extra,
 }
 
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(default, rename_all = "camelCase")]
+pub struct HubIpAddresses {
+    /// The private address UDRs point at: a string in Microsoft's example
+    /// (`"privateIPAddress": "10.0.0.0"`); read leniently, an object with an address field counts.
+    #[serde(rename = "privateIPAddress")]
+    pub private_ip_address: Option<serde_json::Value>,
+    #[serde(rename = "publicIPs")]
+    pub public_ips: Option<HubPublicIps>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(default, rename_all = "camelCase")]
+pub struct HubPublicIps {
+    #[serde(deserialize_with = "null_default")]
+    pub addresses: Vec<Extra>,
+    pub count: Option<u32>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+impl HubIpAddresses {
+    /// The hub firewall's private address, whichever shape it came in.
+    pub fn private_ip(&self) -> Option<&str> {
+        match self.private_ip_address.as_ref()? {
+            serde_json::Value::String(s) => Some(s.as_str()),
+            serde_json::Value::Object(o) => ["ip", "address", "ipAddress", "privateIPAddress"]
+                .iter()
+                .find_map(|k| o.get(*k).and_then(|v| v.as_str())),
+            _ => None,
+        }
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    }
+}
+
 impl AzureFirewall {
+    /// The firewall's private addresses: those of its ip configurations and, for a Virtual WAN hub
+    /// firewall, `hubIPAddresses.privateIPAddress`.
     pub fn private_ips(&self) -> Vec<&str> {
-        self.properties
+        let mut ips: Vec<&str> = self
+            .properties
             .ip_configurations
             .iter()
             .filter_map(|c| c.properties.private_ip_address.as_deref())
-            .collect()
+            .collect();
+        if let Some(ip) = self
+            .properties
+            .hub_ip_addresses
+            .as_ref()
+            .and_then(|h| h.private_ip())
+        {
+            ips.push(ip);
+        }
+        ips
+    }
+    /// Whether the firewall has a public IP (so traffic it sends to the Internet leaves from an
+    /// Azure public address).
+    pub fn has_public_ip(&self) -> bool {
+        self.properties
+            .ip_configurations
+            .iter()
+            .any(|c| c.properties.public_ip_address.is_some())
+            || self
+                .properties
+                .hub_ip_addresses
+                .as_ref()
+                .and_then(|h| h.public_ips.as_ref())
+                .is_some_and(|p| !p.addresses.is_empty() || p.count.is_some_and(|c| c > 0))
     }
 }
 

@@ -81,8 +81,10 @@ impl<'a> Facts<'a> {
 
     /// Tag expansion for rules evaluated on `subnet`.
     pub fn tag_resolver(&self, subnet: &Subnet, vnet: &VirtualNetwork) -> TagResolver {
+        let tag = self.virtual_network_tag(subnet, vnet);
         TagResolver {
-            virtual_network: self.virtual_network_tag(subnet, vnet).total.clone(),
+            virtual_network: tag.total.clone(),
+            virtual_network_base: Some(tag.base.clone()),
             asgs: self.asg_members(),
         }
     }

@@ -329,3 +329,52 @@ pub fn addresses_via(routes: &[EffectiveRoute], hop: &NextHopType) -> PrefixSet 
     }
     out
 }
+
+/// Longest-prefix lookup over a fixed set of routes in O(prefix length) per address: the routes
+/// are bucketed by prefix length and looked up by their truncated network.
+pub struct LpmTable<'r> {
+    /// (prefix length, network) → the route that wins among equal prefixes
+    routes: std::collections::HashMap<(u8, IpNet), &'r EffectiveRoute>,
+    /// prefix lengths present, longest first
+    lengths: Vec<u8>,
+}
+
+impl<'r> LpmTable<'r> {
+    /// A table of the Active CIDR routes of `routes` that `keep` accepts.
+    pub fn new(
+        routes: &'r [EffectiveRoute],
+        keep: impl Fn(&EffectiveRoute) -> bool,
+    ) -> LpmTable<'r> {
+        let mut map: std::collections::HashMap<(u8, IpNet), &'r EffectiveRoute> =
+            std::collections::HashMap::new();
+        for r in routes
+            .iter()
+            .filter(|r| r.state == RouteState::Active && keep(r))
+        {
+            let Some(n) = r.net() else { continue };
+            map.entry((n.prefix_len(), n))
+                .and_modify(|e| {
+                    if r.source > e.source {
+                        *e = r;
+                    }
+                })
+                .or_insert(r);
+        }
+        let mut lengths: Vec<u8> = map.keys().map(|(l, _)| *l).collect();
+        lengths.sort_unstable_by(|a, b| b.cmp(a));
+        lengths.dedup();
+        LpmTable {
+            routes: map,
+            lengths,
+        }
+    }
+
+    /// The route that wins the longest-prefix match for `dest`.
+    pub fn lookup(&self, dest: IpAddr) -> Option<&'r EffectiveRoute> {
+        let max = if dest.is_ipv4() { 32 } else { 128 };
+        self.lengths.iter().filter(|l| **l <= max).find_map(|l| {
+            let n = IpNet::new(dest, *l).ok()?.trunc();
+            self.routes.get(&(*l, n)).copied()
+        })
+    }
+}

@@ -1,5 +1,6 @@
 //! Service tags as Azure expands them for one subnet. `VirtualNetwork` is not "my VNet": it is the
-//! VNet's address space, connected peered VNets, the host's virtual IP (168.63.129.16) **and every
+//! VNet's address space, connected peered VNets (those whose peering allows virtual network access),
+//! the host's virtual IP (168.63.129.16) **and every
 //! address prefix of the UDRs in the subnet's route table** (Microsoft: service-tags-overview).
 //! Tags whose ranges azaudit does not hold (GatewayManager, Storage, …) stay opaque and are reported
 //! as such.
@@ -74,7 +75,7 @@ pub fn virtual_network_tag(
         .properties
         .virtual_network_peerings
         .iter()
-        .filter(|p| p.is_connected())
+        .filter(|p| p.in_virtual_network_tag())
         .flat_map(|p| p.remote_prefixes());
     let base = parse_all(own.chain(peers).chain(std::iter::once(HOST_VIP)));
 
@@ -127,6 +128,10 @@ pub struct Resolved {
 #[derive(Debug, Clone, Default)]
 pub struct TagResolver {
     pub virtual_network: PrefixSet,
+    /// The `VirtualNetwork` tag without the UDR prefixes, when known. The `Internet` tag is public
+    /// space outside *this* set: widening `VirtualNetwork` with a 0.0.0.0/0 UDR does not shrink
+    /// `Internet` (a rule "allow RDP from Internet" still admits the Internet).
+    pub virtual_network_base: Option<PrefixSet>,
     /// Application security group id (normalised) → private IPs of the NIC ip configurations in it.
     pub asgs: std::sync::Arc<std::collections::HashMap<String, PrefixSet>>,
 }
@@ -135,15 +140,29 @@ impl TagResolver {
     pub fn with_virtual_network(virtual_network: PrefixSet) -> Self {
         TagResolver {
             virtual_network,
+            virtual_network_base: None,
             asgs: Default::default(),
         }
     }
 
     pub fn for_subnet(idx: &Index<'_>, subnet: &Subnet, vnet: &VirtualNetwork) -> Self {
+        let tag = virtual_network_tag(idx, subnet, vnet);
         TagResolver {
-            virtual_network: virtual_network_tag(idx, subnet, vnet).total,
+            virtual_network: tag.total,
+            virtual_network_base: Some(tag.base),
             asgs: std::sync::Arc::new(asg_members(idx)),
         }
+    }
+
+    /// The same resolver for traffic that comes from (or goes to) the Internet: the fabric keeps
+    /// Internet-sourced traffic out of the UDR-widened part of `VirtualNetwork`, so for such flows
+    /// the tag is its base (VNet, peers, host VIP). Unchanged when the base is not known.
+    pub fn for_internet_flows(&self) -> Self {
+        let mut r = self.clone();
+        if let Some(base) = &self.virtual_network_base {
+            r.virtual_network = base.clone();
+        }
+        r
     }
 
     /// The addresses of the application security groups `ids`, and whether every group was known.
@@ -193,8 +212,12 @@ impl TagResolver {
         if t.eq_ignore_ascii_case("Internet") {
             // Public address space outside the VNet: an approximation (Microsoft publishes no list).
             let set = PrefixSet::all_v4().difference(&parse_all(NON_INTERNET_V4.iter().copied()));
+            let not_internet = self
+                .virtual_network_base
+                .as_ref()
+                .unwrap_or(&self.virtual_network);
             return Resolved {
-                set: set.difference(&self.virtual_network),
+                set: set.difference(not_internet),
                 exact: false,
                 tag,
             };

@@ -28,6 +28,37 @@ impl Widening {
             })
             .collect()
     }
+
+    /// The next hops of the widening routes, as text (`VirtualAppliance 10.0.1.4`).
+    pub fn through(&self) -> String {
+        let mut hops: Vec<String> = self
+            .routes()
+            .iter()
+            .map(|u| match &u.next_hop_ip_address {
+                Some(ip) => format!("{} {ip}", u.next_hop_type),
+                None => u.next_hop_type.clone(),
+            })
+            .collect();
+        hops.sort();
+        hops.dedup();
+        hops.join(", ")
+    }
+
+    /// What the widening exposes: east-west traffic through the routes' next hop, not the Internet.
+    /// The platform keeps Internet-sourced traffic out of the widened tag (IP flow verify still
+    /// reports a public source as allowed), so what the tag admits beyond the network is every
+    /// spoke, peer and on-premises network that reaches the subnet through the next hop.
+    pub fn exposure(&self, inbound: bool) -> serde_json::Value {
+        serde_json::json!({
+            "kind": "east-west",
+            "through": self.through(),
+            "note": if inbound {
+                "every spoke, peer and on-premises network that can route to the subnet through the next hop is admitted; Internet-sourced traffic is filtered out of the widened tag by the platform, so this is not exposure to the Internet (IP flow verify nevertheless reports public sources as allowed)"
+            } else {
+                "traffic to every network the next hop routes to (other spokes, peers, on-premises) leaves the subnet without the NSG's deny; the appliance alone decides"
+            },
+        })
+    }
 }
 
 /// For traffic to (inbound) or from (outbound) `local` in `subnet`, the allow-from/to-VirtualNetwork
@@ -49,6 +80,7 @@ pub fn widened_admissions(
     let tag = tag.into_owned();
     let resolver = TagResolver {
         virtual_network: tag.total.clone(),
+        virtual_network_base: Some(tag.base.clone()),
         asgs: facts.asg_members(),
     };
     let admitting: Vec<(Admission, PrefixSet)> =

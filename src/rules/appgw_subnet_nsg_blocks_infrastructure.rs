@@ -44,7 +44,10 @@ priority order, does not admit TCP 65200–65535 (v2 and Basic SKUs) or 65503–
 that denies AzureLoadBalancer (168.63.129.16) before any allow. Rules with source GatewayManager, Internet, \
 `*` or 0.0.0.0/0 decide GatewayManager traffic (GatewayManager addresses are Azure public addresses, inside \
 Internet); rules on explicit prefixes or other tags are treated as not matching, because their overlap with \
-GatewayManager's ranges cannot be known offline.",
+GatewayManager's ranges cannot be known offline. An allow from GatewayManager must have destination Any; one \
+with another destination is reported and does not count. A v2 gateway subnet whose NSG denies outbound \
+Internet is reported too. A subnet delegated to Microsoft.Network/applicationGateways (a network-isolated, \
+private gateway) needs neither the GatewayManager rule nor outbound Internet.",
     why: "Azure manages Application Gateway instances through the infrastructure ports from the GatewayManager \
 service tag, and its health probes come from AzureLoadBalancer. Microsoft requires the subnet NSG to allow both: \
 a deny-all above them breaks backend health (all backends show Unknown or Unhealthy, 502s) and can block \
@@ -58,17 +61,32 @@ az network nsg rule create --resource-group <rg> --nsg-name <nsg> --name Allow-G
     example: r#"{"application_gateway": ".../applicationGateways/agw-app", "sku": "Standard_v2", "subnet": ".../subnets/snet-appgw", "network_security_group": ".../networkSecurityGroups/nsg-appgw", "required": {"source": "GatewayManager", "protocol": "Tcp", "ports": "65200-65535"}, "denied_ports": "65200-65535", "deciding_rules": [{"rule": "Deny-All-Inbound", "priority": 4000}]}"#,
     references: &[
         "https://learn.microsoft.com/azure/application-gateway/configuration-infrastructure",
+        "https://learn.microsoft.com/azure/application-gateway/application-gateway-private-deployment",
         "https://learn.microsoft.com/azure/virtual-network/service-tags-overview",
     ],
 };
 
-/// The first rule that decides GatewayManager traffic to `local` on `port`, as (allowed, rule, priority).
+/// The service a network-isolated (private) Application Gateway's subnet is delegated to.
+pub const APPGW_DELEGATION: &str = "Microsoft.Network/applicationGateways";
+
+/// What decides GatewayManager traffic to `local` on `port`.
+struct GmVerdict {
+    /// (allowed, rule, priority) of the first deciding rule.
+    decided: Option<(bool, String, u32)>,
+    /// Allows from GatewayManager passed over because their destination is not Any.
+    narrow_allows: Vec<(String, u32, Vec<String>)>,
+}
+
+/// The first rule that decides GatewayManager traffic to `local` on `port`. An allow must have
+/// destination Any (Microsoft's requirement for the GatewayManager rule): one with another
+/// destination admits nothing and is reported.
 fn gateway_manager_verdict(
     nsg: &NetworkSecurityGroup,
     local: IpAddr,
     port: u16,
     tags: &TagResolver,
-) -> Option<(bool, String, u32)> {
+) -> GmVerdict {
+    let mut narrow_allows = Vec::new();
     for r in rules_in_order(nsg, &Direction::Inbound) {
         let p = &r.rule.properties;
         if !p.source_application_security_groups.is_empty()
@@ -91,21 +109,34 @@ fn gateway_manager_verdict(
             continue;
         }
         let dst = p.destinations();
-        let dst_match = dst
+        let any = dst
             .iter()
-            .any(|d| d.trim() == "*" || d.eq_ignore_ascii_case("Any"))
-            || token_set(&dst, tags).0.contains_addr(local);
-        if !dst_match {
+            .any(|d| d.trim() == "*" || d.eq_ignore_ascii_case("Any"));
+        let allow = matches!(p.access, Access::Allow);
+        if allow && !any {
+            narrow_allows.push((
+                r.rule.name.clone(),
+                p.priority,
+                dst.iter().map(|d| d.to_string()).collect(),
+            ));
             continue;
         }
-        return Some((
-            matches!(p.access, Access::Allow),
-            r.rule.name.clone(),
-            p.priority,
-        ));
+        if !(any || token_set(&dst, tags).0.contains_addr(local)) {
+            continue;
+        }
+        return GmVerdict {
+            decided: Some((allow, r.rule.name.clone(), p.priority)),
+            narrow_allows,
+        };
     }
-    None
+    GmVerdict {
+        decided: None,
+        narrow_allows,
+    }
 }
+
+/// A public address a v2 gateway's management traffic must reach (inside the `Internet` tag).
+const OUTBOUND_PROBE: &str = "20.38.0.1";
 
 impl Rule for AppgwSubnetNsgBlocksInfrastructure {
     fn meta(&self) -> &'static RuleMeta {
@@ -155,14 +186,26 @@ impl Rule for AppgwSubnetNsgBlocksInfrastructure {
                 let tags = cx.facts.tag_resolver(subnet, vnet);
                 let nsg_name = name_of(&nsg.id);
                 let agw_name = agw.name.as_deref().unwrap_or_else(|| name_of(&agw.id));
+                // A network-isolated (private) gateway's subnet is delegated to
+                // Microsoft.Network/applicationGateways: it needs no GatewayManager inbound rule and
+                // may deny outbound Internet.
+                let isolated = v2 && subnet.is_delegated_to(APPGW_DELEGATION);
 
                 // GatewayManager on the infrastructure ports.
                 let mut denied: Vec<u16> = Vec::new();
                 let mut deciding: Vec<(String, u32)> = Vec::new();
-                for port in lo..=hi {
+                let mut narrow: Vec<(String, u32, Vec<String>)> = Vec::new();
+                for port in (lo..=hi).filter(|_| !isolated) {
                     let verdict = gateway_manager_verdict(nsg, local, port, &tags);
+                    for n in verdict.narrow_allows {
+                        if !narrow.iter().any(|(r, _, _)| *r == n.0) {
+                            narrow.push(n);
+                        }
+                    }
                     let (allowed, rule, prio) =
-                        verdict.unwrap_or((false, "(no matching rule)".into(), 65535));
+                        verdict
+                            .decided
+                            .unwrap_or((false, "(no matching rule)".into(), 65535));
                     if !allowed {
                         denied.push(port);
                         if !deciding.iter().any(|(r, _)| *r == rule) {
@@ -173,8 +216,15 @@ impl Rule for AppgwSubnetNsgBlocksInfrastructure {
                 if !denied.is_empty() {
                     let ports = port_ranges(&denied);
                     let first = &deciding[0];
+                    let narrow_text = match narrow.first() {
+                        Some((r, p, d)) => format!(
+                            "; {r} ({p}) allows GatewayManager only to {}, but the rule needs destination Any",
+                            d.join(", ")
+                        ),
+                        None => String::new(),
+                    };
                     let message = format!(
-                        "NSG {nsg_name} on Application Gateway {agw_name}'s subnet {} does not admit GatewayManager on TCP {ports} ({} {} decides first), which the {} SKU needs.",
+                        "NSG {nsg_name} on Application Gateway {agw_name}'s subnet {} does not admit GatewayManager on TCP {ports} ({} {} decides first{narrow_text}), which the {} SKU needs.",
                         subnet.display_name(),
                         first.0,
                         first.1,
@@ -189,6 +239,7 @@ impl Rule for AppgwSubnetNsgBlocksInfrastructure {
                         "required": {"source": "GatewayManager", "protocol": "Tcp", "ports": format!("{lo}-{hi}")},
                         "denied_ports": ports,
                         "deciding_rules": deciding.iter().map(|(r, p)| json!({"rule": r, "priority": p})).collect::<Vec<Value>>(),
+                        "allows_with_destination_not_any": narrow.iter().map(|(r, p, d)| json!({"rule": r, "priority": p, "destination": d})).collect::<Vec<Value>>(),
                     });
                     let prio = first.1.saturating_sub(10).clamp(100, 4096);
                     let remediation = format!(
@@ -205,6 +256,51 @@ impl Rule for AppgwSubnetNsgBlocksInfrastructure {
                     out.finding(
                         &nsg.id,
                         &format!("{}|gateway-manager", id_key(&agw.id)),
+                        message,
+                        evidence,
+                        remediation,
+                    );
+                }
+
+                // v2 management traffic needs outbound Internet (unless network-isolated).
+                let probe: IpAddr = OUTBOUND_PROBE.parse().expect("valid address");
+                if let Some(v) = evaluate(
+                    nsg,
+                    &Direction::Outbound,
+                    probe,
+                    local,
+                    &Protocol::Tcp,
+                    443,
+                    &tags.for_internet_flows(),
+                )
+                .filter(|v| v2 && !isolated && !v.allowed)
+                {
+                    let message = format!(
+                        "NSG {nsg_name} on Application Gateway {agw_name}'s subnet {} denies outbound Internet with {} ({}): unsupported for a v2 gateway that is not network-isolated, whose management traffic needs it.",
+                        subnet.display_name(),
+                        v.rule,
+                        v.priority,
+                    );
+                    let evidence = json!({
+                        "application_gateway": agw.id,
+                        "sku": sku,
+                        "v2": v2,
+                        "subnet": subnet.id,
+                        "network_security_group": nsg.id,
+                        "probe_destination": OUTBOUND_PROBE,
+                        "denied_by": {"rule": v.rule, "priority": v.priority},
+                        "network_isolation": false,
+                        "required": {"direction": "Outbound", "destination": "Internet", "access": "Allow"},
+                    });
+                    let remediation = format!(
+                        "Remove or narrow the outbound deny {} in {nsg_name} (keep AllowInternetOutBound reachable), or deploy the gateway with network isolation: az network nsg rule delete --resource-group {} --nsg-name {nsg_name} --name {}",
+                        v.rule,
+                        super::support::rg_of(&nsg.id),
+                        v.rule,
+                    );
+                    out.finding(
+                        &nsg.id,
+                        &format!("{}|outbound-internet", id_key(&agw.id)),
                         message,
                         evidence,
                         remediation,

@@ -27,7 +27,8 @@ static META: RuleMeta = RuleMeta {
     ],
     shown_inputs: &[],
     what: "A route with next hop VirtualAppliance whose nextHopIpAddress is not the private IP of any NIC ip \
-configuration, Azure Firewall or Application Gateway frontend in the inventory. Evaluated only when network \
+configuration, Azure Firewall (including a Virtual WAN hub firewall, addressed by hubIPAddresses.privateIPAddress) \
+or Application Gateway frontend in the inventory. Evaluated only when network \
 interfaces, Azure Firewalls, Application Gateways and VNet gateways were collected completely in every subscription; otherwise the route tables are \
 reported as not evaluated. (An appliance behind an internal load balancer is addressed by the load balancer's \
 frontend IP, which azaudit does not collect yet, and an appliance in a subscription outside the scan scope is \
@@ -43,6 +44,8 @@ az network route-table route update --resource-group <rg> --route-table-name <rt
     references: &[
         "https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview",
         "https://learn.microsoft.com/azure/virtual-network/diagnose-network-routing-problem",
+        "https://learn.microsoft.com/rest/api/firewall/azure-firewalls/get",
+        "https://learn.microsoft.com/azure/firewall-manager/secured-virtual-hub",
     ],
 };
 

@@ -1,7 +1,7 @@
 //! NSG108 — Windows activation (KMS, TCP 1688) and NSG/route posture: an outbound deny that does not
 //! stop it, and forced tunnelling that breaks it.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::net::IpAddr;
 
 use serde_json::json;
@@ -9,9 +9,10 @@ use serde_json::json;
 use super::support::{is_everything_or_internet, name_of, nsg_rule_cmd, rg_of, user_rules};
 use super::{Context, Rule, RuleMeta, Sink};
 use crate::azure::Cloud;
+use crate::azure::id::id_key;
 use crate::findings::Severity;
 use crate::inventory::ResourceKind;
-use crate::inventory::network::{Access, Direction, NextHopType, Protocol};
+use crate::inventory::network::{Access, AzureFirewall, Direction, NextHopType, Protocol, Subnet};
 use crate::model::addr::PrefixSet;
 use crate::model::nsg::PortSet;
 use crate::model::tags::prefix_len;
@@ -51,18 +52,24 @@ static META: RuleMeta = RuleMeta {
         ResourceKind::NetworkSecurityGroup,
         ResourceKind::RouteTable,
         ResourceKind::VirtualNetwork,
+        ResourceKind::NetworkInterface,
+        ResourceKind::AzureFirewall,
     ],
     shown_inputs: &[],
-    what: "Two informational cases. (1) An NSG with a user outbound Deny to Internet or every destination that \
-covers TCP 1688, and no outbound deny on the AzurePlatformLKM service tag: Windows activation still reaches KMS. \
-(2) A route table in use by a subnet with a 0.0.0.0/0 route to VirtualAppliance or VirtualNetworkGateway (forced \
-tunnelling) and without routes with next hop Internet for each KMS address of the tenant's cloud \
-(public: 20.118.99.224, 40.83.235.53, 23.102.135.246): Windows VMs fail to activate.",
+    what: "Two informational cases that never meet on one subnet. (1) An NSG with a user outbound Deny to Internet \
+or every destination that covers TCP 1688, and no outbound deny on the AzurePlatformLKM service tag, applied to \
+a subnet (directly or through a NIC) without a 0.0.0.0/0 user route: Windows activation still reaches KMS there. \
+(2) A route table in use by a subnet with a 0.0.0.0/0 route that tunnels towards on-premises or an unknown \
+appliance (next hop VirtualNetworkGateway, or a VirtualAppliance that is not an Azure Firewall with a public IP) \
+and without routes with next hop Internet for each KMS address of the tenant's cloud (public: 20.118.99.224, \
+40.83.235.53, 23.102.135.246): Windows VMs fail to activate. An Azure Firewall with a public IP sends activation \
+out from an Azure public address, which KMS accepts.",
     why: "Platform traffic ignores ordinary NSG rules: KMS activation (TCP 1688 to kms.core.windows.net / \
 azkms.core.windows.net) passes an outbound Deny to Internet and does not show in flow logs; only a deny on \
-AzurePlatformLKM stops it. Microsoft also disables this platform rule when a 0.0.0.0/0 route is in place: \
-activation then goes through the appliance or on-premises and is refused because it no longer comes from an \
-Azure public IP, unless /32 routes to the KMS addresses with next hop Internet exist.",
+AzurePlatformLKM stops it. Microsoft disables this platform rule for deployments with a 0.0.0.0/0 route, so \
+there the NSG's deny does apply; activation then follows the default route, and when that leads on-premises \
+it is refused because it no longer comes from an Azure public IP, unless /32 routes to the KMS addresses with \
+next hop Internet exist.",
     fix: "For (1), add an outbound deny with destination AzurePlatformLKM if activation must be blocked, or \
 accept it knowingly. For (2), add /32 routes with next hop Internet for each KMS address.\n\
 Portal: Route tables → <table> → Routes → Add: Destination IP addresses 20.118.99.224/32, Next hop Internet \
@@ -84,7 +91,33 @@ impl Rule for KmsPlatformTraffic {
 
     fn check(&self, cx: &Context<'_>, out: &mut Sink) {
         let endpoints = kms_endpoints(cx.cloud);
-        // (1) Outbound denies that KMS passes.
+        // Where each NSG applies: its subnets, and the subnets of the NICs that carry it.
+        let mut applies: HashMap<String, Vec<&Subnet>> = HashMap::new();
+        for (s, _) in cx.idx.all_subnets() {
+            if let Some(n) = &s.properties.network_security_group {
+                applies.entry(id_key(&n.id)).or_default().push(s);
+            }
+        }
+        for nic in &cx.inv.network_interfaces {
+            let Some(n) = &nic.properties.network_security_group else {
+                continue;
+            };
+            for c in &nic.properties.ip_configurations {
+                if let Some((s, _)) = c
+                    .properties
+                    .subnet
+                    .as_ref()
+                    .and_then(|r| cx.idx.subnet(&r.id))
+                {
+                    let list = applies.entry(id_key(&n.id)).or_default();
+                    if !list.iter().any(|x| id_key(&x.id) == id_key(&s.id)) {
+                        list.push(s);
+                    }
+                }
+            }
+        }
+        // (1) Outbound denies that KMS passes: only where the platform exception holds, i.e. in
+        // subnets without a 0.0.0.0/0 user route (Microsoft disables the rule with one).
         for nsg in &cx.inv.network_security_groups {
             let denies = user_rules(nsg, &Direction::Outbound, &Access::Deny);
             let lkm_denied = denies.iter().any(|r| {
@@ -107,16 +140,38 @@ impl Rule for KmsPlatformTraffic {
                             .any(|d| is_everything_or_internet(d))
                 })
                 .collect();
+            if broad.is_empty() {
+                continue;
+            }
+            let subnets = applies
+                .get(&id_key(&nsg.id))
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            let (forced, open): (Vec<&Subnet>, Vec<&Subnet>) = subnets
+                .iter()
+                .copied()
+                .partition(|s| default_route_of(cx, s).is_some());
+            if open.is_empty() {
+                continue; // unused, or every subnet forces 0.0.0.0/0: the exception is disabled there
+            }
             let Some(first) = broad.first() else {
                 continue;
             };
             let nsg_name = name_of(&nsg.id);
             let message = format!(
-                "NSG {nsg_name} denies outbound traffic with {} ({}) but has no deny on AzurePlatformLKM, so Windows activation (KMS, TCP {KMS_PORT}) still leaves the network.",
-                first.name, first.properties.priority,
+                "NSG {nsg_name} denies outbound traffic with {} ({}) but has no deny on AzurePlatformLKM, so Windows activation (KMS, TCP {KMS_PORT}) still leaves {} subnet(s) without a 0.0.0.0/0 route ({}).",
+                first.name,
+                first.properties.priority,
+                open.len(),
+                open.iter()
+                    .map(|s| s.display_name())
+                    .collect::<Vec<_>>()
+                    .join(", "),
             );
             let evidence = json!({
                 "network_security_group": nsg.id,
+                "subnets": open.iter().map(|s| s.id.clone()).collect::<Vec<_>>(),
+                "subnets_with_default_route": forced.iter().map(|s| s.id.clone()).collect::<Vec<_>>(),
                 "outbound_denies": broad.iter().map(|r| json!({
                     "rule": r.name,
                     "priority": r.properties.priority,
@@ -137,10 +192,23 @@ impl Rule for KmsPlatformTraffic {
                     )
                 )
             );
-            out.finding(&nsg.id, "lkm-not-denied", message, evidence, remediation);
+            // "No 0.0.0.0/0 route there" rests on those subnets' route tables having been read.
+            let mut proof = out.finding(&nsg.id, "lkm-not-denied", message, evidence, remediation);
+            for rt in open
+                .iter()
+                .filter_map(|s| s.properties.route_table.as_ref())
+            {
+                proof = proof.rests_on(&rt.id);
+            }
         }
 
         // (2) Forced tunnelling without KMS routes.
+        let firewalls: HashMap<&str, &AzureFirewall> = cx
+            .inv
+            .azure_firewalls
+            .iter()
+            .flat_map(|f| f.private_ips().into_iter().map(move |ip| (ip.trim(), f)))
+            .collect();
         for rt in &cx.inv.route_tables {
             let mut subnets: BTreeSet<String> =
                 rt.properties.subnets.iter().map(|s| s.id.clone()).collect();
@@ -159,6 +227,20 @@ impl Rule for KmsPlatformTraffic {
             }) else {
                 continue;
             };
+            // An Azure Firewall with a public IP sends activation out from an Azure public
+            // address, which KMS accepts: that is not forced tunnelling towards on-premises.
+            let firewall = (default.properties.next_hop_type == NextHopType::VirtualAppliance)
+                .then(|| {
+                    default
+                        .properties
+                        .next_hop_ip_address
+                        .as_deref()
+                        .and_then(|ip| firewalls.get(ip.trim()))
+                })
+                .flatten();
+            if firewall.is_some_and(|f| f.has_public_ip()) {
+                continue;
+            }
             let missing: Vec<&str> = endpoints
                 .iter()
                 .map(|(_, ip)| *ip)
@@ -195,6 +277,11 @@ impl Rule for KmsPlatformTraffic {
                 "kms_endpoints": endpoints.iter().map(|(_, ip)| *ip).collect::<Vec<_>>(),
                 "missing_internet_routes": missing,
                 "subnets": subnets,
+                "next_hop": match (&default.properties.next_hop_type, firewall) {
+                    (NextHopType::VirtualNetworkGateway, _) => "a virtual network gateway: activation is tunnelled to on-premises".to_string(),
+                    (_, Some(f)) => format!("Azure Firewall {} without a public IP", name_of(&f.id)),
+                    _ => "a virtual appliance that is not an Azure Firewall with a public IP: activation leaves through it, not from an Azure public IP, unless it forwards it to the Internet itself".to_string(),
+                },
             });
             let remediation = format!(
                 "Add a /32 route with next hop Internet per KMS address, e.g. az network route-table route create --resource-group {} --route-table-name {rt_name} --name kms-{} --address-prefix {}/32 --next-hop-type Internet",
@@ -202,7 +289,27 @@ impl Rule for KmsPlatformTraffic {
                 missing[0].replace('.', "-"),
                 missing[0],
             );
-            out.finding(&rt.id, "kms-routes-missing", message, evidence, remediation);
+            let proof = out.finding(&rt.id, "kms-routes-missing", message, evidence, remediation);
+            if default.properties.next_hop_type == NextHopType::VirtualAppliance {
+                // "Not an Azure Firewall with a public IP" rests on every firewall having been read.
+                proof.rests_on_all(&[ResourceKind::AzureFirewall]);
+            }
         }
     }
+}
+
+/// The subnet's user route for 0.0.0.0/0 with a next hop other than Internet: with it, Microsoft
+/// disables the platform rule that lets KMS activation pass the NSG.
+fn default_route_of<'a>(
+    cx: &Context<'a>,
+    subnet: &Subnet,
+) -> Option<&'a crate::inventory::network::Route> {
+    crate::model::routes::route_table_of(cx.idx, subnet)?
+        .properties
+        .routes
+        .iter()
+        .find(|r| {
+            r.properties.address_prefix.trim() == "0.0.0.0/0"
+                && r.properties.next_hop_type != NextHopType::Internet
+        })
 }

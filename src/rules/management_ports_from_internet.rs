@@ -47,8 +47,10 @@ way Azure does for every NIC: inbound traffic must pass the subnet NSG and then 
 level passes), the first matching rule by priority decides, singular and plural prefix and port fields both \
 count. Each flow is evaluated with representative public sources (8.8.8.8 and 203.0.113.10). Subnets with an NSG \
 and no NIC in the inventory are evaluated for a representative address of the subnet. One finding per admitting \
-NSG, listing the ports and the NICs or subnets behind it; medium instead of high when the only admitting rule is \
-an allow from VirtualNetwork whose tag a UDR widened (NSG101 explains that case).",
+NSG, listing the ports and the NICs or subnets behind it. The Internet tag is public space outside the VNet and \
+its peers; a UDR such as 0.0.0.0/0 does not narrow it. An allow from VirtualNetwork does not count even when a \
+UDR widened that tag to every address: the platform keeps Internet-sourced traffic out of it (IP flow verify \
+says otherwise); that exposure is east-west and NSG101 reports it.",
     why: "SSH and RDP exposed to the Internet are scanned and brute-forced within minutes of an address becoming \
 reachable; they are the most common initial access into cloud VMs. A higher-priority deny, a NIC NSG that denies \
 what the subnet NSG allows, or a rule that lists the ports in destinationPortRanges change the answer, so the \
@@ -63,6 +65,7 @@ az network nsg rule update --resource-group <rg> --nsg-name <nsg> --name <rule> 
         "https://learn.microsoft.com/azure/virtual-network/network-security-groups-overview",
         "https://learn.microsoft.com/azure/virtual-network/network-security-group-how-it-works",
         "https://learn.microsoft.com/azure/bastion/bastion-overview",
+        "https://learn.microsoft.com/azure/virtual-network/service-tags-overview",
     ],
 };
 
@@ -81,19 +84,21 @@ struct Admitted {
     ports: Vec<u16>,
     rules: BTreeMap<(u16, String), u32>,
     targets: Vec<Value>,
-    /// Whether some admission comes from a rule that names a public source itself (not only the
-    /// VirtualNetwork tag widened by UDRs, which NSG101 explains).
-    direct: bool,
+    /// Whether some admitting rule names the `Internet` tag, whose exact range is not known offline.
+    via_internet_tag: bool,
 }
 
-/// Whether the rule `name` of `nsg` admits only through the `VirtualNetwork` tag.
-fn via_virtual_network_tag(nsg: &NetworkSecurityGroup, name: &str) -> bool {
+/// Whether the rule `name` of `nsg` names the `Internet` tag among its sources.
+fn names_internet_tag(nsg: &NetworkSecurityGroup, name: &str) -> bool {
     crate::model::nsg::rules_in_order(nsg, &Direction::Inbound)
         .iter()
         .find(|r| r.rule.name == name)
         .is_some_and(|r| {
-            let src = r.rule.properties.sources();
-            !src.is_empty() && src.iter().all(|s| s.eq_ignore_ascii_case("VirtualNetwork"))
+            r.rule
+                .properties
+                .sources()
+                .iter()
+                .any(|s| s.eq_ignore_ascii_case("Internet"))
         })
 }
 
@@ -218,7 +223,13 @@ impl Rule for ManagementPortsFromInternet {
             .collect();
         let mut by_nsg: BTreeMap<String, (&NetworkSecurityGroup, Admitted)> = BTreeMap::new();
         for path in &paths {
-            let tags = cx.facts.tag_resolver(path.subnet, path.vnet);
+            // Internet-sourced traffic is not in the UDR-widened part of VirtualNetwork: the fabric
+            // filters it out of that tag, so an allow from VirtualNetwork does not admit it (NSG101
+            // reports that east-west exposure). The Internet tag itself is not narrowed by UDRs.
+            let tags = cx
+                .facts
+                .tag_resolver(path.subnet, path.vnet)
+                .for_internet_flows();
             for &port in &checked_ports {
                 for &src in &probes {
                     let eval = |nsg: Option<&NetworkSecurityGroup>| {
@@ -267,7 +278,7 @@ impl Rule for ManagementPortsFromInternet {
                             entry.1.ports.push(port);
                         }
                         entry.1.rules.insert((port, v.rule.clone()), v.priority);
-                        entry.1.direct |= !via_virtual_network_tag(nsg, &v.rule);
+                        entry.1.via_internet_tag |= names_internet_tag(nsg, &v.rule);
                         let same = |t: &Value| {
                             t["address"] == target["address"] && t["port"] == target["port"]
                         };
@@ -303,13 +314,8 @@ impl Rule for ManagementPortsFromInternet {
             addresses.dedup();
             let target_count = adm.targets.len();
             adm.targets.truncate(MAX_TARGETS);
-            let via_tag = if adm.direct {
-                ""
-            } else {
-                " only through the VirtualNetwork tag widened by the subnet's UDRs (see NSG101)"
-            };
             let message = format!(
-                "NSG {nsg_name} lets TCP {ports} in from the Internet{via_tag} (rule {}) to {} ({}), with the subnet and NIC NSGs evaluated together.",
+                "NSG {nsg_name} lets TCP {ports} in from the Internet (rule {}) to {} ({}), with the subnet and NIC NSGs evaluated together.",
                 adm.rules
                     .iter()
                     .map(|((_, r), p)| format!("{r} {p}"))
@@ -331,21 +337,19 @@ impl Rule for ManagementPortsFromInternet {
                 "admitting_rules": rules,
                 "targets": adm.targets,
                 "target_count": target_count,
-                "only_via_widened_virtual_network_tag": !adm.direct,
             });
+            let mut evidence = evidence;
+            if adm.via_internet_tag {
+                evidence["internet_tag"] = json!({
+                    "exact": false,
+                    "note": "the Internet tag's exact range is not known offline; it is taken as public IPv4 space outside the VNet, its peers and the host VIP (UDR prefixes do not narrow it), and each probe source is inside it",
+                });
+            }
             let remediation = format!(
                 "Restrict {first_rule} in {nsg_name} to your management prefixes (or delete it and use Azure Bastion): az network nsg rule update --resource-group {} --nsg-name {nsg_name} --name {first_rule} --source-address-prefixes <admin-prefix>",
                 rg_of(&nsg.id),
             );
-            // Admitted only through a UDR-widened VirtualNetwork tag, public traffic must still be
-            // routed in by the next hop: medium, and NSG101 carries the root cause.
-            let severity = if adm.direct {
-                META.severity
-            } else {
-                Severity::Medium
-            };
-            out.finding_with_severity(
-                severity,
+            out.finding(
                 &nsg.id,
                 &format!("tcp:{ports}"),
                 message,

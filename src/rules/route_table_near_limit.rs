@@ -24,7 +24,8 @@ static META: RuleMeta = RuleMeta {
     inputs: &[ResourceKind::RouteTable],
     shown_inputs: &[],
     what: "A route table with at least 360 routes (90 % of the 400 user-defined routes a table can hold), with \
-the number of /32 host routes among them.",
+the number of /32 host routes among them. Endpoint network policies are advised only when the table holds /32 \
+routes; otherwise the advice is to summarise prefixes or split the table.",
     why: "A route table holds at most 400 routes. Tables grow towards the limit when a /32 route is added per \
 private endpoint to force endpoint traffic through a firewall — the workaround from before private endpoint \
 network policies existed. At the limit the next deployment that needs a route fails, usually during an \
@@ -62,9 +63,16 @@ impl Rule for RouteTableNearLimit {
                 .filter(|r| prefix_len(&r.properties.address_prefix) == Some(32))
                 .count();
             let rt_name = name_of(&rt.id);
-            let message = format!(
-                "Route table {rt_name} has {count} of {ROUTE_LIMIT} routes ({host} of them /32 host routes); enable network policies on private-endpoint subnets so one prefix route can replace per-endpoint /32s."
-            );
+            // Endpoint network policies only help a table that holds per-endpoint /32 routes.
+            let message = if host > 0 {
+                format!(
+                    "Route table {rt_name} has {count} of {ROUTE_LIMIT} routes ({host} of them /32 host routes); enable network policies on private-endpoint subnets so one prefix route can replace per-endpoint /32s."
+                )
+            } else {
+                format!(
+                    "Route table {rt_name} has {count} of {ROUTE_LIMIT} routes, none of them /32 host routes; summarise adjacent prefixes or split the table before it reaches the limit."
+                )
+            };
             let evidence = json!({
                 "route_table": rt.id,
                 "route_count": count,
@@ -73,10 +81,17 @@ impl Rule for RouteTableNearLimit {
                 "host_routes_32": host,
                 "subnets": rt.properties.subnets.iter().map(|s| s.id.clone()).collect::<Vec<_>>(),
             });
-            let remediation = format!(
-                "Enable network policies on the private-endpoint subnets (az network vnet subnet update --resource-group <rg> --vnet-name <vnet> --name <pe-subnet> --private-endpoint-network-policies Enabled), then remove the /32 routes, e.g. az network route-table route delete --resource-group {} --route-table-name {rt_name} --name <route>",
-                rg_of(&rt.id),
-            );
+            let remediation = if host > 0 {
+                format!(
+                    "Enable network policies on the private-endpoint subnets (az network vnet subnet update --resource-group <rg> --vnet-name <vnet> --name <pe-subnet> --private-endpoint-network-policies Enabled), then remove the /32 routes, e.g. az network route-table route delete --resource-group {} --route-table-name {rt_name} --name <route>",
+                    rg_of(&rt.id),
+                )
+            } else {
+                format!(
+                    "Replace adjacent prefixes with one summary route, or move the subnets that need different routes to a table of their own; delete routes with az network route-table route delete --resource-group {} --route-table-name {rt_name} --name <route>",
+                    rg_of(&rt.id),
+                )
+            };
             let severity = if count >= ROUTE_LIMIT {
                 Severity::High
             } else {

@@ -6,8 +6,12 @@ use super::support::{is_everything, name_of, nsg_rule_cmd};
 use super::{Context, Rule, RuleMeta, Sink};
 use crate::findings::Severity;
 use crate::inventory::ResourceKind;
-use crate::inventory::network::{Access, Direction, NetworkSecurityGroup, Protocol};
+use crate::inventory::network::{
+    Access, Direction, NetworkSecurityGroup, Protocol, SecurityRule, Subnet,
+};
+use crate::model::addr::PrefixSet;
 use crate::model::nsg::PortSet;
+use crate::model::tags::subnet_prefixes;
 
 pub struct SubnetNsgNoDenyAllInbound;
 pub static RULE: SubnetNsgNoDenyAllInbound = SubnetNsgNoDenyAllInbound;
@@ -23,9 +27,11 @@ static META: RuleMeta = RuleMeta {
     ],
     shown_inputs: &[],
     what: "A subnet whose NSG has no user-defined inbound Deny covering every source, protocol and port (for \
-example DenyAllInbound at 4096), so the default AllowVnetInBound (65000) decides east-west traffic. Medium when \
-the VNet has connected peerings (their address spaces are admitted), low otherwise. GatewaySubnet is left to \
-NSG107.",
+example DenyAllInbound at 4096), so the default AllowVnetInBound (65000) decides east-west traffic. A deny whose \
+destination is *, VirtualNetwork or the subnet's own prefix covers all inbound traffic to the subnet and counts. \
+Medium when the VNet has connected peerings that allow virtual network access (their address spaces are in the \
+VirtualNetwork tag and admitted), low otherwise: a peering with allowVirtualNetworkAccess false keeps the peer \
+out of the tag. GatewaySubnet is left to NSG107.",
     why: "AllowVnetInBound admits everything in the VirtualNetwork tag: the VNet, every connected peered VNet, \
 on-premises ranges learned through gateways, and every UDR prefix. Without an explicit deny every workload in \
 every peered spoke can reach every port of the subnet; segmentation then depends on peering topology and route \
@@ -40,12 +46,20 @@ az network nsg rule create --resource-group <rg> --nsg-name <nsg> --name DenyAll
     references: &[
         "https://learn.microsoft.com/azure/virtual-network/network-security-groups-overview",
         "https://learn.microsoft.com/azure/virtual-network/virtual-network-peering-overview",
+        "https://learn.microsoft.com/azure/virtual-network/virtual-network-manage-peering",
+        "https://learn.microsoft.com/azure/virtual-network/service-tags-overview",
     ],
 };
 
-/// Whether the NSG has a user inbound Deny for every source, protocol and port.
-pub fn has_user_deny_all_inbound(nsg: &NetworkSecurityGroup) -> bool {
-    nsg.properties.security_rules.iter().any(|r| {
+/// The NSG's first user inbound Deny for every source, protocol and port whose destination covers
+/// all of `subnet`: `*`, `VirtualNetwork` (which holds the subnet), or prefixes that together cover
+/// the subnet's own.
+pub fn user_deny_all_inbound<'n>(
+    nsg: &'n NetworkSecurityGroup,
+    subnet: &Subnet,
+) -> Option<&'n SecurityRule> {
+    let own = subnet_prefixes(subnet);
+    nsg.properties.security_rules.iter().find(|r| {
         let p = &r.properties;
         p.direction == Direction::Inbound
             && p.access == Access::Deny
@@ -53,9 +67,20 @@ pub fn has_user_deny_all_inbound(nsg: &NetworkSecurityGroup) -> bool {
             && p.source_application_security_groups.is_empty()
             && p.destination_application_security_groups.is_empty()
             && p.sources().iter().any(|s| is_everything(s))
-            && p.destinations().iter().any(|d| is_everything(d))
+            && covers_subnet(&p.destinations(), &own)
             && PortSet::parse(p.destination_ports()).is_all()
     })
+}
+
+fn covers_subnet(destinations: &[&str], own: &PrefixSet) -> bool {
+    if destinations
+        .iter()
+        .any(|d| is_everything(d) || d.trim().eq_ignore_ascii_case("VirtualNetwork"))
+    {
+        return true;
+    }
+    let listed = PrefixSet::union_all(destinations.iter().filter_map(|d| PrefixSet::parse(d)));
+    !own.is_empty() && listed.contains_set(own)
 }
 
 impl Rule for SubnetNsgNoDenyAllInbound {
@@ -78,14 +103,14 @@ impl Rule for SubnetNsgNoDenyAllInbound {
                 );
                 continue;
             };
-            if has_user_deny_all_inbound(nsg) {
+            if user_deny_all_inbound(nsg, subnet).is_some() {
                 continue;
             }
             let peers: Vec<_> = vnet
                 .properties
                 .virtual_network_peerings
                 .iter()
-                .filter(|p| p.is_connected())
+                .filter(|p| p.in_virtual_network_tag())
                 .map(|p| {
                     json!({
                         "peering": p.name,

@@ -17,7 +17,7 @@ static META: RuleMeta = RuleMeta {
     severity: Severity::Medium,
     inputs: &[ResourceKind::FlowLog, ResourceKind::ResourceProvider],
     shown_inputs: &[],
-    what: "A flow log with Traffic Analytics enabled whose Log Analytics workspace \
+    what: "An enabled flow log (a disabled one sends nothing and is skipped) with Traffic Analytics enabled whose Log Analytics workspace \
 (flowAnalyticsConfiguration.networkWatcherFlowAnalyticsConfiguration.workspaceResourceId) lives in a \
 subscription where the Microsoft.Network resource provider is not Registered (Registering gives a low-severity \
 finding). The workspace's subscription is followed even when it is outside the scan scope; when its provider \
@@ -44,6 +44,9 @@ impl Rule for TaWorkspaceProviderUnregistered {
 
     fn check(&self, cx: &Context<'_>, out: &mut Sink) {
         for fl in &cx.inv.flow_logs {
+            if fl.properties.enabled == Some(false) {
+                continue; // a disabled flow log sends nothing: nothing fails until it is enabled
+            }
             let Some(ta) = fl.traffic_analytics() else {
                 continue;
             };

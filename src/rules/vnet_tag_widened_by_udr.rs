@@ -30,9 +30,10 @@ source VirtualNetwork) without a higher-priority deny that covers the widened ad
 connected on-premises ranges, 168.63.129.16 and every address prefix used in the subnet's user-defined routes. \
 A 0.0.0.0/0 UDR, the usual hub-and-spoke default route, turns the tag into every address, so AllowVnetInBound \
 (priority 65000) and every allow-from-VirtualNetwork rule admit any source that can route in: other spokes \
-through the hub, on-premises networks, and Internet traffic the firewall forwards. Whoever edits a route table \
-changes what the NSG allows, and Network Watcher's IP flow verify reports random public addresses as allowed by \
-AllowVnetInBound.",
+through the hub and on-premises networks. This is east-west exposure: the platform keeps Internet-sourced \
+traffic out of the widened tag, although Network Watcher's IP flow verify reports random public addresses as \
+allowed by AllowVnetInBound (NSG105 reports real Internet admission). Whoever edits a route table changes what \
+the NSG allows.",
     fix: "Add a user-defined inbound deny that covers every source at a priority below your allow rules (for \
 example DenyAllInbound at 4096) and replace allow-from-VirtualNetwork rules with explicit prefixes of the \
 networks that should connect.\n\
@@ -107,7 +108,7 @@ impl Rule for VnetTagWidenedByUdr {
                 .collect::<Vec<_>>()
                 .join(", ");
             let message = format!(
-                "Route {route_text} widens the VirtualNetwork tag of subnet {} to {}, so {rules_text} in NSG {} admit{} sources outside the network and no higher-priority deny covers them.",
+                "Route {route_text} widens the VirtualNetwork tag of subnet {} to {}, so {rules_text} in NSG {} admit{} sources outside the network and no higher-priority deny covers them: east-west exposure, every spoke and peer reaching the subnet through {} gets in (Internet-sourced traffic is kept out of the tag by the platform).",
                 subnet.display_name(),
                 if widened
                     .union(&tag.base)
@@ -119,6 +120,7 @@ impl Rule for VnetTagWidenedByUdr {
                 },
                 crate::azure::id::last_name(&nsg.id),
                 if admitting.len() == 1 { "s" } else { "" },
+                w.through(),
             );
             let evidence = json!({
                 "subnet": subnet.id,
@@ -140,6 +142,7 @@ impl Rule for VnetTagWidenedByUdr {
                     "admitted_outside_network": truncate(outside.to_strings()),
                 })).collect::<Vec<_>>(),
                 "missing": format!("a Deny rule for all sources, protocols and ports with priority below {lowest_allow}"),
+                "exposure": w.exposure(true),
             });
             let remediation = format!(
                 "Add an inbound Deny for source '*' at a priority below {lowest_allow} to NSG {} and allow the networks that must connect by explicit prefix: az network nsg rule create -g {} --nsg-name {} -n DenyAllInbound --priority 4096 --direction Inbound --access Deny --protocol '*' --source-address-prefixes '*' --destination-address-prefixes '*' --destination-port-ranges '*'",

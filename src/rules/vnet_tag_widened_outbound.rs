@@ -105,7 +105,7 @@ impl Rule for VnetTagWidenedOutbound {
                 .collect::<Vec<_>>()
                 .join(", ");
             let message = format!(
-                "Subnet {}'s UDRs ({}) widen the VirtualNetwork tag, so {rules_text} in NSG {nsg_name} let traffic to {} destinations out despite {} ({}).",
+                "Subnet {}'s UDRs ({}) widen the VirtualNetwork tag, so {rules_text} in NSG {nsg_name} let traffic to {} destinations out despite {} ({}): east-west exposure, every spoke and peer behind {} is reachable and the appliance alone decides.",
                 subnet.display_name(),
                 routes
                     .iter()
@@ -119,6 +119,7 @@ impl Rule for VnetTagWidenedOutbound {
                 },
                 denies[0].name,
                 denies[0].properties.priority,
+                w.through(),
             );
             let evidence = json!({
                 "subnet": subnet.id,
@@ -141,6 +142,7 @@ impl Rule for VnetTagWidenedOutbound {
                     "destination": a.remote,
                     "admitted_outside_network": truncate(outside.to_strings()),
                 })).collect::<Vec<_>>(),
+                "exposure": w.exposure(false),
             });
             let first_user = admitting.iter().find(|(a, _)| !a.is_default);
             let remediation = match first_user {

@@ -1,7 +1,7 @@
 //! The demo tenant: every shipped rule fires on its planted misconfiguration and stays silent on the
 //! correct twin next to it.
 
-use crate::common::findings_of;
+use crate::common::{assert_twin_on, findings_of};
 
 const W: &str = "/subscriptions/22222222-2222-4222-8222-222222222222/resourceGroups";
 
@@ -48,9 +48,9 @@ fn demo_is_a_complete_three_subscription_tenant() {
             "vnet-spoke-ops"
         ]
     );
-    assert_eq!(inv.azure_firewalls.len(), 1);
+    assert_eq!(inv.azure_firewalls.len(), 2);
     assert_eq!(inv.application_gateways.len(), 1);
-    assert_eq!(inv.flow_logs.len(), 3);
+    assert_eq!(inv.flow_logs.len(), 4);
     assert_eq!(inv.key_vaults.len(), 4);
     assert_eq!(inv.private_endpoints.len(), 8);
     assert_eq!(
@@ -67,7 +67,7 @@ fn demo_is_a_complete_three_subscription_tenant() {
         ]
     );
     assert_eq!(inv.network_security_groups.len(), 8);
-    assert_eq!(inv.route_tables.len(), 3);
+    assert_eq!(inv.route_tables.len(), 4);
     assert_eq!(inv.network_interfaces.len(), 9);
     assert_eq!(inv.recovery_services_vaults.len(), 2);
     // Every rule runs on it with every input present.
@@ -143,17 +143,52 @@ fn dns101_fires_on_the_spoke_data_endpoint_only() {
 }
 
 #[test]
-fn rte101_fires_for_endpoints_behind_a_default_route() {
+fn rte101_fires_where_the_endpoint_subnet_route_is_defeated_not_for_the_default_route() {
     let r = demo_report();
-    let fired = fired_on(&r, "RTE101");
-    let pe = |rg: &str, name: &str| {
-        format!("{W}/{rg}/providers/Microsoft.Network/privateEndpoints/{name}").to_ascii_lowercase()
-    };
-    assert!(fired.contains(&pe("rg-app", "pe-kv-app")), "{fired:?}");
-    assert!(
-        !fired.contains(&pe("rg-app", "pe-kv-legacy-pending")),
-        "a pending endpoint carries no traffic"
+    let f = findings_of(&r, "RTE101");
+    let app_pe = id(
+        W,
+        "rg-app",
+        "virtualNetworks/vnet-spoke-app/subnets/snet-pe",
     );
+    // rt-app routes 10.1.2.0/24 to the firewall, but snet-pe's policies are Disabled: its /32s win.
+    // rt-data does the same for spoke-data's snet-pe, whose policies are Enabled: the twin.
+    assert!(!f.is_empty());
+    for f in &f {
+        assert_eq!(f.resource_id.to_ascii_lowercase(), app_pe, "{f:#?}");
+        assert_eq!(f.evidence["defeated_routes"][0]["route"], "to-pe-subnet");
+        let eps: Vec<&str> = f.evidence["endpoints"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["private_endpoint"].as_str().unwrap())
+            .collect();
+        assert!(eps.iter().any(|e| e.ends_with("/pe-kv-app")), "{eps:?}");
+        assert!(
+            !eps.iter().any(|e| e.ends_with("/pe-kv-legacy-pending")),
+            "a pending endpoint carries no traffic"
+        );
+    }
+    let sources: Vec<String> = f
+        .iter()
+        .map(|f| f.evidence["subnet"].as_str().unwrap().to_ascii_lowercase())
+        .collect();
+    assert_eq!(
+        sources,
+        [
+            id(
+                W,
+                "rg-app",
+                "virtualNetworks/vnet-spoke-app/subnets/snet-app"
+            ),
+            id(
+                W,
+                "rg-app",
+                "virtualNetworks/vnet-spoke-app/subnets/snet-appgw"
+            ),
+        ]
+    );
+    assert_twin_on(&r, "RTE101", "/vnet-spoke-data/subnets/snet-pe");
 }
 
 #[test]
@@ -214,6 +249,10 @@ fn flw101_fires_on_flow_logs_to_law_central() {
     assert!(
         fired.contains(&flow_log_id(W, "fl-vnet-spoke-app")),
         "{fired:?}"
+    );
+    assert!(
+        !fired.contains(&flow_log_id(W, "fl-vnet-spoke-data")),
+        "a disabled flow log sends nothing to law-central: {fired:?}"
     );
     assert!(
         !fired.contains(&flow_log_id(W, "fl-nsg-data")),
@@ -313,6 +352,9 @@ fn nsg105_fires_on_the_legacy_nic_nsg_for_rdp_only_and_not_on_nsg_shared() {
         "22 is denied first"
     );
     assert_eq!(f.severity, azaudit::report::Severity::High);
+    // nsg-app admits 22/3389 only through snet-app's UDR-widened VirtualNetwork tag: east-west
+    // exposure (NSG101), not the Internet.
+    assert!(!fired.contains(&id(W, "rg-app", "networkSecurityGroups/nsg-app")));
 }
 
 #[test]
@@ -350,17 +392,19 @@ fn nsg107_fires_on_the_hub_gateway_subnet() {
 }
 
 #[test]
-fn nsg108_fires_on_nsg_app_and_rt_app_not_on_rt_data() {
+fn nsg108_fires_where_kms_passes_or_breaks_and_never_both_on_one_subnet() {
     let fired = fired_on(&demo_report(), "NSG108");
-    assert!(
-        fired.contains(&id(W, "rg-app", "networkSecurityGroups/nsg-app")),
-        "{fired:?}"
+    // snet-vm-legacy has no default route: the platform exception lets KMS past its NIC's deny.
+    // rt-shared-onprem tunnels 0.0.0.0/0 to the VPN gateway without KMS routes: activation breaks.
+    assert_eq!(
+        fired,
+        vec![
+            id(HUB, "rg-hub-network", "routeTables/rt-shared-onprem"),
+            id(W, "rg-app", "networkSecurityGroups/nsg-vm-legacy-01"),
+        ]
     );
-    assert!(fired.contains(&id(W, "rg-app", "routeTables/rt-app")));
-    assert!(
-        !fired.contains(&id(W, "rg-data", "routeTables/rt-data")),
-        "rt-data has KMS routes"
-    );
+    // nsg-app's deny applies (snet-app's 0.0.0.0/0 disables the exception); rt-app sends it to
+    // afw-hub, an Azure Firewall with a public IP; rt-data has KMS routes.
 }
 
 #[test]
@@ -404,6 +448,8 @@ fn rte102_to_rte104_fire_on_rt_shared_pe_routes_and_not_on_rt_app() {
     }
     let f = findings_of(&r, "RTE103");
     assert_eq!(f[0].evidence["route"], "to-old-nva");
+    // to-vwan-hub-firewall points at afw-vwan-hub's hubIPAddresses.privateIPAddress: no black hole.
+    assert_eq!(f.len(), 1, "{f:#?}");
 }
 
 #[test]

@@ -121,3 +121,79 @@ fn an_allow_from_internet_on_the_range_counts_as_admitting_gateway_manager() {
     )));
     assert_twin(&r, "AGW101");
 }
+
+/// `tenant` with the gateway subnet delegated to Microsoft.Network/applicationGateways.
+fn isolated(sku: &str, rules: Vec<Value>) -> Value {
+    let mut t = tenant(sku, rules);
+    t["virtual_networks"][0]["properties"]["subnets"][0]["properties"]["delegations"] = json!([
+        {"name": "appgw", "properties": {"serviceName": "Microsoft.Network/applicationGateways"}}
+    ]);
+    t
+}
+
+fn deny_all_outbound() -> Value {
+    rule("Deny-All-Outbound", 4000, "Outbound", "Deny", "*", "*", "*")
+}
+
+#[test]
+fn a_network_isolated_gateway_needs_no_gateway_manager_rule_nor_outbound_internet() {
+    let r = scan(&snapshot(isolated(
+        "Standard_v2",
+        vec![allow_443(), allow_lb(), deny_all(), deny_all_outbound()],
+    )));
+    assert_twin(&r, "AGW101");
+}
+
+#[test]
+fn an_outbound_deny_all_on_a_v2_gateway_subnet_fires() {
+    let rules = vec![
+        allow_443(),
+        allow_gm("65200-65535"),
+        allow_lb(),
+        deny_all(),
+        deny_all_outbound(),
+    ];
+    let r = scan(&snapshot(tenant("Standard_v2", rules.clone())));
+    let f = findings_of(&r, "AGW101");
+    assert_eq!(f.len(), 1, "{:#?}", r.findings);
+    assert_eq!(f[0].evidence["denied_by"]["rule"], "Deny-All-Outbound");
+    assert_eq!(f[0].evidence["required"]["direction"], "Outbound");
+    assert!(
+        f[0].message.contains("outbound Internet"),
+        "{}",
+        f[0].message
+    );
+    // The twin: the same NSG without the outbound deny.
+    let mut without = rules;
+    without.pop();
+    assert_twin(&scan(&snapshot(tenant("Standard_v2", without))), "AGW101");
+}
+
+#[test]
+fn a_gateway_manager_allow_whose_destination_is_not_any_does_not_count() {
+    let narrow = rule_full(
+        "Allow-GatewayManager",
+        110,
+        "Inbound",
+        "Allow",
+        "Tcp",
+        json!("GatewayManager"),
+        json!("10.1.3.0/24"),
+        json!("65200-65535"),
+    );
+    let r = scan(&snapshot(tenant(
+        "Standard_v2",
+        vec![allow_443(), narrow, allow_lb(), deny_all()],
+    )));
+    let f = findings_of(&r, "AGW101");
+    assert_eq!(f.len(), 1, "{:#?}", r.findings);
+    assert_eq!(
+        f[0].evidence["deciding_rules"][0]["rule"],
+        "Deny-All-Inbound"
+    );
+    assert_eq!(
+        f[0].evidence["allows_with_destination_not_any"],
+        json!([{"rule": "Allow-GatewayManager", "priority": 110, "destination": ["10.1.3.0/24"]}])
+    );
+    assert!(f[0].message.contains("destination Any"), "{}", f[0].message);
+}

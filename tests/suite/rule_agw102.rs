@@ -52,3 +52,50 @@ fn a_missing_route_table_is_not_evaluated() {
             .contains("rt-appgw")
     );
 }
+
+#[test]
+fn forced_tunnelling_through_split_routes_fires() {
+    let mut t = tenant("Standard_v2", "Internet");
+    t["route_tables"] = json!([route_table(
+        "rt-appgw",
+        &[
+            (
+                "low-half",
+                "0.0.0.0/1",
+                "VirtualAppliance",
+                Some("10.0.1.4")
+            ),
+            (
+                "high-half",
+                "128.0.0.0/1",
+                "VirtualAppliance",
+                Some("10.0.1.4")
+            ),
+        ]
+    )]);
+    let r = scan(&snapshot(t.clone()));
+    let f = findings_of(&r, "AGW102");
+    assert_eq!(f.len(), 1, "{:#?}", r.findings);
+    let names: Vec<&str> = f[0].evidence["split_routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["low-half", "high-half"]);
+    // Half of the space forced is not forced tunnelling.
+    t["route_tables"][0]["properties"]["routes"]
+        .as_array_mut()
+        .unwrap()
+        .pop();
+    assert_twin(&scan(&snapshot(t)), "AGW102");
+}
+
+#[test]
+fn a_network_isolated_gateway_supports_a_default_route_to_an_appliance() {
+    let mut t = tenant("Standard_v2", "VirtualAppliance");
+    t["virtual_networks"][0]["properties"]["subnets"][0]["properties"]["delegations"] = json!([
+        {"name": "appgw", "properties": {"serviceName": "Microsoft.Network/applicationGateways"}}
+    ]);
+    assert_twin(&scan(&snapshot(t)), "AGW102");
+}

@@ -81,3 +81,10 @@ fn a_provider_coverage_gap_is_not_evaluated_even_with_stale_data() {
             .contains("no read access to providers")
     );
 }
+
+#[test]
+fn a_disabled_flow_log_is_the_negative_twin() {
+    let mut t = tenant(Some("NotRegistered"));
+    t["flow_logs"][0]["properties"]["enabled"] = json!(false);
+    assert_twin(&scan(&snapshot(t)), "FLW101");
+}

@@ -219,3 +219,50 @@ fn the_payload_defaults_are_the_ones_evaluated() {
     assert_eq!(f.len(), 1);
     assert_eq!(f[0].evidence["admitting_rules"][0]["priority"], 65010);
 }
+
+#[test]
+fn the_widening_is_reported_as_east_west_exposure_through_the_next_hop() {
+    let report = scan(&snapshot(tenant(vec![], DEFAULT_ROUTE)));
+    let f = findings_of(&report, "NSG101");
+    assert_eq!(f.len(), 1);
+    let x = &f[0].evidence["exposure"];
+    assert_eq!(x["kind"], "east-west");
+    assert_eq!(x["through"], "VirtualAppliance 10.0.1.4");
+    assert!(
+        x["note"]
+            .as_str()
+            .unwrap()
+            .contains("not exposure to the Internet"),
+        "{x}"
+    );
+    assert!(
+        f[0].message.contains("east-west") && f[0].message.contains("VirtualAppliance 10.0.1.4"),
+        "{}",
+        f[0].message
+    );
+}
+
+#[test]
+fn a_peering_without_virtual_network_access_is_not_in_the_tag() {
+    // No UDR: the tag is the VNet, the host VIP and the peers that allow virtual network access.
+    let mut t = tenant(
+        vec![],
+        &[("to-onprem", "192.168.0.0/16", "VirtualNetworkGateway", None)],
+    );
+    t["virtual_networks"][0]["properties"]["virtualNetworkPeerings"] = json!([
+        {"name": "to-hub", "properties": {"peeringState": "Connected", "allowVirtualNetworkAccess": true,
+            "remoteVirtualNetwork": {"id": net_id("virtualNetworks", "vnet-hub")},
+            "remoteAddressSpace": {"addressPrefixes": ["10.0.0.0/16"]}}},
+        {"name": "to-isolated", "properties": {"peeringState": "Connected", "allowVirtualNetworkAccess": false,
+            "remoteVirtualNetwork": {"id": net_id("virtualNetworks", "vnet-isolated")},
+            "remoteAddressSpace": {"addressPrefixes": ["10.9.0.0/16"]}}}
+    ]);
+    let report = scan(&snapshot(t));
+    let f = findings_of(&report, "NSG101");
+    assert_eq!(f.len(), 1);
+    assert_eq!(
+        f[0].evidence["virtual_network_tag"]["expected"],
+        json!(["10.0.0.0/15", "168.63.129.16/32"]),
+        "10.9.0.0/16 (access not allowed) is not in the tag"
+    );
+}

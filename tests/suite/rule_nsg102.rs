@@ -108,3 +108,19 @@ fn the_default_allow_vnet_outbound_admits_private_ranges_past_a_deny_internet() 
     );
     assert_eq!(f[0].evidence["admitting_rules"][0]["default_rule"], true);
 }
+
+#[test]
+fn the_outbound_widening_is_reported_as_east_west_exposure() {
+    let r = scan(&snapshot(tenant(
+        vec![allow_to_vnet(), deny_internet()],
+        true,
+    )));
+    let f = findings_of(&r, "NSG102");
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].evidence["exposure"]["kind"], "east-west");
+    assert_eq!(
+        f[0].evidence["exposure"]["through"],
+        "VirtualAppliance 10.0.1.4"
+    );
+    assert!(f[0].message.contains("east-west"), "{}", f[0].message);
+}

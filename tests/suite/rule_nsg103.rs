@@ -104,3 +104,60 @@ fn a_deny_all_with_plural_full_port_ranges_counts() {
     let r = scan(&snapshot(tenant(vec![d], true)));
     assert_twin(&r, "NSG103");
 }
+
+fn deny_all_to(dst: Value) -> Value {
+    rule_full(
+        "DenyAllInbound",
+        4096,
+        "Inbound",
+        "Deny",
+        "*",
+        json!("*"),
+        dst,
+        json!("*"),
+    )
+}
+
+#[test]
+fn a_deny_all_to_the_subnet_prefix_or_virtual_network_counts() {
+    for dst in [
+        json!("10.1.1.0/24"),
+        json!("VirtualNetwork"),
+        json!(["10.1.1.0/25", "10.1.1.128/25"]),
+    ] {
+        let r = scan(&snapshot(tenant(vec![deny_all_to(dst.clone())], true)));
+        assert_twin(&r, "NSG103");
+    }
+}
+
+#[test]
+fn a_deny_all_to_part_of_the_subnet_does_not_count() {
+    let r = scan(&snapshot(tenant(
+        vec![deny_all_to(json!("10.1.1.0/25"))],
+        true,
+    )));
+    let f = findings_of(&r, "NSG103");
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].severity, azaudit::report::Severity::Medium);
+}
+
+#[test]
+fn a_peering_without_virtual_network_access_does_not_count() {
+    let mut t = tenant(vec![], true);
+    t["virtual_networks"][0]["properties"]["virtualNetworkPeerings"][0]["properties"]["allowVirtualNetworkAccess"] =
+        json!(false);
+    let r = scan(&snapshot(t));
+    let f = findings_of(&r, "NSG103");
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].severity, azaudit::report::Severity::Low);
+    assert_eq!(f[0].evidence["peered_networks"], json!([]));
+    // With access allowed (the default when absent) the peer counts.
+    let mut t = tenant(vec![], true);
+    t["virtual_networks"][0]["properties"]["virtualNetworkPeerings"][0]["properties"]["allowVirtualNetworkAccess"] =
+        json!(true);
+    let f = scan(&snapshot(t));
+    assert_eq!(
+        findings_of(&f, "NSG103")[0].severity,
+        azaudit::report::Severity::Medium
+    );
+}

@@ -117,22 +117,70 @@ fn a_missing_nic_nsg_is_not_evaluated() {
     );
 }
 
-#[test]
-fn admission_only_through_a_udr_widened_virtual_network_tag_is_medium() {
-    let mut t = tenant(Some(vec![]), None);
+/// `tenant` with snet-app routed 0.0.0.0/0 to a firewall (the hub-and-spoke default route).
+fn forced(subnet_rules: Vec<Value>) -> Value {
+    let mut t = tenant(Some(subnet_rules), None);
     t["virtual_networks"][0]["properties"]["subnets"][0]["properties"]["routeTable"] =
         json!({"id": net_id("routeTables", "rt")});
     t["route_tables"] = json!([route_table(
         "rt",
         &[("default", "0.0.0.0/0", "VirtualAppliance", Some("10.0.1.4"))]
     )]);
-    let r = scan(&snapshot(t));
+    t
+}
+
+#[test]
+fn rdp_from_internet_behind_a_default_route_is_still_from_the_internet() {
+    let allow = rule(
+        "Allow-RDP-Internet",
+        200,
+        "Inbound",
+        "Allow",
+        "Tcp",
+        "Internet",
+        "3389",
+    );
+    let r = scan(&snapshot(forced(vec![allow])));
     let f = findings_of(&r, "NSG105");
-    assert_eq!(f.len(), 1);
-    assert_eq!(f[0].severity, azaudit::report::Severity::Medium);
+    assert_eq!(f.len(), 1, "{:#?}", r.findings);
+    assert_eq!(f[0].severity, azaudit::report::Severity::High);
+    assert_eq!(f[0].evidence["ports"], json!([3389]));
     assert_eq!(
         f[0].evidence["admitting_rules"][0]["rule"],
-        "AllowVnetInBound"
+        "Allow-RDP-Internet"
     );
-    assert_eq!(f[0].evidence["only_via_widened_virtual_network_tag"], true);
+    // The Internet tag's range is approximated, and the evidence says so.
+    assert_eq!(f[0].evidence["internet_tag"]["exact"], false);
+    assert!(
+        f[0].evidence["internet_tag"]["note"]
+            .as_str()
+            .unwrap()
+            .contains("not known offline")
+    );
+}
+
+#[test]
+fn admission_only_through_a_udr_widened_virtual_network_tag_is_not_from_the_internet() {
+    // AllowVnetInBound admits every address in IP flow verify, but the platform keeps
+    // Internet-sourced traffic out of the widened tag: east-west exposure, NSG101's finding.
+    let via_tag = rule(
+        "Allow-RDP-VNet",
+        200,
+        "Inbound",
+        "Allow",
+        "Tcp",
+        "VirtualNetwork",
+        "3389",
+    );
+    let r = scan(&snapshot(forced(vec![via_tag])));
+    assert_twin(&r, "NSG105");
+    assert_eq!(findings_of(&r, "NSG101").len(), 1);
+}
+
+#[test]
+fn an_explicit_any_source_needs_no_internet_tag_note() {
+    let r = scan(&snapshot(forced(vec![allow_mgmt_plural("*")])));
+    let f = findings_of(&r, "NSG105");
+    assert_eq!(f.len(), 1);
+    assert!(f[0].evidence.get("internet_tag").is_none());
 }

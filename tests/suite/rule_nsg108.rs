@@ -32,31 +32,117 @@ const FORCED: (&str, &str, &str, Option<&str>) = (
     Some("10.0.1.4"),
 );
 
+fn firewall(public_ip: bool) -> Value {
+    let mut cfg = json!({"privateIPAddress": "10.0.1.4",
+        "subnet": {"id": subnet_id("vnet-hub", "AzureFirewallSubnet")}});
+    if public_ip {
+        cfg["publicIPAddress"] = json!({"id": net_id("publicIPAddresses", "pip-afw")});
+    }
+    json!({"id": net_id("azureFirewalls", "afw"), "name": "afw", "type": "Microsoft.Network/azureFirewalls",
+           "location": "westeurope", "properties": {"sku": {"name": "AZFW_VNet", "tier": "Standard"},
+           "ipConfigurations": [{"name": "c", "properties": cfg}]}})
+}
+
 #[test]
-fn deny_internet_without_lkm_deny_and_forced_tunnel_without_kms_routes_fire() {
+fn the_two_parts_never_meet_on_one_subnet() {
+    // With 0.0.0.0/0 the platform exception is disabled: the deny applies, and only "activation
+    // breaks" holds (the appliance at 10.0.1.4 is no Azure Firewall of the inventory).
     let r = scan(&snapshot(tenant(vec![deny_internet()], &[FORCED])));
     let f = findings_of(&r, "NSG108");
-    assert_eq!(f.len(), 2, "{:#?}", r.findings);
-    let nsg_f = f
-        .iter()
-        .find(|f| f.resource_id.ends_with("nsg-app"))
-        .unwrap();
-    assert_eq!(nsg_f.severity, azaudit::report::Severity::Info);
+    assert_eq!(f.len(), 1, "{:#?}", r.findings);
+    assert!(f[0].resource_id.ends_with("rt-app"));
     assert_eq!(
-        nsg_f.evidence["outbound_denies"][0]["rule"],
-        "Deny-Internet-Outbound"
-    );
-    let rt_f = f
-        .iter()
-        .find(|f| f.resource_id.ends_with("rt-app"))
-        .unwrap();
-    assert_eq!(
-        rt_f.evidence["missing_internet_routes"],
+        f[0].evidence["missing_internet_routes"],
         json!(["20.118.99.224", "40.83.235.53", "23.102.135.246"])
     );
     assert_eq!(
-        rt_f.evidence["default_route"]["next_hop_ip_address"],
+        f[0].evidence["default_route"]["next_hop_ip_address"],
         "10.0.1.4"
+    );
+    assert!(
+        f[0].evidence["next_hop"]
+            .as_str()
+            .unwrap()
+            .contains("not an Azure Firewall with a public IP")
+    );
+}
+
+#[test]
+fn an_outbound_deny_without_a_default_route_lets_kms_pass() {
+    let r = scan(&snapshot(tenant(vec![deny_internet()], &[])));
+    let f = findings_of(&r, "NSG108");
+    assert_eq!(f.len(), 1, "{:#?}", r.findings);
+    assert!(f[0].resource_id.ends_with("nsg-app"));
+    assert_eq!(f[0].severity, azaudit::report::Severity::Info);
+    assert_eq!(
+        f[0].evidence["outbound_denies"][0]["rule"],
+        "Deny-Internet-Outbound"
+    );
+    assert_eq!(
+        f[0].evidence["subnets"],
+        json!([subnet_id("vnet-app", "snet-app")])
+    );
+}
+
+#[test]
+fn only_the_subnets_without_a_default_route_keep_the_exception() {
+    let mut t = tenant(vec![deny_internet()], &[FORCED]);
+    let open = subnet(
+        "vnet-app",
+        "snet-open",
+        "10.1.9.0/24",
+        json!({"networkSecurityGroup": {"id": net_id("networkSecurityGroups", "nsg-app")}}),
+    );
+    t["virtual_networks"][0]["properties"]["subnets"]
+        .as_array_mut()
+        .unwrap()
+        .push(open);
+    t["azure_firewalls"] = json!([firewall(true)]);
+    let r = scan(&snapshot(t));
+    let f = findings_of(&r, "NSG108");
+    assert_eq!(f.len(), 1, "{:#?}", r.findings);
+    assert!(f[0].resource_id.ends_with("nsg-app"));
+    assert_eq!(
+        f[0].evidence["subnets"],
+        json!([subnet_id("vnet-app", "snet-open")])
+    );
+    assert_eq!(
+        f[0].evidence["subnets_with_default_route"],
+        json!([subnet_id("vnet-app", "snet-app")])
+    );
+}
+
+#[test]
+fn forced_tunnelling_to_an_azure_firewall_with_a_public_ip_is_the_negative_twin() {
+    let mut t = tenant(vec![], &[FORCED]);
+    t["azure_firewalls"] = json!([firewall(true)]);
+    assert_twin(&scan(&snapshot(t)), "NSG108");
+}
+
+#[test]
+fn an_azure_firewall_without_a_public_ip_or_a_gateway_next_hop_still_breaks_activation() {
+    let mut t = tenant(vec![], &[FORCED]);
+    t["azure_firewalls"] = json!([firewall(false)]);
+    let r = scan(&snapshot(t));
+    let f = findings_of(&r, "NSG108");
+    assert_eq!(f.len(), 1);
+    assert!(
+        f[0].evidence["next_hop"]
+            .as_str()
+            .unwrap()
+            .contains("without a public IP")
+    );
+    let r = scan(&snapshot(tenant(
+        vec![],
+        &[("to-onprem", "0.0.0.0/0", "VirtualNetworkGateway", None)],
+    )));
+    let f = findings_of(&r, "NSG108");
+    assert_eq!(f.len(), 1);
+    assert!(
+        f[0].evidence["next_hop"]
+            .as_str()
+            .unwrap()
+            .contains("on-premises")
     );
 }
 

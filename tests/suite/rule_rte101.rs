@@ -3,7 +3,25 @@
 use crate::common::*;
 use serde_json::{Value, json};
 
-fn tenant(policies: &str, udr_prefix: &str, hop: &str, status: &str) -> Value {
+type R<'a> = (&'a str, &'a str, &'a str, Option<&'a str>);
+
+const FW: Option<&str> = Some("10.0.1.4");
+
+fn endpoint(name: &str, vnet: &str, ip: &str, status: &str) -> Value {
+    json!({
+        "id": net_id("privateEndpoints", name), "name": name,
+        "properties": {
+            "subnet": {"id": subnet_id(vnet, "snet-pe")},
+            "privateLinkServiceConnections": [{"name": "c", "properties": {
+                "privateLinkServiceId": format!("{}/providers/Microsoft.KeyVault/vaults/{name}-kv", rg_id("rg")),
+                "groupIds": ["vault"], "privateLinkServiceConnectionState": {"status": status}}}],
+            "ipConfigurations": [{"name": "c", "properties": {"privateIPAddress": ip}}]
+        }
+    })
+}
+
+/// A spoke 10.1.0.0/16 with snet-app (route table `rt`) and snet-pe holding pe1 (10.1.2.4).
+fn tenant_with(policies: &str, routes: &[R<'_>], endpoints: Vec<Value>) -> Value {
     let pe_subnet = subnet(
         "spoke",
         "snet-pe",
@@ -16,84 +34,185 @@ fn tenant(policies: &str, udr_prefix: &str, hop: &str, status: &str) -> Value {
         "10.1.1.0/24",
         json!({"routeTable": {"id": net_id("routeTables", "rt")}}),
     );
-    let ip = if hop == "VirtualAppliance" {
-        Some("10.0.1.4")
-    } else {
-        None
-    };
     json!({
         "virtual_networks": [vnet("spoke", "10.1.0.0/16", vec![app, pe_subnet], json!({}))],
-        "route_tables": [route_table("rt", &[("to-fw", udr_prefix, hop, ip)])],
-        "private_endpoints": [{
-            "id": net_id("privateEndpoints", "pe1"), "name": "pe1",
-            "properties": {
-                "subnet": {"id": subnet_id("spoke", "snet-pe")},
-                "privateLinkServiceConnections": [{"name": "c", "properties": {
-                    "privateLinkServiceId": format!("{}/providers/Microsoft.KeyVault/vaults/kv1", rg_id("rg")),
-                    "groupIds": ["vault"], "privateLinkServiceConnectionState": {"status": status}}}],
-                "ipConfigurations": [{"name": "c", "properties": {"privateIPAddress": "10.1.2.4"}}]
-            }
-        }]
+        "route_tables": [route_table("rt", routes)],
+        "private_endpoints": endpoints,
     })
 }
 
-#[test]
-fn default_route_to_a_firewall_is_bypassed_with_policies_disabled() {
-    let report = scan(&snapshot(tenant(
-        "Disabled",
-        "0.0.0.0/0",
-        "VirtualAppliance",
-        "Approved",
-    )));
-    let f = findings_of(&report, "RTE101");
-    assert_eq!(f.len(), 1);
-    assert_eq!(f[0].resource_id, net_id("privateEndpoints", "pe1"));
-    let b = &f[0].evidence["bypassed_routes"][0];
-    assert_eq!(b["subnet"], subnet_id("spoke", "snet-app"));
-    assert_eq!(b["route"], "to-fw");
-    assert_eq!(b["address"], "10.1.2.4");
-    assert_eq!(b["next_hop_ip_address"], "10.0.1.4");
-    let why = b["why_not_invalidated"].as_str().unwrap();
-    assert!(
-        why.contains("Disabled") && why.contains("shorter than the VNet address space"),
-        "{why}"
-    );
+fn tenant(policies: &str, routes: &[R<'_>], status: &str) -> Value {
+    tenant_with(
+        policies,
+        routes,
+        vec![endpoint("pe1", "spoke", "10.1.2.4", status)],
+    )
 }
 
 #[test]
-fn policies_enabled_and_a_vnet_range_route_is_the_negative_twin() {
+fn a_default_route_in_the_endpoints_vnet_is_not_bypassed() {
+    // 10.1.0.0/16 VnetLocal wins over 0.0.0.0/0 for 10.1.2.4 with or without the /32.
     let report = scan(&snapshot(tenant(
-        "Enabled",
-        "10.1.0.0/16",
-        "VirtualAppliance",
+        "Disabled",
+        &[("default", "0.0.0.0/0", "VirtualAppliance", FW)],
         "Approved",
     )));
     assert_twin(&report, "RTE101");
 }
 
 #[test]
-fn policies_enabled_do_not_help_a_default_route() {
+fn a_route_of_the_endpoint_range_is_bypassed_with_policies_disabled() {
     let report = scan(&snapshot(tenant(
-        "RouteTableEnabled",
-        "0.0.0.0/0",
-        "VirtualAppliance",
+        "Disabled",
+        &[
+            ("default", "0.0.0.0/0", "VirtualAppliance", FW),
+            ("to-pe", "10.1.2.0/24", "VirtualAppliance", FW),
+        ],
         "Approved",
     )));
     let f = findings_of(&report, "RTE101");
-    assert_eq!(f.len(), 1);
-    let why = f[0].evidence["bypassed_routes"][0]["why_not_invalidated"]
-        .as_str()
-        .unwrap();
-    assert!(!why.contains("RouteTableEnabled on"), "{why}");
-    assert!(why.contains("/0"), "{why}");
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!(f[0].resource_id, subnet_id("spoke", "snet-pe"));
+    let e = &f[0].evidence;
+    assert_eq!(e["subnet"], subnet_id("spoke", "snet-app"));
+    assert_eq!(e["route_table"], net_id("routeTables", "rt"));
+    assert_eq!(
+        e["defeated_routes"],
+        json!([{"route": "to-pe", "address_prefix": "10.1.2.0/24", "next_hop_type": "VirtualAppliance", "next_hop_ip_address": "10.0.1.4"}])
+    );
+    assert_eq!(
+        e["endpoints"],
+        json!([{"private_endpoint": net_id("privateEndpoints", "pe1"), "address": "10.1.2.4"}])
+    );
+    assert_eq!(e["endpoint_subnet_policies"], "Disabled");
+    let why = e["why_not_invalidated"].as_str().unwrap();
+    assert!(why.contains("Disabled"), "{why}");
+    assert!(!why.contains("shorter"), "{why}");
+    assert!(
+        f[0].message.contains("to-pe 10.1.2.0/24"),
+        "{}",
+        f[0].message
+    );
+    assert!(
+        f[0].remediation.contains("RouteTableEnabled"),
+        "{}",
+        f[0].remediation
+    );
+}
+
+#[test]
+fn route_table_policies_and_a_route_as_long_as_the_vnet_space_are_the_negative_twin() {
+    for prefix in ["10.1.2.0/24", "10.1.0.0/16"] {
+        let report = scan(&snapshot(tenant(
+            "RouteTableEnabled",
+            &[("to-pe", prefix, "VirtualAppliance", FW)],
+            "Approved",
+        )));
+        assert_twin(&report, "RTE101");
+    }
+}
+
+#[test]
+fn endpoints_of_one_subnet_make_one_finding() {
+    let report = scan(&snapshot(tenant_with(
+        "Disabled",
+        &[("to-spoke", "10.1.0.0/16", "VirtualAppliance", FW)],
+        vec![
+            endpoint("pe1", "spoke", "10.1.2.4", "Approved"),
+            endpoint("pe2", "spoke", "10.1.2.5", "Approved"),
+            endpoint("pe3", "spoke", "10.1.2.6", "Pending"),
+        ],
+    )));
+    let f = findings_of(&report, "RTE101");
+    assert_eq!(f.len(), 1, "{f:#?}");
+    let addrs: Vec<&str> = f[0].evidence["endpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["address"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        addrs,
+        ["10.1.2.4", "10.1.2.5"],
+        "a pending endpoint carries no traffic"
+    );
+    assert_eq!(f[0].evidence["defeated_routes"][0]["route"], "to-spoke");
+}
+
+#[test]
+fn the_finding_names_the_route_that_would_win_not_another_appliance_route() {
+    // Without the /32, 10.1.2.0/24 → Internet wins: no appliance route is bypassed.
+    let report = scan(&snapshot(tenant(
+        "Disabled",
+        &[
+            ("to-spoke", "10.1.0.0/16", "VirtualAppliance", FW),
+            ("pe-direct", "10.1.2.0/24", "Internet", None),
+        ],
+        "Approved",
+    )));
+    assert_twin(&report, "RTE101");
+}
+
+/// A hub 10.0.0.0/16 peered with the spoke; its snet-hub has route table `rt-hub`.
+fn peered(hub_routes: &[R<'_>]) -> Value {
+    let peering = |name: &str, remote: &str, space: &str| {
+        json!({"name": name, "properties": {"peeringState": "Connected", "allowVirtualNetworkAccess": true,
+            "remoteVirtualNetwork": {"id": net_id("virtualNetworks", remote)},
+            "remoteAddressSpace": {"addressPrefixes": [space]}}})
+    };
+    let hub_subnet = subnet(
+        "hub",
+        "snet-hub",
+        "10.0.4.0/24",
+        json!({"routeTable": {"id": net_id("routeTables", "rt-hub")}}),
+    );
+    let pe_subnet = subnet(
+        "spoke",
+        "snet-pe",
+        "10.1.2.0/24",
+        json!({"privateEndpointNetworkPolicies": "Disabled"}),
+    );
+    json!({
+        "virtual_networks": [
+            vnet("hub", "10.0.0.0/16", vec![hub_subnet], json!({"virtualNetworkPeerings": [peering("hub-to-spoke", "spoke", "10.1.0.0/16")]})),
+            vnet("spoke", "10.1.0.0/16", vec![pe_subnet], json!({"virtualNetworkPeerings": [peering("spoke-to-hub", "hub", "10.0.0.0/16")]})),
+        ],
+        "route_tables": [route_table("rt-hub", hub_routes)],
+        "private_endpoints": [endpoint("pe1", "spoke", "10.1.2.4", "Approved")],
+    })
+}
+
+#[test]
+fn a_peered_vnet_route_of_the_spoke_space_is_bypassed() {
+    let report = scan(&snapshot(peered(&[(
+        "to-spoke",
+        "10.1.0.0/16",
+        "VirtualAppliance",
+        FW,
+    )])));
+    let f = findings_of(&report, "RTE101");
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!(f[0].resource_id, subnet_id("spoke", "snet-pe"));
+    assert_eq!(f[0].evidence["subnet"], subnet_id("hub", "snet-hub"));
+    assert_eq!(f[0].evidence["defeated_routes"][0]["route"], "to-spoke");
+}
+
+#[test]
+fn a_peered_vnet_route_wider_than_the_peering_never_carried_the_traffic() {
+    let report = scan(&snapshot(peered(&[(
+        "to-private",
+        "10.0.0.0/8",
+        "VirtualAppliance",
+        FW,
+    )])));
+    assert_twin(&report, "RTE101");
 }
 
 #[test]
 fn routes_that_do_not_go_to_an_appliance_are_not_bypassed() {
     let report = scan(&snapshot(tenant(
         "Disabled",
-        "0.0.0.0/0",
-        "Internet",
+        &[("to-pe", "10.1.2.0/24", "VirtualNetworkGateway", None)],
         "Approved",
     )));
     assert_twin(&report, "RTE101");
@@ -103,8 +222,7 @@ fn routes_that_do_not_go_to_an_appliance_are_not_bypassed() {
 fn an_endpoint_without_an_approved_connection_is_ignored() {
     let report = scan(&snapshot(tenant(
         "Disabled",
-        "0.0.0.0/0",
-        "VirtualAppliance",
+        &[("to-pe", "10.1.2.0/24", "VirtualAppliance", FW)],
         "Pending",
     )));
     assert_twin(&report, "RTE101");

@@ -59,3 +59,35 @@ fn the_threshold_comes_from_the_policy() {
         "RTE102",
     );
 }
+
+#[test]
+fn a_table_without_host_routes_is_not_told_to_enable_endpoint_policies() {
+    let names: Vec<String> = (0..360).map(|i| format!("r-{i}")).collect();
+    let prefixes: Vec<String> = (0..360)
+        .map(|i| format!("10.{}.{}.0/24", 100 + i / 250, i % 250))
+        .collect();
+    let routes: Vec<(&str, &str, &str, Option<&str>)> = names
+        .iter()
+        .zip(&prefixes)
+        .map(|(n, p)| (n.as_str(), p.as_str(), "VirtualAppliance", Some("10.0.1.4")))
+        .collect();
+    let r = scan(&snapshot(
+        json!({"route_tables": [route_table("rt-big", &routes)]}),
+    ));
+    let f = findings_of(&r, "RTE102");
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].evidence["host_routes_32"], 0);
+    assert!(
+        !f[0].message.contains("network policies"),
+        "{}",
+        f[0].message
+    );
+    assert!(
+        !f[0]
+            .remediation
+            .contains("private-endpoint-network-policies"),
+        "{}",
+        f[0].remediation
+    );
+    assert!(f[0].message.contains("summarise"), "{}", f[0].message);
+}

@@ -37,3 +37,46 @@ fn incomplete_nic_collection_is_not_evaluated() {
     assert_eq!(o.not_evaluated.len(), 1);
     assert!(o.not_evaluated[0].reason.contains("retries exhausted"));
 }
+
+/// A Virtual WAN hub firewall in the shape of Microsoft's AzureFirewallPutInHub example (200 body):
+/// no ipConfigurations, the private address under hubIPAddresses.
+fn hub_firewall(private_ip: Value) -> Value {
+    json!({
+        "name": "azurefirewall",
+        "id": format!("/subscriptions/{SUB}/resourceGroups/rg1/providers/Microsoft.Network/azureFirewalls/azurefirewall"),
+        "type": "Microsoft.Network/azureFirewalls", "etag": "w/\\00000000-0000-0000-0000-000000000000\\",
+        "location": "West US", "zones": [], "tags": {"key1": "value1"},
+        "properties": {
+            "provisioningState": "Succeeded",
+            "sku": {"name": "AZFW_Hub", "tier": "Standard"},
+            "threatIntelMode": "Alert",
+            "virtualHub": {"id": format!("/subscriptions/{SUB}/resourceGroups/rg1/providers/Microsoft.Network/virtualHubs/hub1")},
+            "firewallPolicy": {"id": format!("/subscriptions/{SUB}/resourceGroups/rg1/providers/Microsoft.Network/firewallPolicies/policy1")},
+            "hubIPAddresses": {"publicIPs": {"addresses": [{"address": "13.73.240.12"}], "count": 1},
+                               "privateIPAddress": private_ip},
+            "additionalProperties": {}
+        }
+    })
+}
+
+#[test]
+fn a_virtual_wan_hub_firewall_next_hop_is_no_black_hole() {
+    for private_ip in [json!("10.100.0.132"), json!({"ip": "10.100.0.132"})] {
+        let t = json!({
+            "azure_firewalls": [hub_firewall(private_ip)],
+            "route_tables": [route_table("rt", &[
+                ("to-hub-fw", "0.0.0.0/0", "VirtualAppliance", Some("10.100.0.132")),
+            ])],
+        });
+        assert_twin(&scan(&snapshot(t)), "RTE103");
+    }
+    // Another address is still unknown.
+    let t = json!({
+        "azure_firewalls": [hub_firewall(json!("10.100.0.132"))],
+        "route_tables": [route_table("rt", &[
+            ("to-elsewhere", "0.0.0.0/0", "VirtualAppliance", Some("10.100.0.140")),
+        ])],
+    });
+    let r = scan(&snapshot(t));
+    assert_eq!(findings_of(&r, "RTE103").len(), 1);
+}
