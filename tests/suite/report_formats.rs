@@ -90,7 +90,7 @@ fn ndjson_lines_are_self_describing_findings() {
     // The run record first: a clean run still writes a line.
     let run = &lines[0];
     assert_eq!(run["record_type"], "run");
-    assert_eq!(run["findings"], 63);
+    assert_eq!(run["findings"], 58);
     assert_eq!(run["coverage_complete"], true);
     assert_eq!(run["subscriptions"].as_array().unwrap().len(), 3);
     for (line, f) in lines[1..].iter().zip(&report.findings) {
@@ -724,7 +724,7 @@ fn a_policy_changes_only_what_it_names() {
         .iter()
         .filter(|f| f.rule == "NSG105")
         .collect();
-    assert_eq!(nsg105.len(), 2);
+    assert_eq!(nsg105.len(), 1);
     assert!(
         nsg105
             .iter()
@@ -755,7 +755,7 @@ fn exempted_findings_are_shown_apart_in_the_human_formats() {
     let out = String::from_utf8_lossy(&table.stdout);
     assert!(out.contains("\nNo findings.\n"), "{out}");
     assert!(!out.contains("\nHIGH ("), "{out}");
-    assert!(out.contains("\nExempted by the policy (63)\n"), "{out}");
+    assert!(out.contains("\nExempted by the policy (58)\n"), "{out}");
     assert!(
         out.contains("lab tenant (") && out.contains("policy.toml:1)"),
         "{out}"
@@ -765,14 +765,14 @@ fn exempted_findings_are_shown_apart_in_the_human_formats() {
         "{out}"
     );
     assert!(
-        out.contains("\n0 finding(s) (63 exempted): 0 critical, 0 high, 0 medium, 0 low, 0 info"),
+        out.contains("\n0 finding(s) (58 exempted): 0 critical, 0 high, 0 medium, 0 low, 0 info"),
         "{out}"
     );
 
     let md = azaudit(&["scan", "--demo", "--policy", p, "--format", "markdown"]);
     let out = String::from_utf8_lossy(&md.stdout);
     assert!(
-        out.starts_with("## azaudit: 0 finding(s), 63 exempted\n"),
+        out.starts_with("## azaudit: 0 finding(s), 58 exempted\n"),
         "{out}"
     );
     assert!(out.contains("| high | 0 |"), "{out}");
@@ -781,7 +781,7 @@ fn exempted_findings_are_shown_apart_in_the_human_formats() {
         "{out}"
     );
     assert!(
-        out.contains("<details><summary>Exempted by the policy (63)</summary>"),
+        out.contains("<details><summary>Exempted by the policy (58)</summary>"),
         "{out}"
     );
     assert!(
@@ -792,9 +792,9 @@ fn exempted_findings_are_shown_apart_in_the_human_formats() {
     // The JSON summary keeps the totals and adds what is active.
     let json = azaudit(&["scan", "--demo", "--policy", p, "--format", "json"]);
     let r: Value = serde_json::from_slice(&json.stdout).unwrap();
-    assert_eq!(r["summary"]["findings"], 63);
-    assert_eq!(r["summary"]["suppressed"], 63);
-    assert_eq!(r["summary"]["by_severity"]["high"], 27);
+    assert_eq!(r["summary"]["findings"], 58);
+    assert_eq!(r["summary"]["suppressed"], 58);
+    assert_eq!(r["summary"]["by_severity"]["high"], 23);
     assert_eq!(r["summary"]["active_by_severity"]["high"], 0);
 }
 
@@ -809,18 +809,18 @@ fn markdown_is_truncated_with_a_count_to_fit_githubs_limits() {
     let five = azaudit::report::markdown::render_limited(&report, Some(5), usize::MAX);
     assert_eq!(rows(&five), 5);
     assert!(
-        five.contains("\n58 more finding(s) not shown here"),
+        five.contains("\n53 more finding(s) not shown here"),
         "{five}"
     );
     // A byte budget (GitHub: 1 MiB for a step summary, 64 KiB for a comment) is always kept.
     let small = azaudit::report::markdown::render_limited(&report, None, 6_000);
     assert!(small.len() <= 6_000, "{}", small.len());
     let shown = rows(&small);
-    assert!(shown > 0 && shown < 63, "{shown}");
-    assert!(small.contains(&format!("\n{} more finding(s) not shown here", 63 - shown)));
+    assert!(shown > 0 && shown < 58, "{shown}");
+    assert!(small.contains(&format!("\n{} more finding(s) not shown here", 58 - shown)));
     // Nothing is cut when it fits.
     let all = azaudit::report::markdown::render(&report);
-    assert_eq!(rows(&all), 63);
+    assert_eq!(rows(&all), 58);
     assert!(!all.contains("not shown here"));
     let o = azaudit(&[
         "scan",
@@ -834,5 +834,5 @@ fn markdown_is_truncated_with_a_count_to_fit_githubs_limits() {
     ]);
     let md = String::from_utf8_lossy(&o.stdout);
     assert_eq!(rows(&md), 3);
-    assert!(md.contains("\n60 more finding(s) not shown here"), "{md}");
+    assert!(md.contains("\n55 more finding(s) not shown here"), "{md}");
 }
