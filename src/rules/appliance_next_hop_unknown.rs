@@ -6,6 +6,7 @@ use serde_json::json;
 
 use super::support::{name_of, rg_of};
 use super::{Context, Rule, RuleMeta, Sink};
+use crate::findings::Confidence;
 use crate::findings::Severity;
 use crate::inventory::ResourceKind;
 use crate::inventory::network::NextHopType;
@@ -142,6 +143,10 @@ impl Rule for ApplianceNextHopUnknown {
                     message,
                     evidence,
                     remediation,
+                )
+                .confidence(
+                    Confidence::Medium,
+                    "internal load balancer frontends are not collected, nor NICs of subscriptions outside the scan: the address may belong to one of them",
                 );
             }
         }

@@ -73,13 +73,20 @@ fn related_resources_carry_the_role_the_rule_names_or_their_evidence_field() {
             );
             assert!(!rel.role.is_empty());
         }
+        // RTE103's address may belong to what azaudit does not read; every other demo verdict
+        // rests on data it read.
+        let expected = if f.rule == "RTE103" {
+            azaudit::findings::Confidence::Medium
+        } else {
+            azaudit::findings::Confidence::High
+        };
+        assert_eq!(f.confidence, expected, "{}", f.rule);
         assert_eq!(
-            f.confidence,
-            azaudit::findings::Confidence::High,
+            f.confidence_reasons.is_empty(),
+            f.rule != "RTE103",
             "{}",
             f.rule
         );
-        assert!(f.confidence_reasons.is_empty());
     }
 }
 

@@ -25,6 +25,9 @@ fn an_unknown_appliance_address_fires_and_known_ones_do_not() {
     assert_eq!(f[0].evidence["route"], "to-gone");
     assert_eq!(f[0].evidence["next_hop_ip_address"], "10.0.5.99");
     assert_eq!(f[0].evidence["address_prefix"], "10.9.0.0/16");
+    // The address may belong to something azaudit does not read: the verdict says so.
+    assert_eq!(f[0].confidence, azaudit::findings::Confidence::Medium);
+    assert!(f[0].confidence_reasons[0].contains("internal load balancer"));
 }
 
 #[test]
