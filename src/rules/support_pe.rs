@@ -179,6 +179,9 @@ pub fn approved_vault_endpoints(cx: &Context<'_>, kv: &KeyVault) -> Vec<VaultEnd
 pub struct VaultNetwork {
     /// `publicNetworkAccess` is Disabled.
     pub public_disabled: bool,
+    /// `publicNetworkAccess` is SecuredByPerimeter: a Network Security Perimeter's access rules, not
+    /// the vault's firewall, decide public access, so the vault is not open to all networks.
+    pub secured_by_perimeter: bool,
     /// `publicNetworkAccess` as ARM sent it (absent = enabled).
     pub public_network_access: Value,
     /// `networkAcls.defaultAction` is Deny.
@@ -198,6 +201,11 @@ impl VaultNetwork {
         let bypass = acls.and_then(|a| a.bypass.as_ref());
         VaultNetwork {
             public_disabled: kv.public_access_disabled(),
+            secured_by_perimeter: kv
+                .properties
+                .public_network_access
+                .as_deref()
+                .is_some_and(|s| s.eq_ignore_ascii_case("SecuredByPerimeter")),
             public_network_access: kv
                 .properties
                 .public_network_access
@@ -215,12 +223,18 @@ impl VaultNetwork {
     }
     /// The vault answers requests from any Internet address.
     pub fn open_to_internet(&self) -> bool {
-        !self.public_disabled && !self.firewall_on
+        !self.public_disabled && !self.secured_by_perimeter && !self.firewall_on
     }
     pub fn evidence(&self) -> Value {
         json!({
             "public_network_access": self.public_network_access,
-            "public_network_access_effective": if self.public_disabled { "Disabled" } else { "Enabled" },
+            "public_network_access_effective": if self.public_disabled {
+                "Disabled"
+            } else if self.secured_by_perimeter {
+                "SecuredByPerimeter"
+            } else {
+                "Enabled"
+            },
             "network_acls_present": self.has_network_acls,
             "default_action": self.default_action,
             "default_action_effective": if self.firewall_on { "Deny" } else { "Allow" },
