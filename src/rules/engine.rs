@@ -25,6 +25,8 @@ pub struct Context<'a> {
     pub now: DateTime<Utc>,
     /// Where rule parameters come from: the user's policy over the shipped defaults.
     pub params: &'a dyn Params,
+    /// The subscriptions the scan read (the snapshot's scope).
+    pub scope: &'a [String],
 }
 
 /// A source of rule parameters (`[rules.CODE.params]`), so that rules need not know the policy
@@ -34,6 +36,50 @@ pub trait Params: Sync {
 }
 
 impl Context<'_> {
+    /// Why resources in subscriptions outside the scan may exist, or `None` when every subscription
+    /// of the tenant was scanned: the inventory's subscription list is known, and it and every
+    /// subscription an id of the inventory names (peered VNets, private-link targets) are in scope.
+    pub fn outside_scope(&self) -> Option<String> {
+        if self.inv.subscriptions.is_empty() {
+            return Some(
+                "the tenant's subscription list is not in the inventory, so subscriptions outside the scan may exist"
+                    .into(),
+            );
+        }
+        let scanned = |sub: &str| self.scope.iter().any(|s| s.eq_ignore_ascii_case(sub));
+        let mut outside: Vec<String> = Vec::new();
+        let mut note = |sub: Option<String>| {
+            if let Some(sub) = sub.map(|s| s.to_ascii_lowercase())
+                && !scanned(&sub)
+                && !outside.contains(&sub)
+            {
+                outside.push(sub);
+            }
+        };
+        for s in &self.inv.subscriptions {
+            note(Some(s.subscription_id.clone()));
+        }
+        for v in &self.inv.virtual_networks {
+            for p in &v.properties.virtual_network_peerings {
+                if let Some(r) = &p.properties.remote_virtual_network {
+                    note(crate::azure::id::subscription_of(&r.id));
+                }
+            }
+        }
+        for pe in &self.inv.private_endpoints {
+            for c in pe.connections() {
+                note(crate::azure::id::subscription_of(c.target()));
+            }
+        }
+        if outside.is_empty() {
+            return None;
+        }
+        outside.sort();
+        Some(format!(
+            "subscription(s) {} belong to the tenant or hold resources the scanned ones use, but were not scanned",
+            outside.join(", ")
+        ))
+    }
     /// A rule parameter as the policy gives it.
     pub fn param(&self, code: &str, name: &str) -> Option<toml::Value> {
         self.params.param(code, name).cloned()
