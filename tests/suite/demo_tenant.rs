@@ -51,7 +51,7 @@ fn demo_is_a_complete_three_subscription_tenant() {
     assert_eq!(inv.azure_firewalls.len(), 1);
     assert_eq!(inv.application_gateways.len(), 1);
     assert_eq!(inv.flow_logs.len(), 3);
-    assert_eq!(inv.key_vaults.len(), 4);
+    assert_eq!(inv.key_vaults.len(), 5);
     assert_eq!(inv.private_endpoints.len(), 8);
     assert_eq!(
         names(
@@ -72,7 +72,7 @@ fn demo_is_a_complete_three_subscription_tenant() {
     assert_eq!(inv.recovery_services_vaults.len(), 2);
     // Every rule runs on it with every input present.
     let r = demo_report();
-    assert_eq!(r.rules.len(), 38);
+    assert_eq!(r.rules.len(), 39);
     for o in &r.rules {
         assert_eq!(
             o.status,
@@ -623,6 +623,30 @@ fn kvt102_fires_on_kv_legacy_not_on_kv_data() {
         "KVT102",
         &kv(V, "rg-security", "kv-legacy-contoso"),
         &kv(W, "rg-data", "kv-data-contoso"),
+    );
+}
+
+#[test]
+fn kvt108_fires_on_kv_svc_rules_under_allow_not_on_kv_ops_deny() {
+    // kv-svc-contoso trusts snet-data's service endpoint but keeps default Allow; kv-ops-contoso
+    // has rules under Deny. KVT102 leaves kv-svc to KVT108.
+    let r = demo_report();
+    let f = fires_on_not_on(
+        &r,
+        "KVT108",
+        &kv(W, "rg-data", "kv-svc-contoso"),
+        &kv(W, "rg-app", "kv-ops-contoso"),
+    );
+    assert!(
+        f.evidence["virtual_network_rules"][0]
+            .as_str()
+            .unwrap()
+            .ends_with("vnet-spoke-data/subnets/snet-data")
+    );
+    assert!(
+        !fired_on(&r, "KVT102")
+            .iter()
+            .any(|id| id.eq_ignore_ascii_case(&kv(W, "rg-data", "kv-svc-contoso")))
     );
 }
 
