@@ -88,6 +88,48 @@ pub fn connected_peers<'a>(
         .collect()
 }
 
+/// The approved endpoints of one VNet that need one zone name.
+pub struct ZoneNeed<'a> {
+    pub vnet: &'a VirtualNetwork,
+    pub endpoints: Vec<(&'a PrivateEndpoint, EndpointConnection<'a>, &'a str)>,
+}
+
+/// Every (VNet, zone name) that approved endpoints in that VNet need, keyed by the VNet's id key
+/// and the zone name, in inventory order of the endpoints: the unit of "this VNet must resolve
+/// this zone" shared by DNS101, DNS104 and DNS107.
+pub fn endpoints_by_vnet_and_zone<'a>(
+    cx: &Context<'a>,
+) -> std::collections::BTreeMap<(String, String), ZoneNeed<'a>> {
+    let mut out: std::collections::BTreeMap<(String, String), ZoneNeed<'a>> = Default::default();
+    for pe in &cx.inv.private_endpoints {
+        let Ok(vnet) = endpoint_vnet(cx, pe) else {
+            continue;
+        };
+        for (conn, group) in approved_groups(pe) {
+            for zone in expected_zones(cx, conn.target(), group) {
+                out.entry((id_key(&vnet.id), zone.to_string()))
+                    .or_insert_with(|| ZoneNeed {
+                        vnet,
+                        endpoints: Vec::new(),
+                    })
+                    .endpoints
+                    .push((pe, conn, group));
+            }
+        }
+    }
+    out
+}
+
+/// Approved endpoints whose VNet cannot be found, with the reason.
+pub fn unplaced_endpoints<'a>(cx: &Context<'a>) -> Vec<(&'a PrivateEndpoint, String)> {
+    cx.inv
+        .private_endpoints
+        .iter()
+        .filter(|pe| approved_groups(pe).next().is_some())
+        .filter_map(|pe| endpoint_vnet(cx, pe).err().map(|why| (pe, why)))
+        .collect()
+}
+
 /// Marks a private DNS verdict about the zones `zone_names` as resting on every zone of those names (their
 /// links and records, and the lists of their subscriptions) and on the zone lists of every
 /// subscription: a VNet can be linked to a zone of that name wherever it lives, so a zone list that

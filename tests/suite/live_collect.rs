@@ -469,8 +469,8 @@ async fn a_resource_group_keeps_its_resources_and_the_shared_dns_and_watchers() 
     assert!(inv.resource_guard_proxies.is_empty());
     // kv-data-contoso has no diagnostic setting; the other vaults' settings went with them.
     assert!(inv.diagnostic_settings.is_empty());
-    // Private DNS zones (rg-dns) and network watchers (NetworkWatcherRG) serve every group.
-    assert_eq!(inv.private_dns_zones.len(), 3);
+    // Private DNS zones (rg-dns, rg-ops) and network watchers (NetworkWatcherRG) serve every group.
+    assert_eq!(inv.private_dns_zones.len(), 4);
     assert_eq!(inv.network_watchers.len(), 2);
     let full = collect(&client(&server), &scope(&[CONNECTIVITY, WORKLOADS])).await;
     assert_eq!(inv.flow_logs, full.inventory.flow_logs);

@@ -240,7 +240,7 @@ fn several_formats_at_once_each_to_its_file() {
         .iter()
         .map(|f| f.id.clone())
         .collect();
-    assert_eq!(want.len(), 63);
+    assert_eq!(want.len(), 54);
     let read = |f: &str| -> serde_json::Value {
         serde_json::from_str(&std::fs::read_to_string(p(f)).unwrap()).unwrap()
     };
@@ -405,7 +405,7 @@ expires = 2020-01-01
     ]);
     let r: Value = serde_json::from_slice(&o.stdout).unwrap();
     let findings = r["findings"].as_array().unwrap();
-    assert_eq!(findings.len(), 63, "suppressed findings stay in the report");
+    assert_eq!(findings.len(), 54, "suppressed findings stay in the report");
     let in_workloads = |f: &&Value| {
         f["resource_id"]
             .as_str()
@@ -414,7 +414,7 @@ expires = 2020-01-01
     };
     let (suppressed, active): (Vec<&Value>, Vec<&Value>) =
         findings.iter().partition(|f| in_workloads(f));
-    assert_eq!((suppressed.len(), active.len()), (55, 8));
+    assert_eq!((suppressed.len(), active.len()), (46, 8));
     for f in &suppressed {
         assert_eq!(
             f["suppression"]["reason"], "workloads subscription is audited separately",
@@ -479,7 +479,7 @@ expires = 2020-01-01
             r["suppressions"][0]["justification"] == "workloads subscription is audited separately"
         })
         .count();
-    assert_eq!(suppressed, 55);
+    assert_eq!(suppressed, 46);
 
     std::fs::write(&path, "[rules.NSG999]\nseverity = \"low\"\n").unwrap();
     let o = azaudit(&["scan", "--demo", "--policy", path.to_str().unwrap()]);
@@ -544,15 +544,15 @@ fn require_complete_exits_3_on_coverage_gaps() {
 fn markdown_summarises_for_job_summaries() {
     let md = azaudit::report::markdown::render(&demo_report());
     let lines: Vec<&str> = md.lines().collect();
-    assert_eq!(lines[0], "## azaudit: 63 finding(s)");
+    assert_eq!(lines[0], "## azaudit: 54 finding(s)");
     assert_eq!(
         lines[2],
         "3 subscription(s) · source: test · coverage complete"
     );
     for row in [
         "| critical | 0 |",
-        "| high | 26 |",
-        "| medium | 27 |",
+        "| high | 18 |",
+        "| medium | 26 |",
         "| low | 5 |",
         "| info | 5 |",
     ] {
@@ -569,7 +569,7 @@ fn markdown_summarises_for_job_summaries() {
         })
         .filter(|l| l.contains('`'))
         .collect();
-    assert_eq!(rows.len(), 63);
+    assert_eq!(rows.len(), 54);
     assert!(
         rows[0].starts_with(
             "| high | `AGW101` appgw-subnet-nsg-blocks-infrastructure | `nsg-appgw` |"
@@ -577,7 +577,7 @@ fn markdown_summarises_for_job_summaries() {
         "{}",
         rows[0]
     );
-    assert!(rows[62].starts_with("| info |"), "{}", rows[62]);
+    assert!(rows[53].starts_with("| info |"), "{}", rows[53]);
 }
 
 #[test]
