@@ -37,8 +37,10 @@ pub trait Params: Sync {
 
 impl Context<'_> {
     /// Why resources in subscriptions outside the scan may exist, or `None` when every subscription
-    /// of the tenant was scanned: the inventory's subscription list is known, and it and every
-    /// subscription an id of the inventory names (peered VNets, private-link targets) are in scope.
+    /// of the tenant was scanned: the inventory's subscription list is known, and it (less disabled
+    /// and deleted subscriptions) and the subscriptions of peered VNets (a hub in a connectivity
+    /// subscription, where central private DNS zones live) are in scope. Private-link targets do
+    /// not count: a target in another subscription or tenant holds no zone of ours.
     pub fn outside_scope(&self) -> Option<String> {
         if self.inv.subscriptions.is_empty() {
             return Some(
@@ -56,7 +58,12 @@ impl Context<'_> {
                 outside.push(sub);
             }
         };
-        for s in &self.inv.subscriptions {
+        // Deleted and disabled subscriptions serve nothing; the rest of the tenant's list counts.
+        for s in self.inv.subscriptions.iter().filter(|s| {
+            !s.state.as_deref().is_some_and(|st| {
+                st.eq_ignore_ascii_case("Disabled") || st.eq_ignore_ascii_case("Deleted")
+            })
+        }) {
             note(Some(s.subscription_id.clone()));
         }
         for v in &self.inv.virtual_networks {
@@ -66,17 +73,12 @@ impl Context<'_> {
                 }
             }
         }
-        for pe in &self.inv.private_endpoints {
-            for c in pe.connections() {
-                note(crate::azure::id::subscription_of(c.target()));
-            }
-        }
         if outside.is_empty() {
             return None;
         }
         outside.sort();
         Some(format!(
-            "subscription(s) {} belong to the tenant or hold resources the scanned ones use, but were not scanned",
+            "subscription(s) {} belong to the tenant or hold VNets peered with scanned ones, but were not scanned",
             outside.join(", ")
         ))
     }

@@ -105,7 +105,21 @@ fn zones_may_live_in_a_subscription_outside_the_scan() {
     t["subscriptions"] = json!([subscription(SUB), subscription(hub)]);
     let report = scan(&snapshot(t));
     assert_not_judged(&report, "DNS102", false);
-    // Every subscription scanned (the tenant above): the finding stands.
-    let report = scan(&snapshot(tenant(vec![], &[])));
-    assert_eq!(findings_of(&report, "DNS102").len(), 1);
+    // Every subscription scanned (the tenant above): the finding stands, also when the endpoint's
+    // target lives in a subscription outside (it holds no zone of ours) and a disabled
+    // subscription of the tenant was left out.
+    let mut t = tenant(vec![], &[]);
+    t["private_endpoints"][0]["properties"]["privateLinkServiceConnections"][0]["properties"]["privateLinkServiceId"] = json!(
+        format!("/subscriptions/{hub}/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv1")
+    );
+    let mut disabled = subscription(hub);
+    disabled["state"] = json!("Disabled");
+    t["subscriptions"] = json!([subscription(SUB), disabled]);
+    let report = scan(&snapshot(t));
+    assert_eq!(
+        findings_of(&report, "DNS102").len(),
+        1,
+        "{:#?}",
+        report.rules
+    );
 }
