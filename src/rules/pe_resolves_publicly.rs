@@ -202,7 +202,7 @@ impl Rule for PeResolvesPublicly {
             fqdns.sort();
             fqdns.dedup();
             let message = format!(
-                "From VNet {}, {} do(es) not resolve to the private endpoint(s): the VNet resolves {} through zone {}, which is not the zone linked to the endpoints' VNets and lacks or misstates their records.",
+                "From VNet {}, {} do(es) not resolve to the private endpoint(s): the VNet resolves {} through zone {}, which lacks or misstates their A records (the endpoints' own VNets do not resolve through that zone).",
                 client.display_name(),
                 fqdns.join(", "),
                 f.zone_name,
