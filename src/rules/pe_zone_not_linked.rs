@@ -15,7 +15,7 @@ pub static RULE: PeZoneNotLinked = PeZoneNotLinked;
 static META: RuleMeta = RuleMeta {
     code: "DNS101",
     name: "pe-zone-not-linked",
-    title: "Private endpoint's private DNS zone is not linked to the endpoint's VNet",
+    title: "VNet holding private endpoints is not linked to their private DNS zone",
     severity: Severity::High,
     inputs: &[
         ResourceKind::PrivateEndpoint,
