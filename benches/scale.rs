@@ -104,6 +104,7 @@ fn measure(path: &Path) {
         zones: azaudit::model::privatelink::ZoneTable::shipped(),
         now: "2026-11-24T09:00:00Z".parse().unwrap(),
         params: azaudit::policy::file::Policy::shipped(),
+        scope: &snapshot.scope.subscriptions,
     };
     let mut per_rule: Vec<(&str, Duration)> = Vec::new();
     let rules_start = Instant::now();

@@ -102,6 +102,7 @@ pub fn build_report_selected(
         zones: ZoneTable::shipped(),
         now: started_at,
         params: policy.unwrap_or(crate::policy::file::Policy::shipped()),
+        scope: &snapshot.scope.subscriptions,
     };
     let enabled: Vec<&dyn rules::Rule> = rules::registry()
         .into_iter()

@@ -24,6 +24,9 @@ pub struct Index<'a> {
     endpoints_by_subnet: HashMap<IdKey, Vec<&'a PrivateEndpoint>>,
     /// target resource id → the private endpoints with a connection (of any state) to it
     endpoints_by_target: HashMap<IdKey, Vec<&'a PrivateEndpoint>>,
+    /// target resource name (lower-case, last id segment) → the private endpoints with a
+    /// connection to a target of that name, for resolving a public name back to its endpoints
+    endpoints_by_target_name: HashMap<String, Vec<&'a PrivateEndpoint>>,
     /// subscription id (lower-case) → its resource provider registrations
     providers_by_subscription: HashMap<String, Vec<&'a ResourceProvider>>,
     /// route table id → the subnets that name it, in inventory order
@@ -61,6 +64,7 @@ impl<'a> Index<'a> {
         let mut endpoints_by_vnet: HashMap<IdKey, Vec<&PrivateEndpoint>> = HashMap::new();
         let mut endpoints_by_subnet: HashMap<IdKey, Vec<&PrivateEndpoint>> = HashMap::new();
         let mut endpoints_by_target: HashMap<IdKey, Vec<&PrivateEndpoint>> = HashMap::new();
+        let mut endpoints_by_target_name: HashMap<String, Vec<&PrivateEndpoint>> = HashMap::new();
         for pe in &inv.private_endpoints {
             if let Some(s) = pe.subnet_id() {
                 endpoints_by_subnet
@@ -74,11 +78,19 @@ impl<'a> Index<'a> {
                 .collect();
             targets.sort_unstable_by_key(|t| t.to_ascii_lowercase());
             targets.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+            let mut names: Vec<String> = Vec::new();
             for t in targets.into_iter().filter(|t| !t.is_empty()) {
                 endpoints_by_target
                     .entry(IdKey::new(t))
                     .or_default()
                     .push(pe);
+                let name = crate::azure::id::last_name(t).to_ascii_lowercase();
+                if !names.contains(&name) {
+                    names.push(name);
+                }
+            }
+            for name in names {
+                endpoints_by_target_name.entry(name).or_default().push(pe);
             }
             let vnet = pe
                 .subnet_id()
@@ -187,6 +199,7 @@ impl<'a> Index<'a> {
             endpoints_by_vnet,
             endpoints_by_subnet,
             endpoints_by_target,
+            endpoints_by_target_name,
             providers_by_subscription,
             subnets_by_route_table,
             endpoints: inv
@@ -239,6 +252,14 @@ impl<'a> Index<'a> {
     pub fn endpoints_targeting(&self, target: &str) -> &[&'a PrivateEndpoint] {
         self.endpoints_by_target
             .get(IdRef::new(target))
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+    /// Private endpoints with a connection (of any state) to a target named `name` (the last
+    /// segment of its resource id, case-insensitive), whatever its type, group or subscription.
+    pub fn endpoints_targeting_name(&self, name: &str) -> &[&'a PrivateEndpoint] {
+        self.endpoints_by_target_name
+            .get(&name.to_ascii_lowercase())
             .map(Vec::as_slice)
             .unwrap_or_default()
     }

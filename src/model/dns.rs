@@ -123,9 +123,9 @@ pub fn resolve(
     let private_name = format!("{label}.{zone_name}");
     // Does the resource have an approved private endpoint (which adds the CNAME)?
     let approved: Vec<&crate::inventory::network::PrivateEndpoint> = idx
-        .inv
-        .private_endpoints
+        .endpoints_targeting_name(&label)
         .iter()
+        .copied()
         .filter(|pe| {
             pe.connections().any(|c| {
                 c.is_approved()

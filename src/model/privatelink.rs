@@ -27,6 +27,11 @@ pub struct ZoneRow {
     /// Cloud name (`AzureCloud`, …) → zone names.
     #[serde(default)]
     pub clouds: BTreeMap<String, Vec<String>>,
+    /// Cloud name → further zone names Microsoft lists for the row that an endpoint does not need
+    /// (e.g. `scm.privatelink.azurewebsites.net`, whose records go into the main zone with Azure
+    /// Private DNS): valid names, so never a misnamed zone, but never expected either.
+    #[serde(default)]
+    pub listed: BTreeMap<String, Vec<String>>,
 }
 
 static TABLE: LazyLock<ZoneTable> = LazyLock::new(|| {

@@ -25,6 +25,8 @@ pub struct Context<'a> {
     pub now: DateTime<Utc>,
     /// Where rule parameters come from: the user's policy over the shipped defaults.
     pub params: &'a dyn Params,
+    /// The subscriptions the scan read (the snapshot's scope).
+    pub scope: &'a [String],
 }
 
 /// A source of rule parameters (`[rules.CODE.params]`), so that rules need not know the policy
@@ -34,6 +36,52 @@ pub trait Params: Sync {
 }
 
 impl Context<'_> {
+    /// Why resources in subscriptions outside the scan may exist, or `None` when every subscription
+    /// of the tenant was scanned: the inventory's subscription list is known, and it (less disabled
+    /// and deleted subscriptions) and the subscriptions of peered VNets (a hub in a connectivity
+    /// subscription, where central private DNS zones live) are in scope. Private-link targets do
+    /// not count: a target in another subscription or tenant holds no zone of ours.
+    pub fn outside_scope(&self) -> Option<String> {
+        if self.inv.subscriptions.is_empty() {
+            return Some(
+                "the tenant's subscription list is not in the inventory, so subscriptions outside the scan may exist"
+                    .into(),
+            );
+        }
+        let scanned = |sub: &str| self.scope.iter().any(|s| s.eq_ignore_ascii_case(sub));
+        let mut outside: Vec<String> = Vec::new();
+        let mut note = |sub: Option<String>| {
+            if let Some(sub) = sub.map(|s| s.to_ascii_lowercase())
+                && !scanned(&sub)
+                && !outside.contains(&sub)
+            {
+                outside.push(sub);
+            }
+        };
+        // Deleted and disabled subscriptions serve nothing; the rest of the tenant's list counts.
+        for s in self.inv.subscriptions.iter().filter(|s| {
+            !s.state.as_deref().is_some_and(|st| {
+                st.eq_ignore_ascii_case("Disabled") || st.eq_ignore_ascii_case("Deleted")
+            })
+        }) {
+            note(Some(s.subscription_id.clone()));
+        }
+        for v in &self.inv.virtual_networks {
+            for p in &v.properties.virtual_network_peerings {
+                if let Some(r) = &p.properties.remote_virtual_network {
+                    note(crate::azure::id::subscription_of(&r.id));
+                }
+            }
+        }
+        if outside.is_empty() {
+            return None;
+        }
+        outside.sort();
+        Some(format!(
+            "subscription(s) {} belong to the tenant or hold VNets peered with scanned ones, but were not scanned",
+            outside.join(", ")
+        ))
+    }
     /// A rule parameter as the policy gives it.
     pub fn param(&self, code: &str, name: &str) -> Option<toml::Value> {
         self.params.param(code, name).cloned()

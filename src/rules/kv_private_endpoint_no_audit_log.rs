@@ -24,7 +24,10 @@ static META: RuleMeta = RuleMeta {
     ],
     shown_inputs: &[],
     what: "A Key Vault with an approved private endpoint and no enabled diagnostic setting that sends the \
-AuditEvent category (by name, or through the allLogs or audit category groups) to a Log Analytics workspace.",
+AuditEvent category (by name, or through the allLogs or audit category groups) to a Log Analytics workspace. \
+When AuditEvent goes only to an Event Hub, a storage account or a partner solution, the log exists and is \
+exported: the finding is low, names the destination (`audit_exported_to`), and only asks for a workspace \
+where the KQL can run.",
     why: "NSG flow logs do not record traffic to private endpoints, so once clients reach a vault privately the \
 only record of who connected, from which address, and what they did is the vault's own AuditEvent log. \
 Without it in a workspace nobody can answer whether an application reaches the vault, nor investigate a \
@@ -94,23 +97,45 @@ impl Rule for KvPrivateEndpointNoAuditLog {
             // Unread diagnostic settings (of this vault or its subscription) make the finding "not
             // evaluated" in the engine: its evidence cites the vault.
             let settings = cx.idx.diagnostic_settings_of(&vault.id);
-            let sends_audit = settings.iter().any(|d| {
-                d.workspace().is_some()
-                    && d.properties.logs.iter().any(|l| {
-                        l.enabled.unwrap_or(false)
-                            && (l
-                                .category
-                                .as_deref()
-                                .is_some_and(|c| c.eq_ignore_ascii_case("AuditEvent"))
-                                || l.category_group.as_deref().is_some_and(|g| {
-                                    g.eq_ignore_ascii_case("allLogs")
-                                        || g.eq_ignore_ascii_case("audit")
-                                }))
-                    })
-            });
-            if sends_audit {
+            let sends_audit = |d: &crate::inventory::monitor::DiagnosticSetting| {
+                d.properties.logs.iter().any(|l| {
+                    l.enabled.unwrap_or(false)
+                        && (l
+                            .category
+                            .as_deref()
+                            .is_some_and(|c| c.eq_ignore_ascii_case("AuditEvent"))
+                            || l.category_group.as_deref().is_some_and(|g| {
+                                g.eq_ignore_ascii_case("allLogs") || g.eq_ignore_ascii_case("audit")
+                            }))
+                })
+            };
+            if settings
+                .iter()
+                .any(|d| sends_audit(d) && d.workspace().is_some())
+            {
                 continue;
             }
+            // AuditEvent exported to an Event Hub or a storage account is kept, only not where the
+            // KQL runs: a low finding naming the destination, not "nobody can tell".
+            let exported: Vec<(String, &str)> = settings
+                .iter()
+                .filter(|d| sends_audit(d))
+                .flat_map(|d| {
+                    let p = &d.properties;
+                    let mut to = Vec::new();
+                    if let Some(e) = p.event_hub_authorization_rule_id.as_deref() {
+                        to.push((e.to_string(), "Event Hub"));
+                    }
+                    if let Some(s) = p.storage_account_id.as_deref() {
+                        to.push((s.to_string(), "storage account"));
+                    }
+                    if let Some(m) = p.marketplace_partner_id.as_deref() {
+                        to.push((m.to_string(), "partner solution"));
+                    }
+                    to
+                })
+                .filter(|(id, _)| !id.is_empty())
+                .collect();
             let name = vault.display_name();
             let kql = audit_query(name);
             let why = if settings.is_empty() {
@@ -121,25 +146,51 @@ impl Rule for KvPrivateEndpointNoAuditLog {
                     settings.len()
                 )
             };
-            let message = format!(
-                "Key Vault {name} is reached through {} private endpoint(s) but {why}: NSG flow logs do not see private-endpoint traffic, so nobody can tell who connected.",
-                endpoints.len()
-            );
+            let message = if exported.is_empty() {
+                format!(
+                    "Key Vault {name} is reached through {} private endpoint(s) but {why}: NSG flow logs do not see private-endpoint traffic, so nobody can tell who connected.",
+                    endpoints.len()
+                )
+            } else {
+                format!(
+                    "Key Vault {name} is reached through {} private endpoint(s); its AuditEvent log is exported to {}, but to no Log Analytics workspace, so who connected can be read there but not queried with KQL.",
+                    endpoints.len(),
+                    exported
+                        .iter()
+                        .map(|(id, kind)| format!("{kind} {}", crate::azure::id::last_name(id)))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
             let evidence = json!({
                 "key_vault": vault.id,
                 "private_endpoints": endpoints,
                 "diagnostic_settings": settings.iter().map(|d| json!({
                     "id": d.id,
                     "workspace": d.workspace(),
+                    "event_hub_authorization_rule": d.properties.event_hub_authorization_rule_id,
+                    "storage_account": d.properties.storage_account_id,
                     "logs": d.properties.logs.iter().map(|l| json!({"category": l.category, "category_group": l.category_group, "enabled": l.enabled})).collect::<Vec<_>>(),
                 })).collect::<Vec<_>>(),
                 "kql": kql,
+                "audit_exported_to": exported.iter().map(|(id, kind)| json!({"destination": id, "kind": kind})).collect::<Vec<_>>(),
             });
             let remediation = format!(
                 "az monitor diagnostic-settings create --name audit-to-law --resource {} --workspace <workspace-id> --logs '[{{\"categoryGroup\":\"audit\",\"enabled\":true}}]'; then see who connects with: {kql}",
                 vault.id
             );
-            out.finding(&vault.id, "", message, evidence, remediation);
+            if exported.is_empty() {
+                out.finding(&vault.id, "", message, evidence, remediation);
+            } else {
+                out.finding_with_severity(
+                    Severity::Low,
+                    &vault.id,
+                    "",
+                    message,
+                    evidence,
+                    remediation,
+                );
+            }
         }
     }
 }

@@ -20,7 +20,9 @@ static META: RuleMeta = RuleMeta {
     what: "A Key Vault with no approved private endpoint, publicNetworkAccess Enabled (absent means \
 enabled) and no firewall (networkAcls.defaultAction Allow, or no networkAcls): \"Allow public access from all \
 networks\". The same check as Microsoft's built-in policy \"Azure Key Vault should have firewall enabled or \
-public network access disabled\" and Defender for Cloud's recommendation.",
+public network access disabled\" and Defender for Cloud's recommendation. publicNetworkAccess \
+SecuredByPerimeter is not public: the vault's Network Security Perimeter access rules decide public access. \
+A vault that lists virtualNetworkRules or ipRules under default Allow is reported by KVT108 instead.",
     why: "Such a vault accepts data-plane requests from any Internet address; only authentication \
 protects its secrets, keys and certificates. A leaked token or over-broad access policy is then exploitable \
 from anywhere. Restricting the network (private endpoint, or firewall with selected networks) limits where \
@@ -35,6 +37,7 @@ az keyvault network-rule add --name <vault> --resource-group <rg> --ip-address <
     references: &[
         "https://learn.microsoft.com/azure/key-vault/general/network-security",
         "https://learn.microsoft.com/azure/key-vault/general/private-link-service",
+        "https://learn.microsoft.com/azure/private-link/network-security-perimeter-transition",
     ],
 };
 
@@ -47,6 +50,14 @@ impl Rule for KvPublicAllNetworks {
         for kv in &cx.inv.key_vaults {
             let net = VaultNetwork::of(kv);
             if !net.open_to_internet() || !approved_vault_endpoints(cx, kv).is_empty() {
+                continue;
+            }
+            // A vault that lists VNet or IP rules under default Allow is KVT108's: the fix there is
+            // the default action, not adding rules.
+            if kv.properties.network_acls.as_ref().is_some_and(|a| {
+                a.virtual_network_rules.iter().any(|r| !r.id.is_empty())
+                    || a.ip_rules.iter().any(|r| !r.value.is_empty())
+            }) {
                 continue;
             }
             let message = format!(

@@ -22,7 +22,9 @@ static META: RuleMeta = RuleMeta {
     what: "A subnet with the Microsoft.KeyVault service endpoint while no Key Vault in the inventory \
 restricts access with it (no vault has defaultAction Deny and a virtualNetworkRules entry for this subnet); \
 the vaults keep defaultAction Allow or list other subnets. Not evaluated when Key Vaults could not be fully \
-collected (a vault we could not read may use it).",
+collected (a vault we could not read may use it). A vault's VNet rule can name a subnet of another \
+subscription: unless every subscription of the tenant was scanned, a vault outside the scan may use the \
+endpoint, and the finding drops to info and says so in its message and evidence (`vaults_outside_scan`).",
     why: "Service endpoints change the source address clients in the subnet use towards Key Vault (their \
 private address instead of a public one) but do not change DNS and restrict nothing by themselves. Unless a \
 vault firewall has default action Deny and a VNet rule for the subnet, the endpoint gives a false impression \
@@ -51,6 +53,9 @@ impl Rule for KvServiceEndpointRestrictsNothing {
             .gaps
             .iter()
             .find(|g| g.touches_kind(ResourceKind::KeyVault));
+        // A vault's VNet rule may name a subnet of any subscription: vaults outside the scan may use
+        // this service endpoint, which lowers the verdict to info and is said in message and evidence.
+        let outside = cx.outside_scope();
         for (subnet, vnet) in cx.idx.all_subnets() {
             if !has_kv_service_endpoint(subnet) {
                 continue;
@@ -86,12 +91,20 @@ impl Rule for KvServiceEndpointRestrictsNothing {
                 );
                 continue;
             }
-            let message = format!(
-                "Subnet {}/{} has the Microsoft.KeyVault service endpoint, but no Key Vault firewall uses it ({} vault(s) still allow all networks), so it restricts nothing.",
-                vnet.display_name(),
-                subnet.display_name(),
-                open.len(),
-            );
+            let message = match &outside {
+                None => format!(
+                    "Subnet {}/{} has the Microsoft.KeyVault service endpoint, but no Key Vault firewall uses it ({} vault(s) still allow all networks), so it restricts nothing.",
+                    vnet.display_name(),
+                    subnet.display_name(),
+                    open.len(),
+                ),
+                Some(why) => format!(
+                    "Subnet {}/{} has the Microsoft.KeyVault service endpoint, but no scanned Key Vault firewall uses it ({} scanned vault(s) still allow all networks); a vault outside the scan may use it ({why}), so confirm before removing it.",
+                    vnet.display_name(),
+                    subnet.display_name(),
+                    open.len(),
+                ),
+            };
             let remediation = match open.first() {
                 Some(v) => format!(
                     "Restrict the vault(s) this subnet uses to it, e.g.: az keyvault network-rule add --name {n} --resource-group {rg} --subnet {s} && az keyvault update --name {n} --resource-group {rg} --default-action Deny — or remove the service endpoint: az network vnet subnet update --ids {s} --service-endpoints \"\"",
@@ -104,17 +117,28 @@ impl Rule for KvServiceEndpointRestrictsNothing {
                     subnet.id
                 ),
             };
-            out.finding(
+            let evidence = json!({
+                "subnet": subnet.id,
+                "virtual_network": vnet.id,
+                "service_endpoint": "Microsoft.KeyVault",
+                "vaults_allow_all": open,
+                "vaults_restricting_other_subnets": others,
+                "vaults_outside_scan": match &outside {
+                    None => json!("none: every subscription of the tenant was scanned"),
+                    Some(why) => json!(format!("possible, unverified: {why}")),
+                },
+            });
+            let severity = if outside.is_some() {
+                Severity::Info
+            } else {
+                META.severity
+            };
+            out.finding_with_severity(
+                severity,
                 &subnet.id,
                 "Microsoft.KeyVault",
                 message,
-                json!({
-                    "subnet": subnet.id,
-                    "virtual_network": vnet.id,
-                    "service_endpoint": "Microsoft.KeyVault",
-                    "vaults_allow_all": open,
-                    "vaults_restricting_other_subnets": others,
-                }),
+                evidence,
                 remediation,
             );
         }

@@ -30,7 +30,9 @@ static META: RuleMeta = RuleMeta {
     what: "A private DNS zone whose name starts with `privatelink.` (or has a `.privatelink.` label) but \
 is not one of the private-link zone names of the scanned cloud (policies/privatelink-zones.toml), while it \
 is close to one — for example privatelink.vault.azure.net instead of privatelink.vaultcore.azure.net, or a \
-public-cloud name in a sovereign cloud. The finding suggests the closest correct name.",
+public-cloud name in a sovereign cloud. The finding suggests the closest correct name. Every name the \
+table lists counts as correct, including those Microsoft lists but an endpoint does not need (such as \
+scm.privatelink.azurewebsites.net for Microsoft.Web/sites).",
     why: "Azure DNS only follows the CNAME a private-link resource publishes, which lands in one exact \
 zone name per service and cloud. A zone with any other name is never consulted: its records and links look \
 right in the portal, but clients in the linked VNets silently resolve the public address.",
@@ -44,6 +46,7 @@ az network private-dns zone delete --resource-group <rg> --name <misnamed-zone>"
     references: &[
         "https://learn.microsoft.com/azure/private-link/private-endpoint-dns",
         "https://learn.microsoft.com/azure/key-vault/general/private-link-diagnostics",
+        "https://learn.microsoft.com/azure/app-service/overview-private-endpoint",
     ],
 };
 
@@ -59,7 +62,12 @@ impl Rule for MisnamedPrivateLinkZone {
         let mut elsewhere: Vec<(String, String)> = Vec::new(); // other-cloud name → this cloud's name
         for row in &cx.zones.zones {
             let here = row.clouds.get(cloud).cloned().unwrap_or_default();
-            for z in &here {
+            // Every name the table lists for this cloud is valid, also those an endpoint does not
+            // need (scm.privatelink.azurewebsites.net for Microsoft.Web/sites).
+            for z in here
+                .iter()
+                .chain(row.listed.get(cloud).into_iter().flatten())
+            {
                 valid.push((z.to_ascii_lowercase(), &row.resource_type, &row.group_id));
             }
             for (c, names) in &row.clouds {

@@ -12,6 +12,7 @@ pub mod flow_log_without_traffic_analytics;
 pub mod kms_platform_traffic;
 pub mod kv_bypass_azure_services;
 pub mod kv_leftover_network_rules;
+pub mod kv_network_rules_default_allow;
 pub mod kv_private_endpoint_but_public;
 pub mod kv_private_endpoint_no_audit_log;
 pub mod kv_public_all_networks;
@@ -115,6 +116,7 @@ pub fn registry() -> Vec<&'static dyn Rule> {
         &duplicate_private_endpoints::RULE,
         &kv_bypass_azure_services::RULE,
         &kv_leftover_network_rules::RULE,
+        &kv_network_rules_default_allow::RULE,
         &kv_private_endpoint_but_public::RULE,
         &kv_public_all_networks::RULE,
         &kv_service_endpoint_restricts_nothing::RULE,

@@ -3,9 +3,9 @@
 use serde_json::json;
 
 use super::support_pe::rests_on_zone;
-use super::support_pe::{approved_groups, endpoint_vnet, expected_zones, rg_of};
+use super::support_pe::{approved_groups, connected_peers, endpoint_vnet, expected_zones, rg_of};
 use super::{Context, Rule, RuleMeta, Sink};
-use crate::azure::id::last_name;
+use crate::azure::id::{last_name, same_id};
 use crate::findings::Severity;
 use crate::inventory::ResourceKind;
 use crate::inventory::privatedns::normalise_dns_name;
@@ -40,8 +40,13 @@ addresses do not include the endpoint's current private IP, typically left over 
 re-created (high); or a TTL outside 10–600 s (low). Record names come from the endpoint's customDnsConfigs \
 FQDNs when present (the label before the service suffix); otherwise they are approximated by the target \
 resource's name (exact for Key Vault, Storage, SQL and most single-name services; services with regional or \
-multi-part names, e.g. Cosmos DB regional endpoints, publish customDnsConfigs that are used instead). Zones \
-not linked to the endpoint's VNet are DNS101/DNS106's concern.",
+multi-part names, e.g. Cosmos DB regional endpoints, publish customDnsConfigs that are used instead). Records \
+are matched per zone: a service with several zones (an Azure Monitor Private Link Scope uses monitor, oms, \
+ods, agentsvc and blob) needs in each zone only the customDnsConfigs names carrying that zone's suffix, with \
+those configurations' addresses; such an endpoint without customDnsConfigs is not evaluated. A record that \
+points at a sibling endpoint of the same resource and group reachable from the VNet (in it, or in a VNet \
+peered with it) is not stale: the scope's global names are shared by all its endpoints. Zones not linked to \
+the endpoint's VNet are DNS101/DNS106's concern.",
     why: "Inside the VNet the resource's name resolves through the CNAME {name}.privatelink.<zone> to the \
 A record in the linked private zone. A missing record yields NXDOMAIN (or the public address with the \
 NxDomainRedirect fallback); a stale record sends clients to an IP that no longer belongs to the endpoint, so \
@@ -57,6 +62,7 @@ az network private-dns record-set a add-record --resource-group <zone-rg> --zone
         "https://learn.microsoft.com/azure/private-link/private-endpoint-dns",
         "https://learn.microsoft.com/azure/key-vault/general/private-link-diagnostics",
         "https://learn.microsoft.com/azure/dns/private-dns-privatednszone",
+        "https://learn.microsoft.com/azure/azure-monitor/logs/private-link-configure",
     ],
 };
 
@@ -77,6 +83,15 @@ pub fn record_name_for(fqdn: &str, zone: &str) -> String {
     f.split('.').next().unwrap_or_default().to_string()
 }
 
+/// Whether `fqdn` is a name of `zone` or of the public suffix the zone shadows
+/// (`api.monitor.azure.com` in `privatelink.monitor.azure.com`).
+fn fqdn_in_zone(fqdn: &str, zone: &str) -> bool {
+    let f = normalise_dns_name(fqdn);
+    let zone = normalise_dns_name(zone);
+    let bare = zone.strip_prefix("privatelink.").unwrap_or(&zone);
+    f.ends_with(&format!(".{zone}")) || f.ends_with(&format!(".{bare}"))
+}
+
 impl Rule for PeDnsRecord {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -90,9 +105,40 @@ impl Rule for PeDnsRecord {
                 continue;
             };
             let all_ips = cx.idx.endpoint_ips(pe);
+            let peers = connected_peers(cx, vnet);
             for (conn, group) in approved_groups(pe) {
                 let target = conn.target();
-                for zone_name in expected_zones(cx, target, group) {
+                let zones = expected_zones(cx, target, group);
+                // Sibling endpoints of the same target and group reachable from this VNet (in it,
+                // or in a VNet peered with it): a record pointing at one of them is not stale.
+                let siblings: Vec<(String, Vec<String>)> = cx
+                    .idx
+                    .endpoints_targeting(target)
+                    .iter()
+                    .filter(|o| !same_id(&o.id, &pe.id))
+                    .filter(|o| {
+                        approved_groups(o).any(|(c, g)| {
+                            same_id(c.target(), target) && g.eq_ignore_ascii_case(group)
+                        })
+                    })
+                    .filter(|o| {
+                        endpoint_vnet(cx, o).is_ok_and(|v| {
+                            same_id(&v.id, &vnet.id)
+                                || peers.iter().any(|(_, remote, _)| same_id(remote, &v.id))
+                        })
+                    })
+                    .map(|o| (o.id.clone(), cx.idx.endpoint_ips(o)))
+                    .collect();
+                let configs: Vec<(&str, &[String])> = pe
+                    .properties
+                    .custom_dns_configs
+                    .iter()
+                    .filter_map(|c| {
+                        let fqdn = c.fqdn.as_deref().filter(|f| !f.trim().is_empty())?;
+                        Some((fqdn, c.ip_addresses.as_slice()))
+                    })
+                    .collect();
+                for zone_name in zones.iter().copied() {
                     let linked: Vec<_> = zone_links(cx.idx, zone_name, vnet)
                         .into_iter()
                         .filter(|l| l.effective)
@@ -100,24 +146,46 @@ impl Rule for PeDnsRecord {
                     if linked.is_empty() {
                         continue;
                     }
-                    // (record name, the addresses it must include, where the name came from, fqdn)
-                    let mut wanted: Vec<(String, Vec<String>, &str, Option<String>)> = pe
-                        .properties
-                        .custom_dns_configs
+                    // The endpoint's DNS configurations that live in this zone. A service with
+                    // several zones (Azure Monitor Private Link Scope: monitor, oms, ods, agentsvc,
+                    // blob) publishes each name in the zone whose suffix it carries; a single-zone
+                    // service's names all belong to its zone (vault.azure.net → vaultcore).
+                    let mut mine: Vec<(&str, &[String])> = configs
                         .iter()
-                        .filter_map(|c| {
-                            let fqdn = c.fqdn.as_deref().filter(|f| !f.trim().is_empty())?;
-                            let ips = if c.ip_addresses.is_empty() {
+                        .copied()
+                        .filter(|(fqdn, _)| fqdn_in_zone(fqdn, zone_name))
+                        .collect();
+                    if mine.is_empty() && zones.len() == 1 {
+                        mine = configs.clone();
+                    }
+                    if mine.is_empty() && zones.len() > 1 {
+                        if configs.is_empty() {
+                            out.not_evaluated(
+                                &pe.id,
+                                format!(
+                                    "{zone_name}: the endpoint publishes no customDnsConfigs and {} uses {} zones, so the record names it needs there are not known",
+                                    last_name(target),
+                                    zones.len()
+                                ),
+                            );
+                        }
+                        continue; // none of this endpoint's names lives in this zone
+                    }
+                    // (record name, the addresses it must include, where the name came from, fqdn)
+                    let mut wanted: Vec<(String, Vec<String>, &str, Option<String>)> = mine
+                        .iter()
+                        .map(|(fqdn, ips)| {
+                            let ips = if ips.is_empty() {
                                 all_ips.clone()
                             } else {
-                                c.ip_addresses.clone()
+                                ips.to_vec()
                             };
-                            Some((
+                            (
                                 record_name_for(fqdn, zone_name),
                                 ips,
                                 "customDnsConfigs",
                                 Some(fqdn.to_string()),
-                            ))
+                            )
                         })
                         .collect();
                     if wanted.is_empty() {
@@ -184,9 +252,23 @@ impl Rule for PeDnsRecord {
                             ev["record_addresses"] = json!(have);
                             ev["ttl"] = json!(ttl);
                             ev["ttl_bounds"] = json!([min_ttl, max_ttl]);
-                            if !ips.is_empty() && !ips.iter().any(|i| have.contains(&i.as_str())) {
+                            let sibling_hit: Vec<&str> = siblings
+                                .iter()
+                                .filter(|(_, sips)| sips.iter().any(|i| have.contains(&i.as_str())))
+                                .map(|(id, _)| id.as_str())
+                                .collect();
+                            if !ips.is_empty()
+                                && !ips.iter().any(|i| have.contains(&i.as_str()))
+                                && sibling_hit.is_empty()
+                            {
                                 let mut e = ev.clone();
                                 e["problem"] = json!("stale");
+                                e["reachable_sibling_endpoints"] = json!(
+                                    siblings
+                                        .iter()
+                                        .map(|(id, ips)| json!({"id": id, "addresses": ips}))
+                                        .collect::<Vec<_>>()
+                                );
                                 rests_on_zone(
                                     out.finding(
                                         &pe.id,

@@ -29,7 +29,10 @@ static META: RuleMeta = RuleMeta {
     what: "A private endpoint with an approved connection, in a VNet that uses Azure-provided DNS, for \
 which no private DNS zone of the expected name (for example privatelink.vaultcore.azure.net for a Key \
 Vault, group `vault`) exists anywhere in the scanned inventory. Not evaluated when private DNS zones could \
-not be fully collected, since the zone may live where azaudit could not read.",
+not be fully collected, since the zone may live where azaudit could not read, and not evaluated either \
+unless every subscription of the tenant was scanned (the inventory's subscription list, peered VNets and \
+private-link targets all in scope): with central private DNS the zones live in a connectivity \
+subscription, and a VNet can be linked to a zone in any subscription.",
     why: "The resource's public name is a CNAME into the privatelink zone; without a private DNS zone of \
 exactly that name linked to the VNet, Azure DNS answers with the public address. Clients then go over the \
 Internet or hit the resource firewall (403 ForbiddenByFirewall) although the endpoint is approved and \
@@ -45,6 +48,7 @@ az network private-endpoint dns-zone-group create --resource-group <pe-rg> --end
         "https://learn.microsoft.com/azure/private-link/private-endpoint-dns",
         "https://learn.microsoft.com/azure/key-vault/general/private-link-diagnostics",
         "https://learn.microsoft.com/azure/private-link/private-endpoint-dns-integration",
+        "https://learn.microsoft.com/azure/cloud-adoption-framework/ready/azure-best-practices/private-link-and-dns-integration-at-scale",
     ],
 };
 
@@ -59,6 +63,9 @@ impl Rule for PeZoneMissing {
             .gaps
             .iter()
             .find(|g| g.touches_kind(ResourceKind::PrivateDnsZone));
+        // Central private DNS: the zones often live in a connectivity subscription. A zone found
+        // nowhere is only missing when no subscription of the tenant was left out of the scan.
+        let outside = cx.outside_scope();
         for pe in &cx.inv.private_endpoints {
             let vnet = match endpoint_vnet(cx, pe) {
                 Ok(v) => v,
@@ -83,6 +90,15 @@ impl Rule for PeZoneMissing {
                             format!(
                                 "no zone {zone_name} was found, but {}; the zone may exist there",
                                 describe_gap(g)
+                            ),
+                        );
+                        continue;
+                    }
+                    if let Some(why) = &outside {
+                        out.not_evaluated(
+                            &pe.id,
+                            format!(
+                                "no zone {zone_name} was found in the scanned subscriptions, but {why}; the zone may live there (central private DNS)"
                             ),
                         );
                         continue;

@@ -4,10 +4,10 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use super::support_pe::rests_on_zone;
 use super::support_pe::{approved_groups, connected_peers, endpoint_vnet, expected_zones, rg_of};
+use super::support_pe::{endpoints_by_vnet_and_zone, rests_on_zone};
 use super::{Context, Rule, RuleMeta, Sink};
-use crate::azure::id::{id_key, last_name, same_id};
+use crate::azure::id::{id_key, last_name};
 use crate::findings::Severity;
 use crate::inventory::ResourceKind;
 use crate::model::dns::{uses_azure_dns, zone_links};
@@ -31,7 +31,8 @@ static META: RuleMeta = RuleMeta {
     what: "A virtual network that is peered (Connected) with the VNet of a private endpoint, uses \
 Azure-provided DNS, and has no effective link to the endpoint's private DNS zone (which exists). One finding \
 per peered VNet and zone, listing the endpoints affected. The endpoint's own VNet is DNS101's concern; a \
-peered VNet with its own endpoint to the same target is left to DNS101 as well.",
+peered VNet holding an endpoint of its own that needs the same zone (to any target) is left to DNS101 as \
+well, so one missing link is one finding.",
     why: "Peering makes the endpoint's IP reachable from the peered VNet (every private endpoint adds a \
 /32 route in directly peered VNets), but not its name: each VNet resolves through the private zones linked \
 to it. A peered VNet without a link to the privatelink zone resolves the resource's public address, so its \
@@ -64,6 +65,7 @@ impl Rule for PeeredVnetZoneNotLinked {
     fn check(&self, cx: &Context<'_>, out: &mut Sink) {
         let mut acc: BTreeMap<(String, String), Acc> = BTreeMap::new();
         let mut unknown: BTreeMap<String, String> = BTreeMap::new();
+        let own_needs = endpoints_by_vnet_and_zone(cx);
         for pe in &cx.inv.private_endpoints {
             let Ok(vnet) = endpoint_vnet(cx, pe) else {
                 continue;
@@ -92,15 +94,9 @@ impl Rule for PeeredVnetZoneNotLinked {
                         if links.iter().any(|l| l.effective) {
                             continue;
                         }
-                        // A peered VNet with its own endpoint to this target is DNS101's concern.
-                        let own_endpoint = cx.inv.private_endpoints.iter().any(|other| {
-                            endpoint_vnet(cx, other).is_ok_and(|v| same_id(&v.id, &remote.id))
-                                && approved_groups(other).any(|(c, g)| {
-                                    same_id(c.target(), conn.target())
-                                        && g.eq_ignore_ascii_case(group)
-                                })
-                        });
-                        if own_endpoint {
+                        // A peered VNet holding an endpoint of its own that needs this zone (to any
+                        // target) is DNS101's: the same missing link, reported once.
+                        if own_needs.contains_key(&(id_key(&remote.id), zone_name.to_string())) {
                             continue;
                         }
                         let a = acc

@@ -88,6 +88,48 @@ pub fn connected_peers<'a>(
         .collect()
 }
 
+/// The approved endpoints of one VNet that need one zone name.
+pub struct ZoneNeed<'a> {
+    pub vnet: &'a VirtualNetwork,
+    pub endpoints: Vec<(&'a PrivateEndpoint, EndpointConnection<'a>, &'a str)>,
+}
+
+/// Every (VNet, zone name) that approved endpoints in that VNet need, keyed by the VNet's id key
+/// and the zone name, in inventory order of the endpoints: the unit of "this VNet must resolve
+/// this zone" shared by DNS101, DNS104 and DNS107.
+pub fn endpoints_by_vnet_and_zone<'a>(
+    cx: &Context<'a>,
+) -> std::collections::BTreeMap<(String, String), ZoneNeed<'a>> {
+    let mut out: std::collections::BTreeMap<(String, String), ZoneNeed<'a>> = Default::default();
+    for pe in &cx.inv.private_endpoints {
+        let Ok(vnet) = endpoint_vnet(cx, pe) else {
+            continue;
+        };
+        for (conn, group) in approved_groups(pe) {
+            for zone in expected_zones(cx, conn.target(), group) {
+                out.entry((id_key(&vnet.id), zone.to_string()))
+                    .or_insert_with(|| ZoneNeed {
+                        vnet,
+                        endpoints: Vec::new(),
+                    })
+                    .endpoints
+                    .push((pe, conn, group));
+            }
+        }
+    }
+    out
+}
+
+/// Approved endpoints whose VNet cannot be found, with the reason.
+pub fn unplaced_endpoints<'a>(cx: &Context<'a>) -> Vec<(&'a PrivateEndpoint, String)> {
+    cx.inv
+        .private_endpoints
+        .iter()
+        .filter(|pe| approved_groups(pe).next().is_some())
+        .filter_map(|pe| endpoint_vnet(cx, pe).err().map(|why| (pe, why)))
+        .collect()
+}
+
 /// Marks a private DNS verdict about the zones `zone_names` as resting on every zone of those names (their
 /// links and records, and the lists of their subscriptions) and on the zone lists of every
 /// subscription: a VNet can be linked to a zone of that name wherever it lives, so a zone list that
@@ -179,6 +221,9 @@ pub fn approved_vault_endpoints(cx: &Context<'_>, kv: &KeyVault) -> Vec<VaultEnd
 pub struct VaultNetwork {
     /// `publicNetworkAccess` is Disabled.
     pub public_disabled: bool,
+    /// `publicNetworkAccess` is SecuredByPerimeter: a Network Security Perimeter's access rules, not
+    /// the vault's firewall, decide public access, so the vault is not open to all networks.
+    pub secured_by_perimeter: bool,
     /// `publicNetworkAccess` as ARM sent it (absent = enabled).
     pub public_network_access: Value,
     /// `networkAcls.defaultAction` is Deny.
@@ -198,6 +243,11 @@ impl VaultNetwork {
         let bypass = acls.and_then(|a| a.bypass.as_ref());
         VaultNetwork {
             public_disabled: kv.public_access_disabled(),
+            secured_by_perimeter: kv
+                .properties
+                .public_network_access
+                .as_deref()
+                .is_some_and(|s| s.eq_ignore_ascii_case("SecuredByPerimeter")),
             public_network_access: kv
                 .properties
                 .public_network_access
@@ -215,12 +265,18 @@ impl VaultNetwork {
     }
     /// The vault answers requests from any Internet address.
     pub fn open_to_internet(&self) -> bool {
-        !self.public_disabled && !self.firewall_on
+        !self.public_disabled && !self.secured_by_perimeter && !self.firewall_on
     }
     pub fn evidence(&self) -> Value {
         json!({
             "public_network_access": self.public_network_access,
-            "public_network_access_effective": if self.public_disabled { "Disabled" } else { "Enabled" },
+            "public_network_access_effective": if self.public_disabled {
+                "Disabled"
+            } else if self.secured_by_perimeter {
+                "SecuredByPerimeter"
+            } else {
+                "Enabled"
+            },
             "network_acls_present": self.has_network_acls,
             "default_action": self.default_action,
             "default_action_effective": if self.firewall_on { "Deny" } else { "Allow" },

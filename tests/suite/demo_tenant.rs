@@ -51,7 +51,7 @@ fn demo_is_a_complete_three_subscription_tenant() {
     assert_eq!(inv.azure_firewalls.len(), 2);
     assert_eq!(inv.application_gateways.len(), 1);
     assert_eq!(inv.flow_logs.len(), 4);
-    assert_eq!(inv.key_vaults.len(), 4);
+    assert_eq!(inv.key_vaults.len(), 5);
     assert_eq!(inv.private_endpoints.len(), 8);
     assert_eq!(
         names(
@@ -63,6 +63,7 @@ fn demo_is_a_complete_three_subscription_tenant() {
         [
             "privatelink.blob.core.windows.net",
             "privatelink.vault.azure.net",
+            "privatelink.vaultcore.azure.net",
             "privatelink.vaultcore.azure.net"
         ]
     );
@@ -72,7 +73,7 @@ fn demo_is_a_complete_three_subscription_tenant() {
     assert_eq!(inv.recovery_services_vaults.len(), 2);
     // Every rule runs on it with every input present.
     let r = demo_report();
-    assert_eq!(r.rules.len(), 38);
+    assert_eq!(r.rules.len(), 39);
     for o in &r.rules {
         assert_eq!(
             o.status,
@@ -114,31 +115,26 @@ fn nsg101_fires_on_snet_app_and_not_on_its_twin_snet_data() {
 }
 
 #[test]
-fn dns101_fires_on_the_spoke_data_endpoint_only() {
+fn dns101_fires_on_the_spoke_data_vnet_only() {
     let r = demo_report();
-    let fired = fired_on(&r, "DNS101");
-    let pe = |rg: &str, name: &str| {
-        format!("{W}/{rg}/providers/Microsoft.Network/privateEndpoints/{name}").to_ascii_lowercase()
+    let vnet = |rg: &str, name: &str| {
+        format!("{W}/{rg}/providers/Microsoft.Network/virtualNetworks/{name}").to_ascii_lowercase()
     };
-    assert!(fired.contains(&pe("rg-data", "pe-kv-data")), "{fired:?}");
-    for twin in [
-        pe("rg-app", "pe-kv-app"),
-        pe("rg-app", "pe-kv-ops"),
-        pe("rg-app", "pe-st-data"),
-    ] {
-        assert!(
-            !fired.contains(&twin),
-            "{twin} is in a linked VNet: {fired:?}"
-        );
-    }
-    // The misnamed zone linked to spoke-data does not make resolution private.
-    let f = findings_of(&r, "DNS101")
-        .into_iter()
-        .find(|f| f.resource_id.to_ascii_lowercase() == pe("rg-data", "pe-kv-data"))
-        .unwrap();
+    let fired = fired_on(&r, "DNS101");
+    // One finding per VNet lacking the link, on the VNet: spoke-data's pe-kv-data.
+    assert_eq!(fired, [vnet("rg-data", "vnet-spoke-data")], "{fired:?}");
+    // spoke-app (pe-kv-app, pe-kv-ops, pe-st-data) is linked: its twin.
+    let f = findings_of(&r, "DNS101")[0];
     assert_eq!(
         f.evidence["expected_zone"],
         "privatelink.vaultcore.azure.net"
+    );
+    // The misnamed zone linked to spoke-data does not make resolution private.
+    assert!(
+        f.evidence["endpoints"][0]["private_endpoint"]
+            .as_str()
+            .unwrap()
+            .ends_with("/privateEndpoints/pe-kv-data")
     );
 }
 
@@ -192,23 +188,36 @@ fn rte101_fires_where_the_endpoint_subnet_route_is_defeated_not_for_the_default_
 }
 
 #[test]
-fn dns107_explains_the_unlinked_and_the_stale_names() {
+fn dns107_reports_the_split_zone_of_spoke_ops_only() {
+    // vnet-spoke-ops is linked to its own, empty privatelink.vaultcore.azure.net (rg-ops): kv-app
+    // and kv-ops, whose endpoints sit in spoke-app, do not resolve there. The unlinked spoke-data
+    // (DNS101), the stale kv-ops record (DNS105) and the missing file zone (DNS102) are not
+    // repeated; spoke-app and the hub resolve through the endpoints' zone (twins).
     let r = demo_report();
-    let messages: Vec<&str> = findings_of(&r, "DNS107")
+    let fired = fired_on(&r, "DNS107");
+    let ops = format!("{W}/rg-ops/providers/Microsoft.Network/virtualNetworks/vnet-spoke-ops")
+        .to_ascii_lowercase();
+    assert_eq!(fired, [ops], "{fired:?}");
+    let f = findings_of(&r, "DNS107")[0];
+    let names: Vec<&str> = f.evidence["names"]
+        .as_array()
+        .unwrap()
         .iter()
-        .map(|f| f.message.as_str())
+        .map(|n| n["fqdn"].as_str().unwrap())
         .collect();
-    assert!(messages.iter().any(|m| m.starts_with("From VNet vnet-spoke-data, kv-data-contoso.vault.azure.net resolves to the public address")), "{messages:#?}");
     assert!(
-        messages
-            .iter()
-            .any(|m| m.contains("kv-ops-contoso.vault.azure.net resolves to 10.1.2.9")),
-        "{messages:#?}"
+        names.contains(&"kv-app-contoso.vault.azure.net"),
+        "{names:?}"
     );
     assert!(
-        !messages.iter().any(|m| m.contains("kv-app-contoso")
-            && (m.contains("VNet vnet-spoke-app,") || m.contains("VNet vnet-hub,"))),
-        "kv-app resolves correctly where its zone is linked: {messages:#?}"
+        names.contains(&"kv-ops-contoso.vault.azure.net"),
+        "{names:?}"
+    );
+    assert!(
+        f.evidence["answering_zone"]
+            .as_str()
+            .unwrap()
+            .contains("/resourceGroups/rg-ops/")
     );
 }
 
@@ -473,7 +482,7 @@ fn the_flagship_twins_hold() {
     assert_eq!(
         fired_on(&r, "DNS101"),
         vec![
-            format!("{W}/rg-data/providers/Microsoft.Network/privateEndpoints/pe-kv-data")
+            format!("{W}/rg-data/providers/Microsoft.Network/virtualNetworks/vnet-spoke-data")
                 .to_ascii_lowercase()
         ],
     );
@@ -601,7 +610,7 @@ fn dns104_fires_on_the_unlinked_peer_vnet_spoke_ops_not_on_the_hub() {
         .map(|f| f.evidence["zone_name"].clone())
         .collect();
     assert!(
-        zones.contains(&serde_json::json!("privatelink.vaultcore.azure.net")),
+        zones.contains(&serde_json::json!("privatelink.blob.core.windows.net")),
         "{zones:?}"
     );
 }
@@ -633,6 +642,9 @@ fn dns105_fires_on_the_stale_kv_ops_record_not_on_kv_app() {
         "{problems:?}"
     );
     assert!(problems.iter().any(|(p, _)| p == "ttl"), "{problems:?}");
+    // pe-kv-app-dup's record points at pe-kv-app, a sibling endpoint of the same vault in the same
+    // VNet: not stale (the duplicate is PEP102's).
+    assert!(!fired_on(&r, "DNS105").contains(&pe("rg-app", "pe-kv-app-dup").to_ascii_lowercase()));
 }
 
 #[test]
@@ -669,6 +681,30 @@ fn kvt102_fires_on_kv_legacy_not_on_kv_data() {
         "KVT102",
         &kv(V, "rg-security", "kv-legacy-contoso"),
         &kv(W, "rg-data", "kv-data-contoso"),
+    );
+}
+
+#[test]
+fn kvt108_fires_on_kv_svc_rules_under_allow_not_on_kv_ops_deny() {
+    // kv-svc-contoso trusts snet-data's service endpoint but keeps default Allow; kv-ops-contoso
+    // has rules under Deny. KVT102 leaves kv-svc to KVT108.
+    let r = demo_report();
+    let f = fires_on_not_on(
+        &r,
+        "KVT108",
+        &kv(W, "rg-data", "kv-svc-contoso"),
+        &kv(W, "rg-app", "kv-ops-contoso"),
+    );
+    assert!(
+        f.evidence["virtual_network_rules"][0]
+            .as_str()
+            .unwrap()
+            .ends_with("vnet-spoke-data/subnets/snet-data")
+    );
+    assert!(
+        !fired_on(&r, "KVT102")
+            .iter()
+            .any(|id| id.eq_ignore_ascii_case(&kv(W, "rg-data", "kv-svc-contoso")))
     );
 }
 

@@ -317,7 +317,12 @@ fn vault_names(s: &Snapshot) -> Vec<&str> {
 }
 
 /// Workloads' vaults, by id order.
-const WORKLOAD_VAULTS: [&str; 3] = ["kv-app-contoso", "kv-ops-contoso", "kv-data-contoso"];
+const WORKLOAD_VAULTS: [&str; 4] = [
+    "kv-app-contoso",
+    "kv-ops-contoso",
+    "kv-data-contoso",
+    "kv-svc-contoso",
+];
 
 #[tokio::test]
 async fn a_409_for_a_namespace_registered_is_a_gap_with_arms_code() {
@@ -343,7 +348,7 @@ async fn a_409_for_a_namespace_registered_is_a_gap_with_arms_code() {
         )
     );
     assert!(g.message.contains("not registered"));
-    // Connectivity's kv-legacy-contoso is missing; Workloads' three vaults are all there.
+    // Connectivity's kv-legacy-contoso is missing; Workloads' four vaults are all there.
     assert_eq!(vault_names(&snap), WORKLOAD_VAULTS);
 }
 
@@ -442,7 +447,7 @@ async fn a_resource_group_keeps_its_resources_and_the_shared_dns_and_watchers() 
             names(inv.$field.iter().map(|r| r.id.as_str()).collect())
         };
     }
-    assert_eq!(names_of!(key_vaults), ["kv-data-contoso"]);
+    assert_eq!(names_of!(key_vaults), ["kv-data-contoso", "kv-svc-contoso"]);
     assert_eq!(
         names_of!(network_security_groups),
         ["nsg-data", "nsg-pe-data"]
@@ -464,8 +469,8 @@ async fn a_resource_group_keeps_its_resources_and_the_shared_dns_and_watchers() 
     assert!(inv.resource_guard_proxies.is_empty());
     // kv-data-contoso has no diagnostic setting; the other vaults' settings went with them.
     assert!(inv.diagnostic_settings.is_empty());
-    // Private DNS zones (rg-dns) and network watchers (NetworkWatcherRG) serve every group.
-    assert_eq!(inv.private_dns_zones.len(), 3);
+    // Private DNS zones (rg-dns, rg-ops) and network watchers (NetworkWatcherRG) serve every group.
+    assert_eq!(inv.private_dns_zones.len(), 4);
     assert_eq!(inv.network_watchers.len(), 2);
     let full = collect(&client(&server), &scope(&[CONNECTIVITY, WORKLOADS])).await;
     assert_eq!(inv.flow_logs, full.inventory.flow_logs);

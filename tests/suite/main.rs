@@ -42,6 +42,7 @@ mod rule_kvt104;
 mod rule_kvt105;
 mod rule_kvt106;
 mod rule_kvt107;
+mod rule_kvt108;
 mod rule_nsg101;
 mod rule_nsg102;
 mod rule_nsg103;

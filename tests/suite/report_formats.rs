@@ -90,7 +90,7 @@ fn ndjson_lines_are_self_describing_findings() {
     // The run record first: a clean run still writes a line.
     let run = &lines[0];
     assert_eq!(run["record_type"], "run");
-    assert_eq!(run["findings"], 58);
+    assert_eq!(run["findings"], 49);
     assert_eq!(run["coverage_complete"], true);
     assert_eq!(run["subscriptions"].as_array().unwrap().len(), 3);
     for (line, f) in lines[1..].iter().zip(&report.findings) {
@@ -278,7 +278,7 @@ fn several_formats_at_once_each_to_its_file() {
         .iter()
         .map(|f| f.id.clone())
         .collect();
-    assert_eq!(want.len(), 58);
+    assert_eq!(want.len(), 49);
     let read = |f: &str| -> serde_json::Value {
         serde_json::from_str(&std::fs::read_to_string(p(f)).unwrap()).unwrap()
     };
@@ -444,7 +444,7 @@ expires = 2020-01-01
     ]);
     let r: Value = serde_json::from_slice(&o.stdout).unwrap();
     let findings = r["findings"].as_array().unwrap();
-    assert_eq!(findings.len(), 58, "suppressed findings stay in the report");
+    assert_eq!(findings.len(), 49, "suppressed findings stay in the report");
     let in_workloads = |f: &&Value| {
         f["resource_id"]
             .as_str()
@@ -453,7 +453,7 @@ expires = 2020-01-01
     };
     let (suppressed, active): (Vec<&Value>, Vec<&Value>) =
         findings.iter().partition(|f| in_workloads(f));
-    assert_eq!((suppressed.len(), active.len()), (49, 9));
+    assert_eq!((suppressed.len(), active.len()), (40, 9));
     for f in &suppressed {
         assert_eq!(
             f["suppression"]["reason"], "workloads subscription is audited separately",
@@ -518,7 +518,7 @@ expires = 2020-01-01
             r["suppressions"][0]["justification"] == "workloads subscription is audited separately"
         })
         .count();
-    assert_eq!(suppressed, 49);
+    assert_eq!(suppressed, 40);
 
     std::fs::write(&path, "[rules.NSG999]\nseverity = \"low\"\n").unwrap();
     let o = azaudit(&["scan", "--demo", "--policy", path.to_str().unwrap()]);
@@ -583,14 +583,14 @@ fn require_complete_exits_3_on_coverage_gaps() {
 fn markdown_summarises_for_job_summaries() {
     let md = azaudit::report::markdown::render(&demo_report());
     let lines: Vec<&str> = md.lines().collect();
-    assert_eq!(lines[0], "## azaudit: 58 finding(s)");
+    assert_eq!(lines[0], "## azaudit: 49 finding(s)");
     assert_eq!(
         lines[2],
         "3 subscription(s) · source: test · coverage complete"
     );
     for row in [
         "| critical | 0 |",
-        "| high | 23 |",
+        "| high | 14 |",
         "| medium | 25 |",
         "| low | 5 |",
         "| info | 5 |",
@@ -608,7 +608,7 @@ fn markdown_summarises_for_job_summaries() {
         })
         .filter(|l| l.contains('`'))
         .collect();
-    assert_eq!(rows.len(), 58);
+    assert_eq!(rows.len(), 49);
     assert!(
         rows[0].starts_with(
             "| high | `AGW101` appgw-subnet-nsg-blocks-infrastructure | `nsg-appgw` |"
@@ -616,7 +616,7 @@ fn markdown_summarises_for_job_summaries() {
         "{}",
         rows[0]
     );
-    assert!(rows[57].starts_with("| info |"), "{}", rows[57]);
+    assert!(rows[48].starts_with("| info |"), "{}", rows[48]);
 }
 
 #[test]
@@ -755,7 +755,7 @@ fn exempted_findings_are_shown_apart_in_the_human_formats() {
     let out = String::from_utf8_lossy(&table.stdout);
     assert!(out.contains("\nNo findings.\n"), "{out}");
     assert!(!out.contains("\nHIGH ("), "{out}");
-    assert!(out.contains("\nExempted by the policy (58)\n"), "{out}");
+    assert!(out.contains("\nExempted by the policy (49)\n"), "{out}");
     assert!(
         out.contains("lab tenant (") && out.contains("policy.toml:1)"),
         "{out}"
@@ -765,14 +765,14 @@ fn exempted_findings_are_shown_apart_in_the_human_formats() {
         "{out}"
     );
     assert!(
-        out.contains("\n0 finding(s) (58 exempted): 0 critical, 0 high, 0 medium, 0 low, 0 info"),
+        out.contains("\n0 finding(s) (49 exempted): 0 critical, 0 high, 0 medium, 0 low, 0 info"),
         "{out}"
     );
 
     let md = azaudit(&["scan", "--demo", "--policy", p, "--format", "markdown"]);
     let out = String::from_utf8_lossy(&md.stdout);
     assert!(
-        out.starts_with("## azaudit: 0 finding(s), 58 exempted\n"),
+        out.starts_with("## azaudit: 0 finding(s), 49 exempted\n"),
         "{out}"
     );
     assert!(out.contains("| high | 0 |"), "{out}");
@@ -781,7 +781,7 @@ fn exempted_findings_are_shown_apart_in_the_human_formats() {
         "{out}"
     );
     assert!(
-        out.contains("<details><summary>Exempted by the policy (58)</summary>"),
+        out.contains("<details><summary>Exempted by the policy (49)</summary>"),
         "{out}"
     );
     assert!(
@@ -792,9 +792,9 @@ fn exempted_findings_are_shown_apart_in_the_human_formats() {
     // The JSON summary keeps the totals and adds what is active.
     let json = azaudit(&["scan", "--demo", "--policy", p, "--format", "json"]);
     let r: Value = serde_json::from_slice(&json.stdout).unwrap();
-    assert_eq!(r["summary"]["findings"], 58);
-    assert_eq!(r["summary"]["suppressed"], 58);
-    assert_eq!(r["summary"]["by_severity"]["high"], 23);
+    assert_eq!(r["summary"]["findings"], 49);
+    assert_eq!(r["summary"]["suppressed"], 49);
+    assert_eq!(r["summary"]["by_severity"]["high"], 14);
     assert_eq!(r["summary"]["active_by_severity"]["high"], 0);
 }
 
@@ -809,18 +809,18 @@ fn markdown_is_truncated_with_a_count_to_fit_githubs_limits() {
     let five = azaudit::report::markdown::render_limited(&report, Some(5), usize::MAX);
     assert_eq!(rows(&five), 5);
     assert!(
-        five.contains("\n53 more finding(s) not shown here"),
+        five.contains("\n44 more finding(s) not shown here"),
         "{five}"
     );
     // A byte budget (GitHub: 1 MiB for a step summary, 64 KiB for a comment) is always kept.
     let small = azaudit::report::markdown::render_limited(&report, None, 6_000);
     assert!(small.len() <= 6_000, "{}", small.len());
     let shown = rows(&small);
-    assert!(shown > 0 && shown < 58, "{shown}");
-    assert!(small.contains(&format!("\n{} more finding(s) not shown here", 58 - shown)));
+    assert!(shown > 0 && shown < 49, "{shown}");
+    assert!(small.contains(&format!("\n{} more finding(s) not shown here", 49 - shown)));
     // Nothing is cut when it fits.
     let all = azaudit::report::markdown::render(&report);
-    assert_eq!(rows(&all), 58);
+    assert_eq!(rows(&all), 49);
     assert!(!all.contains("not shown here"));
     let o = azaudit(&[
         "scan",
@@ -834,5 +834,5 @@ fn markdown_is_truncated_with_a_count_to_fit_githubs_limits() {
     ]);
     let md = String::from_utf8_lossy(&o.stdout);
     assert_eq!(rows(&md), 3);
-    assert!(md.contains("\n55 more finding(s) not shown here"), "{md}");
+    assert!(md.contains("\n46 more finding(s) not shown here"), "{md}");
 }

@@ -67,13 +67,16 @@ fn zone_linked_only_elsewhere_fires_with_the_chain() {
     let f = findings_of(&report, "DNS101");
     assert_eq!(f.len(), 1, "{:#?}", report.findings);
     let f = f[0];
-    assert_eq!(f.resource_id, net_id("privateEndpoints", "pe-kv1"));
+    // On the VNet that lacks the link, one per zone name, listing its endpoints.
+    assert_eq!(f.resource_id, net_id("virtualNetworks", "vnet-app"));
     let ev = &f.evidence;
     assert_eq!(ev["expected_zone"], ZONE);
-    assert_eq!(ev["group_id"], "vault");
-    assert_eq!(ev["target"], vault_id("kv1"));
     assert_eq!(ev["virtual_network"], net_id("virtualNetworks", "vnet-app"));
-    assert_eq!(ev["private_ip_addresses"], json!(["10.1.2.4"]));
+    let ep = &ev["endpoints"][0];
+    assert_eq!(ep["private_endpoint"], net_id("privateEndpoints", "pe-kv1"));
+    assert_eq!(ep["group_id"], "vault");
+    assert_eq!(ep["target"], vault_id("kv1"));
+    assert_eq!(ep["private_ip_addresses"], json!(["10.1.2.4"]));
     assert_eq!(ev["zones"][0]["zone_id"], zone_id(ZONE));
     assert_eq!(ev["zones"][0]["effective"], false);
     assert!(
@@ -155,4 +158,38 @@ fn a_misnamed_zone_linked_to_the_vnet_does_not_count() {
     );
     let report = scan(&snapshot(t));
     assert_eq!(findings_of(&report, "DNS101").len(), 1);
+}
+
+#[test]
+fn several_endpoints_missing_one_link_are_one_finding_on_the_vnet() {
+    let mut t = tenant(
+        vec![link(ZONE, "hub", "vnet-hub", "Completed")],
+        "Approved",
+        json!([]),
+    );
+    let mut second = endpoint("pe-kv2", "vnet-app", "Approved");
+    second["properties"]["privateLinkServiceConnections"][0]["properties"]["privateLinkServiceId"] =
+        json!(vault_id("kv2"));
+    t["private_endpoints"].as_array_mut().unwrap().push(second);
+    let report = scan(&snapshot(t));
+    let f = findings_of(&report, "DNS101");
+    assert_eq!(f.len(), 1, "{:#?}", report.findings);
+    let eps: Vec<&str> = f[0].evidence["endpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["private_endpoint"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        eps,
+        [
+            net_id("privateEndpoints", "pe-kv1"),
+            net_id("privateEndpoints", "pe-kv2")
+        ]
+    );
+    assert!(
+        f[0].message.contains("pe-kv1, pe-kv2") && f[0].message.contains("kv1, kv2"),
+        "{}",
+        f[0].message
+    );
 }

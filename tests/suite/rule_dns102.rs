@@ -9,6 +9,8 @@ fn tenant(zones: Vec<Value>, dns: &[&str]) -> Value {
         "virtual_networks": [pe_vnet("vnet-app", "10.1.0.0/16", dns, vec![])],
         "private_endpoints": [pe("pe-kv1", "vnet-app", &kv_id("kv1"), "vault", "Approved", "10.1.2.4")],
         "private_dns_zones": zones,
+        // The tenant's one subscription, scanned: a zone found nowhere is missing.
+        "subscriptions": [subscription(SUB)],
     })
 }
 
@@ -72,5 +74,52 @@ fn sovereign_clouds_use_their_own_zone_names() {
     assert_eq!(
         f[0].evidence["expected_zone"],
         "privatelink.vaultcore.usgovcloudapi.net"
+    );
+}
+
+#[test]
+fn zones_may_live_in_a_subscription_outside_the_scan() {
+    // Central private DNS: the spoke peers with a hub in a connectivity subscription that was not
+    // scanned, where the zone usually lives.
+    let hub = "00000000-0000-4000-8000-0000000000cc";
+    let mut t = tenant(vec![], &[]);
+    t["virtual_networks"][0]["properties"]["virtualNetworkPeerings"] = json!([{
+        "name": "to-hub",
+        "properties": {"peeringState": "Connected",
+            "remoteVirtualNetwork": {"id": format!("/subscriptions/{hub}/resourceGroups/rg-hub/providers/Microsoft.Network/virtualNetworks/vnet-hub")}}
+    }]);
+    let report = scan(&snapshot(t));
+    assert_not_judged(&report, "DNS102", false);
+    let ne = not_evaluated_of(&report, "DNS102");
+    assert_eq!(ne.len(), 1);
+    assert_eq!(ne[0].0, pe_id("pe-kv1"));
+    assert!(ne[0].1.contains(hub), "{}", ne[0].1);
+    assert!(ne[0].1.contains("central private DNS"), "{}", ne[0].1);
+    // A tenant whose subscription list is unknown may hold subscriptions outside the scan.
+    let mut t = tenant(vec![], &[]);
+    t["subscriptions"] = json!([]);
+    let report = scan(&snapshot(t));
+    assert_not_judged(&report, "DNS102", false);
+    // The tenant lists a second subscription that was not scanned.
+    let mut t = tenant(vec![], &[]);
+    t["subscriptions"] = json!([subscription(SUB), subscription(hub)]);
+    let report = scan(&snapshot(t));
+    assert_not_judged(&report, "DNS102", false);
+    // Every subscription scanned (the tenant above): the finding stands, also when the endpoint's
+    // target lives in a subscription outside (it holds no zone of ours) and a disabled
+    // subscription of the tenant was left out.
+    let mut t = tenant(vec![], &[]);
+    t["private_endpoints"][0]["properties"]["privateLinkServiceConnections"][0]["properties"]["privateLinkServiceId"] = json!(
+        format!("/subscriptions/{hub}/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv1")
+    );
+    let mut disabled = subscription(hub);
+    disabled["state"] = json!("Disabled");
+    t["subscriptions"] = json!([subscription(SUB), disabled]);
+    let report = scan(&snapshot(t));
+    assert_eq!(
+        findings_of(&report, "DNS102").len(),
+        1,
+        "{:#?}",
+        report.rules
     );
 }

@@ -54,3 +54,22 @@ fn a_public_cloud_name_in_a_sovereign_cloud_fires() {
         "privatelink.vaultcore.azure.cn"
     );
 }
+
+#[test]
+fn zones_microsoft_lists_but_an_endpoint_does_not_need_are_not_misnamed() {
+    // Microsoft's table lists scm.privatelink.azurewebsites.net for Microsoft.Web/sites.
+    let scm = "scm.privatelink.azurewebsites.net";
+    let report = scan(&snapshot(json!({
+        "virtual_networks": [pe_vnet("vnet-web", "10.4.0.0/16", &[], vec![])],
+        "private_dns_zones": [zone(scm), zone("privatelink.azurewebsites.net")],
+        "virtual_network_links": [link(scm, "vnet-web")],
+        "record_sets": [a_record(scm, "app1", &["10.4.1.4"], 10)],
+    })));
+    assert_twin(&report, "DNS103");
+    // One edit away from it (scn.…) is still a misnamed zone.
+    let wrong = "scn.privatelink.azurewebsites.net";
+    let report = scan(&snapshot(json!({"private_dns_zones": [zone(wrong)]})));
+    let f = findings_of(&report, "DNS103");
+    assert_eq!(f.len(), 1, "{:#?}", report.findings);
+    assert_eq!(f[0].evidence["suggested_zone"], scm);
+}

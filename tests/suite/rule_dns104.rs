@@ -78,7 +78,39 @@ fn the_endpoint_own_vnet_is_left_to_dns101() {
         &[],
     )));
     assert_twin(&report, "DNS104");
-    assert_eq!(findings_of(&report, "DNS101").len(), 2);
+    // One finding on vnet-app for the zone, listing both of its endpoints.
+    let f = findings_of(&report, "DNS101");
+    assert_eq!(f.len(), 1, "{:#?}", report.findings);
+    assert_eq!(f[0].resource_id, net_id("virtualNetworks", "vnet-app"));
+    assert_eq!(f[0].evidence["endpoints"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn a_peer_holding_its_own_endpoint_for_the_zone_is_dns101s_not_a_second_report() {
+    // vnet-ops holds pe-kv3 to another vault, needing the same zone, and is linked to nothing: its
+    // missing link is one finding (DNS101 on vnet-ops), not also DNS104 for the peer's vaults.
+    let mut t = tenant(
+        vec![link(KV_ZONE, "vnet-app"), link(KV_ZONE, "vnet-hub")],
+        "Connected",
+        &[],
+    );
+    t["private_endpoints"].as_array_mut().unwrap().push(pe(
+        "pe-kv3",
+        "vnet-ops",
+        &kv_id("kv3"),
+        "vault",
+        "Approved",
+        "10.3.2.4",
+    ));
+    let report = scan(&snapshot(t));
+    assert_twin(&report, "DNS104");
+    let f = findings_of(&report, "DNS101");
+    assert_eq!(f.len(), 1, "{:#?}", report.findings);
+    assert_eq!(f[0].resource_id, net_id("virtualNetworks", "vnet-ops"));
+    assert_eq!(
+        f[0].evidence["endpoints"][0]["private_endpoint"],
+        pe_id("pe-kv3")
+    );
 }
 
 #[test]

@@ -142,3 +142,123 @@ fn ttl_bounds_come_from_the_policy() {
     );
     assert!(f.remediation.ends_with("--set ttl=60"), "{}", f.remediation);
 }
+
+const AMPLS_ZONES: [&str; 5] = [
+    "privatelink.monitor.azure.com",
+    "privatelink.oms.opinsights.azure.com",
+    "privatelink.ods.opinsights.azure.com",
+    "privatelink.agentsvc.azure-automation.net",
+    "privatelink.blob.core.windows.net",
+];
+const WS: &str = "5f1c2a3b-0d4e-4f6a-8b7c-9d0e1f2a3b4c";
+
+fn ampls_id() -> String {
+    format!(
+        "{}/providers/microsoft.insights/privateLinkScopes/ampls-hub",
+        rg_id("rg-mon")
+    )
+}
+
+/// An Azure Monitor Private Link Scope endpoint as ARM returns it: one customDnsConfig per name,
+/// each name in the zone whose suffix it carries. `base` is the first octet triple.
+fn ampls_pe(name: &str, vnet: &str, base: &str) -> (Value, Vec<(String, &'static str, String)>) {
+    let names: Vec<(String, &'static str)> = vec![
+        ("api".into(), AMPLS_ZONES[0]),
+        ("global.in.ai".into(), AMPLS_ZONES[0]),
+        ("profiler".into(), AMPLS_ZONES[0]),
+        ("live".into(), AMPLS_ZONES[0]),
+        ("snapshot".into(), AMPLS_ZONES[0]),
+        (WS.into(), AMPLS_ZONES[1]),
+        (WS.into(), AMPLS_ZONES[2]),
+        (WS.into(), AMPLS_ZONES[3]),
+        ("scadvisorcontentpl".into(), AMPLS_ZONES[4]),
+    ];
+    let mut out = Vec::new();
+    let configs: Vec<Value> = names
+        .iter()
+        .enumerate()
+        .map(|(i, (label, zone))| {
+            let ip = format!("{base}.{}", 10 + i);
+            let fqdn = format!("{label}.{}", zone.strip_prefix("privatelink.").unwrap());
+            out.push((label.clone(), *zone, ip.clone()));
+            json!({"fqdn": fqdn, "ipAddresses": [ip]})
+        })
+        .collect();
+    let mut p = pe(
+        name,
+        vnet,
+        &ampls_id(),
+        "azuremonitor",
+        "Approved",
+        &format!("{base}.10"),
+    );
+    p["properties"]["customDnsConfigs"] = json!(configs);
+    (p, out)
+}
+
+fn ampls_tenant(records: Vec<Value>) -> Value {
+    let (p, _) = ampls_pe("pe-ampls", "vnet-hub", "10.0.2");
+    json!({
+        "virtual_networks": [pe_vnet("vnet-hub", "10.0.0.0/16", &[], vec![])],
+        "private_endpoints": [p],
+        "private_dns_zones": AMPLS_ZONES.iter().map(|z| zone(z)).collect::<Vec<_>>(),
+        "virtual_network_links": AMPLS_ZONES.iter().map(|z| link(z, "vnet-hub")).collect::<Vec<_>>(),
+        "record_sets": records,
+    })
+}
+
+fn ampls_records(ips: &[(String, &'static str, String)]) -> Vec<Value> {
+    ips.iter()
+        .map(|(label, zone, ip)| a_record(zone, label, &[ip], 10))
+        .collect()
+}
+
+#[test]
+fn a_correct_multi_zone_private_link_scope_gives_no_finding() {
+    let (_, names) = ampls_pe("pe-ampls", "vnet-hub", "10.0.2");
+    let report = scan(&snapshot(ampls_tenant(ampls_records(&names))));
+    assert_twin(&report, "DNS105");
+    // One record stale in one zone: one finding, in that zone, for that name.
+    let mut broken = names.clone();
+    broken[5].2 = "10.0.2.99".into(); // {workspace} in the oms zone
+    let report = scan(&snapshot(ampls_tenant(ampls_records(&broken))));
+    let f = findings_of(&report, "DNS105");
+    assert_eq!(f.len(), 1, "{:#?}", report.findings);
+    assert_eq!(f[0].evidence["problem"], "stale");
+    assert_eq!(f[0].evidence["zone"], zone_id(AMPLS_ZONES[1]));
+    assert_eq!(f[0].evidence["record_name"], WS);
+    assert_eq!(f[0].evidence["endpoint_addresses"], json!(["10.0.2.15"]));
+}
+
+#[test]
+fn a_record_pointing_at_a_reachable_sibling_endpoint_is_not_stale() {
+    // Two endpoints of the same scope in peered VNets share the global names: the zone holds the
+    // hub endpoint's addresses, which the spoke reaches through the peering.
+    let (hub_pe, hub_names) = ampls_pe("pe-ampls", "vnet-hub", "10.0.2");
+    let (spoke_pe, _) = ampls_pe("pe-ampls-spoke", "vnet-spoke", "10.1.2");
+    let t = |spoke_peering: &str| {
+        let mut links: Vec<Value> = AMPLS_ZONES.iter().map(|z| link(z, "vnet-hub")).collect();
+        links.extend(AMPLS_ZONES.iter().map(|z| link(z, "vnet-spoke")));
+        json!({
+            "virtual_networks": [
+                pe_vnet("vnet-hub", "10.0.0.0/16", &[], vec![peering("vnet-hub", "vnet-spoke", "Connected")]),
+                pe_vnet("vnet-spoke", "10.1.0.0/16", &[], vec![peering("vnet-spoke", "vnet-hub", spoke_peering)]),
+            ],
+            "private_endpoints": [hub_pe.clone(), spoke_pe.clone()],
+            "private_dns_zones": AMPLS_ZONES.iter().map(|z| zone(z)).collect::<Vec<_>>(),
+            "virtual_network_links": links,
+            "record_sets": ampls_records(&hub_names),
+        })
+    };
+    let report = scan(&snapshot(t("Connected")));
+    assert_twin(&report, "DNS105");
+    // Without a connected peering the hub endpoint is not reachable: the spoke's records are stale.
+    let report = scan(&snapshot(t("Disconnected")));
+    let f = findings_of(&report, "DNS105");
+    assert!(!f.is_empty());
+    assert!(
+        f.iter()
+            .all(|f| f.resource_id == pe_id("pe-ampls-spoke") && f.evidence["problem"] == "stale")
+    );
+    assert_eq!(f[0].evidence["reachable_sibling_endpoints"], json!([]));
+}

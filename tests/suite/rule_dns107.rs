@@ -60,51 +60,137 @@ fn a_correct_chain_is_the_negative_twin() {
 }
 
 #[test]
-fn an_unlinked_peered_vnet_resolves_publicly() {
+fn an_unlinked_peered_vnet_is_dns104s_finding_not_repeated_here() {
     let report = scan(&snapshot(tenant(&["app"], Some("10.1.2.4"), json!([]))));
+    assert_twin(&report, "DNS107");
+    let f = findings_of(&report, "DNS104");
+    assert_eq!(f.len(), 1, "{:#?}", report.findings);
+    assert_eq!(f[0].resource_id, net_id("virtualNetworks", "hub"));
+}
+
+#[test]
+fn an_unlinked_endpoint_vnet_is_dns101s_finding_not_repeated_here() {
+    let report = scan(&snapshot(tenant(&["hub"], Some("10.1.2.4"), json!([]))));
+    assert_twin(&report, "DNS107");
+    let f = findings_of(&report, "DNS101");
+    assert_eq!(f.len(), 1, "{:#?}", report.findings);
+    assert_eq!(f[0].resource_id, net_id("virtualNetworks", "app"));
+}
+
+#[test]
+fn a_stale_or_missing_record_in_the_endpoint_zone_is_dns105s() {
+    for record in [Some("10.1.2.99"), None] {
+        let report = scan(&snapshot(tenant(&["app", "hub"], record, json!([]))));
+        assert_twin(&report, "DNS107");
+        let f = findings_of(&report, "DNS105");
+        assert_eq!(f.len(), 1, "{:#?}", report.findings);
+        assert_eq!(
+            f[0].evidence["problem"],
+            if record.is_some() { "stale" } else { "missing" }
+        );
+    }
+}
+
+/// The hub resolves the zone name through a second zone of its own (split zones), which holds
+/// `hub_record` for kv1 (or nothing); a second vault kv2 has an endpoint in app too.
+fn split_zones(hub_record: Option<&str>) -> Value {
+    let mut t = tenant(&["app"], Some("10.1.2.4"), json!([]));
+    let hub_zone = format!(
+        "{}/providers/Microsoft.Network/privateDnsZones/{ZONE}",
+        rg_id("rg-hub-dns")
+    );
+    t["private_dns_zones"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"id": hub_zone, "name": ZONE, "location": "global", "properties": {}}));
+    t["virtual_network_links"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({
+        "id": format!("{hub_zone}/virtualNetworkLinks/hub"), "name": "hub",
+        "properties": {"virtualNetwork": {"id": net_id("virtualNetworks", "hub")},
+                       "virtualNetworkLinkState": "Completed", "provisioningState": "Succeeded"}}));
+    let records = t["record_sets"].as_array_mut().unwrap();
+    records.push(json!({"id": format!("{}/A/kv2", zone_id()), "name": "kv2",
+        "type": "Microsoft.Network/privateDnsZones/A", "properties": {"ttl": 10, "aRecords": [{"ipv4Address": "10.1.2.5"}]}}));
+    if let Some(ip) = hub_record {
+        for (name, ip) in [("kv1", ip), ("kv2", "10.1.2.5")] {
+            records.push(json!({"id": format!("{hub_zone}/A/{name}"), "name": name,
+                "type": "Microsoft.Network/privateDnsZones/A", "properties": {"ttl": 10, "aRecords": [{"ipv4Address": ip}]}}));
+        }
+    }
+    let mut pe2 = t["private_endpoints"][0].clone();
+    pe2["id"] = json!(net_id("privateEndpoints", "pe-kv2"));
+    pe2["name"] = json!("pe-kv2");
+    pe2["properties"]["privateLinkServiceConnections"][0]["properties"]["privateLinkServiceId"] = json!(
+        format!("{}/providers/Microsoft.KeyVault/vaults/kv2", rg_id("rg"))
+    );
+    pe2["properties"]["ipConfigurations"][0]["properties"]["privateIPAddress"] = json!("10.1.2.5");
+    t["private_endpoints"].as_array_mut().unwrap().push(pe2);
+    t
+}
+
+#[test]
+fn a_peer_resolving_through_its_own_zone_without_the_records_is_one_finding_on_the_peer() {
+    let report = scan(&snapshot(split_zones(None)));
+    let f = findings_of(&report, "DNS107");
+    assert_eq!(f.len(), 1, "{:#?}", report.findings);
+    let f = f[0];
+    assert_eq!(f.resource_id, net_id("virtualNetworks", "hub"));
+    let ev = &f.evidence;
+    assert_eq!(ev["zone_name"], ZONE);
+    assert!(
+        ev["answering_zone"]
+            .as_str()
+            .unwrap()
+            .contains("rg-hub-dns")
+    );
+    assert_eq!(
+        ev["private_endpoints"],
+        json!([
+            net_id("privateEndpoints", "pe-kv1"),
+            net_id("privateEndpoints", "pe-kv2")
+        ])
+    );
+    let names: Vec<&str> = ev["names"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["fqdn"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["kv1.vault.azure.net", "kv2.vault.azure.net"]);
+    assert_eq!(ev["names"][0]["resolution"]["answer"], "nx_domain");
+    assert!(
+        f.message.starts_with(
+            "From VNet hub, kv1.vault.azure.net, kv2.vault.azure.net do(es) not resolve"
+        ),
+        "{}",
+        f.message
+    );
+    assert!(
+        f.remediation.contains("--resource-group rg-hub-dns"),
+        "{}",
+        f.remediation
+    );
+    // The hub is linked to a zone of the name: not DNS104's; the endpoint zone is right: not DNS105's.
+    assert_twin(&report, "DNS104");
+    assert_twin(&report, "DNS105");
+    // A stale copy in the hub's zone is the same finding.
+    let report = scan(&snapshot(split_zones(Some("10.1.2.99"))));
     let f = findings_of(&report, "DNS107");
     assert_eq!(f.len(), 1, "{:#?}", report.findings);
     assert!(
-        f[0].message
-            .starts_with("From VNet hub, kv1.vault.azure.net resolves to the public address"),
-        "{}",
-        f[0].message
+        f[0].evidence["names"][0]["problem"]
+            .as_str()
+            .unwrap()
+            .contains("10.1.2.99 which is not the endpoint's address (10.1.2.4)")
     );
-    let r = &f[0].evidence["resolution"];
-    assert_eq!(r["answer"], "public");
-    assert_eq!(r["vnet"], net_id("virtualNetworks", "hub"));
-    assert_eq!(
-        r["private_link_name"],
-        "kv1.privatelink.vaultcore.azure.net"
-    );
-    let chain = r["chain"].as_array().unwrap();
-    assert_eq!(chain.last().unwrap()["ok"], false);
 }
 
 #[test]
-fn a_stale_record_points_elsewhere() {
-    let report = scan(&snapshot(tenant(
-        &["app", "hub"],
-        Some("10.1.2.99"),
-        json!([]),
-    )));
-    let f = findings_of(&report, "DNS107");
-    assert_eq!(f.len(), 2, "both VNets get the stale answer");
-    assert!(
-        f[0].message
-            .contains("10.1.2.99 which is not the endpoint's address (10.1.2.4)"),
-        "{}",
-        f[0].message
-    );
-    assert!(f[0].remediation.contains("add-record"));
-}
-
-#[test]
-fn a_missing_record_is_nxdomain() {
-    let report = scan(&snapshot(tenant(&["app", "hub"], None, json!([]))));
-    let f = findings_of(&report, "DNS107");
-    assert_eq!(f.len(), 2);
-    assert_eq!(f[0].evidence["resolution"]["answer"], "nx_domain");
+fn a_peer_zone_holding_the_right_records_is_the_negative_twin() {
+    let report = scan(&snapshot(split_zones(Some("10.1.2.4"))));
+    assert_twin(&report, "DNS107");
 }
 
 #[test]

@@ -72,3 +72,23 @@ fn a_pending_endpoint_is_not_private_access() {
     assert_twin(&report, "KVT101");
     assert_eq!(findings_of(&report, "KVT102").len(), 1);
 }
+
+#[test]
+fn secured_by_perimeter_is_not_public_access() {
+    // The same vault with public access Enabled is the positive case above.
+    let nsp = scan(&snapshot(tenant(vault(
+        "kv1",
+        json!({"publicNetworkAccess": "SecuredByPerimeter", "networkAcls": acls("Allow", "AzureServices", &[], &[])}),
+    ))));
+    assert_twin(&nsp, "KVT101");
+    let open = scan(&snapshot(tenant(vault(
+        "kv1",
+        json!({"publicNetworkAccess": "Enabled", "networkAcls": acls("Allow", "AzureServices", &[], &[])}),
+    ))));
+    let f = findings_of(&open, "KVT101");
+    assert_eq!(f.len(), 1);
+    assert_eq!(
+        f[0].evidence["network"]["public_network_access_effective"],
+        "Enabled"
+    );
+}

@@ -28,3 +28,12 @@ fn restricted_vaults_and_vaults_with_an_approved_endpoint_are_negative_twins() {
     // kv-pe is KVT101's.
     assert_eq!(findings_of(&report, "KVT101").len(), 1);
 }
+
+#[test]
+fn a_vault_secured_by_a_network_security_perimeter_is_not_open() {
+    let report = scan(&snapshot(json!({"key_vaults": [
+        vault("kv-nsp", json!({"publicNetworkAccess": "SecuredByPerimeter", "networkAcls": acls("Allow", "AzureServices", &[], &[])})),
+        vault("kv-nsp-no-acls", json!({"publicNetworkAccess": "securedByPerimeter"})),
+    ]})));
+    assert_twin(&report, "KVT102");
+}

@@ -74,3 +74,41 @@ fn a_vnet_rule_on_a_vault_that_still_allows_all_restricts_nothing() {
     assert_eq!(f.len(), 1, "{:#?}", report.findings);
     assert_eq!(f[0].evidence["vaults_allow_all"], json!([kv_id("kv1")]));
 }
+
+#[test]
+fn vaults_outside_the_scan_lower_the_verdict_and_say_so() {
+    let vaults = || {
+        vec![vault(
+            "kv-open",
+            json!({"networkAcls": acls("Allow", "AzureServices", &[], &[])}),
+        )]
+    };
+    // Every subscription of the tenant scanned: low, nothing left unseen.
+    let mut t = tenant(vaults());
+    t["subscriptions"] = json!([subscription(SUB)]);
+    let report = scan(&snapshot(t));
+    let f = findings_of(&report, "KVT106");
+    assert_eq!(f.len(), 1, "{:#?}", report.findings);
+    assert_eq!(f[0].severity, azaudit::findings::Severity::Low);
+    assert!(
+        f[0].evidence["vaults_outside_scan"]
+            .as_str()
+            .unwrap()
+            .starts_with("none")
+    );
+    // A second subscription of the tenant was not scanned: a vault there may use the endpoint.
+    let other = "00000000-0000-4000-8000-0000000000cc";
+    let mut t = tenant(vaults());
+    t["subscriptions"] = json!([subscription(SUB), subscription(other)]);
+    let report = scan(&snapshot(t));
+    let f = findings_of(&report, "KVT106");
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].severity, azaudit::findings::Severity::Info);
+    assert!(
+        f[0].message.contains("a vault outside the scan may use it"),
+        "{}",
+        f[0].message
+    );
+    let ev = f[0].evidence["vaults_outside_scan"].as_str().unwrap();
+    assert!(ev.starts_with("possible") && ev.contains(other), "{ev}");
+}

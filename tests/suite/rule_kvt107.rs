@@ -103,3 +103,49 @@ fn unreadable_diagnostic_settings_are_not_evaluated() {
     let outcome = report.rules.iter().find(|r| r.code == "KVT107").unwrap();
     assert_eq!(outcome.not_evaluated.len(), 1);
 }
+
+#[test]
+fn audit_exported_to_event_hub_or_storage_is_low_and_names_the_destination() {
+    let eh = "/subscriptions/x/resourceGroups/m/providers/Microsoft.EventHub/namespaces/ehns-siem/authorizationRules/RootManageSharedAccessKey";
+    let st = "/subscriptions/x/resourceGroups/m/providers/Microsoft.Storage/storageAccounts/stauditarchive";
+    for (field, dest, kind) in [
+        ("eventHubAuthorizationRuleId", eh, "Event Hub"),
+        ("storageAccountId", st, "storage account"),
+    ] {
+        let mut t = tenant(
+            Some(json!([{"categoryGroup": "audit", "enabled": true}])),
+            "",
+            "Approved",
+        );
+        t["diagnostic_settings"][0]["properties"][field] = json!(dest);
+        let report = scan(&snapshot(t));
+        let f = findings_of(&report, "KVT107");
+        assert_eq!(f.len(), 1, "{:#?}", report.findings);
+        assert_eq!(f[0].severity, azaudit::findings::Severity::Low);
+        assert_eq!(
+            f[0].evidence["audit_exported_to"],
+            json!([{"destination": dest, "kind": kind}])
+        );
+        assert!(
+            f[0].message.contains(&format!("exported to {kind}")),
+            "{}",
+            f[0].message
+        );
+        assert!(
+            !f[0].message.contains("nobody can tell"),
+            "{}",
+            f[0].message
+        );
+    }
+    // The same setting with only metrics or AuditEvent disabled exports nothing: still medium.
+    let mut t = tenant(
+        Some(json!([{"categoryGroup": "audit", "enabled": false}])),
+        "",
+        "Approved",
+    );
+    t["diagnostic_settings"][0]["properties"]["eventHubAuthorizationRuleId"] = json!(eh);
+    let report = scan(&snapshot(t));
+    let f = findings_of(&report, "KVT107");
+    assert_eq!(f[0].severity, azaudit::findings::Severity::Medium);
+    assert_eq!(f[0].evidence["audit_exported_to"], json!([]));
+}

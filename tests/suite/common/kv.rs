@@ -168,3 +168,8 @@ pub fn guard_proxy(vault: &str) -> Value {
                        "resourceGuardOperationDetails": []}
     })
 }
+
+/// A subscription as the tenant's subscription list holds it.
+pub fn subscription(sub: &str) -> Value {
+    json!({"id": format!("/subscriptions/{sub}"), "subscriptionId": sub, "state": "Enabled"})
+}
