@@ -71,6 +71,10 @@ pub enum Command {
     EffectiveRules(inspect::EffectiveRulesArgs),
     /// How a name resolves from inside a VNet, through its linked private DNS zones.
     Resolve(inspect::ResolveArgs),
+    /// Combine the JSON reports of several shards of one tenant into one report (findings once
+    /// each by fingerprint, scope and coverage united), with scan's formats and exit codes.
+    #[command(after_help = EXIT_CODES)]
+    Merge(MergeArgs),
     /// Print the JSON Schema of the report or of a snapshot (each with an `$id`).
     Schema {
         #[arg(value_enum, ignore_case = true)]
@@ -189,6 +193,31 @@ pub struct ScanArgs {
     /// The rule's stream (Custom-…).
     #[arg(long, value_name = "STREAM", requires = "sentinel_endpoint")]
     pub sentinel_stream: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The `--format json` reports to combine.
+    #[arg(required = true, value_name = "REPORT.json")]
+    pub reports: Vec<PathBuf>,
+    /// Output format; repeat for several (each then needs `--output FORMAT=FILE`).
+    #[arg(long, value_enum, ignore_case = true)]
+    pub format: Vec<Format>,
+    /// Where to write: FILE (one format) or FORMAT=FILE (repeatable); written atomically.
+    #[arg(long, short, value_name = "[FORMAT=]FILE")]
+    pub output: Vec<String>,
+    /// Class of the `ocsf` format.
+    #[arg(long, value_enum, ignore_case = true, default_value_t = OcsfClass::Compliance)]
+    pub ocsf_class: OcsfClass,
+    /// Exit with code 1 when an unsuppressed finding has this severity or higher.
+    #[arg(long, value_enum, ignore_case = true, default_value_t = FailOn::High)]
+    pub fail_on: FailOn,
+    /// Exit with code 3 when the merged coverage is incomplete.
+    #[arg(long)]
+    pub require_complete: bool,
+    /// At most this many findings in the markdown table.
+    #[arg(long, value_name = "N")]
+    pub max_rows: Option<usize>,
 }
 
 /// Where and how to read a live tenant.
@@ -446,6 +475,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Routes(a) => inspect::routes(&a),
         Command::EffectiveRules(a) => inspect::effective_rules(&a),
         Command::Resolve(a) => inspect::resolve(&a),
+        Command::Merge(args) => merge(&args),
         Command::Schema { of } => {
             report::write_output(None, &schema_text(of))?;
             Ok(ExitCode::Clean)
@@ -539,28 +569,7 @@ fn scan(args: &ScanArgs) -> Result<ExitCode> {
             report.retain_new();
         }
     }
-    for (format, path) in &targets {
-        let text = match format {
-            Format::Json => report.to_json(),
-            Format::Ndjson => report::ndjson::render(&report),
-            Format::Markdown => report::markdown::render_limited(
-                &report,
-                args.max_rows,
-                report::markdown::STEP_SUMMARY_LIMIT,
-            ),
-            Format::Sarif => report::sarif::render(&report),
-            Format::Ocsf => report::ocsf::render(&report, args.ocsf_class),
-            Format::Table => {
-                let width = if path.is_none() && std::io::stdout().is_terminal() {
-                    terminal_width()
-                } else {
-                    None
-                };
-                report::render_table(&report, width)
-            }
-        };
-        report::write_output(path.as_deref(), &text)?;
-    }
+    write_formats(&report, &targets, args.ocsf_class, args.max_rows)?;
     if let Some(target) = sentinel {
         push_to_sentinel(target, &args.source.live, &report)?;
     }
@@ -568,6 +577,54 @@ fn scan(args: &ScanArgs) -> Result<ExitCode> {
         eprint!("{}", timings_summary(&report, read_time, clock.elapsed()));
     }
     Ok(exit_code(&report, args.fail_on, args.require_complete))
+}
+
+/// Renders the report in each requested format and writes it to its destination.
+fn write_formats(
+    report: &Report,
+    targets: &[(Format, Option<PathBuf>)],
+    ocsf_class: OcsfClass,
+    max_rows: Option<usize>,
+) -> Result<()> {
+    for (format, path) in targets {
+        let text = match format {
+            Format::Json => report.to_json(),
+            Format::Ndjson => report::ndjson::render(report),
+            Format::Markdown => report::markdown::render_limited(
+                report,
+                max_rows,
+                report::markdown::STEP_SUMMARY_LIMIT,
+            ),
+            Format::Sarif => report::sarif::render(report),
+            Format::Ocsf => report::ocsf::render(report, ocsf_class),
+            Format::Table => {
+                let width = if path.is_none() && std::io::stdout().is_terminal() {
+                    terminal_width()
+                } else {
+                    None
+                };
+                report::render_table(report, width)
+            }
+        };
+        report::write_output(path.as_deref(), &text)?;
+    }
+    Ok(())
+}
+
+/// `azaudit merge`: the shard reports as one, in the requested formats, with scan's exit codes.
+fn merge(args: &MergeArgs) -> Result<ExitCode> {
+    let targets = destinations(&args.format, &args.output)?;
+    for (_, path) in &targets {
+        report::check_destination(path.as_deref())?;
+    }
+    let reports = args
+        .reports
+        .iter()
+        .map(|p| load_baseline(p))
+        .collect::<Result<Vec<_>>>()?;
+    let merged = report::merge::merge(reports).map_err(Error::Usage)?;
+    write_formats(&merged, &targets, args.ocsf_class, args.max_rows)?;
+    Ok(exit_code(&merged, args.fail_on, args.require_complete))
 }
 
 /// Documents `azaudit schema` can describe.

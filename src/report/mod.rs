@@ -2,6 +2,7 @@
 //! a terminal table or versioned JSON, and written atomically.
 
 pub mod markdown;
+pub mod merge;
 pub mod ndjson;
 pub mod ocsf;
 pub mod sarif;

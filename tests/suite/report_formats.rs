@@ -836,3 +836,104 @@ fn markdown_is_truncated_with_a_count_to_fit_githubs_limits() {
     assert_eq!(rows(&md), 3);
     assert!(md.contains("\n46 more finding(s) not shown here"), "{md}");
 }
+
+#[test]
+fn shard_reports_merge_into_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |n: &str| dir.path().join(n).display().to_string();
+    let shard = |name: &str, subs: &[&str]| -> Value {
+        let mut args = vec![
+            "scan",
+            "--demo",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+            "-o",
+        ];
+        let out = p(name);
+        args.push(&out);
+        for s in subs {
+            args.extend(["--subscription", s]);
+        }
+        assert_eq!(azaudit(&args).status.code(), Some(0));
+        serde_json::from_str(&std::fs::read_to_string(p(name)).unwrap()).unwrap()
+    };
+    let a = shard(
+        "a.json",
+        &[
+            "11111111-1111-4111-8111-111111111111",
+            "33333333-3333-4333-8333-333333333333",
+        ],
+    );
+    let b = shard("b.json", &["22222222-2222-4222-8222-222222222222"]);
+    let ids = |r: &Value| -> std::collections::BTreeSet<String> {
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let o = azaudit(&[
+        "merge",
+        &p("a.json"),
+        &p("b.json"),
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let m: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let union: std::collections::BTreeSet<String> = ids(&a).union(&ids(&b)).cloned().collect();
+    assert_eq!(ids(&m), union);
+    assert_eq!(
+        m["findings"].as_array().unwrap().len(),
+        union.len(),
+        "each finding once"
+    );
+    assert_eq!(m["summary"]["findings"], union.len());
+    assert_eq!(m["scope"]["subscriptions"].as_array().unwrap().len(), 3);
+    assert_eq!(m["run"]["source"], "merged");
+    let rule_total: u64 = m["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["findings"].as_u64().unwrap())
+        .sum();
+    assert_eq!(rule_total as usize, union.len());
+    let schema: Value = serde_json::from_str(&generated_schema()).unwrap();
+    validate(&schema, &m).unwrap();
+    // Merging a report with itself changes nothing but the run.
+    let o = azaudit(&[
+        "merge",
+        &p("b.json"),
+        &p("b.json"),
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+    ]);
+    let same: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(ids(&same), ids(&b));
+    // The exit code follows --fail-on as scan's does.
+    let o = azaudit(&["merge", &p("a.json"), &p("b.json")]);
+    assert_eq!(
+        o.status.code(),
+        Some(
+            if m["summary"]["active_by_severity"]["high"].as_u64().unwrap() > 0 {
+                1
+            } else {
+                0
+            }
+        )
+    );
+    let o = azaudit(&["merge", &p("missing.json")]);
+    assert_eq!(o.status.code(), Some(2));
+}
