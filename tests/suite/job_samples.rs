@@ -173,3 +173,30 @@ fn kubernetes_cronjob_is_valid_and_its_command_parses() {
             .any(|w| w[0] == "--auth" && w[1] == "workload")
     );
 }
+
+/// The image recipe builds the binary in one stage and runs it as the CronJob's unprivileged user
+/// in a slim second stage with the OS trust store.
+#[test]
+fn the_dockerfile_is_multi_stage_and_runs_as_the_cronjobs_user() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let docker = std::fs::read_to_string(root.join("Dockerfile")).unwrap();
+    let froms: Vec<&str> = docker.lines().filter(|l| l.starts_with("FROM ")).collect();
+    assert_eq!(froms.len(), 2, "{froms:?}");
+    assert!(froms[0].ends_with(" AS build"));
+    assert!(docker.contains("cargo build --release --locked"));
+    assert!(docker.contains("ca-certificates"));
+    assert!(
+        docker.contains("COPY --from=build /src/target/release/azaudit /usr/local/bin/azaudit")
+    );
+    let user = docker
+        .lines()
+        .find(|l| l.starts_with("USER "))
+        .expect("a USER line");
+    assert_eq!(user, "USER 65532:65532");
+    let cron = std::fs::read_to_string(root.join("examples/kubernetes/cronjob.yaml")).unwrap();
+    assert!(
+        cron.contains("runAsUser: 65532"),
+        "the CronJob runs as the image's user"
+    );
+    assert!(docker.lines().any(|l| l == "ENTRYPOINT [\"azaudit\"]"));
+}
