@@ -1,5 +1,6 @@
-//! Credentials: `--auth auto|cli|azd|sp|workload|msi|token`. `auto` tries a service principal from
-//! the environment, workload identity, the Azure CLI, the Azure Developer CLI, then managed identity
+//! Credentials: `--auth auto|cli|azd|sp|workload|pipelines|msi|token`. `auto` tries a service
+//! principal from the environment, workload identity, an Azure Pipelines service connection, the
+//! Azure CLI, the Azure Developer CLI, then managed identity
 //! last under a short timeout (an unreachable IMDS takes ~100 s to fail). The first source that
 //! works is kept for the rest of the run. Errors name each source and what it said; they never
 //! contain a token.
@@ -12,9 +13,10 @@ use azure_core::credentials::{AccessToken, Secret, TokenCredential, TokenRequest
 use azure_core::error::ErrorKind;
 use azure_core::http::ClientOptions;
 use azure_identity::{
-    AzureCliCredential, AzureDeveloperCliCredential, ClientSecretCredential,
-    ClientSecretCredentialOptions, ManagedIdentityCredential, ManagedIdentityCredentialOptions,
-    WorkloadIdentityCredential, WorkloadIdentityCredentialOptions,
+    AzureCliCredential, AzureDeveloperCliCredential, AzurePipelinesCredential,
+    AzurePipelinesCredentialOptions, ClientSecretCredential, ClientSecretCredentialOptions,
+    ManagedIdentityCredential, ManagedIdentityCredentialOptions, WorkloadIdentityCredential,
+    WorkloadIdentityCredentialOptions,
 };
 
 use super::cloud::ArmTarget;
@@ -33,6 +35,11 @@ pub enum AuthMode {
     Sp,
     /// Workload identity federation: AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_FEDERATED_TOKEN_FILE.
     Workload,
+    /// An Azure Pipelines service connection (workload identity federation):
+    /// AZURESUBSCRIPTION_TENANT_ID, AZURESUBSCRIPTION_CLIENT_ID,
+    /// AZURESUBSCRIPTION_SERVICE_CONNECTION_ID and SYSTEM_ACCESSTOKEN, as the AzureCLI@2 task sets
+    /// them (AZURE_TENANT_ID / AZURE_CLIENT_ID also work).
+    Pipelines,
     /// The managed identity of the host (AZURE_CLIENT_ID selects a user-assigned one).
     Msi,
     /// A bearer token from AZAUDIT_ACCESS_TOKEN (e.g. `az account get-access-token`).
@@ -226,6 +233,42 @@ fn workload(target: &ArmTarget) -> Built {
         .map_err(|e| one_line(&e.to_string()))
 }
 
+fn pipelines(target: &ArmTarget) -> Built {
+    let tenant = env("AZURESUBSCRIPTION_TENANT_ID").or_else(|| env("AZURE_TENANT_ID"));
+    let client = env("AZURESUBSCRIPTION_CLIENT_ID").or_else(|| env("AZURE_CLIENT_ID"));
+    let connection = env("AZURESUBSCRIPTION_SERVICE_CONNECTION_ID");
+    let token = env("SYSTEM_ACCESSTOKEN");
+    let missing: Vec<&str> = [
+        (tenant.is_none(), "AZURESUBSCRIPTION_TENANT_ID"),
+        (client.is_none(), "AZURESUBSCRIPTION_CLIENT_ID"),
+        (
+            connection.is_none(),
+            "AZURESUBSCRIPTION_SERVICE_CONNECTION_ID",
+        ),
+        (token.is_none(), "SYSTEM_ACCESSTOKEN"),
+    ]
+    .iter()
+    .filter(|(m, _)| *m)
+    .map(|(_, name)| *name)
+    .collect();
+    let (Some(tenant), Some(client), Some(connection), Some(token)) =
+        (tenant, client, connection, token)
+    else {
+        return Err(format!("{} not set", missing.join(", ")));
+    };
+    let mut options = AzurePipelinesCredentialOptions::default();
+    options.credential_options.client_options = client_options(target);
+    AzurePipelinesCredential::new(
+        tenant,
+        client,
+        &connection,
+        Secret::new(token),
+        Some(options),
+    )
+    .map(|c| c as Arc<dyn TokenCredential>)
+    .map_err(|e| one_line(&e.to_string()))
+}
+
 fn managed_identity(target: &ArmTarget) -> Built {
     let options = ManagedIdentityCredentialOptions {
         user_assigned_id: env("AZURE_CLIENT_ID").map(azure_identity::UserAssignedId::ClientId),
@@ -283,6 +326,11 @@ pub fn build_named(mode: AuthMode, target: &ArmTarget) -> Result<Credential> {
             format!("workload identity{client_id}"),
             workload(target),
         ),
+        AuthMode::Pipelines => explicit(
+            "pipelines",
+            "Azure Pipelines service connection".into(),
+            pipelines(target),
+        ),
         AuthMode::Msi => explicit(
             "msi",
             format!("managed identity{client_id}"),
@@ -298,6 +346,11 @@ pub fn build_named(mode: AuthMode, target: &ArmTarget) -> Result<Credential> {
                     None,
                 ),
                 ("workload identity", workload(target), None),
+                (
+                    "Azure Pipelines service connection",
+                    pipelines(target),
+                    None,
+                ),
                 ("Azure CLI", cli(), None),
                 ("Azure Developer CLI", azd(), None),
                 (

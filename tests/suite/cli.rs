@@ -711,3 +711,60 @@ fn schemas_completions_and_the_manual_page_are_printed() {
         "{man}"
     );
 }
+
+#[test]
+fn an_azure_pipelines_service_connection_is_a_credential() {
+    let run = |vars: &[(&str, &str)]| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_azaudit"));
+        cmd.args([
+            "collect",
+            "--subscription",
+            "00000000-0000-4000-8000-000000000001",
+            "--auth",
+            "pipelines",
+        ]);
+        for v in [
+            "AZURESUBSCRIPTION_TENANT_ID",
+            "AZURESUBSCRIPTION_CLIENT_ID",
+            "AZURESUBSCRIPTION_SERVICE_CONNECTION_ID",
+            "SYSTEM_ACCESSTOKEN",
+            "SYSTEM_OIDCREQUESTURI",
+            "AZURE_TENANT_ID",
+            "AZURE_CLIENT_ID",
+        ] {
+            cmd.env_remove(v);
+        }
+        cmd.envs(vars.iter().copied());
+        cmd.output().unwrap()
+    };
+    let o = run(&[(
+        "AZURESUBSCRIPTION_TENANT_ID",
+        "8a1b2c3d-0000-4000-8000-000000000001",
+    )]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o).trim_end(),
+        "azaudit: error: authentication: --auth pipelines: AZURESUBSCRIPTION_CLIENT_ID, AZURESUBSCRIPTION_SERVICE_CONNECTION_ID, SYSTEM_ACCESSTOKEN not set"
+    );
+    // Everything the service connection needs, outside a pipeline (no OIDC request URI): the
+    // credential's own reason, and never the access token.
+    let o = run(&[
+        (
+            "AZURESUBSCRIPTION_TENANT_ID",
+            "8a1b2c3d-0000-4000-8000-000000000001",
+        ),
+        (
+            "AZURESUBSCRIPTION_CLIENT_ID",
+            "00000000-0000-4000-8000-0000000000c1",
+        ),
+        ("AZURESUBSCRIPTION_SERVICE_CONNECTION_ID", "sc-1"),
+        ("SYSTEM_ACCESSTOKEN", "pipeline-secret-token"),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("--auth pipelines: ") && err.contains("SYSTEM_OIDCREQUESTURI"),
+        "{err}"
+    );
+    assert!(!err.contains("pipeline-secret-token"), "{err}");
+}
