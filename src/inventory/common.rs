@@ -4,8 +4,68 @@
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
-/// Unknown fields of an ARM object, kept so a snapshot round-trips what ARM said.
-pub type Extra = Map<String, Value>;
+/// Unknown fields of an ARM object, kept so a snapshot round-trips what ARM said. Most objects
+/// have none, so the map is allocated only when there are some: an empty one costs one pointer
+/// instead of a whole map in every security rule, route and ip configuration.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Extra(Option<Box<Map<String, Value>>>);
+
+impl Extra {
+    pub fn new() -> Self {
+        Extra(None)
+    }
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.0.as_ref().and_then(|m| m.get(key))
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.as_ref().is_none_or(|m| m.is_empty())
+    }
+    pub fn insert(&mut self, key: String, value: Value) -> Option<Value> {
+        self.0.get_or_insert_with(Default::default).insert(key, value)
+    }
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &Value)> {
+        self.0.iter().flat_map(|m| m.iter())
+    }
+}
+
+impl std::ops::Index<&str> for Extra {
+    type Output = Value;
+    /// `Value::Null` for a missing key, as indexing a JSON value does.
+    fn index(&self, key: &str) -> &Value {
+        static NULL: Value = Value::Null;
+        self.get(key).unwrap_or(&NULL)
+    }
+}
+
+impl Serialize for Extra {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        for (k, v) in self.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Extra {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let m = Map::<String, Value>::deserialize(d)?;
+        Ok(Extra((!m.is_empty()).then(|| Box::new(m))))
+    }
+}
+
+impl schemars::JsonSchema for Extra {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        <Map<String, Value> as schemars::JsonSchema>::schema_name()
+    }
+    fn inline_schema() -> bool {
+        true
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        <Map<String, Value> as schemars::JsonSchema>::json_schema(generator)
+    }
+}
 
 /// Declares an ARM enum that is an open string in the API (`modelAsString`): known values compare
 /// case-insensitively and serialise in Microsoft's documented casing; anything else is kept verbatim.
