@@ -588,7 +588,11 @@ fn write_formats(
 ) -> Result<()> {
     for (format, path) in targets {
         let text = match format {
-            Format::Json => report.to_json(),
+            // Streamed: a large tenant's report is never one string in memory.
+            Format::Json => {
+                report::write_output_with(path.as_deref(), &mut |w| report.write_json(w))?;
+                continue;
+            }
             Format::Ndjson => report::ndjson::render(report),
             Format::Markdown => report::markdown::render_limited(
                 report,

@@ -21,7 +21,9 @@ impl Extra {
         self.0.as_ref().is_none_or(|m| m.is_empty())
     }
     pub fn insert(&mut self, key: String, value: Value) -> Option<Value> {
-        self.0.get_or_insert_with(Default::default).insert(key, value)
+        self.0
+            .get_or_insert_with(Default::default)
+            .insert(key, value)
     }
     pub fn iter(&self) -> impl Iterator<Item = (&String, &Value)> {
         self.0.iter().flat_map(|m| m.iter())

@@ -11,7 +11,9 @@ mod table;
 mod write;
 
 pub use table::render_table;
-pub use write::{atomic_write, check_destination, destination_key, write_output};
+pub use write::{
+    Body, atomic_write, check_destination, destination_key, write_output, write_output_with,
+};
 // Findings are the rules' output; the report carries and renders them.
 pub use crate::findings::{BaselineStatus, Finding, Severity, Suppression, fingerprint};
 
@@ -228,6 +230,12 @@ impl Report {
             None => (Vec::new(), Vec::new()),
         };
         (exempted, expired, unused)
+    }
+
+    /// The JSON report written straight into `w` (no string of the whole report in memory).
+    pub fn write_json(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        serde_json::to_writer_pretty(&mut *w, self)?;
+        w.write_all(b"\n")
     }
 
     pub fn to_json(&self) -> String {

@@ -81,6 +81,14 @@ fn is_stdout(p: &Path) -> bool {
 
 /// Writes `contents` to `path` atomically, following symlinks to the file they name.
 pub fn atomic_write(path: &Path, contents: &[u8]) -> Result<()> {
+    atomic_write_with(path, &mut |w| w.write_all(contents))
+}
+
+/// What a destination receives: a function writing the document into a writer, so that a large
+/// report streams into its file instead of being built as one string first.
+pub type Body<'a> = dyn FnMut(&mut dyn Write) -> std::io::Result<()> + 'a;
+
+fn atomic_write_with(path: &Path, body: &mut Body<'_>) -> Result<()> {
     let target = resolve(path)?;
     let io = |e: std::io::Error| write_error(path, &e);
     let dir = match target.parent() {
@@ -93,7 +101,10 @@ pub fn atomic_write(path: &Path, contents: &[u8]) -> Result<()> {
         .permissions(new_file_permissions())
         .tempfile_in(dir)
         .map_err(io)?;
-    tmp.write_all(contents).map_err(io)?;
+    {
+        let mut w = std::io::BufWriter::with_capacity(1 << 16, tmp.as_file_mut());
+        body(&mut w).and_then(|_| w.flush()).map_err(io)?;
+    }
     tmp.as_file().sync_all().map_err(io)?;
     // Keep the permissions of the file being replaced (a report others read, a FIFO's mode aside).
     if let Ok(m) = std::fs::metadata(&target) {
@@ -148,19 +159,20 @@ pub fn check_destination(path: Option<&Path>) -> Result<()> {
 }
 
 /// Writes straight into an existing node that is not a regular file (FIFO, device, terminal).
-fn write_in_place(path: &Path, contents: &[u8]) -> Result<()> {
+fn write_in_place(path: &Path, body: &mut Body<'_>) -> Result<()> {
     let io = |e: std::io::Error| write_error(path, &e);
-    let mut f = std::fs::OpenOptions::new()
+    let f = std::fs::OpenOptions::new()
         .write(true)
         .open(path)
         .map_err(io)?;
-    f.write_all(contents).and_then(|_| f.flush()).map_err(io)
+    let mut w = std::io::BufWriter::with_capacity(1 << 16, f);
+    body(&mut w).and_then(|_| w.flush()).map_err(io)
 }
 
-fn write_stdout(contents: &str) -> Result<()> {
-    let mut out = std::io::stdout().lock();
+fn write_stdout(body: &mut Body<'_>) -> Result<()> {
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     // A closed pipe (`azaudit … | head`) is not an error worth a message.
-    match out.write_all(contents.as_bytes()).and_then(|_| out.flush()) {
+    match body(&mut out).and_then(|_| out.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
             Err(write_error(Path::new("standard output"), &e))
         }
@@ -171,66 +183,20 @@ fn write_stdout(contents: &str) -> Result<()> {
 /// Writes to stdout when `path` is `None`, `-` or `/dev/stdout`; in place to a FIFO or device;
 /// otherwise atomically to the file (through symlinks).
 pub fn write_output(path: Option<&Path>, contents: &str) -> Result<()> {
+    write_output_with(path, &mut |w| w.write_all(contents.as_bytes()))
+}
+
+/// [`write_output`] for a document written by `body`, streamed to its destination.
+pub fn write_output_with(path: Option<&Path>, body: &mut Body<'_>) -> Result<()> {
     let Some(p) = path.filter(|p| !is_stdout(p)) else {
-        return write_stdout(contents);
+        return write_stdout(body);
     };
     match std::fs::metadata(p) {
         Ok(m) if m.is_dir() => Err(Error::Output {
             path: p.to_path_buf(),
             problem: "is a directory".into(),
         }),
-        Ok(m) if !m.is_file() => write_in_place(p, contents.as_bytes()),
-        _ => atomic_write(p, contents.as_bytes()),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn atomic_write_replaces_the_whole_file_and_leaves_no_temporary() {
-        let dir = tempfile::tempdir().unwrap();
-        let target = dir.path().join("report.json");
-        std::fs::write(&target, "old contents that are longer than the new ones").unwrap();
-        atomic_write(&target, b"{}").unwrap();
-        assert_eq!(std::fs::read_to_string(&target).unwrap(), "{}");
-        let names: Vec<_> = std::fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
-        assert_eq!(names, vec![std::ffi::OsString::from("report.json")]);
-    }
-
-    #[test]
-    fn atomic_write_into_a_missing_directory_fails_cleanly() {
-        let dir = tempfile::tempdir().unwrap();
-        let target = dir.path().join("no/such/dir/report.json");
-        let err = atomic_write(&target, b"{}").unwrap_err();
-        assert!(err.to_string().contains("report.json"), "{err}");
-        assert!(!target.exists());
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn destinations_through_links_and_other_spellings_are_the_same_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let real = dir.path().join("r.json");
-        std::fs::write(&real, "").unwrap();
-        let link = dir.path().join("link.json");
-        std::os::unix::fs::symlink("r.json", &link).unwrap();
-        let dotted = dir.path().join(".").join("r.json");
-        let key = destination_key(Some(&real));
-        assert!(key.is_some());
-        assert_eq!(destination_key(Some(&link)), key);
-        assert_eq!(destination_key(Some(&dotted)), key);
-        let fresh = dir.path().join("new.json");
-        assert_eq!(
-            destination_key(Some(&dir.path().join(".").join("new.json"))),
-            destination_key(Some(&fresh))
-        );
-        assert_ne!(destination_key(Some(&fresh)), key);
-        assert_eq!(destination_key(Some(Path::new("/dev/stdout"))), None);
-        assert_eq!(destination_key(Some(Path::new("-"))), None);
+        Ok(m) if !m.is_file() => write_in_place(p, body),
+        _ => atomic_write_with(p, body),
     }
 }
