@@ -125,6 +125,10 @@ struct Counters {
     throttle_wait_ms: AtomicU64,
     bytes: AtomicU64,
     refused_next_links: AtomicU64,
+    graph_queries: AtomicU64,
+    graph_quota_wait_ms: AtomicU64,
+    batch_calls: AtomicU64,
+    batch_inner_requests: AtomicU64,
 }
 
 /// Called after each response with the running counters (progress display).
@@ -145,14 +149,78 @@ pub struct ArmClient {
     rejected: Mutex<Option<ArmError>>,
     counters: Counters,
     progress: Mutex<Option<ProgressHook>>,
+    /// Resource Graph's per-user quota as last reported: queries left and when the window resets.
+    graph_quota: Mutex<Option<(i64, Instant)>>,
 }
 
 /// The throttling scope of requests outside any subscription (ARM's tenant bucket).
 const TENANT_SCOPE: &str = "tenant";
+/// The throttling scope of Resource Graph queries (its quota is per user, not per subscription).
+const GRAPH_SCOPE: &str = "resource-graph";
+
+/// Resource Graph's query endpoint on the configured ARM origin.
+pub const GRAPH_PATH: &str = "/providers/Microsoft.ResourceGraph/resources";
+/// The Resource Graph api-version azaudit queries with.
+pub const GRAPH_API_VERSION: &str = "2024-04-01";
+/// ARM's batch endpoint on the configured ARM origin.
+pub const BATCH_PATH: &str = "/batch";
+/// The batch api-version.
+pub const BATCH_API_VERSION: &str = "2020-06-01";
+
+/// What the client can send. There is no way to build anything else: a GET of a URL on the
+/// configured ARM origin, or a POST to one of the two read-only query endpoints (Resource Graph
+/// and `/batch`, whose inner requests are GETs), whose URLs the client builds itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verb {
+    Get,
+    PostGraph,
+    PostBatch,
+}
+
+struct Outgoing<'a> {
+    verb: Verb,
+    url: &'a Url,
+    body: Option<&'a [u8]>,
+}
+
+/// Whether a request may leave the client: only to the configured origin, only GETs there, and
+/// POSTs only to the Resource Graph and batch paths.
+pub(crate) fn is_allowed(target: &ArmTarget, method: &Method, url: &Url) -> bool {
+    if !target.owns(url) {
+        return false;
+    }
+    match method {
+        Method::Get => true,
+        Method::Post => {
+            let p = url.path().trim_end_matches('/');
+            p.eq_ignore_ascii_case(GRAPH_PATH) || p.eq_ignore_ascii_case(BATCH_PATH)
+        }
+        _ => false,
+    }
+}
 
 const RETRY_AFTER_MS: HeaderName = HeaderName::from_static("x-ms-retry-after-ms");
 const RETRY_AFTER_MS_PLAIN: HeaderName = HeaderName::from_static("retry-after-ms");
 const RETRY_AFTER: HeaderName = HeaderName::from_static("retry-after");
+const QUOTA_REMAINING: HeaderName = HeaderName::from_static("x-ms-user-quota-remaining");
+const QUOTA_RESETS_AFTER: HeaderName = HeaderName::from_static("x-ms-user-quota-resets-after");
+
+/// Resource Graph's `x-ms-user-quota-resets-after`: `hh:mm:ss` (fractions allowed), or seconds.
+pub(crate) fn parse_resets_after(v: &str) -> Option<Duration> {
+    let v = v.trim();
+    let parts: Vec<&str> = v.split(':').collect();
+    let secs: f64 = match parts.as_slice() {
+        [s] => s.parse().ok()?,
+        [m, s] => m.parse::<f64>().ok()? * 60.0 + s.parse::<f64>().ok()?,
+        [h, m, s] => {
+            h.parse::<f64>().ok()? * 3600.0
+                + m.parse::<f64>().ok()? * 60.0
+                + s.parse::<f64>().ok()?
+        }
+        _ => return None,
+    };
+    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(86_400.0)))
+}
 
 impl ArmClient {
     pub fn new(
@@ -188,6 +256,7 @@ impl ArmClient {
             settings,
             counters: Counters::default(),
             progress: Mutex::new(None),
+            graph_quota: Mutex::new(None),
         }
     }
 
@@ -208,6 +277,11 @@ impl ArmClient {
             throttle_wait_ms: c.throttle_wait_ms.load(Ordering::Relaxed),
             bytes: c.bytes.load(Ordering::Relaxed),
             refused_next_links: c.refused_next_links.load(Ordering::Relaxed),
+            graph_queries: c.graph_queries.load(Ordering::Relaxed),
+            graph_quota_wait_ms: c.graph_quota_wait_ms.load(Ordering::Relaxed),
+            batch_calls: c.batch_calls.load(Ordering::Relaxed),
+            batch_inner_requests: c.batch_inner_requests.load(Ordering::Relaxed),
+            ..RequestStats::default()
         }
     }
 
@@ -276,10 +350,110 @@ impl ArmClient {
         let scope = subscription
             .map(str::to_ascii_lowercase)
             .unwrap_or_else(|| TENANT_SCOPE.to_string());
-        self.get_with_retries(url, &scope).await
+        let out = Outgoing {
+            verb: Verb::Get,
+            url,
+            body: None,
+        };
+        self.send_with_retries(&out, &scope).await
     }
 
-    async fn get_with_retries(&self, url: &Url, scope: &str) -> Result<Value, ArmError> {
+    /// Runs one Resource Graph query (`POST /providers/Microsoft.ResourceGraph/resources`) with
+    /// `body` (`{"subscriptions", "query", "options"}`) and returns the response page. Queries are
+    /// paced by the quota headers Resource Graph sends: when one query is left in the window, the
+    /// next waits until the window resets instead of running into a 429.
+    pub async fn query_graph(&self, body: &Value) -> Result<Value, ArmError> {
+        if let Some(e) = self.rejection() {
+            return Err(e);
+        }
+        let url = self.url(GRAPH_PATH, GRAPH_API_VERSION);
+        let bytes = serde_json::to_vec(body).map_err(|e| ArmError::Malformed(e.to_string()))?;
+        let out = Outgoing {
+            verb: Verb::PostGraph,
+            url: &url,
+            body: Some(&bytes),
+        };
+        self.send_with_retries(&out, GRAPH_SCOPE).await
+    }
+
+    /// Sends one ARM batch (`POST /batch`) of `requests` (each `{"httpMethod": "GET",
+    /// "relativeUrl", "name"}`, built by [`crate::arm::batch`]) and returns the outer response.
+    pub async fn post_batch(&self, body: &Value, inner: usize) -> Result<Value, ArmError> {
+        if let Some(e) = self.rejection() {
+            return Err(e);
+        }
+        let url = self.url(BATCH_PATH, BATCH_API_VERSION);
+        let bytes = serde_json::to_vec(body).map_err(|e| ArmError::Malformed(e.to_string()))?;
+        self.counters.batch_calls.fetch_add(1, Ordering::Relaxed);
+        self.counters
+            .batch_inner_requests
+            .fetch_add(inner as u64, Ordering::Relaxed);
+        let out = Outgoing {
+            verb: Verb::PostBatch,
+            url: &url,
+            body: Some(&bytes),
+        };
+        self.send_with_retries(&out, TENANT_SCOPE).await
+    }
+
+    /// Waits, before a Resource Graph query, while the quota window has no query to spare.
+    async fn pace_graph(&self) {
+        loop {
+            let wait_until = {
+                let mut q = self.graph_quota.lock().expect("lock");
+                match *q {
+                    Some((_, reset)) if reset <= Instant::now() => {
+                        *q = None;
+                        None
+                    }
+                    Some((remaining, reset)) if remaining <= 1 => Some(reset),
+                    Some((remaining, reset)) => {
+                        // Counted down as queries leave, so that concurrent queries cannot
+                        // overrun what the last answer allowed.
+                        *q = Some((remaining - 1, reset));
+                        None
+                    }
+                    None => None,
+                }
+            };
+            match wait_until {
+                None => return,
+                Some(until) => {
+                    let t = Instant::now();
+                    tracing::debug!(
+                        wait_ms = (until - t).as_millis() as u64,
+                        "Resource Graph quota nearly spent: waiting for its window to reset"
+                    );
+                    tokio::time::sleep_until(until).await;
+                    self.counters
+                        .graph_quota_wait_ms
+                        .fetch_add(t.elapsed().as_millis() as u64, Ordering::Relaxed);
+                    let mut q = self.graph_quota.lock().expect("lock");
+                    if q.is_some_and(|(_, r)| r <= Instant::now()) {
+                        *q = None;
+                    }
+                }
+            }
+        }
+    }
+
+    fn note_graph_quota(&self, response: &RawResponse) {
+        let h = response.headers();
+        let remaining = h
+            .get_optional_str(&QUOTA_REMAINING)
+            .and_then(|v| v.trim().parse::<i64>().ok());
+        let resets = h
+            .get_optional_str(&QUOTA_RESETS_AFTER)
+            .and_then(parse_resets_after);
+        if let (Some(remaining), Some(resets)) = (remaining, resets) {
+            *self.graph_quota.lock().expect("lock") = Some((
+                remaining,
+                Instant::now() + resets.min(self.settings.max_wait),
+            ));
+        }
+    }
+
+    async fn send_with_retries(&self, out: &Outgoing<'_>, scope: &str) -> Result<Value, ArmError> {
         let timeout = self.settings.request_timeout;
         // Set when the first attempt is sent: time queued behind the concurrency limits does not
         // count against the request.
@@ -304,6 +478,9 @@ impl ArmClient {
                     .fetch_add(t.elapsed().as_millis() as u64, Ordering::Relaxed);
                 continue;
             }
+            if out.verb == Verb::PostGraph {
+                self.pace_graph().await;
+            }
             let permit = self.global.acquire().await.expect("semaphore open");
             if self.throttle_window(scope).is_some() {
                 // Another request of the scope was throttled while this one queued for a slot.
@@ -318,7 +495,7 @@ impl ArmClient {
             if attempt > 1 {
                 self.counters.retries.fetch_add(1, Ordering::Relaxed);
             }
-            let outcome = match tokio::time::timeout_at(deadline, self.send(url, attempt)).await {
+            let outcome = match tokio::time::timeout_at(deadline, self.send(out, attempt)).await {
                 Ok(o) => o,
                 Err(_) => return Err(ArmError::Deadline(timeout)),
             };
@@ -376,12 +553,31 @@ impl ArmClient {
     #[allow(clippy::type_complexity)]
     async fn send(
         &self,
-        url: &Url,
+        out: &Outgoing<'_>,
         attempt: u32,
     ) -> Result<Value, (bool, Option<Duration>, ArmError)> {
-        let mut request = Request::new(url.clone(), Method::Get);
+        let method = match out.verb {
+            Verb::Get => Method::Get,
+            Verb::PostGraph | Verb::PostBatch => Method::Post,
+        };
+        if !is_allowed(&self.target, &method, out.url) {
+            // Unreachable through the public API; kept so that no change elsewhere can send a
+            // write or hand the token to another host.
+            self.counters
+                .refused_next_links
+                .fetch_add(1, Ordering::Relaxed);
+            return Err((false, None, ArmError::ForeignLink(origin_of(out.url))));
+        }
+        let mut request = Request::new(out.url.clone(), method);
         request.insert_header("accept", "application/json");
+        if let Some(body) = out.body {
+            request.insert_header("content-type", "application/json");
+            request.set_body(body.to_vec());
+        }
         self.counters.requests.fetch_add(1, Ordering::Relaxed);
+        if out.verb == Verb::PostGraph {
+            self.counters.graph_queries.fetch_add(1, Ordering::Relaxed);
+        }
         let options = PipelineSendOptions {
             skip_checks: true,
             ..Default::default()
@@ -393,6 +589,9 @@ impl ArmClient {
         {
             Ok(response) => {
                 self.report_progress();
+                if out.verb == Verb::PostGraph {
+                    self.note_graph_quota(&response);
+                }
                 self.classify(response, attempt)
             }
             Err(e) => {
@@ -641,4 +840,62 @@ pub(crate) fn error_chain(e: &azure_core::Error) -> String {
     }
     parts.dedup();
     parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::azure::Cloud;
+
+    #[test]
+    fn only_gets_and_the_two_query_posts_to_the_configured_origin_may_leave() {
+        let target = ArmTarget::for_cloud(Cloud::Public);
+        let url = |s: &str| Url::parse(s).unwrap();
+        let arm = "https://management.azure.com";
+        let sub =
+            format!("{arm}/subscriptions/s/providers/Microsoft.Network/networkSecurityGroups");
+        assert!(is_allowed(&target, &Method::Get, &url(&sub)));
+        for ok in [
+            format!("{arm}/providers/Microsoft.ResourceGraph/resources?api-version=2024-04-01"),
+            format!("{arm}/batch?api-version=2020-06-01"),
+        ] {
+            assert!(is_allowed(&target, &Method::Post, &url(&ok)), "{ok}");
+        }
+        // Writes, and POSTs anywhere else (actions such as listKeys are POSTs), never leave.
+        for m in [Method::Put, Method::Patch, Method::Delete, Method::Post] {
+            assert!(!is_allowed(&target, &m, &url(&sub)), "{m:?}");
+        }
+        for bad in [
+            format!(
+                "{arm}/subscriptions/s/resourceGroups/r/providers/Microsoft.KeyVault/vaults/v/listKeys"
+            ),
+            format!("{arm}/providers/Microsoft.ResourceGraph/resourcesHistory"),
+            format!("{arm}/batchx"),
+        ] {
+            assert!(!is_allowed(&target, &Method::Post, &url(&bad)), "{bad}");
+        }
+        // No other origin, whatever the method: the token only goes to the configured one.
+        for other in [
+            "https://evil.example/batch",
+            "http://management.azure.com/batch",
+            "https://management.azure.com:8443/batch",
+            "https://management.usgovcloudapi.net/subscriptions",
+        ] {
+            assert!(!is_allowed(&target, &Method::Get, &url(other)), "{other}");
+            assert!(!is_allowed(&target, &Method::Post, &url(other)), "{other}");
+        }
+    }
+
+    #[test]
+    fn quota_resets_after_reads_clock_times_and_seconds() {
+        assert_eq!(parse_resets_after("00:00:05"), Some(Duration::from_secs(5)));
+        assert_eq!(
+            parse_resets_after("00:01:02.5"),
+            Some(Duration::from_millis(62_500))
+        );
+        assert_eq!(parse_resets_after("7"), Some(Duration::from_secs(7)));
+        assert_eq!(parse_resets_after("soon"), None);
+        assert_eq!(parse_resets_after("-1"), None);
+        assert_eq!(parse_resets_after("1:2:3:4"), None);
+    }
 }

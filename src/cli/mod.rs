@@ -179,6 +179,10 @@ pub struct LiveArgs {
     /// A custom ARM endpoint (https origin, e.g. Azure Stack Hub); tokens are requested for it.
     #[arg(long, value_name = "URL")]
     pub arm_endpoint: Option<String>,
+    /// Where to read the kinds Azure Resource Graph indexes: Resource Graph with ARM lists as the
+    /// fallback per kind (auto), Resource Graph only (graph), or ARM lists only (arm).
+    #[arg(long, value_enum, default_value_t = SourceMode::Auto)]
+    pub source: SourceMode,
     /// Requests in flight at once.
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub max_concurrency: u16,
@@ -221,6 +225,11 @@ impl LiveArgs {
                 subscriptions,
                 all_subscriptions: self.all_subscriptions,
                 resource_group: self.resource_group.clone(),
+                source: match self.source {
+                    SourceMode::Auto => crate::collect::live::Source::Auto,
+                    SourceMode::Graph => crate::collect::live::Source::Graph,
+                    SourceMode::Arm => crate::collect::live::Source::Arm,
+                },
             },
         ))
     }
@@ -234,6 +243,14 @@ impl LiveArgs {
             ..ClientSettings::default()
         }
     }
+}
+
+/// `--source`: where live collection reads the kinds Resource Graph indexes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SourceMode {
+    Auto,
+    Graph,
+    Arm,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

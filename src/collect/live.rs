@@ -4,7 +4,8 @@
 //! leave the scope (the subscription of a Traffic Analytics workspace, private DNS zones in a
 //! central DNS subscription). Everything that cannot be read becomes a coverage gap; the scan goes on.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::time::Duration;
 
 use chrono::Utc;
 use futures::future::join_all;
@@ -17,7 +18,19 @@ use crate::azure::id::{id_key, subscription_of};
 use crate::collect::api::api_version;
 use crate::inventory::privatedns::PrivateDnsZone;
 use crate::inventory::resources::Subscription;
-use crate::inventory::{Coverage, CoverageGap, Inventory, ResourceKind};
+use crate::inventory::{Coverage, CoverageGap, Inventory, KindSource, ResourceKind};
+
+/// Where live collection reads the kinds Resource Graph indexes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Source {
+    /// Resource Graph first; a kind it cannot answer is read with ARM lists.
+    #[default]
+    Auto,
+    /// Resource Graph only: what it cannot answer is a coverage gap.
+    Graph,
+    /// ARM lists only, as before Resource Graph was used.
+    Arm,
+}
 
 /// What to collect.
 #[derive(Debug, Clone, Default)]
@@ -29,6 +42,8 @@ pub struct LiveScope {
     /// Only resources in this resource group (private DNS zones and network watchers are kept
     /// wherever they are: they serve resources in other groups).
     pub resource_group: Option<String>,
+    /// Resource Graph, ARM lists, or Resource Graph with ARM as the fallback per kind.
+    pub source: Source,
 }
 
 /// The subscription-scope lists read for every scanned subscription.
@@ -89,6 +104,8 @@ struct Collector<'a> {
     gaps: Vec<CoverageGap>,
     /// Subscriptions of which at least one list was read: the others were not read at all.
     read: HashSet<String>,
+    /// How each kind was read.
+    sources: BTreeMap<ResourceKind, KindSource>,
 }
 
 /// Why a live collection has nothing to report: a snapshot of it would look like an empty tenant.
@@ -159,8 +176,10 @@ impl Collector<'_> {
         out
     }
 
-    fn absorb(&mut self, kind: ResourceKind, sub: Option<&str>, values: Vec<Value>) {
+    /// Parses `values` into the inventory list of `kind`; returns how many items it holds now.
+    fn absorb(&mut self, kind: ResourceKind, sub: Option<&str>, values: Vec<Value>) -> usize {
         use ResourceKind::*;
+        let before = self.count(kind);
         match kind {
             NetworkSecurityGroup => {
                 let v = self.parse(kind, sub, values);
@@ -234,8 +253,47 @@ impl Collector<'_> {
                 let v = self.parse(kind, sub, values);
                 self.inv.subscriptions.extend(v)
             }
-            other => unreachable!("{other:?} is not collected by list"),
+            other => {
+                tracing::error!(kind = ?other, "not a kind collected by list; items dropped");
+            }
         }
+        self.count(kind).saturating_sub(before)
+    }
+
+    fn count(&self, kind: ResourceKind) -> usize {
+        use ResourceKind::*;
+        let i = &self.inv;
+        match kind {
+            NetworkSecurityGroup => i.network_security_groups.len(),
+            RouteTable => i.route_tables.len(),
+            VirtualNetwork => i.virtual_networks.len(),
+            PrivateEndpoint => i.private_endpoints.len(),
+            NetworkInterface => i.network_interfaces.len(),
+            NetworkWatcher => i.network_watchers.len(),
+            ApplicationGateway => i.application_gateways.len(),
+            AzureFirewall => i.azure_firewalls.len(),
+            PrivateDnsZone => i.private_dns_zones.len(),
+            KeyVault => i.key_vaults.len(),
+            FlowLog => i.flow_logs.len(),
+            VirtualNetworkLink => i.virtual_network_links.len(),
+            RecordSet => i.record_sets.len(),
+            DiagnosticSetting => i.diagnostic_settings.len(),
+            ResourceProvider => i.resource_providers.len(),
+            RecoveryServicesVault => i.recovery_services_vaults.len(),
+            ResourceGuardProxy => i.resource_guard_proxies.len(),
+            Subscription => i.subscriptions.len(),
+            _ => 0,
+        }
+    }
+
+    /// Records that `items` of `kind` were read from `source` in `took`.
+    fn note_source(&mut self, kind: ResourceKind, source: &str, items: usize, took: Duration) {
+        let e = self.sources.entry(kind).or_default();
+        if e.source.is_empty() || e.source == "graph" && source != "graph" {
+            e.source = source.to_string();
+        }
+        e.items += items as u64;
+        e.duration_ms = e.duration_ms.max(took.as_millis() as u64);
     }
 
     /// Whether the subscription's provider registrations, as read, say `namespace` is NotRegistered.
@@ -256,12 +314,15 @@ impl Collector<'_> {
     async fn run_lists(&mut self, requests: Vec<(ResourceKind, Option<String>, String)>) {
         let client = self.client;
         let results = join_all(requests.iter().map(|(kind, sub, path)| async move {
-            client.list(path, api_version(*kind), sub.as_deref()).await
+            let t = tokio::time::Instant::now();
+            let r = client.list(path, api_version(*kind), sub.as_deref()).await;
+            (r, t.elapsed())
         }))
         .await;
         let mut unregistered = Vec::new();
-        for ((kind, sub, path), (items, error)) in requests.into_iter().zip(results) {
-            self.absorb(kind, sub.as_deref(), items);
+        for ((kind, sub, path), ((items, error), took)) in requests.into_iter().zip(results) {
+            let n = self.absorb(kind, sub.as_deref(), items);
+            self.note_source(kind, "arm", n, took);
             match error {
                 None => {
                     if let Some(s) = &sub {
@@ -368,6 +429,7 @@ async fn collect_with_reads(client: &ArmClient, scope: &LiveScope) -> (Snapshot,
         inv: Inventory::default(),
         gaps: Vec::new(),
         read: HashSet::new(),
+        sources: BTreeMap::new(),
     };
 
     // 1. Subscriptions the identity can see.
@@ -415,32 +477,143 @@ async fn collect_with_reads(client: &ArmClient, scope: &LiveScope) -> (Snapshot,
         }
     }
 
-    // 2. Provider registrations and every subscription-scope list, all subscriptions at once.
-    let mut requests = Vec::new();
-    for sub in &scanned {
-        requests.push((
-            ResourceKind::ResourceProvider,
-            Some(sub.clone()),
-            format!("/subscriptions/{sub}/providers"),
-        ));
-        for (kind, provider_path) in SUBSCRIPTION_LISTS {
-            requests.push((
-                *kind,
+    let others: Vec<String> = visible
+        .iter()
+        .map(|s| s.subscription_id.to_ascii_lowercase())
+        .filter(|s| !scanned_set.contains(s))
+        .collect();
+    let provider_requests: Vec<_> = scanned
+        .iter()
+        .map(|sub| {
+            (
+                ResourceKind::ResourceProvider,
                 Some(sub.clone()),
-                format!("/subscriptions/{sub}/providers/{provider_path}"),
-            ));
+                format!("/subscriptions/{sub}/providers"),
+            )
+        })
+        .collect();
+
+    // 2. Resource Graph for every kind it indexes, while provider registrations are read from ARM
+    //    (they also prove each subscription readable: Resource Graph silently leaves out those
+    //    it cannot read). Kinds Resource Graph cannot answer are read from ARM below.
+    let mut arm_kinds: Vec<ResourceKind> = SUBSCRIPTION_LISTS.iter().map(|(k, _)| *k).collect();
+    let mut arm_children: HashSet<ResourceKind> = [
+        ResourceKind::FlowLog,
+        ResourceKind::VirtualNetworkLink,
+        ResourceKind::RecordSet,
+    ]
+    .into_iter()
+    .collect();
+    let mut graph_sourced: HashSet<ResourceKind> = HashSet::new();
+    if scope.source == Source::Arm || scanned.is_empty() {
+        let mut requests = provider_requests;
+        for sub in &scanned {
+            for (kind, provider_path) in SUBSCRIPTION_LISTS {
+                requests.push((
+                    *kind,
+                    Some(sub.clone()),
+                    format!("/subscriptions/{sub}/providers/{provider_path}"),
+                ));
+            }
+        }
+        c.run_lists(requests).await;
+    } else {
+        // Private DNS lives in central subscriptions too: zones, links and records are queried
+        // across every visible subscription (and kept from outside the scan only when endpoints
+        // in it may need them, as with ARM lists).
+        let dns_subs: Vec<String> = scanned.iter().chain(&others).cloned().collect();
+        let graph_reads = join_all(crate::collect::graph::GRAPH_KINDS.iter().map(|gk| {
+            let subs = match gk.kind {
+                ResourceKind::PrivateDnsZone
+                | ResourceKind::VirtualNetworkLink
+                | ResourceKind::RecordSet => &dns_subs,
+                _ => &scanned,
+            };
+            async move {
+                let t = tokio::time::Instant::now();
+                let r = crate::collect::graph::read_kind(client, gk, subs).await;
+                (gk, r, t.elapsed())
+            }
+        }));
+        let (_, graph_results) = futures::join!(c.run_lists(provider_requests), graph_reads);
+        for (gk, result, took) in graph_results {
+            match result {
+                Ok(rows) => {
+                    let n = c.absorb(gk.kind, None, rows);
+                    c.note_source(gk.kind, "graph", n, took);
+                    graph_sourced.insert(gk.kind);
+                    arm_kinds.retain(|k| *k != gk.kind);
+                    arm_children.remove(&gk.kind);
+                }
+                Err(e) if scope.source == Source::Graph => {
+                    for sub in &scanned {
+                        c.gap(Some(sub), gk.kind, crate::arm::GRAPH_PATH, &e);
+                    }
+                    c.note_source(gk.kind, "graph", 0, took);
+                    arm_kinds.retain(|k| *k != gk.kind);
+                    arm_children.remove(&gk.kind);
+                }
+                Err(e) => {
+                    tracing::info!(kind = gk.kind.label(), error = %e, "Resource Graph could not answer: reading ARM lists instead");
+                    c.sources.entry(gk.kind).or_default().fallback_from_graph = Some(e.to_string());
+                }
+            }
+        }
+        let requests = scanned
+            .iter()
+            .flat_map(|sub| {
+                SUBSCRIPTION_LISTS
+                    .iter()
+                    .filter(|(k, _)| arm_kinds.contains(k))
+                    .map(move |(kind, provider_path)| {
+                        (
+                            *kind,
+                            Some(sub.clone()),
+                            format!("/subscriptions/{sub}/providers/{provider_path}"),
+                        )
+                    })
+            })
+            .collect();
+        c.run_lists(requests).await;
+        // A subscription of which nothing could be read from ARM (its provider registrations
+        // first) is not proven readable: Resource Graph's silence about it means nothing, so
+        // every kind of it is a gap, not an empty subscription.
+        for sub in &scanned {
+            if c.read.contains(sub) || graph_sourced.is_empty() {
+                continue;
+            }
+            let cause = c
+                .gaps
+                .iter()
+                .find(|g| {
+                    g.kind == ResourceKind::ResourceProvider
+                        && g.subscription_id.as_deref() == Some(sub.as_str())
+                })
+                .cloned();
+            c.gaps.push(CoverageGap {
+                subscription_id: Some(sub.clone()),
+                kind: ResourceKind::Subscription,
+                scope: Some(format!("/subscriptions/{sub}")),
+                http_status: cause.as_ref().and_then(|g| g.http_status),
+                code: cause.as_ref().and_then(|g| g.code.clone()),
+                message: format!(
+                    "the subscription could not be proven readable ({}); Resource Graph leaves out subscriptions it cannot read, so none of its resources count as read",
+                    cause.as_ref().map(|g| g.message.as_str()).unwrap_or("its provider registrations were not read")
+                ),
+            });
         }
     }
-    c.run_lists(requests).await;
 
     // 3. Private DNS zones in subscriptions outside the scan (a central DNS subscription) that the
     //    identity can read: endpoints in scope depend on them.
-    if !c.inv.private_endpoints.is_empty() {
-        let others: Vec<String> = visible
-            .iter()
-            .map(|s| s.subscription_id.to_ascii_lowercase())
-            .filter(|s| !scanned_set.contains(s))
-            .collect();
+    if c.inv.private_endpoints.is_empty() {
+        // Nothing in scope resolves through them: what Resource Graph returned from outside the
+        // scan is dropped, as ARM lists would not have read it.
+        let outside = |id: &str| subscription_of(id).is_some_and(|s| !scanned_set.contains(&s));
+        c.inv.private_dns_zones.retain(|z| !outside(&z.id));
+        c.inv.virtual_network_links.retain(|z| !outside(&z.id));
+        c.inv.record_sets.retain(|z| !outside(&z.id));
+    } else if arm_kinds.contains(&ResourceKind::PrivateDnsZone) {
         let requests = others
             .iter()
             .map(|sub| {
@@ -453,24 +626,29 @@ async fn collect_with_reads(client: &ArmClient, scope: &LiveScope) -> (Snapshot,
             .collect();
         c.run_lists(requests).await;
     }
+    keep_children_of_collected_parents(&mut c.inv, &graph_sourced);
 
-    // 4. Children that have no subscription-wide list.
+    // 4. Children that have no subscription-wide list (or that Resource Graph did not answer).
     let mut requests = Vec::new();
-    for w in &c.inv.network_watchers {
-        requests.push((
-            ResourceKind::FlowLog,
-            subscription_of(&w.id),
-            format!("{}/flowLogs", w.id),
-        ));
+    if arm_children.contains(&ResourceKind::FlowLog) {
+        for w in &c.inv.network_watchers {
+            requests.push((
+                ResourceKind::FlowLog,
+                subscription_of(&w.id),
+                format!("{}/flowLogs", w.id),
+            ));
+        }
     }
     for z in &c.inv.private_dns_zones {
         let sub = subscription_of(&z.id);
-        requests.push((
-            ResourceKind::VirtualNetworkLink,
-            sub.clone(),
-            format!("{}/virtualNetworkLinks", z.id),
-        ));
-        if is_private_link_zone(z) {
+        if arm_children.contains(&ResourceKind::VirtualNetworkLink) {
+            requests.push((
+                ResourceKind::VirtualNetworkLink,
+                sub.clone(),
+                format!("{}/virtualNetworkLinks", z.id),
+            ));
+        }
+        if arm_children.contains(&ResourceKind::RecordSet) && is_private_link_zone(z) {
             requests.push((ResourceKind::RecordSet, sub, format!("{}/A", z.id)));
         }
     }
@@ -521,6 +699,17 @@ async fn collect_with_reads(client: &ArmClient, scope: &LiveScope) -> (Snapshot,
         filter_resource_group(&mut c.inv, rg);
     }
     sort_inventory(&mut c.inv);
+    for (kind, s) in &c.sources {
+        tracing::info!(
+            kind = kind.label(),
+            source = s.source.as_str(),
+            items = s.items,
+            ms = s.duration_ms,
+            "collected"
+        );
+    }
+    let mut stats = client.stats();
+    stats.sources = std::mem::take(&mut c.sources);
     let read = c.read;
     let snapshot = Snapshot {
         kind: SNAPSHOT_KIND.to_string(),
@@ -532,7 +721,7 @@ async fn collect_with_reads(client: &ArmClient, scope: &LiveScope) -> (Snapshot,
             subscriptions: scanned,
         },
         coverage: Coverage { gaps: c.gaps },
-        collection: Some(client.stats()),
+        collection: Some(stats),
         inventory: c.inv,
     };
     (snapshot, read)
@@ -575,6 +764,45 @@ async fn read_vault_security_settings(c: &mut Collector<'_>) {
             }
             Err(e) => c.gap(sub.as_deref(), kind, id, &e),
         }
+    }
+}
+
+/// Keeps only the children Resource Graph returned whose parent is in the inventory (ARM lists
+/// them per parent, so it never has others), and only the A records of private-link zones.
+fn keep_children_of_collected_parents(inv: &mut Inventory, graph_sourced: &HashSet<ResourceKind>) {
+    let parent = |id: &str| {
+        crate::azure::ResourceId::parse(id)
+            .ok()
+            .and_then(|r| r.parent())
+            .map(|p| id_key(&p))
+    };
+    if graph_sourced.contains(&ResourceKind::FlowLog) {
+        let watchers: HashSet<String> =
+            inv.network_watchers.iter().map(|w| id_key(&w.id)).collect();
+        inv.flow_logs
+            .retain(|f| parent(&f.id).is_some_and(|p| watchers.contains(&p)));
+    }
+    let zones: HashSet<String> = inv
+        .private_dns_zones
+        .iter()
+        .map(|z| id_key(&z.id))
+        .collect();
+    if graph_sourced.contains(&ResourceKind::VirtualNetworkLink) {
+        inv.virtual_network_links
+            .retain(|l| parent(&l.id).is_some_and(|p| zones.contains(&p)));
+    }
+    if graph_sourced.contains(&ResourceKind::RecordSet) {
+        let private_link: HashSet<String> = inv
+            .private_dns_zones
+            .iter()
+            .filter(|z| is_private_link_zone(z))
+            .map(|z| id_key(&z.id))
+            .collect();
+        inv.record_sets.retain(|r| {
+            r.record_type() == "A"
+                && r.zone_id()
+                    .is_some_and(|z| private_link.contains(&id_key(&z)))
+        });
     }
 }
 

@@ -14,6 +14,7 @@ mod input_validation;
 mod job_samples;
 mod live_client;
 mod live_collect;
+mod live_graph;
 mod live_unreadable;
 mod model_routes;
 mod output_paths;
