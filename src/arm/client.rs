@@ -41,6 +41,8 @@ pub struct ClientSettings {
     pub base_backoff: Duration,
     /// Replaces the HTTP transport (tests point it at a local mock server).
     pub transport: Option<Arc<dyn HttpClient>>,
+    /// Group per-resource GETs into ARM batch calls (`POST /batch`, at most 20 GETs each).
+    pub use_batch: bool,
 }
 
 impl Default for ClientSettings {
@@ -53,6 +55,7 @@ impl Default for ClientSettings {
             request_timeout: Duration::from_secs(300),
             base_backoff: Duration::from_secs(1),
             transport: None,
+            use_batch: true,
         }
     }
 }
@@ -151,6 +154,8 @@ pub struct ArmClient {
     progress: Mutex<Option<ProgressHook>>,
     /// Resource Graph's per-user quota as last reported: queries left and when the window resets.
     graph_quota: Mutex<Option<(i64, Instant)>>,
+    /// Set when ARM answered a batch with 400/404/405: the run reads with direct GETs from then on.
+    batch_unsupported: std::sync::atomic::AtomicBool,
 }
 
 /// The throttling scope of requests outside any subscription (ARM's tenant bucket).
@@ -249,6 +254,7 @@ impl ArmClient {
         ArmClient {
             pipeline,
             global: Semaphore::new(settings.max_concurrency.max(1)),
+            batch_unsupported: std::sync::atomic::AtomicBool::new(!settings.use_batch),
             per_subscription: Mutex::new(HashMap::new()),
             throttled_until: Mutex::new(HashMap::new()),
             rejected: Mutex::new(None),
@@ -688,26 +694,41 @@ impl ArmClient {
         api_version: &str,
         subscription: Option<&str>,
     ) -> (Vec<Value>, Option<ArmError>) {
+        let url = self.url(path, api_version);
+        let first = self.get_json(&url, subscription).await;
+        self.list_from(url, first, api_version, subscription).await
+    }
+
+    /// Reads the rest of a list whose first page (from `url`) is `first`: a page read directly or
+    /// one that arrived inside a batch.
+    pub async fn list_from(
+        &self,
+        url: Url,
+        first: Result<Value, ArmError>,
+        api_version: &str,
+        subscription: Option<&str>,
+    ) -> (Vec<Value>, Option<ArmError>) {
         let mut items = Vec::new();
-        let mut url = self.url(path, api_version);
         let mut seen = std::collections::HashSet::new();
+        seen.insert(url.to_string());
+        let mut result = first;
         loop {
-            if !seen.insert(url.to_string()) {
-                return (
-                    items,
-                    Some(ArmError::Malformed(format!(
-                        "nextLink loops back to {}",
-                        url.path()
-                    ))),
-                );
-            }
-            let page = match self.get_json(&url, subscription).await {
+            let page = match result {
                 Ok(p) => p,
                 Err(e) => return (items, Some(e)),
             };
-            match page.get("value") {
-                Some(Value::Array(values)) => items.extend(values.iter().cloned()),
-                Some(Value::Null) | None if page.get("nextLink").is_some() => {}
+            let Value::Object(mut page) = page else {
+                return (
+                    items,
+                    Some(ArmError::Malformed(
+                        "the list page is not a JSON object".into(),
+                    )),
+                );
+            };
+            let next = page.remove("nextLink");
+            match page.remove("value") {
+                Some(Value::Array(values)) => items.extend(values),
+                Some(Value::Null) | None if next.is_some() => {}
                 _ => {
                     return (
                         items,
@@ -717,7 +738,7 @@ impl ArmClient {
                     );
                 }
             }
-            let next = match page.get("nextLink") {
+            let next = match next {
                 Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
                 _ => return (items, None),
             };
@@ -745,9 +766,257 @@ impl ArmClient {
                     .query_pairs_mut()
                     .append_pair("api-version", api_version);
             }
-            url = next_url;
+            if !seen.insert(next_url.to_string()) {
+                return (
+                    items,
+                    Some(ArmError::Malformed(format!(
+                        "nextLink loops back to {}",
+                        next_url.path()
+                    ))),
+                );
+            }
+            result = self.get_json(&next_url, subscription).await;
         }
     }
+}
+
+/// Inner requests per ARM batch call (ARM's limit).
+pub const BATCH_SIZE: usize = 20;
+
+impl ArmClient {
+    /// Whether per-resource GETs still go through ARM batch in this run.
+    pub fn batch_available(&self) -> bool {
+        !self.batch_unsupported.load(Ordering::Relaxed)
+    }
+
+    /// GETs `urls` (each on the configured origin, with its api-version), grouped in ARM batch
+    /// calls of at most 20, and returns each one's JSON body or error in order: an inner
+    /// 403/404/409 is the error a direct GET would give, an inner body that does not parse is
+    /// malformed, an inner 429 (or 408/5xx) is sent again alone, in a later batch, after its own
+    /// `Retry-After`. When ARM does not accept batches (400/404/405 on the call, or an answer
+    /// that is not a batch answer) the run switches to direct GETs, which is also what every
+    /// request of a batch that failed as a whole gets.
+    pub async fn get_many(&self, urls: &[(Url, Option<String>)]) -> Vec<Result<Value, ArmError>> {
+        if urls.len() < 2 || !self.batch_available() {
+            return self.get_each(urls).await;
+        }
+        let chunks =
+            futures::future::join_all(urls.chunks(BATCH_SIZE).map(|chunk| self.batch_chunk(chunk)))
+                .await;
+        let mut out = Vec::with_capacity(urls.len());
+        for (chunk, result) in urls.chunks(BATCH_SIZE).zip(chunks) {
+            match result {
+                Some(r) => out.extend(r),
+                None => out.extend(self.get_each(chunk).await),
+            }
+        }
+        out
+    }
+
+    async fn get_each(&self, urls: &[(Url, Option<String>)]) -> Vec<Result<Value, ArmError>> {
+        futures::future::join_all(
+            urls.iter()
+                .map(|(url, sub)| self.get_json(url, sub.as_deref())),
+        )
+        .await
+    }
+
+    /// One chunk of at most 20 GETs through batch calls; `None` when the chunk must be read
+    /// with direct GETs.
+    async fn batch_chunk(
+        &self,
+        chunk: &[(Url, Option<String>)],
+    ) -> Option<Vec<Result<Value, ArmError>>> {
+        let mut results: Vec<Option<Result<Value, ArmError>>> = vec![None; chunk.len()];
+        let mut pending: Vec<usize> = Vec::new();
+        for (i, (url, _)) in chunk.iter().enumerate() {
+            if self.target.owns(url) {
+                pending.push(i);
+            } else {
+                self.counters
+                    .refused_next_links
+                    .fetch_add(1, Ordering::Relaxed);
+                results[i] = Some(Err(ArmError::ForeignLink(origin_of(url))));
+            }
+        }
+        let deadline = Instant::now() + self.settings.request_timeout;
+        let (mut throttles, mut failures) = (0u32, 0u32);
+        let mut attempt = 0u32;
+        while !pending.is_empty() {
+            if !self.batch_available() {
+                return None;
+            }
+            attempt += 1;
+            let requests: Vec<Value> = pending
+                .iter()
+                .map(|&i| {
+                    let url = &chunk[i].0;
+                    let relative = match url.query() {
+                        Some(q) => format!("{}?{q}", url.path()),
+                        None => url.path().to_string(),
+                    };
+                    // Inner requests are GETs: nothing else is ever put in a batch.
+                    serde_json::json!({"httpMethod": "GET", "relativeUrl": relative, "name": i.to_string()})
+                })
+                .collect();
+            if attempt > 1 {
+                self.counters
+                    .retries
+                    .fetch_add(pending.len() as u64, Ordering::Relaxed);
+            }
+            let answer = match self
+                .post_batch(&serde_json::json!({ "requests": requests }), pending.len())
+                .await
+            {
+                Ok(v) => v,
+                Err(e) => {
+                    if matches!(e.status(), Some(400 | 404 | 405)) {
+                        tracing::info!(error = %e, "ARM batch is not available: reading with direct GETs");
+                        self.batch_unsupported.store(true, Ordering::Relaxed);
+                    }
+                    if matches!(e, ArmError::Auth(_)) || e.status() == Some(401) {
+                        return Some(chunk.iter().map(|_| Err(e.clone())).collect());
+                    }
+                    return None;
+                }
+            };
+            let Some(responses) = answer.get("responses").and_then(Value::as_array) else {
+                tracing::info!(
+                    "ARM batch answered without \"responses\": reading with direct GETs"
+                );
+                self.batch_unsupported.store(true, Ordering::Relaxed);
+                return None;
+            };
+            let mut retry: Vec<usize> = Vec::new();
+            let mut wait_hint: Option<Duration> = None;
+            let mut any_throttled = false;
+            for &i in &pending {
+                let name = i.to_string();
+                let Some(r) = responses
+                    .iter()
+                    .find(|r| r.get("name").and_then(Value::as_str) == Some(name.as_str()))
+                else {
+                    results[i] = Some(Err(ArmError::Malformed(
+                        "the batch answer has no response for this request".into(),
+                    )));
+                    continue;
+                };
+                let status = r
+                    .get("httpStatusCode")
+                    .and_then(Value::as_u64)
+                    .and_then(|s| u16::try_from(s).ok());
+                let Some(status) = status else {
+                    results[i] = Some(Err(ArmError::Malformed(
+                        "a batch response has no httpStatusCode".into(),
+                    )));
+                    continue;
+                };
+                let content = r.get("content").cloned().unwrap_or(Value::Null);
+                // Some answers carry the body as JSON text rather than as an object.
+                let content = match content {
+                    Value::String(text) => {
+                        serde_json::from_str::<Value>(&text).unwrap_or(Value::String(text))
+                    }
+                    other => other,
+                };
+                if (200..300).contains(&status) {
+                    results[i] = Some(if content.is_object() {
+                        Ok(content)
+                    } else {
+                        Err(ArmError::Malformed(
+                            "the batch response's content is not a JSON object".into(),
+                        ))
+                    });
+                    continue;
+                }
+                if is_retryable_status(status) {
+                    if status == 429 {
+                        any_throttled = true;
+                        self.counters.throttled.fetch_add(1, Ordering::Relaxed);
+                    }
+                    let hint = inner_retry_after(r.get("headers"));
+                    wait_hint = match (wait_hint, hint) {
+                        (Some(a), Some(b)) => Some(a.max(b)),
+                        (a, b) => a.or(b),
+                    };
+                    retry.push(i);
+                }
+                let body = serde_json::to_vec(&content).unwrap_or_default();
+                let (code, message) = arm_error(&body, status);
+                results[i] = Some(Err(ArmError::Http {
+                    status,
+                    code,
+                    message,
+                    attempts: attempt,
+                }));
+            }
+            if retry.is_empty() {
+                break;
+            }
+            let wait = if any_throttled {
+                throttles += 1;
+                retry_wait(
+                    wait_hint.map(|h| h.max(self.settings.base_backoff)),
+                    self.settings.base_backoff,
+                    throttles,
+                    self.settings.max_wait,
+                )
+            } else {
+                failures += 1;
+                if failures > self.settings.max_retries {
+                    break;
+                }
+                retry_wait(
+                    wait_hint,
+                    self.settings.base_backoff,
+                    failures,
+                    self.settings.max_wait,
+                )
+            };
+            if Instant::now() + wait > deadline {
+                break;
+            }
+            tracing::debug!(
+                requests = retry.len(),
+                wait_ms = wait.as_millis() as u64,
+                "retrying throttled or failed requests of a batch"
+            );
+            let t = Instant::now();
+            tokio::time::sleep(wait).await;
+            if any_throttled {
+                self.counters
+                    .throttle_wait_ms
+                    .fetch_add(t.elapsed().as_millis() as u64, Ordering::Relaxed);
+            }
+            pending = retry;
+        }
+        Some(
+            results
+                .into_iter()
+                .map(|r| {
+                    r.unwrap_or_else(|| Err(ArmError::Malformed("no answer in the batch".into())))
+                })
+                .collect(),
+        )
+    }
+}
+
+/// The wait an inner batch response asks for, from its `headers` object (any key casing).
+fn inner_retry_after(headers: Option<&Value>) -> Option<Duration> {
+    let h = headers?.as_object()?;
+    let get = |name: &str| {
+        h.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .and_then(|(_, v)| match v {
+                Value::String(s) => s.trim().parse::<u64>().ok(),
+                Value::Number(n) => n.as_u64(),
+                _ => None,
+            })
+    };
+    get("x-ms-retry-after-ms")
+        .or_else(|| get("retry-after-ms"))
+        .map(Duration::from_millis)
+        .or_else(|| get("retry-after").map(Duration::from_secs))
 }
 
 /// `300 s`, or `500 ms` under a second.

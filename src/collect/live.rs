@@ -88,6 +88,13 @@ const SUBSCRIPTION_LISTS: &[(ResourceKind, &str)] = &[
     ),
 ];
 
+/// Lists read through ARM batch: one resource's children, usually a single page.
+const BATCHED_LISTS: &[ResourceKind] = &[
+    ResourceKind::ResourceProvider,
+    ResourceKind::DiagnosticSetting,
+    ResourceKind::RecordSet,
+];
+
 /// Whether a string is a subscription id (a GUID), checked before any call.
 pub fn is_subscription_id(s: &str) -> bool {
     let parts: Vec<&str> = s.split('-').collect();
@@ -310,19 +317,84 @@ impl Collector<'_> {
         })
     }
 
-    /// Runs list requests concurrently and absorbs their results in request order.
+    /// Runs list requests concurrently and absorbs their results in request order. Lists of one
+    /// resource's children that are usually one page (provider registrations, diagnostic
+    /// settings, record sets) go through ARM batch while it is available.
     async fn run_lists(&mut self, requests: Vec<(ResourceKind, Option<String>, String)>) {
         let client = self.client;
-        let results = join_all(requests.iter().map(|(kind, sub, path)| async move {
+        let batched: Vec<usize> = if client.batch_available() {
+            requests
+                .iter()
+                .enumerate()
+                .filter(|(_, (k, _, _))| BATCHED_LISTS.contains(k))
+                .map(|(i, _)| i)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let batch_urls: Vec<(azure_core::http::Url, Option<String>)> = batched
+            .iter()
+            .map(|&i| {
+                let (kind, sub, path) = &requests[i];
+                (client.url(path, api_version(*kind)), sub.clone())
+            })
+            .collect();
+        let direct = join_all(requests.iter().enumerate().map(|(i, (kind, sub, path))| {
+            let skip = batched.binary_search(&i).is_ok();
+            async move {
+                if skip {
+                    return None;
+                }
+                let t = tokio::time::Instant::now();
+                let r = client.list(path, api_version(*kind), sub.as_deref()).await;
+                Some((r, t.elapsed(), "arm"))
+            }
+        }));
+        let through_batch = async {
             let t = tokio::time::Instant::now();
-            let r = client.list(path, api_version(*kind), sub.as_deref()).await;
-            (r, t.elapsed())
-        }))
-        .await;
+            let firsts = client.get_many(&batch_urls).await;
+            let took = t.elapsed();
+            let source = if client.batch_available() && !batch_urls.is_empty() {
+                "batch"
+            } else {
+                "arm"
+            };
+            join_all(batch_urls.iter().zip(firsts).zip(&batched).map(
+                |(((url, sub), first), &i)| {
+                    let kind = requests[i].0;
+                    async move {
+                        let r = client
+                            .list_from(url.clone(), first, api_version(kind), sub.as_deref())
+                            .await;
+                        (r, took, source)
+                    }
+                },
+            ))
+            .await
+        };
+        let (direct, through_batch) = futures::join!(direct, through_batch);
+        let mut through_batch = through_batch.into_iter();
+        let results: Vec<_> = direct
+            .into_iter()
+            .map(|d| match d {
+                Some(r) => r,
+                None => through_batch.next().unwrap_or_else(|| {
+                    (
+                        (
+                            Vec::new(),
+                            Some(ArmError::Malformed("no batch answer".into())),
+                        ),
+                        Duration::ZERO,
+                        "batch",
+                    )
+                }),
+            })
+            .collect();
         let mut unregistered = Vec::new();
-        for ((kind, sub, path), ((items, error), took)) in requests.into_iter().zip(results) {
+        for ((kind, sub, path), ((items, error), took, source)) in requests.into_iter().zip(results)
+        {
             let n = self.absorb(kind, sub.as_deref(), items);
-            self.note_source(kind, "arm", n, took);
+            self.note_source(kind, source, n, took);
             match error {
                 None => {
                     if let Some(s) = &sub {
@@ -738,14 +810,11 @@ async fn read_vault_security_settings(c: &mut Collector<'_>) {
         .iter()
         .map(|v| v.id.clone())
         .collect();
-    let results = join_all(ids.iter().map(|id| async move {
-        let url = client.url(id, api_version(kind));
-        (
-            id,
-            client.get_json(&url, subscription_of(id).as_deref()).await,
-        )
-    }))
-    .await;
+    let urls: Vec<_> = ids
+        .iter()
+        .map(|id| (client.url(id, api_version(kind)), subscription_of(id)))
+        .collect();
+    let results: Vec<_> = ids.iter().zip(client.get_many(&urls).await).collect();
     for (id, result) in results {
         let sub = subscription_of(id);
         match result {

@@ -307,7 +307,7 @@ async fn skip_tokens_are_followed_page_by_page() {
         .await
         .unwrap()
         .into_iter()
-        .filter(|r| r.method.as_str() == "POST")
+        .filter(|r| r.url.path() == "/providers/Microsoft.ResourceGraph/resources")
         .map(|r| serde_json::from_slice(&r.body).unwrap())
         .collect();
     let nsg: Vec<&Value> = posts

@@ -12,6 +12,7 @@ mod demo_tenant;
 mod gap_findings;
 mod input_validation;
 mod job_samples;
+mod live_batch;
 mod live_client;
 mod live_collect;
 mod live_graph;
