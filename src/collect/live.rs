@@ -88,11 +88,13 @@ const SUBSCRIPTION_LISTS: &[(ResourceKind, &str)] = &[
     ),
 ];
 
-/// Lists read through ARM batch: one resource's children, usually a single page.
+/// Lists read through ARM batch: one resource's children (or a subscription's registrations),
+/// usually a single page.
 const BATCHED_LISTS: &[ResourceKind] = &[
     ResourceKind::ResourceProvider,
     ResourceKind::DiagnosticSetting,
     ResourceKind::RecordSet,
+    ResourceKind::ResourceGuardProxy,
 ];
 
 /// Whether a string is a subscription id (a GUID), checked before any call.
@@ -319,7 +321,7 @@ impl Collector<'_> {
 
     /// Runs list requests concurrently and absorbs their results in request order. Lists of one
     /// resource's children that are usually one page (provider registrations, diagnostic
-    /// settings, record sets) go through ARM batch while it is available.
+    /// settings, record sets, Resource Guard mappings) go through ARM batch while it is available.
     async fn run_lists(&mut self, requests: Vec<(ResourceKind, Option<String>, String)>) {
         let client = self.client;
         let batched: Vec<usize> = if client.batch_available() {

@@ -274,6 +274,9 @@ async fn graph_reads_the_fixture_tenant_with_the_findings_of_arm_lists() {
     assert_eq!(sources[&ResourceKind::FlowLog].source, "graph");
     assert_eq!(sources[&ResourceKind::DiagnosticSetting].source, "arm");
     assert_eq!(sources[&ResourceKind::NetworkSecurityGroup].items, 8);
+    // The report carries the same sources in run.requests.
+    let report = crate::common::scan(&graph);
+    assert_eq!(report.run.requests.as_ref().unwrap().sources, *sources);
     // No subscription-scope list of a kind Resource Graph answered.
     let gets = arm_list_paths(&server).await;
     assert!(
