@@ -39,6 +39,8 @@ pub struct LiveScope {
     pub subscriptions: Vec<String>,
     /// Scan every subscription the identity can list.
     pub all_subscriptions: bool,
+    /// Scan the subscriptions under this management group (at any depth).
+    pub management_group: Option<String>,
     /// Only resources in this resource group (private DNS zones and network watchers are kept
     /// wherever they are: they serve resources in other groups).
     pub resource_group: Option<String>,
@@ -518,7 +520,9 @@ async fn collect_with_reads(client: &ArmClient, scope: &LiveScope) -> (Snapshot,
     if let Some(e) = &list_error {
         c.gap(None, ResourceKind::Subscription, "/subscriptions", e);
     }
-    let scanned: Vec<String> = if scope.all_subscriptions {
+    let scanned: Vec<String> = if let Some(mg) = &scope.management_group {
+        management_group_subscriptions(&mut c, mg, &visible).await
+    } else if scope.all_subscriptions {
         visible
             .iter()
             .filter(|s| {
@@ -799,6 +803,51 @@ async fn collect_with_reads(client: &ArmClient, scope: &LiveScope) -> (Snapshot,
         inventory: c.inv,
     };
     (snapshot, read)
+}
+
+/// The subscriptions under a management group at any depth (its descendants list), leaving out
+/// those the subscription list shows disabled. A list that cannot be read is a tenant-wide gap.
+async fn management_group_subscriptions(
+    c: &mut Collector<'_>,
+    group: &str,
+    visible: &[Subscription],
+) -> Vec<String> {
+    let path = format!("/providers/Microsoft.Management/managementGroups/{group}/descendants");
+    let (values, error) = c
+        .client
+        .list(
+            &path,
+            crate::collect::api::MANAGEMENT_GROUP_API_VERSION,
+            None,
+        )
+        .await;
+    if let Some(e) = &error {
+        c.gap(None, ResourceKind::Subscription, &path, e);
+    }
+    let mut out: Vec<String> = Vec::new();
+    for v in &values {
+        let is_subscription = v
+            .get("type")
+            .and_then(Value::as_str)
+            .is_some_and(|t| t.to_ascii_lowercase().ends_with("/subscriptions"));
+        let Some(id) = v.get("name").and_then(Value::as_str) else {
+            continue;
+        };
+        if !is_subscription || !is_subscription_id(id) {
+            continue;
+        }
+        let id = id.to_ascii_lowercase();
+        let disabled = visible.iter().any(|s| {
+            s.subscription_id.eq_ignore_ascii_case(&id)
+                && s.state
+                    .as_deref()
+                    .is_some_and(|st| !st.eq_ignore_ascii_case("Enabled"))
+        });
+        if !disabled && !out.contains(&id) {
+            out.push(id);
+        }
+    }
+    out
 }
 
 /// The subscription list of Recovery Services vaults carries little more than the provisioning
