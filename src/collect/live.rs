@@ -171,8 +171,11 @@ impl Collector<'_> {
                 .to_string();
             match serde_path_to_error::deserialize::<_, T>(v) {
                 Ok(t) => out.push(t),
+                // Rows of a Resource Graph query span subscriptions: the gap is the row's own.
                 Err(e) => self.gap(
-                    sub,
+                    sub.map(str::to_string)
+                        .or_else(|| subscription_of(&id))
+                        .as_deref(),
                     kind,
                     &id,
                     &ArmError::Malformed(format!(

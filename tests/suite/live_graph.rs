@@ -20,7 +20,7 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 /// The fixture tenant as Resource Graph sees it: every item of every ARM list, by lower-case type.
 pub struct GraphTenant {
-    rows: BTreeMap<String, Vec<Value>>,
+    pub rows: BTreeMap<String, Vec<Value>>,
     /// Rows per page (Resource Graph's is 1,000; smaller forces skip-token paging).
     pub page: usize,
     /// Lower-case types answered with this status instead of rows.
@@ -607,4 +607,30 @@ fn verbose_logs_say_where_each_kind_came_from() {
         "{kv}"
     );
     assert!(!logs.contains(TOKEN));
+}
+
+#[tokio::test]
+async fn a_row_that_does_not_parse_is_a_gap_of_its_own_subscription() {
+    let mut tenant = GraphTenant::from_fixtures();
+    let nsgs = tenant
+        .rows
+        .get_mut("microsoft.network/networksecuritygroups")
+        .unwrap();
+    let bad = nsgs
+        .iter_mut()
+        .find(|r| r["subscriptionId"] == WORKLOADS)
+        .unwrap();
+    bad["properties"] = json!("not an object");
+    let bad_id = bad["id"].as_str().unwrap().to_string();
+    let server = graph_server(tenant).await;
+    let snap = collect(
+        &client(&server),
+        &with_source(&[CONNECTIVITY, WORKLOADS], Source::Graph),
+    )
+    .await;
+    assert_eq!(snap.coverage.gaps.len(), 1, "{:#?}", snap.coverage.gaps);
+    let g = &snap.coverage.gaps[0];
+    assert_eq!(g.subscription_id.as_deref(), Some(WORKLOADS));
+    assert_eq!(g.scope.as_deref(), Some(bad_id.as_str()));
+    assert_eq!(snap.inventory.network_security_groups.len(), 7);
 }
