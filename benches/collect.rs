@@ -18,19 +18,20 @@ use azaudit::arm::{ArmClient, ArmTarget, ClientSettings};
 use azaudit::azure::Cloud;
 use azaudit::collect::live::{LiveScope, Source, collect};
 use azure_core::http::{AsyncRawResponse, HttpClient, Method, Request, StatusCode};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 const LATENCY: Duration = Duration::from_millis(30);
 const DEFAULT_SPOKES: usize = 150;
 
-/// The tenant, indexed the way ARM and Resource Graph answer.
+/// The tenant, indexed the way ARM and Resource Graph answer, each item kept as its JSON text
+/// (shared between the indexes) so that the mock's own memory stays small next to azaudit's.
 struct MockArm {
     /// Items by lower-case id (single GETs).
-    by_id: HashMap<String, Value>,
+    by_id: HashMap<String, Arc<str>>,
     /// Items by the lower-case path of the list that returns them.
-    lists: HashMap<String, Vec<Value>>,
-    /// Resource Graph rows by lower-case type.
-    by_type: HashMap<String, Vec<Value>>,
+    lists: HashMap<String, Vec<Arc<str>>>,
+    /// Resource Graph rows (subscription, JSON) by lower-case type, ordered by id.
+    by_type: HashMap<String, Vec<(String, String)>>,
     requests: AtomicU64,
     inner: AtomicU64,
 }
@@ -39,6 +40,18 @@ impl std::fmt::Debug for MockArm {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("MockArm")
     }
+}
+
+fn json_array<'a>(items: impl Iterator<Item = &'a str>) -> String {
+    let mut out = String::from("[");
+    for (i, item) in items.enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(item);
+    }
+    out.push(']');
+    out
 }
 
 /// `/subscriptions/s/resourceGroups/g/providers/NS/T/n` is listed at `/subscriptions/s/providers/NS/T`;
@@ -79,29 +92,71 @@ fn type_of(id: &str) -> String {
 }
 
 impl MockArm {
-    fn new(doc: &Value) -> Self {
-        let mut by_id = HashMap::new();
-        let mut lists: HashMap<String, Vec<Value>> = HashMap::new();
-        let mut by_type: HashMap<String, Vec<Value>> = HashMap::new();
+    /// Writes the tenant as the mock's index: one line per item with its id, the list that
+    /// returns it, its Resource Graph type and subscription, its ARM text and its Resource Graph
+    /// row. Done in the parent, so the measured child never holds the tenant as a JSON tree.
+    fn write_index(doc: &Value, file: &std::path::Path) {
+        use std::io::Write;
+        let mut out = std::io::BufWriter::new(std::fs::File::create(file).unwrap());
         for (_, items) in doc["inventory"].as_object().unwrap() {
             for item in items.as_array().into_iter().flatten() {
                 let Some(id) = item["id"].as_str() else {
                     continue;
                 };
-                by_id.insert(id.to_ascii_lowercase(), item.clone());
-                lists.entry(list_path(id)).or_default().push(item.clone());
-                if id.contains("/resourceGroups/") {
-                    let mut row = item.clone();
-                    row["type"] = Value::from(type_of(id));
-                    row["subscriptionId"] = Value::from(id.split('/').nth(2).unwrap_or_default());
-                    row["resourceGroup"] = Value::from(id.split('/').nth(4).unwrap_or_default());
-                    by_type.entry(type_of(id)).or_default().push(row);
-                }
+                let sub = id
+                    .split('/')
+                    .nth(2)
+                    .unwrap_or_default()
+                    .to_ascii_lowercase();
+                let mut row = item.clone();
+                row["type"] = Value::from(type_of(id));
+                row["subscriptionId"] = Value::from(sub.as_str());
+                row["resourceGroup"] = Value::from(id.split('/').nth(4).unwrap_or_default());
+                let in_graph = id.contains("/resourceGroups/");
+                writeln!(
+                    out,
+                    "{}\t{}\t{}\t{sub}\t{}\t{}",
+                    id.to_ascii_lowercase(),
+                    list_path(id),
+                    if in_graph { type_of(id) } else { String::new() },
+                    serde_json::to_string(item).unwrap(),
+                    serde_json::to_string(&row).unwrap()
+                )
+                .unwrap();
             }
         }
-        for rows in by_type.values_mut() {
-            rows.sort_by_key(|r| r["id"].as_str().unwrap_or_default().to_ascii_lowercase());
+    }
+
+    fn load(file: &std::path::Path) -> Self {
+        use std::io::BufRead;
+        let mut by_id = HashMap::new();
+        let mut lists: HashMap<String, Vec<Arc<str>>> = HashMap::new();
+        let mut by_type: HashMap<String, Vec<(String, String, String)>> = HashMap::new();
+        let reader = std::io::BufReader::new(std::fs::File::open(file).unwrap());
+        for line in reader.lines() {
+            let line = line.unwrap();
+            let f: Vec<&str> = line.splitn(6, '\t').collect();
+            let [id, list, t, sub, text, row] = f[..] else {
+                continue;
+            };
+            let text: Arc<str> = text.into();
+            by_id.insert(id.to_string(), text.clone());
+            lists.entry(list.to_string()).or_default().push(text);
+            if !t.is_empty() {
+                by_type.entry(t.to_string()).or_default().push((
+                    id.to_string(),
+                    sub.to_string(),
+                    row.to_string(),
+                ));
+            }
         }
+        let by_type = by_type
+            .into_iter()
+            .map(|(t, mut rows)| {
+                rows.sort();
+                (t, rows.into_iter().map(|(_, s, r)| (s, r)).collect())
+            })
+            .collect();
         MockArm {
             by_id,
             lists,
@@ -111,13 +166,16 @@ impl MockArm {
         }
     }
 
-    fn get(&self, path: &str) -> (u16, Value) {
+    fn get(&self, path: &str) -> (u16, String) {
         let p = path.to_ascii_lowercase();
         if let Some(items) = self.lists.get(&p) {
-            return (200, json!({ "value": items }));
+            return (
+                200,
+                format!("{{\"value\":{}}}", json_array(items.iter().map(|i| &**i))),
+            );
         }
         if let Some(item) = self.by_id.get(&p) {
-            return (200, item.clone());
+            return (200, item.to_string());
         }
         // Lists of nothing (a watcher without flow logs, a vault without settings) are empty.
         if p.ends_with("/flowlogs")
@@ -127,15 +185,15 @@ impl MockArm {
             || p.ends_with("/backupresourceguardproxies")
             || p.starts_with("/subscriptions/") && p.contains("/providers/")
         {
-            return (200, json!({"value": []}));
+            return (200, r#"{"value":[]}"#.to_string());
         }
         (
             404,
-            json!({"error": {"code": "NotFound", "message": "not found"}}),
+            r#"{"error":{"code":"NotFound","message":"not found"}}"#.to_string(),
         )
     }
 
-    fn graph(&self, body: &Value) -> Value {
+    fn graph(&self, body: &Value) -> String {
         let query = body["query"].as_str().unwrap_or_default();
         let t = query
             .split_once("type =~ '")
@@ -148,32 +206,35 @@ impl MockArm {
             .filter_map(Value::as_str)
             .map(str::to_ascii_lowercase)
             .collect();
-        let rows: Vec<&Value> = self
+        let rows: Vec<&str> = self
             .by_type
             .get(t)
             .into_iter()
             .flatten()
-            .filter(|r| {
-                subs.iter()
-                    .any(|s| r["subscriptionId"].as_str().unwrap_or_default() == s)
-            })
+            .filter(|(s, _)| subs.contains(s))
+            .map(|(_, r)| r.as_str())
             .collect();
         let top = body["options"]["$top"].as_u64().unwrap_or(100).min(1000) as usize;
         let offset: usize = body["options"]["$skipToken"]
             .as_str()
             .and_then(|s| s.parse().ok())
             .unwrap_or(0);
-        let page: Vec<&Value> = rows.iter().skip(offset).take(top).copied().collect();
-        let mut answer = json!({"totalRecords": rows.len(), "count": page.len(),
-            "resultTruncated": "false", "data": page});
-        if offset + top < rows.len() {
-            answer["$skipToken"] = Value::from((offset + top).to_string());
-        }
-        answer
+        let page: Vec<&str> = rows.iter().skip(offset).take(top).copied().collect();
+        let token = if offset + top < rows.len() {
+            format!(",\"$skipToken\":\"{}\"", offset + top)
+        } else {
+            String::new()
+        };
+        format!(
+            "{{\"totalRecords\":{},\"count\":{},\"resultTruncated\":\"false\"{token},\"data\":{}}}",
+            rows.len(),
+            page.len(),
+            json_array(page.into_iter())
+        )
     }
 
-    fn batch(&self, body: &Value) -> Value {
-        let responses: Vec<Value> = body["requests"]
+    fn batch(&self, body: &Value) -> String {
+        let responses: Vec<String> = body["requests"]
             .as_array()
             .into_iter()
             .flatten()
@@ -182,10 +243,16 @@ impl MockArm {
                 let rel = r["relativeUrl"].as_str().unwrap_or_default();
                 let path = rel.split('?').next().unwrap_or_default();
                 let (status, content) = self.get(path);
-                json!({"name": r["name"], "httpStatusCode": status, "headers": {}, "content": content})
+                format!(
+                    "{{\"name\":{},\"httpStatusCode\":{status},\"headers\":{{}},\"content\":{content}}}",
+                    r["name"]
+                )
             })
             .collect();
-        json!({ "responses": responses })
+        format!(
+            "{{\"responses\":{}}}",
+            json_array(responses.iter().map(String::as_str))
+        )
     }
 }
 
@@ -212,7 +279,7 @@ impl HttpClient for MockArm {
             Method::Post if path == "/batch" => (200, self.batch(&body()), false),
             _ => (
                 405,
-                json!({"error": {"code": "MethodNotAllowed", "message": "no"}}),
+                r#"{"error":{"code":"MethodNotAllowed","message":"no"}}"#.to_string(),
                 false,
             ),
         };
@@ -225,38 +292,31 @@ impl HttpClient for MockArm {
         Ok(AsyncRawResponse::from_bytes(
             StatusCode::from(status),
             headers,
-            serde_json::to_vec(&value).unwrap(),
+            value.into_bytes(),
         ))
     }
 }
 
 /// Peak resident set of this process, in MB.
 fn peak_rss_mb() -> f64 {
+    status_mb("VmHWM:")
+}
+
+fn status_mb(field: &str) -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
         .lines()
-        .find(|l| l.starts_with("VmHWM:"))
+        .find(|l| l.starts_with(field))
         .and_then(|l| l.split_whitespace().nth(1))
         .and_then(|kb| kb.parse::<f64>().ok())
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
-fn measure(source: &str, spokes: usize) {
-    let doc = synthetic::tenant(spokes);
-    let subscriptions: Vec<String> = doc["scope"]["subscriptions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s.as_str().unwrap().to_string())
-        .collect();
-    let resources: usize = doc["inventory"]
-        .as_object()
-        .unwrap()
-        .values()
-        .map(|v| v.as_array().map_or(0, Vec::len))
-        .sum();
-    let mock = Arc::new(MockArm::new(&doc));
-    drop(doc);
+fn measure(source: &str, index: &std::path::Path, subscriptions: &str) {
+    let subscriptions: Vec<String> = subscriptions.split(',').map(str::to_string).collect();
+    let mock = Arc::new(MockArm::load(index));
+    let resources = mock.by_id.len();
+    let mock_mb = status_mb("VmRSS:");
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -285,7 +345,7 @@ fn measure(source: &str, spokes: usize) {
         (snap, t.elapsed(), client.stats())
     });
     println!(
-        "{source:>6} {:>5} {resources:>9} {:>9} {:>8} {:>7} {:>8} {:>8.2} {:>9.1} {:>5}",
+        "{source:>6} {:>5} {resources:>9} {:>9} {:>8} {:>7} {:>8} {:>8.2} {:>9.1} {mock_mb:>9.1} {:>5}",
         snap.scope.subscriptions.len(),
         mock.requests.load(Ordering::Relaxed),
         mock.inner.load(Ordering::Relaxed),
@@ -300,13 +360,24 @@ fn measure(source: &str, spokes: usize) {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("--measure") {
-        measure(&args[1], args[2].parse().expect("spokes"));
+        measure(&args[1], std::path::Path::new(&args[2]), &args[3]);
         return;
     }
     let spokes = args
         .iter()
         .find_map(|a| a.parse::<usize>().ok())
         .unwrap_or(DEFAULT_SPOKES);
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let index = dir.path().join("tenant.tsv");
+    let doc = synthetic::tenant(spokes);
+    MockArm::write_index(&doc, &index);
+    let subscriptions: Vec<&str> = doc["scope"]["subscriptions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let subscriptions = subscriptions.join(",");
     println!(
         "{:>6} {:>5} {:>9} {:>9} {:>8} {:>7} {:>8} {:>8} {:>9} {:>5}",
         "source",
@@ -322,7 +393,12 @@ fn main() {
     );
     for source in ["graph", "arm"] {
         let out = std::process::Command::new(std::env::current_exe().unwrap())
-            .args(["--measure", source, &spokes.to_string()])
+            .args([
+                "--measure",
+                source,
+                index.to_str().unwrap(),
+                subscriptions.as_str(),
+            ])
             .output()
             .expect("the measuring child runs");
         print!("{}", String::from_utf8_lossy(&out.stdout));
