@@ -90,6 +90,85 @@ const SUBSCRIPTION_LISTS: &[(ResourceKind, &str)] = &[
     ),
 ];
 
+/// One list to read: its kind, subscription and path.
+type ListRequest = (ResourceKind, Option<String>, String);
+/// A list's items and error, how long it took, and where it was read (`arm` or `batch`).
+type ListResult = ((Vec<Value>, Option<ArmError>), Duration, &'static str);
+
+/// Reads `requests` concurrently, in request order. Lists of one resource's children that are
+/// usually one page go through ARM batch while it is available.
+async fn fetch_lists(client: &ArmClient, requests: &[ListRequest]) -> Vec<ListResult> {
+    let batched: Vec<usize> = if client.batch_available() {
+        requests
+            .iter()
+            .enumerate()
+            .filter(|(_, (k, _, _))| BATCHED_LISTS.contains(k))
+            .map(|(i, _)| i)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let batch_urls: Vec<(azure_core::http::Url, Option<String>)> = batched
+        .iter()
+        .map(|&i| {
+            let (kind, sub, path) = &requests[i];
+            (client.url(path, api_version(*kind)), sub.clone())
+        })
+        .collect();
+    let direct = join_all(requests.iter().enumerate().map(|(i, (kind, sub, path))| {
+        let skip = batched.binary_search(&i).is_ok();
+        async move {
+            if skip {
+                return None;
+            }
+            let t = tokio::time::Instant::now();
+            let r = client.list(path, api_version(*kind), sub.as_deref()).await;
+            Some((r, t.elapsed(), "arm"))
+        }
+    }));
+    let through_batch =
+        async {
+            let t = tokio::time::Instant::now();
+            let firsts = client.get_many(&batch_urls).await;
+            let took = t.elapsed();
+            let source = if client.batch_available() && !batch_urls.is_empty() {
+                "batch"
+            } else {
+                "arm"
+            };
+            join_all(batch_urls.iter().zip(firsts).zip(&batched).map(
+                |(((url, sub), first), &i)| {
+                    let kind = requests[i].0;
+                    async move {
+                        let r = client
+                            .list_from(url.clone(), first, api_version(kind), sub.as_deref())
+                            .await;
+                        (r, took, source)
+                    }
+                },
+            ))
+            .await
+        };
+    let (direct, through_batch) = futures::join!(direct, through_batch);
+    let mut through_batch = through_batch.into_iter();
+    direct
+        .into_iter()
+        .map(|d| match d {
+            Some(r) => r,
+            None => through_batch.next().unwrap_or_else(|| {
+                (
+                    (
+                        Vec::new(),
+                        Some(ArmError::Malformed("no batch answer".into())),
+                    ),
+                    Duration::ZERO,
+                    "batch",
+                )
+            }),
+        })
+        .collect()
+}
+
 /// Lists read through ARM batch: one resource's children (or a subscription's registrations),
 /// usually a single page.
 const BATCHED_LISTS: &[ResourceKind] = &[
@@ -328,75 +407,12 @@ impl Collector<'_> {
     /// resource's children that are usually one page (provider registrations, diagnostic
     /// settings, record sets, Resource Guard mappings) go through ARM batch while it is available.
     async fn run_lists(&mut self, requests: Vec<(ResourceKind, Option<String>, String)>) {
-        let client = self.client;
-        let batched: Vec<usize> = if client.batch_available() {
-            requests
-                .iter()
-                .enumerate()
-                .filter(|(_, (k, _, _))| BATCHED_LISTS.contains(k))
-                .map(|(i, _)| i)
-                .collect()
-        } else {
-            Vec::new()
-        };
-        let batch_urls: Vec<(azure_core::http::Url, Option<String>)> = batched
-            .iter()
-            .map(|&i| {
-                let (kind, sub, path) = &requests[i];
-                (client.url(path, api_version(*kind)), sub.clone())
-            })
-            .collect();
-        let direct = join_all(requests.iter().enumerate().map(|(i, (kind, sub, path))| {
-            let skip = batched.binary_search(&i).is_ok();
-            async move {
-                if skip {
-                    return None;
-                }
-                let t = tokio::time::Instant::now();
-                let r = client.list(path, api_version(*kind), sub.as_deref()).await;
-                Some((r, t.elapsed(), "arm"))
-            }
-        }));
-        let through_batch = async {
-            let t = tokio::time::Instant::now();
-            let firsts = client.get_many(&batch_urls).await;
-            let took = t.elapsed();
-            let source = if client.batch_available() && !batch_urls.is_empty() {
-                "batch"
-            } else {
-                "arm"
-            };
-            join_all(batch_urls.iter().zip(firsts).zip(&batched).map(
-                |(((url, sub), first), &i)| {
-                    let kind = requests[i].0;
-                    async move {
-                        let r = client
-                            .list_from(url.clone(), first, api_version(kind), sub.as_deref())
-                            .await;
-                        (r, took, source)
-                    }
-                },
-            ))
-            .await
-        };
-        let (direct, through_batch) = futures::join!(direct, through_batch);
-        let mut through_batch = through_batch.into_iter();
-        let results: Vec<_> = direct
-            .into_iter()
-            .map(|d| match d {
-                Some(r) => r,
-                None => through_batch.next().unwrap_or_else(|| {
-                    (
-                        (
-                            Vec::new(),
-                            Some(ArmError::Malformed("no batch answer".into())),
-                        ),
-                        Duration::ZERO,
-                        "batch",
-                    )
-                }),
-            })
-            .collect();
+        let results = fetch_lists(self.client, &requests).await;
+        self.absorb_lists(requests, results);
+    }
+
+    /// Absorbs what [`fetch_lists`] read for `requests`, in request order.
+    fn absorb_lists(&mut self, requests: Vec<ListRequest>, results: Vec<ListResult>) {
         let mut unregistered = Vec::new();
         for ((kind, sub, path), ((items, error), took, source)) in requests.into_iter().zip(results)
         {
@@ -603,21 +619,44 @@ async fn collect_with_reads(client: &ArmClient, scope: &LiveScope) -> (Snapshot,
         // across every visible subscription (and kept from outside the scan only when endpoints
         // in it may need them, as with ARM lists).
         let dns_subs: Vec<String> = scanned.iter().chain(&others).cloned().collect();
-        let graph_reads = join_all(crate::collect::graph::GRAPH_KINDS.iter().map(|gk| {
+        // Each kind is absorbed into the typed inventory as soon as its rows are in, so that the
+        // rows of only a few kinds are held as JSON at once.
+        enum Done<'k> {
+            Graph(
+                &'k crate::collect::graph::GraphKind,
+                Result<Vec<Value>, ArmError>,
+                Duration,
+            ),
+            Providers(Vec<ListResult>),
+        }
+        type Pending<'f> = std::pin::Pin<Box<dyn std::future::Future<Output = Done<'f>> + 'f>>;
+        let mut pending: futures::stream::FuturesUnordered<Pending<'_>> =
+            futures::stream::FuturesUnordered::new();
+        let providers_ref = &provider_requests;
+        pending.push(Box::pin(async move {
+            Done::Providers(fetch_lists(client, providers_ref).await)
+        }));
+        for gk in crate::collect::graph::GRAPH_KINDS {
             let subs = match gk.kind {
                 ResourceKind::PrivateDnsZone
                 | ResourceKind::VirtualNetworkLink
                 | ResourceKind::RecordSet => &dns_subs,
                 _ => &scanned,
             };
-            async move {
+            pending.push(Box::pin(async move {
                 let t = tokio::time::Instant::now();
                 let r = crate::collect::graph::read_kind(client, gk, subs).await;
-                (gk, r, t.elapsed())
-            }
-        }));
-        let (_, graph_results) = futures::join!(c.run_lists(provider_requests), graph_reads);
-        for (gk, result, took) in graph_results {
+                Done::Graph(gk, r, t.elapsed())
+            }));
+        }
+        while let Some(done) = futures::StreamExt::next(&mut pending).await {
+            let (gk, result, took) = match done {
+                Done::Providers(results) => {
+                    c.absorb_lists(provider_requests.clone(), results);
+                    continue;
+                }
+                Done::Graph(gk, result, took) => (gk, result, took),
+            };
             match result {
                 Ok(rows) => {
                     let n = c.absorb(gk.kind, None, rows);
