@@ -602,6 +602,8 @@ async fn collect_with_reads(client: &ArmClient, scope: &LiveScope) -> (Snapshot,
     .into_iter()
     .collect();
     let mut graph_sourced: HashSet<ResourceKind> = HashSet::new();
+    // Parents whose dependent reads already ran while Resource Graph answered.
+    let mut streamed: HashSet<ResourceKind> = HashSet::new();
     if scope.source == Source::Arm || scanned.is_empty() {
         let mut requests = provider_requests;
         for sub in &scanned {
@@ -628,6 +630,8 @@ async fn collect_with_reads(client: &ArmClient, scope: &LiveScope) -> (Snapshot,
                 Duration,
             ),
             Providers(Vec<ListResult>),
+            Lists(Vec<ListRequest>, Vec<ListResult>),
+            VaultSettings(Vec<String>, Vec<Result<Value, ArmError>>),
         }
         type Pending<'f> = std::pin::Pin<Box<dyn std::future::Future<Output = Done<'f>> + 'f>>;
         let mut pending: futures::stream::FuturesUnordered<Pending<'_>> =
@@ -655,12 +659,47 @@ async fn collect_with_reads(client: &ArmClient, scope: &LiveScope) -> (Snapshot,
                     c.absorb_lists(provider_requests.clone(), results);
                     continue;
                 }
+                Done::Lists(requests, results) => {
+                    c.absorb_lists(requests, results);
+                    continue;
+                }
+                Done::VaultSettings(ids, results) => {
+                    apply_vault_settings(&mut c, ids, results);
+                    continue;
+                }
                 Done::Graph(gk, result, took) => (gk, result, took),
             };
             match result {
                 Ok(rows) => {
                     let n = c.absorb(gk.kind, None, rows);
                     c.note_source(gk.kind, "graph", n, took);
+                    // Reads that depend on the vaults start now, while other kinds stream in.
+                    if gk.kind == ResourceKind::KeyVault {
+                        let requests = diagnostic_requests(&c.inv);
+                        pending.push(Box::pin(async move {
+                            let results = fetch_lists(client, &requests).await;
+                            Done::Lists(requests, results)
+                        }));
+                        streamed.insert(gk.kind);
+                    }
+                    if gk.kind == ResourceKind::RecoveryServicesVault {
+                        let requests = guard_requests(&c.inv);
+                        pending.push(Box::pin(async move {
+                            let results = fetch_lists(client, &requests).await;
+                            Done::Lists(requests, results)
+                        }));
+                        let ids: Vec<String> = c
+                            .inv
+                            .recovery_services_vaults
+                            .iter()
+                            .map(|v| v.id.clone())
+                            .collect();
+                        pending.push(Box::pin(async move {
+                            let results = fetch_vault_settings(client, &ids).await;
+                            Done::VaultSettings(ids, results)
+                        }));
+                        streamed.insert(gk.kind);
+                    }
                     graph_sourced.insert(gk.kind);
                     arm_kinds.retain(|k| *k != gk.kind);
                     arm_children.remove(&gk.kind);
@@ -772,22 +811,16 @@ async fn collect_with_reads(client: &ArmClient, scope: &LiveScope) -> (Snapshot,
             requests.push((ResourceKind::RecordSet, sub, format!("{}/A", z.id)));
         }
     }
-    for v in &c.inv.key_vaults {
-        requests.push((
-            ResourceKind::DiagnosticSetting,
-            subscription_of(&v.id),
-            format!("{}/providers/Microsoft.Insights/diagnosticSettings", v.id),
-        ));
+    if !streamed.contains(&ResourceKind::KeyVault) {
+        requests.extend(diagnostic_requests(&c.inv));
     }
-    for v in &c.inv.recovery_services_vaults {
-        requests.push((
-            ResourceKind::ResourceGuardProxy,
-            subscription_of(&v.id),
-            format!("{}/backupResourceGuardProxies", v.id),
-        ));
+    if !streamed.contains(&ResourceKind::RecoveryServicesVault) {
+        requests.extend(guard_requests(&c.inv));
     }
     c.run_lists(requests).await;
-    read_vault_security_settings(&mut c).await;
+    if !streamed.contains(&ResourceKind::RecoveryServicesVault) {
+        read_vault_security_settings(&mut c).await;
+    }
 
     // 5. Provider registrations of subscriptions that hold a Traffic Analytics workspace but are
     //    not scanned: Traffic Analytics needs Microsoft.Network registered there.
@@ -895,20 +928,32 @@ async fn management_group_subscriptions(
 /// The subscription list of Recovery Services vaults carries little more than the provisioning
 /// state; a GET per vault returns its security settings (soft delete, multi-user authorisation).
 async fn read_vault_security_settings(c: &mut Collector<'_>) {
-    let client = c.client;
-    let kind = ResourceKind::RecoveryServicesVault;
     let ids: Vec<String> = c
         .inv
         .recovery_services_vaults
         .iter()
         .map(|v| v.id.clone())
         .collect();
+    let results = fetch_vault_settings(c.client, &ids).await;
+    apply_vault_settings(c, ids, results);
+}
+
+async fn fetch_vault_settings(client: &ArmClient, ids: &[String]) -> Vec<Result<Value, ArmError>> {
+    let kind = ResourceKind::RecoveryServicesVault;
     let urls: Vec<_> = ids
         .iter()
         .map(|id| (client.url(id, api_version(kind)), subscription_of(id)))
         .collect();
-    let results: Vec<_> = ids.iter().zip(client.get_many(&urls).await).collect();
-    for (id, result) in results {
+    client.get_many(&urls).await
+}
+
+fn apply_vault_settings(
+    c: &mut Collector<'_>,
+    ids: Vec<String>,
+    results: Vec<Result<Value, ArmError>>,
+) {
+    let kind = ResourceKind::RecoveryServicesVault;
+    for (id, result) in ids.iter().zip(results) {
         let sub = subscription_of(id);
         match result {
             Ok(value) => {
@@ -927,6 +972,34 @@ async fn read_vault_security_settings(c: &mut Collector<'_>) {
             Err(e) => c.gap(sub.as_deref(), kind, id, &e),
         }
     }
+}
+
+/// The diagnostic-settings lists of the Key Vaults in the inventory.
+fn diagnostic_requests(inv: &Inventory) -> Vec<ListRequest> {
+    inv.key_vaults
+        .iter()
+        .map(|v| {
+            (
+                ResourceKind::DiagnosticSetting,
+                subscription_of(&v.id),
+                format!("{}/providers/Microsoft.Insights/diagnosticSettings", v.id),
+            )
+        })
+        .collect()
+}
+
+/// The Resource Guard mapping lists of the Recovery Services vaults in the inventory.
+fn guard_requests(inv: &Inventory) -> Vec<ListRequest> {
+    inv.recovery_services_vaults
+        .iter()
+        .map(|v| {
+            (
+                ResourceKind::ResourceGuardProxy,
+                subscription_of(&v.id),
+                format!("{}/backupResourceGuardProxies", v.id),
+            )
+        })
+        .collect()
 }
 
 /// Keeps only the children Resource Graph returned whose parent is in the inventory (ARM lists
