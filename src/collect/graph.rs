@@ -116,12 +116,16 @@ pub fn normalise_row(row: Value, arm_type: &str) -> Value {
 /// Reads every row of `kind` in `subscriptions`: groups below 300 subscriptions, pages of 1,000
 /// rows, `$skipToken` followed. A truncated result (no skip token while rows are missing) is an
 /// error, so the caller reads the kind another way rather than taking part of it as all of it.
+///
+/// Each page's rows go to `on_page` as they arrive (to be parsed into typed resources at once),
+/// so that no more than one page is held as JSON; returns the number of rows read.
 pub async fn read_kind(
     client: &ArmClient,
     kind: &GraphKind,
     subscriptions: &[String],
-) -> Result<Vec<Value>, ArmError> {
-    let mut rows = Vec::new();
+    mut on_page: impl FnMut(Vec<Value>),
+) -> Result<usize, ArmError> {
+    let mut rows = 0usize;
     let query = kind.query();
     for group in subscriptions.chunks(SUBSCRIPTION_GROUP) {
         let mut skip_token: Option<String> = None;
@@ -140,7 +144,12 @@ pub async fn read_kind(
             };
             match page.remove("data") {
                 Some(Value::Array(data)) => {
-                    rows.extend(data.into_iter().map(|r| normalise_row(r, kind.arm_type)))
+                    rows += data.len();
+                    on_page(
+                        data.into_iter()
+                            .map(|r| normalise_row(r, kind.arm_type))
+                            .collect(),
+                    );
                 }
                 _ => {
                     return Err(ArmError::Malformed(

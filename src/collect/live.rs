@@ -221,7 +221,47 @@ fn namespace_of(path: &str) -> Option<&str> {
     rest.split('/').next().filter(|ns| !ns.is_empty())
 }
 
-impl Collector<'_> {
+impl<'a> Collector<'a> {
+    fn new(client: &'a ArmClient) -> Self {
+        Collector {
+            client,
+            inv: Inventory::default(),
+            gaps: Vec::new(),
+            read: HashSet::new(),
+            sources: BTreeMap::new(),
+        }
+    }
+
+    /// Takes in what another collector (one Resource Graph kind) read.
+    fn merge(&mut self, part: Collector<'_>) {
+        macro_rules! extend {
+            ($($field:ident),*) => { $( self.inv.$field.extend(part.inv.$field); )* };
+        }
+        extend!(
+            subscriptions,
+            resource_providers,
+            network_security_groups,
+            route_tables,
+            virtual_networks,
+            private_endpoints,
+            private_dns_zones,
+            virtual_network_links,
+            record_sets,
+            key_vaults,
+            diagnostic_settings,
+            network_watchers,
+            flow_logs,
+            application_gateways,
+            network_interfaces,
+            azure_firewalls,
+            virtual_network_gateways,
+            recovery_services_vaults,
+            resource_guard_proxies
+        );
+        self.gaps.extend(part.gaps);
+        self.read.extend(part.read);
+    }
+
     fn gap(&mut self, subscription: Option<&str>, kind: ResourceKind, scope: &str, e: &ArmError) {
         tracing::warn!(kind = ?kind, scope, error = %e, "not collected");
         self.gaps.push(CoverageGap {
@@ -519,13 +559,7 @@ fn cause(g: &CoverageGap) -> String {
 /// The snapshot, and the scanned subscriptions of which at least one list was read.
 async fn collect_with_reads(client: &ArmClient, scope: &LiveScope) -> (Snapshot, HashSet<String>) {
     let started = Utc::now();
-    let mut c = Collector {
-        client,
-        inv: Inventory::default(),
-        gaps: Vec::new(),
-        read: HashSet::new(),
-        sources: BTreeMap::new(),
-    };
+    let mut c = Collector::new(client);
 
     // 1. Subscriptions the identity can see.
     let (visible_values, list_error) = client
@@ -626,7 +660,7 @@ async fn collect_with_reads(client: &ArmClient, scope: &LiveScope) -> (Snapshot,
         enum Done<'k> {
             Graph(
                 &'k crate::collect::graph::GraphKind,
-                Result<Vec<Value>, ArmError>,
+                Result<Box<Collector<'k>>, ArmError>,
                 Duration,
             ),
             Providers(Vec<ListResult>),
@@ -649,8 +683,14 @@ async fn collect_with_reads(client: &ArmClient, scope: &LiveScope) -> (Snapshot,
             };
             pending.push(Box::pin(async move {
                 let t = tokio::time::Instant::now();
-                let r = crate::collect::graph::read_kind(client, gk, subs).await;
-                Done::Graph(gk, r, t.elapsed())
+                // Pages are parsed into a part of the inventory as they arrive; a kind that fails
+                // half-way is dropped whole and read again from ARM.
+                let mut part = Collector::new(client);
+                let r = crate::collect::graph::read_kind(client, gk, subs, |rows| {
+                    part.absorb(gk.kind, None, rows);
+                })
+                .await;
+                Done::Graph(gk, r.map(|_| Box::new(part)), t.elapsed())
             }));
         }
         while let Some(done) = futures::StreamExt::next(&mut pending).await {
@@ -670,8 +710,9 @@ async fn collect_with_reads(client: &ArmClient, scope: &LiveScope) -> (Snapshot,
                 Done::Graph(gk, result, took) => (gk, result, took),
             };
             match result {
-                Ok(rows) => {
-                    let n = c.absorb(gk.kind, None, rows);
+                Ok(part) => {
+                    let n = part.count(gk.kind);
+                    c.merge(*part);
                     c.note_source(gk.kind, "graph", n, took);
                     // Reads that depend on the vaults start now, while other kinds stream in.
                     if gk.kind == ResourceKind::KeyVault {
