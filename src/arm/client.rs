@@ -41,6 +41,8 @@ pub struct ClientSettings {
     pub base_backoff: Duration,
     /// Replaces the HTTP transport (tests point it at a local mock server).
     pub transport: Option<Arc<dyn HttpClient>>,
+    /// Group per-resource GETs into ARM batch calls (`POST /batch`, at most 20 GETs each).
+    pub use_batch: bool,
 }
 
 impl Default for ClientSettings {
@@ -53,6 +55,7 @@ impl Default for ClientSettings {
             request_timeout: Duration::from_secs(300),
             base_backoff: Duration::from_secs(1),
             transport: None,
+            use_batch: true,
         }
     }
 }
@@ -125,6 +128,10 @@ struct Counters {
     throttle_wait_ms: AtomicU64,
     bytes: AtomicU64,
     refused_next_links: AtomicU64,
+    graph_queries: AtomicU64,
+    graph_quota_wait_ms: AtomicU64,
+    batch_calls: AtomicU64,
+    batch_inner_requests: AtomicU64,
 }
 
 /// Called after each response with the running counters (progress display).
@@ -145,14 +152,80 @@ pub struct ArmClient {
     rejected: Mutex<Option<ArmError>>,
     counters: Counters,
     progress: Mutex<Option<ProgressHook>>,
+    /// Resource Graph's per-user quota as last reported: queries left and when the window resets.
+    graph_quota: Mutex<Option<(i64, Instant)>>,
+    /// Set when ARM answered a batch with 400/404/405: the run reads with direct GETs from then on.
+    batch_unsupported: std::sync::atomic::AtomicBool,
 }
 
 /// The throttling scope of requests outside any subscription (ARM's tenant bucket).
 const TENANT_SCOPE: &str = "tenant";
+/// The throttling scope of Resource Graph queries (its quota is per user, not per subscription).
+const GRAPH_SCOPE: &str = "resource-graph";
+
+/// Resource Graph's query endpoint on the configured ARM origin.
+pub const GRAPH_PATH: &str = "/providers/Microsoft.ResourceGraph/resources";
+/// The Resource Graph api-version azaudit queries with.
+pub const GRAPH_API_VERSION: &str = "2024-04-01";
+/// ARM's batch endpoint on the configured ARM origin.
+pub const BATCH_PATH: &str = "/batch";
+/// The batch api-version.
+pub const BATCH_API_VERSION: &str = "2020-06-01";
+
+/// What the client can send. There is no way to build anything else: a GET of a URL on the
+/// configured ARM origin, or a POST to one of the two read-only query endpoints (Resource Graph
+/// and `/batch`, whose inner requests are GETs), whose URLs the client builds itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verb {
+    Get,
+    PostGraph,
+    PostBatch,
+}
+
+struct Outgoing<'a> {
+    verb: Verb,
+    url: &'a Url,
+    body: Option<&'a [u8]>,
+}
+
+/// Whether a request may leave the client: only to the configured origin, only GETs there, and
+/// POSTs only to the Resource Graph and batch paths.
+pub(crate) fn is_allowed(target: &ArmTarget, method: &Method, url: &Url) -> bool {
+    if !target.owns(url) {
+        return false;
+    }
+    match method {
+        Method::Get => true,
+        Method::Post => {
+            let p = url.path().trim_end_matches('/');
+            p.eq_ignore_ascii_case(GRAPH_PATH) || p.eq_ignore_ascii_case(BATCH_PATH)
+        }
+        _ => false,
+    }
+}
 
 const RETRY_AFTER_MS: HeaderName = HeaderName::from_static("x-ms-retry-after-ms");
 const RETRY_AFTER_MS_PLAIN: HeaderName = HeaderName::from_static("retry-after-ms");
 const RETRY_AFTER: HeaderName = HeaderName::from_static("retry-after");
+const QUOTA_REMAINING: HeaderName = HeaderName::from_static("x-ms-user-quota-remaining");
+const QUOTA_RESETS_AFTER: HeaderName = HeaderName::from_static("x-ms-user-quota-resets-after");
+
+/// Resource Graph's `x-ms-user-quota-resets-after`: `hh:mm:ss` (fractions allowed), or seconds.
+pub(crate) fn parse_resets_after(v: &str) -> Option<Duration> {
+    let v = v.trim();
+    let parts: Vec<&str> = v.split(':').collect();
+    let secs: f64 = match parts.as_slice() {
+        [s] => s.parse().ok()?,
+        [m, s] => m.parse::<f64>().ok()? * 60.0 + s.parse::<f64>().ok()?,
+        [h, m, s] => {
+            h.parse::<f64>().ok()? * 3600.0
+                + m.parse::<f64>().ok()? * 60.0
+                + s.parse::<f64>().ok()?
+        }
+        _ => return None,
+    };
+    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(86_400.0)))
+}
 
 impl ArmClient {
     pub fn new(
@@ -181,6 +254,7 @@ impl ArmClient {
         ArmClient {
             pipeline,
             global: Semaphore::new(settings.max_concurrency.max(1)),
+            batch_unsupported: std::sync::atomic::AtomicBool::new(!settings.use_batch),
             per_subscription: Mutex::new(HashMap::new()),
             throttled_until: Mutex::new(HashMap::new()),
             rejected: Mutex::new(None),
@@ -188,6 +262,7 @@ impl ArmClient {
             settings,
             counters: Counters::default(),
             progress: Mutex::new(None),
+            graph_quota: Mutex::new(None),
         }
     }
 
@@ -208,6 +283,11 @@ impl ArmClient {
             throttle_wait_ms: c.throttle_wait_ms.load(Ordering::Relaxed),
             bytes: c.bytes.load(Ordering::Relaxed),
             refused_next_links: c.refused_next_links.load(Ordering::Relaxed),
+            graph_queries: c.graph_queries.load(Ordering::Relaxed),
+            graph_quota_wait_ms: c.graph_quota_wait_ms.load(Ordering::Relaxed),
+            batch_calls: c.batch_calls.load(Ordering::Relaxed),
+            batch_inner_requests: c.batch_inner_requests.load(Ordering::Relaxed),
+            ..RequestStats::default()
         }
     }
 
@@ -276,10 +356,110 @@ impl ArmClient {
         let scope = subscription
             .map(str::to_ascii_lowercase)
             .unwrap_or_else(|| TENANT_SCOPE.to_string());
-        self.get_with_retries(url, &scope).await
+        let out = Outgoing {
+            verb: Verb::Get,
+            url,
+            body: None,
+        };
+        self.send_with_retries(&out, &scope).await
     }
 
-    async fn get_with_retries(&self, url: &Url, scope: &str) -> Result<Value, ArmError> {
+    /// Runs one Resource Graph query (`POST /providers/Microsoft.ResourceGraph/resources`) with
+    /// `body` (`{"subscriptions", "query", "options"}`) and returns the response page. Queries are
+    /// paced by the quota headers Resource Graph sends: when one query is left in the window, the
+    /// next waits until the window resets instead of running into a 429.
+    pub async fn query_graph(&self, body: &Value) -> Result<Value, ArmError> {
+        if let Some(e) = self.rejection() {
+            return Err(e);
+        }
+        let url = self.url(GRAPH_PATH, GRAPH_API_VERSION);
+        let bytes = serde_json::to_vec(body).map_err(|e| ArmError::Malformed(e.to_string()))?;
+        let out = Outgoing {
+            verb: Verb::PostGraph,
+            url: &url,
+            body: Some(&bytes),
+        };
+        self.send_with_retries(&out, GRAPH_SCOPE).await
+    }
+
+    /// Sends one ARM batch (`POST /batch`) of `requests` (each `{"httpMethod": "GET",
+    /// "relativeUrl", "name"}`, built by [`crate::arm::batch`]) and returns the outer response.
+    pub async fn post_batch(&self, body: &Value, inner: usize) -> Result<Value, ArmError> {
+        if let Some(e) = self.rejection() {
+            return Err(e);
+        }
+        let url = self.url(BATCH_PATH, BATCH_API_VERSION);
+        let bytes = serde_json::to_vec(body).map_err(|e| ArmError::Malformed(e.to_string()))?;
+        self.counters.batch_calls.fetch_add(1, Ordering::Relaxed);
+        self.counters
+            .batch_inner_requests
+            .fetch_add(inner as u64, Ordering::Relaxed);
+        let out = Outgoing {
+            verb: Verb::PostBatch,
+            url: &url,
+            body: Some(&bytes),
+        };
+        self.send_with_retries(&out, TENANT_SCOPE).await
+    }
+
+    /// Waits, before a Resource Graph query, while the quota window has no query to spare.
+    async fn pace_graph(&self) {
+        loop {
+            let wait_until = {
+                let mut q = self.graph_quota.lock().expect("lock");
+                match *q {
+                    Some((_, reset)) if reset <= Instant::now() => {
+                        *q = None;
+                        None
+                    }
+                    Some((remaining, reset)) if remaining <= 1 => Some(reset),
+                    Some((remaining, reset)) => {
+                        // Counted down as queries leave, so that concurrent queries cannot
+                        // overrun what the last answer allowed.
+                        *q = Some((remaining - 1, reset));
+                        None
+                    }
+                    None => None,
+                }
+            };
+            match wait_until {
+                None => return,
+                Some(until) => {
+                    let t = Instant::now();
+                    tracing::debug!(
+                        wait_ms = (until - t).as_millis() as u64,
+                        "Resource Graph quota nearly spent: waiting for its window to reset"
+                    );
+                    tokio::time::sleep_until(until).await;
+                    self.counters
+                        .graph_quota_wait_ms
+                        .fetch_add(t.elapsed().as_millis() as u64, Ordering::Relaxed);
+                    let mut q = self.graph_quota.lock().expect("lock");
+                    if q.is_some_and(|(_, r)| r <= Instant::now()) {
+                        *q = None;
+                    }
+                }
+            }
+        }
+    }
+
+    fn note_graph_quota(&self, response: &RawResponse) {
+        let h = response.headers();
+        let remaining = h
+            .get_optional_str(&QUOTA_REMAINING)
+            .and_then(|v| v.trim().parse::<i64>().ok());
+        let resets = h
+            .get_optional_str(&QUOTA_RESETS_AFTER)
+            .and_then(parse_resets_after);
+        if let (Some(remaining), Some(resets)) = (remaining, resets) {
+            *self.graph_quota.lock().expect("lock") = Some((
+                remaining,
+                Instant::now() + resets.min(self.settings.max_wait),
+            ));
+        }
+    }
+
+    async fn send_with_retries(&self, out: &Outgoing<'_>, scope: &str) -> Result<Value, ArmError> {
         let timeout = self.settings.request_timeout;
         // Set when the first attempt is sent: time queued behind the concurrency limits does not
         // count against the request.
@@ -304,6 +484,9 @@ impl ArmClient {
                     .fetch_add(t.elapsed().as_millis() as u64, Ordering::Relaxed);
                 continue;
             }
+            if out.verb == Verb::PostGraph {
+                self.pace_graph().await;
+            }
             let permit = self.global.acquire().await.expect("semaphore open");
             if self.throttle_window(scope).is_some() {
                 // Another request of the scope was throttled while this one queued for a slot.
@@ -318,7 +501,7 @@ impl ArmClient {
             if attempt > 1 {
                 self.counters.retries.fetch_add(1, Ordering::Relaxed);
             }
-            let outcome = match tokio::time::timeout_at(deadline, self.send(url, attempt)).await {
+            let outcome = match tokio::time::timeout_at(deadline, self.send(out, attempt)).await {
                 Ok(o) => o,
                 Err(_) => return Err(ArmError::Deadline(timeout)),
             };
@@ -376,12 +559,31 @@ impl ArmClient {
     #[allow(clippy::type_complexity)]
     async fn send(
         &self,
-        url: &Url,
+        out: &Outgoing<'_>,
         attempt: u32,
     ) -> Result<Value, (bool, Option<Duration>, ArmError)> {
-        let mut request = Request::new(url.clone(), Method::Get);
+        let method = match out.verb {
+            Verb::Get => Method::Get,
+            Verb::PostGraph | Verb::PostBatch => Method::Post,
+        };
+        if !is_allowed(&self.target, &method, out.url) {
+            // Unreachable through the public API; kept so that no change elsewhere can send a
+            // write or hand the token to another host.
+            self.counters
+                .refused_next_links
+                .fetch_add(1, Ordering::Relaxed);
+            return Err((false, None, ArmError::ForeignLink(origin_of(out.url))));
+        }
+        let mut request = Request::new(out.url.clone(), method);
         request.insert_header("accept", "application/json");
+        if let Some(body) = out.body {
+            request.insert_header("content-type", "application/json");
+            request.set_body(body.to_vec());
+        }
         self.counters.requests.fetch_add(1, Ordering::Relaxed);
+        if out.verb == Verb::PostGraph {
+            self.counters.graph_queries.fetch_add(1, Ordering::Relaxed);
+        }
         let options = PipelineSendOptions {
             skip_checks: true,
             ..Default::default()
@@ -393,6 +595,9 @@ impl ArmClient {
         {
             Ok(response) => {
                 self.report_progress();
+                if out.verb == Verb::PostGraph {
+                    self.note_graph_quota(&response);
+                }
                 self.classify(response, attempt)
             }
             Err(e) => {
@@ -489,26 +694,41 @@ impl ArmClient {
         api_version: &str,
         subscription: Option<&str>,
     ) -> (Vec<Value>, Option<ArmError>) {
+        let url = self.url(path, api_version);
+        let first = self.get_json(&url, subscription).await;
+        self.list_from(url, first, api_version, subscription).await
+    }
+
+    /// Reads the rest of a list whose first page (from `url`) is `first`: a page read directly or
+    /// one that arrived inside a batch.
+    pub async fn list_from(
+        &self,
+        url: Url,
+        first: Result<Value, ArmError>,
+        api_version: &str,
+        subscription: Option<&str>,
+    ) -> (Vec<Value>, Option<ArmError>) {
         let mut items = Vec::new();
-        let mut url = self.url(path, api_version);
         let mut seen = std::collections::HashSet::new();
+        seen.insert(url.to_string());
+        let mut result = first;
         loop {
-            if !seen.insert(url.to_string()) {
-                return (
-                    items,
-                    Some(ArmError::Malformed(format!(
-                        "nextLink loops back to {}",
-                        url.path()
-                    ))),
-                );
-            }
-            let page = match self.get_json(&url, subscription).await {
+            let page = match result {
                 Ok(p) => p,
                 Err(e) => return (items, Some(e)),
             };
-            match page.get("value") {
-                Some(Value::Array(values)) => items.extend(values.iter().cloned()),
-                Some(Value::Null) | None if page.get("nextLink").is_some() => {}
+            let Value::Object(mut page) = page else {
+                return (
+                    items,
+                    Some(ArmError::Malformed(
+                        "the list page is not a JSON object".into(),
+                    )),
+                );
+            };
+            let next = page.remove("nextLink");
+            match page.remove("value") {
+                Some(Value::Array(values)) => items.extend(values),
+                Some(Value::Null) | None if next.is_some() => {}
                 _ => {
                     return (
                         items,
@@ -518,7 +738,7 @@ impl ArmClient {
                     );
                 }
             }
-            let next = match page.get("nextLink") {
+            let next = match next {
                 Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
                 _ => return (items, None),
             };
@@ -546,9 +766,257 @@ impl ArmClient {
                     .query_pairs_mut()
                     .append_pair("api-version", api_version);
             }
-            url = next_url;
+            if !seen.insert(next_url.to_string()) {
+                return (
+                    items,
+                    Some(ArmError::Malformed(format!(
+                        "nextLink loops back to {}",
+                        next_url.path()
+                    ))),
+                );
+            }
+            result = self.get_json(&next_url, subscription).await;
         }
     }
+}
+
+/// Inner requests per ARM batch call (ARM's limit).
+pub const BATCH_SIZE: usize = 20;
+
+impl ArmClient {
+    /// Whether per-resource GETs still go through ARM batch in this run.
+    pub fn batch_available(&self) -> bool {
+        !self.batch_unsupported.load(Ordering::Relaxed)
+    }
+
+    /// GETs `urls` (each on the configured origin, with its api-version), grouped in ARM batch
+    /// calls of at most 20, and returns each one's JSON body or error in order: an inner
+    /// 403/404/409 is the error a direct GET would give, an inner body that does not parse is
+    /// malformed, an inner 429 (or 408/5xx) is sent again alone, in a later batch, after its own
+    /// `Retry-After`. When ARM does not accept batches (400/404/405 on the call, or an answer
+    /// that is not a batch answer) the run switches to direct GETs, which is also what every
+    /// request of a batch that failed as a whole gets.
+    pub async fn get_many(&self, urls: &[(Url, Option<String>)]) -> Vec<Result<Value, ArmError>> {
+        if urls.len() < 2 || !self.batch_available() {
+            return self.get_each(urls).await;
+        }
+        let chunks =
+            futures::future::join_all(urls.chunks(BATCH_SIZE).map(|chunk| self.batch_chunk(chunk)))
+                .await;
+        let mut out = Vec::with_capacity(urls.len());
+        for (chunk, result) in urls.chunks(BATCH_SIZE).zip(chunks) {
+            match result {
+                Some(r) => out.extend(r),
+                None => out.extend(self.get_each(chunk).await),
+            }
+        }
+        out
+    }
+
+    async fn get_each(&self, urls: &[(Url, Option<String>)]) -> Vec<Result<Value, ArmError>> {
+        futures::future::join_all(
+            urls.iter()
+                .map(|(url, sub)| self.get_json(url, sub.as_deref())),
+        )
+        .await
+    }
+
+    /// One chunk of at most 20 GETs through batch calls; `None` when the chunk must be read
+    /// with direct GETs.
+    async fn batch_chunk(
+        &self,
+        chunk: &[(Url, Option<String>)],
+    ) -> Option<Vec<Result<Value, ArmError>>> {
+        let mut results: Vec<Option<Result<Value, ArmError>>> = vec![None; chunk.len()];
+        let mut pending: Vec<usize> = Vec::new();
+        for (i, (url, _)) in chunk.iter().enumerate() {
+            if self.target.owns(url) {
+                pending.push(i);
+            } else {
+                self.counters
+                    .refused_next_links
+                    .fetch_add(1, Ordering::Relaxed);
+                results[i] = Some(Err(ArmError::ForeignLink(origin_of(url))));
+            }
+        }
+        let deadline = Instant::now() + self.settings.request_timeout;
+        let (mut throttles, mut failures) = (0u32, 0u32);
+        let mut attempt = 0u32;
+        while !pending.is_empty() {
+            if !self.batch_available() {
+                return None;
+            }
+            attempt += 1;
+            let requests: Vec<Value> = pending
+                .iter()
+                .map(|&i| {
+                    let url = &chunk[i].0;
+                    let relative = match url.query() {
+                        Some(q) => format!("{}?{q}", url.path()),
+                        None => url.path().to_string(),
+                    };
+                    // Inner requests are GETs: nothing else is ever put in a batch.
+                    serde_json::json!({"httpMethod": "GET", "relativeUrl": relative, "name": i.to_string()})
+                })
+                .collect();
+            if attempt > 1 {
+                self.counters
+                    .retries
+                    .fetch_add(pending.len() as u64, Ordering::Relaxed);
+            }
+            let answer = match self
+                .post_batch(&serde_json::json!({ "requests": requests }), pending.len())
+                .await
+            {
+                Ok(v) => v,
+                Err(e) => {
+                    if matches!(e.status(), Some(400 | 404 | 405)) {
+                        tracing::info!(error = %e, "ARM batch is not available: reading with direct GETs");
+                        self.batch_unsupported.store(true, Ordering::Relaxed);
+                    }
+                    if matches!(e, ArmError::Auth(_)) || e.status() == Some(401) {
+                        return Some(chunk.iter().map(|_| Err(e.clone())).collect());
+                    }
+                    return None;
+                }
+            };
+            let Some(responses) = answer.get("responses").and_then(Value::as_array) else {
+                tracing::info!(
+                    "ARM batch answered without \"responses\": reading with direct GETs"
+                );
+                self.batch_unsupported.store(true, Ordering::Relaxed);
+                return None;
+            };
+            let mut retry: Vec<usize> = Vec::new();
+            let mut wait_hint: Option<Duration> = None;
+            let mut any_throttled = false;
+            for &i in &pending {
+                let name = i.to_string();
+                let Some(r) = responses
+                    .iter()
+                    .find(|r| r.get("name").and_then(Value::as_str) == Some(name.as_str()))
+                else {
+                    results[i] = Some(Err(ArmError::Malformed(
+                        "the batch answer has no response for this request".into(),
+                    )));
+                    continue;
+                };
+                let status = r
+                    .get("httpStatusCode")
+                    .and_then(Value::as_u64)
+                    .and_then(|s| u16::try_from(s).ok());
+                let Some(status) = status else {
+                    results[i] = Some(Err(ArmError::Malformed(
+                        "a batch response has no httpStatusCode".into(),
+                    )));
+                    continue;
+                };
+                let content = r.get("content").cloned().unwrap_or(Value::Null);
+                // Some answers carry the body as JSON text rather than as an object.
+                let content = match content {
+                    Value::String(text) => {
+                        serde_json::from_str::<Value>(&text).unwrap_or(Value::String(text))
+                    }
+                    other => other,
+                };
+                if (200..300).contains(&status) {
+                    results[i] = Some(if content.is_object() {
+                        Ok(content)
+                    } else {
+                        Err(ArmError::Malformed(
+                            "the batch response's content is not a JSON object".into(),
+                        ))
+                    });
+                    continue;
+                }
+                if is_retryable_status(status) {
+                    if status == 429 {
+                        any_throttled = true;
+                        self.counters.throttled.fetch_add(1, Ordering::Relaxed);
+                    }
+                    let hint = inner_retry_after(r.get("headers"));
+                    wait_hint = match (wait_hint, hint) {
+                        (Some(a), Some(b)) => Some(a.max(b)),
+                        (a, b) => a.or(b),
+                    };
+                    retry.push(i);
+                }
+                let body = serde_json::to_vec(&content).unwrap_or_default();
+                let (code, message) = arm_error(&body, status);
+                results[i] = Some(Err(ArmError::Http {
+                    status,
+                    code,
+                    message,
+                    attempts: attempt,
+                }));
+            }
+            if retry.is_empty() {
+                break;
+            }
+            let wait = if any_throttled {
+                throttles += 1;
+                retry_wait(
+                    wait_hint.map(|h| h.max(self.settings.base_backoff)),
+                    self.settings.base_backoff,
+                    throttles,
+                    self.settings.max_wait,
+                )
+            } else {
+                failures += 1;
+                if failures > self.settings.max_retries {
+                    break;
+                }
+                retry_wait(
+                    wait_hint,
+                    self.settings.base_backoff,
+                    failures,
+                    self.settings.max_wait,
+                )
+            };
+            if Instant::now() + wait > deadline {
+                break;
+            }
+            tracing::debug!(
+                requests = retry.len(),
+                wait_ms = wait.as_millis() as u64,
+                "retrying throttled or failed requests of a batch"
+            );
+            let t = Instant::now();
+            tokio::time::sleep(wait).await;
+            if any_throttled {
+                self.counters
+                    .throttle_wait_ms
+                    .fetch_add(t.elapsed().as_millis() as u64, Ordering::Relaxed);
+            }
+            pending = retry;
+        }
+        Some(
+            results
+                .into_iter()
+                .map(|r| {
+                    r.unwrap_or_else(|| Err(ArmError::Malformed("no answer in the batch".into())))
+                })
+                .collect(),
+        )
+    }
+}
+
+/// The wait an inner batch response asks for, from its `headers` object (any key casing).
+fn inner_retry_after(headers: Option<&Value>) -> Option<Duration> {
+    let h = headers?.as_object()?;
+    let get = |name: &str| {
+        h.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .and_then(|(_, v)| match v {
+                Value::String(s) => s.trim().parse::<u64>().ok(),
+                Value::Number(n) => n.as_u64(),
+                _ => None,
+            })
+    };
+    get("x-ms-retry-after-ms")
+        .or_else(|| get("retry-after-ms"))
+        .map(Duration::from_millis)
+        .or_else(|| get("retry-after").map(Duration::from_secs))
 }
 
 /// `300 s`, or `500 ms` under a second.
@@ -641,4 +1109,62 @@ pub(crate) fn error_chain(e: &azure_core::Error) -> String {
     }
     parts.dedup();
     parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::azure::Cloud;
+
+    #[test]
+    fn only_gets_and_the_two_query_posts_to_the_configured_origin_may_leave() {
+        let target = ArmTarget::for_cloud(Cloud::Public);
+        let url = |s: &str| Url::parse(s).unwrap();
+        let arm = "https://management.azure.com";
+        let sub =
+            format!("{arm}/subscriptions/s/providers/Microsoft.Network/networkSecurityGroups");
+        assert!(is_allowed(&target, &Method::Get, &url(&sub)));
+        for ok in [
+            format!("{arm}/providers/Microsoft.ResourceGraph/resources?api-version=2024-04-01"),
+            format!("{arm}/batch?api-version=2020-06-01"),
+        ] {
+            assert!(is_allowed(&target, &Method::Post, &url(&ok)), "{ok}");
+        }
+        // Writes, and POSTs anywhere else (actions such as listKeys are POSTs), never leave.
+        for m in [Method::Put, Method::Patch, Method::Delete, Method::Post] {
+            assert!(!is_allowed(&target, &m, &url(&sub)), "{m:?}");
+        }
+        for bad in [
+            format!(
+                "{arm}/subscriptions/s/resourceGroups/r/providers/Microsoft.KeyVault/vaults/v/listKeys"
+            ),
+            format!("{arm}/providers/Microsoft.ResourceGraph/resourcesHistory"),
+            format!("{arm}/batchx"),
+        ] {
+            assert!(!is_allowed(&target, &Method::Post, &url(&bad)), "{bad}");
+        }
+        // No other origin, whatever the method: the token only goes to the configured one.
+        for other in [
+            "https://evil.example/batch",
+            "http://management.azure.com/batch",
+            "https://management.azure.com:8443/batch",
+            "https://management.usgovcloudapi.net/subscriptions",
+        ] {
+            assert!(!is_allowed(&target, &Method::Get, &url(other)), "{other}");
+            assert!(!is_allowed(&target, &Method::Post, &url(other)), "{other}");
+        }
+    }
+
+    #[test]
+    fn quota_resets_after_reads_clock_times_and_seconds() {
+        assert_eq!(parse_resets_after("00:00:05"), Some(Duration::from_secs(5)));
+        assert_eq!(
+            parse_resets_after("00:01:02.5"),
+            Some(Duration::from_millis(62_500))
+        );
+        assert_eq!(parse_resets_after("7"), Some(Duration::from_secs(7)));
+        assert_eq!(parse_resets_after("soon"), None);
+        assert_eq!(parse_resets_after("-1"), None);
+        assert_eq!(parse_resets_after("1:2:3:4"), None);
+    }
 }

@@ -5,5 +5,8 @@ pub mod client;
 pub mod cloud;
 pub mod credential;
 
-pub use client::{ArmClient, ArmError, ClientSettings, RequestStats};
+pub use client::{
+    ArmClient, ArmError, BATCH_API_VERSION, BATCH_PATH, ClientSettings, GRAPH_API_VERSION,
+    GRAPH_PATH, RequestStats,
+};
 pub use cloud::ArmTarget;

@@ -105,11 +105,11 @@ pub enum Command {
 pub struct SourceArgs {
     /// Use the embedded demo tenant (no Azure account, no network).
     /// With `--subscription` / `--resource-group`, only those parts of it are scanned.
-    #[arg(long, conflicts_with_all = ["snapshot", "all_subscriptions"])]
+    #[arg(long, conflicts_with_all = ["snapshot", "all_subscriptions", "management_group"])]
     pub demo: bool,
     /// Use a snapshot file written by `azaudit collect` (narrowed by `--subscription` and
     /// `--resource-group` when given).
-    #[arg(long, value_name = "FILE", conflicts_with = "all_subscriptions")]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["all_subscriptions", "management_group"])]
     pub snapshot: Option<PathBuf>,
     #[command(flatten)]
     pub live: LiveArgs,
@@ -130,7 +130,7 @@ impl SourceArgs {
             Ok((collect_live(&self.live)?, "live", None))
         } else {
             Err(Error::Usage(
-                "nothing to read: give --demo, --snapshot FILE, --subscription ID or --all-subscriptions".into(),
+                "nothing to read: give --demo, --snapshot FILE, --subscription ID, --all-subscriptions or --management-group ID".into(),
             ))
         }
     }
@@ -229,6 +229,9 @@ pub struct LiveArgs {
     /// Read every subscription the identity can list.
     #[arg(long, conflicts_with = "subscription")]
     pub all_subscriptions: bool,
+    /// Read the subscriptions under this management group (at any depth).
+    #[arg(long, value_name = "ID", conflicts_with_all = ["subscription", "all_subscriptions"])]
+    pub management_group: Option<String>,
     /// Only resources in this resource group.
     #[arg(long, short = 'g', value_name = "NAME")]
     pub resource_group: Option<String>,
@@ -241,6 +244,10 @@ pub struct LiveArgs {
     /// A custom ARM endpoint (https origin, e.g. Azure Stack Hub); tokens are requested for it.
     #[arg(long, value_name = "URL")]
     pub arm_endpoint: Option<String>,
+    /// Where to read the kinds Azure Resource Graph indexes: Resource Graph with ARM lists as the
+    /// fallback per kind (auto), Resource Graph only (graph), or ARM lists only (arm).
+    #[arg(long, value_enum, default_value_t = SourceMode::Auto)]
+    pub source: SourceMode,
     /// Requests in flight at once.
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub max_concurrency: u16,
@@ -255,7 +262,7 @@ pub struct LiveArgs {
 
 impl LiveArgs {
     fn requested(&self) -> bool {
-        !self.subscription.is_empty() || self.all_subscriptions
+        !self.subscription.is_empty() || self.all_subscriptions || self.management_group.is_some()
     }
 
     /// Checks the arguments before any call is made.
@@ -266,6 +273,13 @@ impl LiveArgs {
                     "--subscription {s:?} is not a subscription id (expected a GUID such as 00000000-0000-0000-0000-000000000000)"
                 )));
             }
+        }
+        if let Some(mg) = &self.management_group
+            && !is_management_group_id(mg)
+        {
+            return Err(Error::Usage(format!(
+                "--management-group {mg:?} is not a management group id (1 to 90 letters, digits, '-', '_', '(', ')' or '.', not ending with '.')"
+            )));
         }
         let target = match &self.arm_endpoint {
             Some(url) => ArmTarget::custom(self.cloud, url)?,
@@ -282,7 +296,13 @@ impl LiveArgs {
             LiveScope {
                 subscriptions,
                 all_subscriptions: self.all_subscriptions,
+                management_group: self.management_group.clone(),
                 resource_group: self.resource_group.clone(),
+                source: match self.source {
+                    SourceMode::Auto => crate::collect::live::Source::Auto,
+                    SourceMode::Graph => crate::collect::live::Source::Graph,
+                    SourceMode::Arm => crate::collect::live::Source::Arm,
+                },
             },
         ))
     }
@@ -296,6 +316,22 @@ impl LiveArgs {
             ..ClientSettings::default()
         }
     }
+}
+
+/// A management group id as Azure accepts it.
+fn is_management_group_id(s: &str) -> bool {
+    (1..=90).contains(&s.len())
+        && !s.ends_with('.')
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_().".contains(c))
+}
+
+/// `--source`: where live collection reads the kinds Resource Graph indexes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SourceMode {
+    Auto,
+    Graph,
+    Arm,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -458,7 +494,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Collect { live, output } => {
             if !live.requested() {
                 return Err(Error::Usage(
-                    "collect needs --subscription ID (repeatable) or --all-subscriptions".into(),
+                    "collect needs --subscription ID (repeatable), --all-subscriptions or --management-group ID".into(),
                 ));
             }
             report::check_destination(output.as_deref())?;

@@ -6,6 +6,9 @@ use crate::inventory::ResourceKind;
 /// Public-cloud ARM host; sovereign clouds have their own.
 pub const PUBLIC_ARM_ENDPOINT: &str = "https://management.azure.com";
 
+/// The api-version of the management-group descendants list (`--management-group`).
+pub const MANAGEMENT_GROUP_API_VERSION: &str = "2020-05-01";
+
 /// The api-version azaudit uses for a resource kind.
 pub fn api_version(kind: ResourceKind) -> &'static str {
     use ResourceKind::*;

@@ -4,7 +4,8 @@
 //! leave the scope (the subscription of a Traffic Analytics workspace, private DNS zones in a
 //! central DNS subscription). Everything that cannot be read becomes a coverage gap; the scan goes on.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::time::Duration;
 
 use chrono::Utc;
 use futures::future::join_all;
@@ -17,7 +18,19 @@ use crate::azure::id::{id_key, subscription_of};
 use crate::collect::api::api_version;
 use crate::inventory::privatedns::PrivateDnsZone;
 use crate::inventory::resources::Subscription;
-use crate::inventory::{Coverage, CoverageGap, Inventory, ResourceKind};
+use crate::inventory::{Coverage, CoverageGap, Inventory, KindSource, ResourceKind};
+
+/// Where live collection reads the kinds Resource Graph indexes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Source {
+    /// Resource Graph first; a kind it cannot answer is read with ARM lists.
+    #[default]
+    Auto,
+    /// Resource Graph only: what it cannot answer is a coverage gap.
+    Graph,
+    /// ARM lists only, as before Resource Graph was used.
+    Arm,
+}
 
 /// What to collect.
 #[derive(Debug, Clone, Default)]
@@ -26,9 +39,13 @@ pub struct LiveScope {
     pub subscriptions: Vec<String>,
     /// Scan every subscription the identity can list.
     pub all_subscriptions: bool,
+    /// Scan the subscriptions under this management group (at any depth).
+    pub management_group: Option<String>,
     /// Only resources in this resource group (private DNS zones and network watchers are kept
     /// wherever they are: they serve resources in other groups).
     pub resource_group: Option<String>,
+    /// Resource Graph, ARM lists, or Resource Graph with ARM as the fallback per kind.
+    pub source: Source,
 }
 
 /// The subscription-scope lists read for every scanned subscription.
@@ -73,6 +90,94 @@ const SUBSCRIPTION_LISTS: &[(ResourceKind, &str)] = &[
     ),
 ];
 
+/// One list to read: its kind, subscription and path.
+type ListRequest = (ResourceKind, Option<String>, String);
+/// A list's items and error, how long it took, and where it was read (`arm` or `batch`).
+type ListResult = ((Vec<Value>, Option<ArmError>), Duration, &'static str);
+
+/// Reads `requests` concurrently, in request order. Lists of one resource's children that are
+/// usually one page go through ARM batch while it is available.
+async fn fetch_lists(client: &ArmClient, requests: &[ListRequest]) -> Vec<ListResult> {
+    let batched: Vec<usize> = if client.batch_available() {
+        requests
+            .iter()
+            .enumerate()
+            .filter(|(_, (k, _, _))| BATCHED_LISTS.contains(k))
+            .map(|(i, _)| i)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let batch_urls: Vec<(azure_core::http::Url, Option<String>)> = batched
+        .iter()
+        .map(|&i| {
+            let (kind, sub, path) = &requests[i];
+            (client.url(path, api_version(*kind)), sub.clone())
+        })
+        .collect();
+    let direct = join_all(requests.iter().enumerate().map(|(i, (kind, sub, path))| {
+        let skip = batched.binary_search(&i).is_ok();
+        async move {
+            if skip {
+                return None;
+            }
+            let t = tokio::time::Instant::now();
+            let r = client.list(path, api_version(*kind), sub.as_deref()).await;
+            Some((r, t.elapsed(), "arm"))
+        }
+    }));
+    let through_batch =
+        async {
+            let t = tokio::time::Instant::now();
+            let firsts = client.get_many(&batch_urls).await;
+            let took = t.elapsed();
+            let source = if client.batch_available() && !batch_urls.is_empty() {
+                "batch"
+            } else {
+                "arm"
+            };
+            join_all(batch_urls.iter().zip(firsts).zip(&batched).map(
+                |(((url, sub), first), &i)| {
+                    let kind = requests[i].0;
+                    async move {
+                        let r = client
+                            .list_from(url.clone(), first, api_version(kind), sub.as_deref())
+                            .await;
+                        (r, took, source)
+                    }
+                },
+            ))
+            .await
+        };
+    let (direct, through_batch) = futures::join!(direct, through_batch);
+    let mut through_batch = through_batch.into_iter();
+    direct
+        .into_iter()
+        .map(|d| match d {
+            Some(r) => r,
+            None => through_batch.next().unwrap_or_else(|| {
+                (
+                    (
+                        Vec::new(),
+                        Some(ArmError::Malformed("no batch answer".into())),
+                    ),
+                    Duration::ZERO,
+                    "batch",
+                )
+            }),
+        })
+        .collect()
+}
+
+/// Lists read through ARM batch: one resource's children (or a subscription's registrations),
+/// usually a single page.
+const BATCHED_LISTS: &[ResourceKind] = &[
+    ResourceKind::ResourceProvider,
+    ResourceKind::DiagnosticSetting,
+    ResourceKind::RecordSet,
+    ResourceKind::ResourceGuardProxy,
+];
+
 /// Whether a string is a subscription id (a GUID), checked before any call.
 pub fn is_subscription_id(s: &str) -> bool {
     let parts: Vec<&str> = s.split('-').collect();
@@ -89,6 +194,8 @@ struct Collector<'a> {
     gaps: Vec<CoverageGap>,
     /// Subscriptions of which at least one list was read: the others were not read at all.
     read: HashSet<String>,
+    /// How each kind was read.
+    sources: BTreeMap<ResourceKind, KindSource>,
 }
 
 /// Why a live collection has nothing to report: a snapshot of it would look like an empty tenant.
@@ -114,7 +221,47 @@ fn namespace_of(path: &str) -> Option<&str> {
     rest.split('/').next().filter(|ns| !ns.is_empty())
 }
 
-impl Collector<'_> {
+impl<'a> Collector<'a> {
+    fn new(client: &'a ArmClient) -> Self {
+        Collector {
+            client,
+            inv: Inventory::default(),
+            gaps: Vec::new(),
+            read: HashSet::new(),
+            sources: BTreeMap::new(),
+        }
+    }
+
+    /// Takes in what another collector (one Resource Graph kind) read.
+    fn merge(&mut self, part: Collector<'_>) {
+        macro_rules! extend {
+            ($($field:ident),*) => { $( self.inv.$field.extend(part.inv.$field); )* };
+        }
+        extend!(
+            subscriptions,
+            resource_providers,
+            network_security_groups,
+            route_tables,
+            virtual_networks,
+            private_endpoints,
+            private_dns_zones,
+            virtual_network_links,
+            record_sets,
+            key_vaults,
+            diagnostic_settings,
+            network_watchers,
+            flow_logs,
+            application_gateways,
+            network_interfaces,
+            azure_firewalls,
+            virtual_network_gateways,
+            recovery_services_vaults,
+            resource_guard_proxies
+        );
+        self.gaps.extend(part.gaps);
+        self.read.extend(part.read);
+    }
+
     fn gap(&mut self, subscription: Option<&str>, kind: ResourceKind, scope: &str, e: &ArmError) {
         tracing::warn!(kind = ?kind, scope, error = %e, "not collected");
         self.gaps.push(CoverageGap {
@@ -143,8 +290,11 @@ impl Collector<'_> {
                 .to_string();
             match serde_path_to_error::deserialize::<_, T>(v) {
                 Ok(t) => out.push(t),
+                // Rows of a Resource Graph query span subscriptions: the gap is the row's own.
                 Err(e) => self.gap(
-                    sub,
+                    sub.map(str::to_string)
+                        .or_else(|| subscription_of(&id))
+                        .as_deref(),
                     kind,
                     &id,
                     &ArmError::Malformed(format!(
@@ -159,8 +309,10 @@ impl Collector<'_> {
         out
     }
 
-    fn absorb(&mut self, kind: ResourceKind, sub: Option<&str>, values: Vec<Value>) {
+    /// Parses `values` into the inventory list of `kind`; returns how many items it holds now.
+    fn absorb(&mut self, kind: ResourceKind, sub: Option<&str>, values: Vec<Value>) -> usize {
         use ResourceKind::*;
+        let before = self.count(kind);
         match kind {
             NetworkSecurityGroup => {
                 let v = self.parse(kind, sub, values);
@@ -234,8 +386,47 @@ impl Collector<'_> {
                 let v = self.parse(kind, sub, values);
                 self.inv.subscriptions.extend(v)
             }
-            other => unreachable!("{other:?} is not collected by list"),
+            other => {
+                tracing::error!(kind = ?other, "not a kind collected by list; items dropped");
+            }
         }
+        self.count(kind).saturating_sub(before)
+    }
+
+    fn count(&self, kind: ResourceKind) -> usize {
+        use ResourceKind::*;
+        let i = &self.inv;
+        match kind {
+            NetworkSecurityGroup => i.network_security_groups.len(),
+            RouteTable => i.route_tables.len(),
+            VirtualNetwork => i.virtual_networks.len(),
+            PrivateEndpoint => i.private_endpoints.len(),
+            NetworkInterface => i.network_interfaces.len(),
+            NetworkWatcher => i.network_watchers.len(),
+            ApplicationGateway => i.application_gateways.len(),
+            AzureFirewall => i.azure_firewalls.len(),
+            PrivateDnsZone => i.private_dns_zones.len(),
+            KeyVault => i.key_vaults.len(),
+            FlowLog => i.flow_logs.len(),
+            VirtualNetworkLink => i.virtual_network_links.len(),
+            RecordSet => i.record_sets.len(),
+            DiagnosticSetting => i.diagnostic_settings.len(),
+            ResourceProvider => i.resource_providers.len(),
+            RecoveryServicesVault => i.recovery_services_vaults.len(),
+            ResourceGuardProxy => i.resource_guard_proxies.len(),
+            Subscription => i.subscriptions.len(),
+            _ => 0,
+        }
+    }
+
+    /// Records that `items` of `kind` were read from `source` in `took`.
+    fn note_source(&mut self, kind: ResourceKind, source: &str, items: usize, took: Duration) {
+        let e = self.sources.entry(kind).or_default();
+        if e.source.is_empty() || e.source == "graph" && source != "graph" {
+            e.source = source.to_string();
+        }
+        e.items += items as u64;
+        e.duration_ms = e.duration_ms.max(took.as_millis() as u64);
     }
 
     /// Whether the subscription's provider registrations, as read, say `namespace` is NotRegistered.
@@ -252,16 +443,21 @@ impl Collector<'_> {
         })
     }
 
-    /// Runs list requests concurrently and absorbs their results in request order.
+    /// Runs list requests concurrently and absorbs their results in request order. Lists of one
+    /// resource's children that are usually one page (provider registrations, diagnostic
+    /// settings, record sets, Resource Guard mappings) go through ARM batch while it is available.
     async fn run_lists(&mut self, requests: Vec<(ResourceKind, Option<String>, String)>) {
-        let client = self.client;
-        let results = join_all(requests.iter().map(|(kind, sub, path)| async move {
-            client.list(path, api_version(*kind), sub.as_deref()).await
-        }))
-        .await;
+        let results = fetch_lists(self.client, &requests).await;
+        self.absorb_lists(requests, results);
+    }
+
+    /// Absorbs what [`fetch_lists`] read for `requests`, in request order.
+    fn absorb_lists(&mut self, requests: Vec<ListRequest>, results: Vec<ListResult>) {
         let mut unregistered = Vec::new();
-        for ((kind, sub, path), (items, error)) in requests.into_iter().zip(results) {
-            self.absorb(kind, sub.as_deref(), items);
+        for ((kind, sub, path), ((items, error), took, source)) in requests.into_iter().zip(results)
+        {
+            let n = self.absorb(kind, sub.as_deref(), items);
+            self.note_source(kind, source, n, took);
             match error {
                 None => {
                     if let Some(s) = &sub {
@@ -363,12 +559,7 @@ fn cause(g: &CoverageGap) -> String {
 /// The snapshot, and the scanned subscriptions of which at least one list was read.
 async fn collect_with_reads(client: &ArmClient, scope: &LiveScope) -> (Snapshot, HashSet<String>) {
     let started = Utc::now();
-    let mut c = Collector {
-        client,
-        inv: Inventory::default(),
-        gaps: Vec::new(),
-        read: HashSet::new(),
-    };
+    let mut c = Collector::new(client);
 
     // 1. Subscriptions the identity can see.
     let (visible_values, list_error) = client
@@ -382,7 +573,9 @@ async fn collect_with_reads(client: &ArmClient, scope: &LiveScope) -> (Snapshot,
     if let Some(e) = &list_error {
         c.gap(None, ResourceKind::Subscription, "/subscriptions", e);
     }
-    let scanned: Vec<String> = if scope.all_subscriptions {
+    let scanned: Vec<String> = if let Some(mg) = &scope.management_group {
+        management_group_subscriptions(&mut c, mg, &visible).await
+    } else if scope.all_subscriptions {
         visible
             .iter()
             .filter(|s| {
@@ -415,32 +608,212 @@ async fn collect_with_reads(client: &ArmClient, scope: &LiveScope) -> (Snapshot,
         }
     }
 
-    // 2. Provider registrations and every subscription-scope list, all subscriptions at once.
-    let mut requests = Vec::new();
-    for sub in &scanned {
-        requests.push((
-            ResourceKind::ResourceProvider,
-            Some(sub.clone()),
-            format!("/subscriptions/{sub}/providers"),
-        ));
-        for (kind, provider_path) in SUBSCRIPTION_LISTS {
-            requests.push((
-                *kind,
+    let others: Vec<String> = visible
+        .iter()
+        .map(|s| s.subscription_id.to_ascii_lowercase())
+        .filter(|s| !scanned_set.contains(s))
+        .collect();
+    let provider_requests: Vec<_> = scanned
+        .iter()
+        .map(|sub| {
+            (
+                ResourceKind::ResourceProvider,
                 Some(sub.clone()),
-                format!("/subscriptions/{sub}/providers/{provider_path}"),
-            ));
+                format!("/subscriptions/{sub}/providers"),
+            )
+        })
+        .collect();
+
+    // 2. Resource Graph for every kind it indexes, while provider registrations are read from ARM
+    //    (they also prove each subscription readable: Resource Graph silently leaves out those
+    //    it cannot read). Kinds Resource Graph cannot answer are read from ARM below.
+    let mut arm_kinds: Vec<ResourceKind> = SUBSCRIPTION_LISTS.iter().map(|(k, _)| *k).collect();
+    let mut arm_children: HashSet<ResourceKind> = [
+        ResourceKind::FlowLog,
+        ResourceKind::VirtualNetworkLink,
+        ResourceKind::RecordSet,
+    ]
+    .into_iter()
+    .collect();
+    let mut graph_sourced: HashSet<ResourceKind> = HashSet::new();
+    // Parents whose dependent reads already ran while Resource Graph answered.
+    let mut streamed: HashSet<ResourceKind> = HashSet::new();
+    if scope.source == Source::Arm || scanned.is_empty() {
+        let mut requests = provider_requests;
+        for sub in &scanned {
+            for (kind, provider_path) in SUBSCRIPTION_LISTS {
+                requests.push((
+                    *kind,
+                    Some(sub.clone()),
+                    format!("/subscriptions/{sub}/providers/{provider_path}"),
+                ));
+            }
+        }
+        c.run_lists(requests).await;
+    } else {
+        // Private DNS lives in central subscriptions too: zones, links and records are queried
+        // across every visible subscription (and kept from outside the scan only when endpoints
+        // in it may need them, as with ARM lists).
+        let dns_subs: Vec<String> = scanned.iter().chain(&others).cloned().collect();
+        // Each kind is absorbed into the typed inventory as soon as its rows are in, so that the
+        // rows of only a few kinds are held as JSON at once.
+        enum Done<'k> {
+            Graph(
+                &'k crate::collect::graph::GraphKind,
+                Result<Box<Collector<'k>>, ArmError>,
+                Duration,
+            ),
+            Providers(Vec<ListResult>),
+            Lists(Vec<ListRequest>, Vec<ListResult>),
+            VaultSettings(Vec<String>, Vec<Result<Value, ArmError>>),
+        }
+        type Pending<'f> = std::pin::Pin<Box<dyn std::future::Future<Output = Done<'f>> + 'f>>;
+        let mut pending: futures::stream::FuturesUnordered<Pending<'_>> =
+            futures::stream::FuturesUnordered::new();
+        let providers_ref = &provider_requests;
+        pending.push(Box::pin(async move {
+            Done::Providers(fetch_lists(client, providers_ref).await)
+        }));
+        for gk in crate::collect::graph::GRAPH_KINDS {
+            let subs = match gk.kind {
+                ResourceKind::PrivateDnsZone
+                | ResourceKind::VirtualNetworkLink
+                | ResourceKind::RecordSet => &dns_subs,
+                _ => &scanned,
+            };
+            pending.push(Box::pin(async move {
+                let t = tokio::time::Instant::now();
+                // Pages are parsed into a part of the inventory as they arrive; a kind that fails
+                // half-way is dropped whole and read again from ARM.
+                let mut part = Collector::new(client);
+                let r = crate::collect::graph::read_kind(client, gk, subs, |rows| {
+                    part.absorb(gk.kind, None, rows);
+                })
+                .await;
+                Done::Graph(gk, r.map(|_| Box::new(part)), t.elapsed())
+            }));
+        }
+        while let Some(done) = futures::StreamExt::next(&mut pending).await {
+            let (gk, result, took) = match done {
+                Done::Providers(results) => {
+                    c.absorb_lists(provider_requests.clone(), results);
+                    continue;
+                }
+                Done::Lists(requests, results) => {
+                    c.absorb_lists(requests, results);
+                    continue;
+                }
+                Done::VaultSettings(ids, results) => {
+                    apply_vault_settings(&mut c, ids, results);
+                    continue;
+                }
+                Done::Graph(gk, result, took) => (gk, result, took),
+            };
+            match result {
+                Ok(part) => {
+                    let n = part.count(gk.kind);
+                    c.merge(*part);
+                    c.note_source(gk.kind, "graph", n, took);
+                    // Reads that depend on the vaults start now, while other kinds stream in.
+                    if gk.kind == ResourceKind::KeyVault {
+                        let requests = diagnostic_requests(&c.inv);
+                        pending.push(Box::pin(async move {
+                            let results = fetch_lists(client, &requests).await;
+                            Done::Lists(requests, results)
+                        }));
+                        streamed.insert(gk.kind);
+                    }
+                    if gk.kind == ResourceKind::RecoveryServicesVault {
+                        let requests = guard_requests(&c.inv);
+                        pending.push(Box::pin(async move {
+                            let results = fetch_lists(client, &requests).await;
+                            Done::Lists(requests, results)
+                        }));
+                        let ids: Vec<String> = c
+                            .inv
+                            .recovery_services_vaults
+                            .iter()
+                            .map(|v| v.id.clone())
+                            .collect();
+                        pending.push(Box::pin(async move {
+                            let results = fetch_vault_settings(client, &ids).await;
+                            Done::VaultSettings(ids, results)
+                        }));
+                        streamed.insert(gk.kind);
+                    }
+                    graph_sourced.insert(gk.kind);
+                    arm_kinds.retain(|k| *k != gk.kind);
+                    arm_children.remove(&gk.kind);
+                }
+                Err(e) if scope.source == Source::Graph => {
+                    for sub in &scanned {
+                        c.gap(Some(sub), gk.kind, crate::arm::GRAPH_PATH, &e);
+                    }
+                    c.note_source(gk.kind, "graph", 0, took);
+                    arm_kinds.retain(|k| *k != gk.kind);
+                    arm_children.remove(&gk.kind);
+                }
+                Err(e) => {
+                    tracing::info!(kind = gk.kind.label(), error = %e, "Resource Graph could not answer: reading ARM lists instead");
+                    c.sources.entry(gk.kind).or_default().fallback_from_graph = Some(e.to_string());
+                }
+            }
+        }
+        let requests = scanned
+            .iter()
+            .flat_map(|sub| {
+                SUBSCRIPTION_LISTS
+                    .iter()
+                    .filter(|(k, _)| arm_kinds.contains(k))
+                    .map(move |(kind, provider_path)| {
+                        (
+                            *kind,
+                            Some(sub.clone()),
+                            format!("/subscriptions/{sub}/providers/{provider_path}"),
+                        )
+                    })
+            })
+            .collect();
+        c.run_lists(requests).await;
+        // A subscription of which nothing could be read from ARM (its provider registrations
+        // first) is not proven readable: Resource Graph's silence about it means nothing, so
+        // every kind of it is a gap, not an empty subscription.
+        for sub in &scanned {
+            if c.read.contains(sub) || graph_sourced.is_empty() {
+                continue;
+            }
+            let cause = c
+                .gaps
+                .iter()
+                .find(|g| {
+                    g.kind == ResourceKind::ResourceProvider
+                        && g.subscription_id.as_deref() == Some(sub.as_str())
+                })
+                .cloned();
+            c.gaps.push(CoverageGap {
+                subscription_id: Some(sub.clone()),
+                kind: ResourceKind::Subscription,
+                scope: Some(format!("/subscriptions/{sub}")),
+                http_status: cause.as_ref().and_then(|g| g.http_status),
+                code: cause.as_ref().and_then(|g| g.code.clone()),
+                message: format!(
+                    "the subscription could not be proven readable ({}); Resource Graph leaves out subscriptions it cannot read, so none of its resources count as read",
+                    cause.as_ref().map(|g| g.message.as_str()).unwrap_or("its provider registrations were not read")
+                ),
+            });
         }
     }
-    c.run_lists(requests).await;
 
     // 3. Private DNS zones in subscriptions outside the scan (a central DNS subscription) that the
     //    identity can read: endpoints in scope depend on them.
-    if !c.inv.private_endpoints.is_empty() {
-        let others: Vec<String> = visible
-            .iter()
-            .map(|s| s.subscription_id.to_ascii_lowercase())
-            .filter(|s| !scanned_set.contains(s))
-            .collect();
+    if c.inv.private_endpoints.is_empty() {
+        // Nothing in scope resolves through them: what Resource Graph returned from outside the
+        // scan is dropped, as ARM lists would not have read it.
+        let outside = |id: &str| subscription_of(id).is_some_and(|s| !scanned_set.contains(&s));
+        c.inv.private_dns_zones.retain(|z| !outside(&z.id));
+        c.inv.virtual_network_links.retain(|z| !outside(&z.id));
+        c.inv.record_sets.retain(|z| !outside(&z.id));
+    } else if arm_kinds.contains(&ResourceKind::PrivateDnsZone) {
         let requests = others
             .iter()
             .map(|sub| {
@@ -453,43 +826,42 @@ async fn collect_with_reads(client: &ArmClient, scope: &LiveScope) -> (Snapshot,
             .collect();
         c.run_lists(requests).await;
     }
+    keep_children_of_collected_parents(&mut c.inv, &graph_sourced);
 
-    // 4. Children that have no subscription-wide list.
+    // 4. Children that have no subscription-wide list (or that Resource Graph did not answer).
     let mut requests = Vec::new();
-    for w in &c.inv.network_watchers {
-        requests.push((
-            ResourceKind::FlowLog,
-            subscription_of(&w.id),
-            format!("{}/flowLogs", w.id),
-        ));
+    if arm_children.contains(&ResourceKind::FlowLog) {
+        for w in &c.inv.network_watchers {
+            requests.push((
+                ResourceKind::FlowLog,
+                subscription_of(&w.id),
+                format!("{}/flowLogs", w.id),
+            ));
+        }
     }
     for z in &c.inv.private_dns_zones {
         let sub = subscription_of(&z.id);
-        requests.push((
-            ResourceKind::VirtualNetworkLink,
-            sub.clone(),
-            format!("{}/virtualNetworkLinks", z.id),
-        ));
-        if is_private_link_zone(z) {
+        if arm_children.contains(&ResourceKind::VirtualNetworkLink) {
+            requests.push((
+                ResourceKind::VirtualNetworkLink,
+                sub.clone(),
+                format!("{}/virtualNetworkLinks", z.id),
+            ));
+        }
+        if arm_children.contains(&ResourceKind::RecordSet) && is_private_link_zone(z) {
             requests.push((ResourceKind::RecordSet, sub, format!("{}/A", z.id)));
         }
     }
-    for v in &c.inv.key_vaults {
-        requests.push((
-            ResourceKind::DiagnosticSetting,
-            subscription_of(&v.id),
-            format!("{}/providers/Microsoft.Insights/diagnosticSettings", v.id),
-        ));
+    if !streamed.contains(&ResourceKind::KeyVault) {
+        requests.extend(diagnostic_requests(&c.inv));
     }
-    for v in &c.inv.recovery_services_vaults {
-        requests.push((
-            ResourceKind::ResourceGuardProxy,
-            subscription_of(&v.id),
-            format!("{}/backupResourceGuardProxies", v.id),
-        ));
+    if !streamed.contains(&ResourceKind::RecoveryServicesVault) {
+        requests.extend(guard_requests(&c.inv));
     }
     c.run_lists(requests).await;
-    read_vault_security_settings(&mut c).await;
+    if !streamed.contains(&ResourceKind::RecoveryServicesVault) {
+        read_vault_security_settings(&mut c).await;
+    }
 
     // 5. Provider registrations of subscriptions that hold a Traffic Analytics workspace but are
     //    not scanned: Traffic Analytics needs Microsoft.Network registered there.
@@ -521,6 +893,17 @@ async fn collect_with_reads(client: &ArmClient, scope: &LiveScope) -> (Snapshot,
         filter_resource_group(&mut c.inv, rg);
     }
     sort_inventory(&mut c.inv);
+    for (kind, s) in &c.sources {
+        tracing::info!(
+            kind = kind.label(),
+            source = s.source.as_str(),
+            items = s.items,
+            ms = s.duration_ms,
+            "collected"
+        );
+    }
+    let mut stats = client.stats();
+    stats.sources = std::mem::take(&mut c.sources);
     let read = c.read;
     let snapshot = Snapshot {
         kind: SNAPSHOT_KIND.to_string(),
@@ -532,32 +915,86 @@ async fn collect_with_reads(client: &ArmClient, scope: &LiveScope) -> (Snapshot,
             subscriptions: scanned,
         },
         coverage: Coverage { gaps: c.gaps },
-        collection: Some(client.stats()),
+        collection: Some(stats),
         inventory: c.inv,
     };
     (snapshot, read)
 }
 
+/// The subscriptions under a management group at any depth (its descendants list), leaving out
+/// those the subscription list shows disabled. A list that cannot be read is a tenant-wide gap.
+async fn management_group_subscriptions(
+    c: &mut Collector<'_>,
+    group: &str,
+    visible: &[Subscription],
+) -> Vec<String> {
+    let path = format!("/providers/Microsoft.Management/managementGroups/{group}/descendants");
+    let (values, error) = c
+        .client
+        .list(
+            &path,
+            crate::collect::api::MANAGEMENT_GROUP_API_VERSION,
+            None,
+        )
+        .await;
+    if let Some(e) = &error {
+        c.gap(None, ResourceKind::Subscription, &path, e);
+    }
+    let mut out: Vec<String> = Vec::new();
+    for v in &values {
+        let is_subscription = v
+            .get("type")
+            .and_then(Value::as_str)
+            .is_some_and(|t| t.to_ascii_lowercase().ends_with("/subscriptions"));
+        let Some(id) = v.get("name").and_then(Value::as_str) else {
+            continue;
+        };
+        if !is_subscription || !is_subscription_id(id) {
+            continue;
+        }
+        let id = id.to_ascii_lowercase();
+        let disabled = visible.iter().any(|s| {
+            s.subscription_id.eq_ignore_ascii_case(&id)
+                && s.state
+                    .as_deref()
+                    .is_some_and(|st| !st.eq_ignore_ascii_case("Enabled"))
+        });
+        if !disabled && !out.contains(&id) {
+            out.push(id);
+        }
+    }
+    out
+}
+
 /// The subscription list of Recovery Services vaults carries little more than the provisioning
 /// state; a GET per vault returns its security settings (soft delete, multi-user authorisation).
 async fn read_vault_security_settings(c: &mut Collector<'_>) {
-    let client = c.client;
-    let kind = ResourceKind::RecoveryServicesVault;
     let ids: Vec<String> = c
         .inv
         .recovery_services_vaults
         .iter()
         .map(|v| v.id.clone())
         .collect();
-    let results = join_all(ids.iter().map(|id| async move {
-        let url = client.url(id, api_version(kind));
-        (
-            id,
-            client.get_json(&url, subscription_of(id).as_deref()).await,
-        )
-    }))
-    .await;
-    for (id, result) in results {
+    let results = fetch_vault_settings(c.client, &ids).await;
+    apply_vault_settings(c, ids, results);
+}
+
+async fn fetch_vault_settings(client: &ArmClient, ids: &[String]) -> Vec<Result<Value, ArmError>> {
+    let kind = ResourceKind::RecoveryServicesVault;
+    let urls: Vec<_> = ids
+        .iter()
+        .map(|id| (client.url(id, api_version(kind)), subscription_of(id)))
+        .collect();
+    client.get_many(&urls).await
+}
+
+fn apply_vault_settings(
+    c: &mut Collector<'_>,
+    ids: Vec<String>,
+    results: Vec<Result<Value, ArmError>>,
+) {
+    let kind = ResourceKind::RecoveryServicesVault;
+    for (id, result) in ids.iter().zip(results) {
         let sub = subscription_of(id);
         match result {
             Ok(value) => {
@@ -575,6 +1012,73 @@ async fn read_vault_security_settings(c: &mut Collector<'_>) {
             }
             Err(e) => c.gap(sub.as_deref(), kind, id, &e),
         }
+    }
+}
+
+/// The diagnostic-settings lists of the Key Vaults in the inventory.
+fn diagnostic_requests(inv: &Inventory) -> Vec<ListRequest> {
+    inv.key_vaults
+        .iter()
+        .map(|v| {
+            (
+                ResourceKind::DiagnosticSetting,
+                subscription_of(&v.id),
+                format!("{}/providers/Microsoft.Insights/diagnosticSettings", v.id),
+            )
+        })
+        .collect()
+}
+
+/// The Resource Guard mapping lists of the Recovery Services vaults in the inventory.
+fn guard_requests(inv: &Inventory) -> Vec<ListRequest> {
+    inv.recovery_services_vaults
+        .iter()
+        .map(|v| {
+            (
+                ResourceKind::ResourceGuardProxy,
+                subscription_of(&v.id),
+                format!("{}/backupResourceGuardProxies", v.id),
+            )
+        })
+        .collect()
+}
+
+/// Keeps only the children Resource Graph returned whose parent is in the inventory (ARM lists
+/// them per parent, so it never has others), and only the A records of private-link zones.
+fn keep_children_of_collected_parents(inv: &mut Inventory, graph_sourced: &HashSet<ResourceKind>) {
+    let parent = |id: &str| {
+        crate::azure::ResourceId::parse(id)
+            .ok()
+            .and_then(|r| r.parent())
+            .map(|p| id_key(&p))
+    };
+    if graph_sourced.contains(&ResourceKind::FlowLog) {
+        let watchers: HashSet<String> =
+            inv.network_watchers.iter().map(|w| id_key(&w.id)).collect();
+        inv.flow_logs
+            .retain(|f| parent(&f.id).is_some_and(|p| watchers.contains(&p)));
+    }
+    let zones: HashSet<String> = inv
+        .private_dns_zones
+        .iter()
+        .map(|z| id_key(&z.id))
+        .collect();
+    if graph_sourced.contains(&ResourceKind::VirtualNetworkLink) {
+        inv.virtual_network_links
+            .retain(|l| parent(&l.id).is_some_and(|p| zones.contains(&p)));
+    }
+    if graph_sourced.contains(&ResourceKind::RecordSet) {
+        let private_link: HashSet<String> = inv
+            .private_dns_zones
+            .iter()
+            .filter(|z| is_private_link_zone(z))
+            .map(|z| id_key(&z.id))
+            .collect();
+        inv.record_sets.retain(|r| {
+            r.record_type() == "A"
+                && r.zone_id()
+                    .is_some_and(|z| private_link.contains(&id_key(&z)))
+        });
     }
 }
 

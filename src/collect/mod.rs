@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod demo;
+pub mod graph;
 pub mod live;
 pub mod progress;
 pub mod snapshot;

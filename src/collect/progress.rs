@@ -14,14 +14,24 @@ pub struct Progress {
 }
 
 fn describe(s: &RequestStats) -> String {
-    format!(
+    let mut line = format!(
         "{} requests · {} retries · {} throttled ({} s waited) · {} KiB",
         s.requests,
         s.retries,
         s.throttled,
         s.throttle_wait_ms / 1000,
         s.bytes / 1024
-    )
+    );
+    if s.graph_queries > 0 {
+        line += &format!(" · {} Resource Graph queries", s.graph_queries);
+    }
+    if s.batch_calls > 0 {
+        line += &format!(
+            " · {} batches ({} inner requests)",
+            s.batch_calls, s.batch_inner_requests
+        );
+    }
+    line
 }
 
 impl Progress {

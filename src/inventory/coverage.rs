@@ -260,4 +260,32 @@ pub struct RequestStats {
     pub throttle_wait_ms: u64,
     pub bytes: u64,
     pub refused_next_links: u64,
+    /// Resource Graph queries sent (each page is one query).
+    #[serde(default)]
+    pub graph_queries: u64,
+    /// Time Resource Graph queries waited for the per-user quota window to reset.
+    #[serde(default)]
+    pub graph_quota_wait_ms: u64,
+    /// ARM batch calls sent, and the GET requests inside them.
+    #[serde(default)]
+    pub batch_calls: u64,
+    #[serde(default)]
+    pub batch_inner_requests: u64,
+    /// Where each kind was read from (`graph`, `arm`, `batch`), with items and time.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub sources: std::collections::BTreeMap<ResourceKind, KindSource>,
+}
+
+/// How one kind was collected.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct KindSource {
+    /// `graph` (Azure Resource Graph), `arm` (ARM lists and GETs) or `batch` (ARM batch).
+    pub source: String,
+    /// Items of the kind read.
+    pub items: u64,
+    /// Wall time of the kind's reads (the slowest of its requests that ran together).
+    pub duration_ms: u64,
+    /// Why Resource Graph was not used for the kind when it was asked first (its error).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fallback_from_graph: Option<String>,
 }

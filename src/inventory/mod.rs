@@ -16,7 +16,7 @@ pub mod resources;
 mod index;
 
 pub use common::{Extra, SubResource};
-pub use coverage::{Coverage, CoverageGap, RequestStats};
+pub use coverage::{Coverage, CoverageGap, KindSource, RequestStats};
 pub use index::Index;
 pub use kind::{Page, ResourceKind};
 
