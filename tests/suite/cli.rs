@@ -192,19 +192,23 @@ fn usage_errors_exit_2() {
     assert!(stderr(&o).contains("azaudit rules"));
 }
 
-#[test]
-fn help_documents_exit_codes() {
-    let o = azaudit(&["scan", "--help"]);
-    assert_eq!(o.status.code(), Some(0));
-    let out = stdout(&o);
-    let codes: Vec<&str> = out
-        .lines()
+/// The codes a `--help` text lists under "Exit codes:".
+fn exit_codes_listed(help: &str) -> Vec<&str> {
+    help.lines()
         .skip_while(|l| *l != "Exit codes:")
         .skip(1)
         .filter_map(|l| l.trim_start().split_once("  "))
         .filter(|(code, _)| code.len() == 1)
         .map(|(code, _)| code)
-        .collect();
+        .collect()
+}
+
+#[test]
+fn help_documents_exit_codes() {
+    let o = azaudit(&["scan", "--help"]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = stdout(&o);
+    let codes = exit_codes_listed(&out);
     assert_eq!(codes, ["0", "1", "2", "3"], "{out}");
     for meaning in [
         "0  no finding at or above --fail-on",
@@ -640,14 +644,7 @@ fn collect_documents_only_the_exit_codes_it_returns() {
     let o = azaudit(&["collect", "--help"]);
     assert_eq!(o.status.code(), Some(0));
     let out = stdout(&o);
-    let codes: Vec<&str> = out
-        .lines()
-        .skip_while(|l| *l != "Exit codes:")
-        .skip(1)
-        .filter_map(|l| l.trim_start().split_once("  "))
-        .filter(|(code, _)| code.len() == 1)
-        .map(|(code, _)| code)
-        .collect();
+    let codes = exit_codes_listed(&out);
     assert_eq!(codes, ["0", "2"], "{out}");
 }
 
