@@ -283,6 +283,8 @@ pub enum Format {
     Ocsf,
     /// SARIF 2.1.0 for GitHub code scanning.
     Sarif,
+    /// One self-contained page: overview, topology picture and filterable findings.
+    Html,
 }
 
 impl Format {
@@ -294,6 +296,7 @@ impl Format {
             Format::Ndjson => "ndjson",
             Format::Ocsf => "ocsf",
             Format::Sarif => "sarif",
+            Format::Html => "html",
         }
     }
 }
@@ -550,6 +553,7 @@ fn scan(args: &ScanArgs) -> Result<ExitCode> {
             ),
             Format::Sarif => report::sarif::render(&report),
             Format::Ocsf => report::ocsf::render(&report, args.ocsf_class),
+            Format::Html => report::html::render(&report, &snapshot),
             Format::Table => {
                 let width = if path.is_none() && std::io::stdout().is_terminal() {
                     terminal_width()
