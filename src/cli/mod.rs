@@ -56,6 +56,9 @@ pub enum Command {
     /// Run every rule over an inventory and report the findings.
     #[command(after_help = EXIT_CODES)]
     Scan(ScanArgs),
+    /// Render a report from a snapshot without reading a live tenant (default format `html`):
+    /// the rules run offline over the snapshot; the exit code is 0 whatever the findings.
+    Report(ReportArgs),
     /// Read a tenant from Azure Resource Manager and write its snapshot (for `scan --snapshot`).
     #[command(after_help = COLLECT_EXIT_CODES)]
     Collect {
@@ -94,6 +97,79 @@ pub enum Command {
         /// Rule code (NSG101) or name (vnet-tag-widened-by-udr).
         rule: String,
     },
+}
+
+/// `azaudit report`: a snapshot (or the demo tenant) drawn again, no live read.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A snapshot file written by `azaudit collect`.
+    #[arg(long, value_name = "FILE", required_unless_present = "demo")]
+    pub snapshot: Option<PathBuf>,
+    /// The embedded demo tenant instead of a snapshot.
+    #[arg(long, conflicts_with = "snapshot")]
+    pub demo: bool,
+    /// Output format, repeatable (default `html`).
+    #[arg(long, value_enum, ignore_case = true)]
+    pub format: Vec<Format>,
+    /// Where to write: FILE (one format) or FORMAT=FILE (repeatable); written atomically.
+    #[arg(long, short, value_name = "[FORMAT=]FILE")]
+    pub output: Vec<String>,
+    /// A TOML policy: severities, disabled rules, exemptions.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// A previous JSON report: mark findings new or unchanged and list those resolved since.
+    #[arg(long, value_name = "REPORT.json")]
+    pub baseline: Option<PathBuf>,
+    /// Judge dated rules and date the report as of this RFC 3339 time.
+    #[arg(long, value_name = "TIME")]
+    pub as_of: Option<String>,
+}
+
+impl ReportArgs {
+    /// The equivalent `scan` (offline source, `--fail-on never`), so both share every output rule.
+    fn as_scan(&self) -> Result<ScanArgs> {
+        let mut argv: Vec<std::ffi::OsString> = vec!["azaudit".into(), "scan".into()];
+        match &self.snapshot {
+            Some(p) => {
+                argv.push("--snapshot".into());
+                argv.push(p.into());
+            }
+            None => argv.push("--demo".into()),
+        }
+        let formats = if self.format.is_empty() {
+            vec![Format::Html]
+        } else {
+            self.format.clone()
+        };
+        for f in formats {
+            argv.push("--format".into());
+            argv.push(f.name().into());
+        }
+        for o in &self.output {
+            argv.push("--output".into());
+            argv.push(o.into());
+        }
+        for (flag, value) in [("--policy", &self.policy), ("--baseline", &self.baseline)] {
+            if let Some(v) = value {
+                argv.push(flag.into());
+                argv.push(v.into());
+            }
+        }
+        if let Some(t) = &self.as_of {
+            argv.push("--as-of".into());
+            argv.push(t.into());
+        }
+        argv.push("--fail-on".into());
+        argv.push("never".into());
+        match Cli::try_parse_from(argv) {
+            Ok(Cli {
+                command: Command::Scan(args),
+                ..
+            }) => Ok(args),
+            Ok(_) => unreachable!("the argument list names `scan`"),
+            Err(e) => Err(Error::Usage(e.to_string().trim().to_string())),
+        }
+    }
 }
 
 /// Where the inventory comes from: the demo tenant, a snapshot file, or a live tenant.
@@ -429,6 +505,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     init_logging(cli.verbose);
     match cli.command {
         Command::Scan(args) => scan(&args),
+        Command::Report(args) => scan(&args.as_scan()?),
         Command::Collect { live, output } => {
             if !live.requested() {
                 return Err(Error::Usage(

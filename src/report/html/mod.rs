@@ -440,4 +440,39 @@ mod tests {
         assert_eq!(escape("&amp;"), "&amp;amp;");
         assert_eq!(escape("plain-name_01"), "plain-name_01");
     }
+
+    #[test]
+    fn hostile_report_and_tenant_text_stays_text_in_the_page() {
+        let mut s = crate::collect::demo::snapshot();
+        let mut r = crate::scan::build_report(
+            &s,
+            "demo",
+            None,
+            "2026-11-24T08:00:00Z".parse().unwrap(),
+            std::time::Instant::now(),
+        );
+        let bad = "<script>alert(1)</script>\"'</svg>&";
+        let f = &mut r.findings[0];
+        f.title = bad.into();
+        f.message = bad.into();
+        f.remediation = bad.into();
+        f.evidence = serde_json::json!({ "name": bad });
+        f.references = vec![bad.into(), "javascript:alert(1)".into()];
+        f.related.push(crate::findings::Related {
+            resource_id: format!("/subscriptions/x/{bad}"),
+            role: bad.into(),
+        });
+        r.scope
+            .subscription_names
+            .insert(r.scope.subscriptions[0].to_ascii_lowercase(), bad.into());
+        s.inventory.private_dns_zones[0].name = Some(bad.into());
+        s.inventory.virtual_networks[0].properties.subnets[0].name = Some(bad.into());
+        let page = render(&r, &s);
+        // The page's own script is the only one, and nothing closes the SVG early.
+        assert_eq!(page.matches("<script").count(), 1);
+        assert_eq!(page.matches("</svg>").count(), 1);
+        assert!(!page.contains("alert(1)</script>"));
+        assert!(!page.contains("href=\"javascript:"));
+        assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;&lt;/svg&gt;&amp;"));
+    }
 }
