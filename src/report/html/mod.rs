@@ -104,15 +104,25 @@ fn sub_label(report: &Report, id: &str) -> String {
 
 fn overview(h: &mut String, r: &Report) {
     h.push_str("<header><h1>azaudit report</h1>\n<dl class=\"meta\">\n");
-    let _ = write!(h, "<dt>Scope</dt><dd><ul class=\"subs\">");
+    let _ = write!(h, "<dt>Scope</dt><dd>");
+    // A long scope folds away so the coverage and counts stay on the first screen.
+    let many = r.scope.subscriptions.len() > 6;
+    if many {
+        let _ = write!(
+            h,
+            "<details><summary>{} subscriptions</summary>",
+            r.scope.subscriptions.len()
+        );
+    }
+    h.push_str("<ul class=\"subs\">");
     for s in &r.scope.subscriptions {
         let _ = write!(h, "<li>{}</li>", escape(&sub_label(r, s)));
     }
-    let _ = writeln!(
-        h,
-        "</ul> cloud {}</dd>",
-        escape(&format!("{:?}", r.scope.cloud))
-    );
+    h.push_str("</ul>");
+    if many {
+        h.push_str("</details>");
+    }
+    let _ = writeln!(h, " cloud {}</dd>", escape(&format!("{:?}", r.scope.cloud)));
     let _ = writeln!(
         h,
         "<dt>Source</dt><dd>{}{}</dd>",

@@ -25,6 +25,8 @@ const VNET_HEAD: f64 = 46.0;
 const SUBNET_H: f64 = 42.0;
 const SUBNET_GAP: f64 = 6.0;
 const ZONE_H: f64 = 46.0;
+/// More UDR arrows than this would hide the picture: subnet tags carry them instead.
+const MAX_ARROWS: usize = 40;
 
 /// A drawn box.
 #[derive(Debug, Clone, PartialEq)]
@@ -67,7 +69,7 @@ pub struct Layout {
     pub subnets: Vec<(String, Rect)>,
     /// Peerings drawn, as (VNet key, VNet key) with the smaller key first.
     pub peerings: Vec<(String, String)>,
-    /// UDR arrows drawn, as (subnet key, target subnet key).
+    /// UDR arrows drawn, as (VNet key, key of the subnet holding the appliance).
     pub arrows: Vec<(String, String)>,
     /// DNS zone links drawn, as (zone key, VNet key).
     pub links: Vec<(String, String)>,
@@ -112,7 +114,8 @@ pub(crate) fn layout(snapshot: &Snapshot, report: &Report, keys: &mut Keys) -> L
 
     // What sits in each subnet.
     let mut in_subnet: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new(); // key → (label, resource id)
-    let mut ip_owner: BTreeMap<String, String> = BTreeMap::new(); // private IP → subnet key
+    // Private IP → (subnet key, what holds it).
+    let mut ip_owner: BTreeMap<String, (String, String)> = BTreeMap::new();
     for fw in &inv.azure_firewalls {
         for c in &fw.properties.ip_configurations {
             if let Some(s) = &c.properties.subnet {
@@ -121,7 +124,10 @@ pub(crate) fn layout(snapshot: &Snapshot, report: &Report, keys: &mut Keys) -> L
                     .or_default()
                     .push((format!("FW {}", fw.display_name()), fw.id.clone()));
                 if let Some(ip) = &c.properties.private_ip_address {
-                    ip_owner.insert(ip.clone(), id_key(&s.id));
+                    ip_owner.insert(
+                        ip.clone(),
+                        (id_key(&s.id), format!("FW {}", fw.display_name())),
+                    );
                 }
             }
         }
@@ -153,7 +159,9 @@ pub(crate) fn layout(snapshot: &Snapshot, report: &Report, keys: &mut Keys) -> L
     for nic in &inv.network_interfaces {
         for c in &nic.properties.ip_configurations {
             if let (Some(s), Some(ip)) = (&c.properties.subnet, &c.properties.private_ip_address) {
-                ip_owner.entry(ip.clone()).or_insert_with(|| id_key(&s.id));
+                ip_owner
+                    .entry(ip.clone())
+                    .or_insert_with(|| (id_key(&s.id), format!("NIC {}", nic.display_name())));
             }
         }
     }
@@ -171,6 +179,38 @@ pub(crate) fn layout(snapshot: &Snapshot, report: &Report, keys: &mut Keys) -> L
         .iter()
         .map(|r| (id_key(&r.id), r))
         .collect();
+
+    // UDR next hops: subnet key → (appliance's subnet key, appliance) → routes.
+    let mut udr: BTreeMap<String, BTreeMap<(String, String), Vec<String>>> = BTreeMap::new();
+    for v in &inv.virtual_networks {
+        for s in &v.properties.subnets {
+            let Some(rt) = s
+                .properties
+                .route_table
+                .as_ref()
+                .and_then(|r| route_tables.get(&id_key(&r.id)))
+            else {
+                continue;
+            };
+            for r in &rt.properties.routes {
+                if r.properties.next_hop_type != NextHopType::VirtualAppliance {
+                    continue;
+                }
+                let ip = r
+                    .properties
+                    .next_hop_ip_address
+                    .as_deref()
+                    .unwrap_or_default();
+                if let Some((t, label)) = ip_owner.get(ip.trim()) {
+                    udr.entry(id_key(&s.id))
+                        .or_default()
+                        .entry((t.clone(), label.clone()))
+                        .or_default()
+                        .push(format!("{} → {ip}", r.properties.address_prefix));
+                }
+            }
+        }
+    }
 
     // Bands: subscriptions in scope order, then any other subscription holding a VNet.
     let mut degree: BTreeMap<String, usize> = BTreeMap::new();
@@ -298,6 +338,11 @@ pub(crate) fn layout(snapshot: &Snapshot, report: &Report, keys: &mut Keys) -> L
                             ks.push(keys.of(pe));
                         }
                         tags.push(format!("PE ×{}", pes.len()));
+                    }
+                    if let Some(targets) = udr.get(&sk) {
+                        for (_, label) in targets.keys() {
+                            tags.push(format!("UDR→{label}"));
+                        }
                     }
                     if let Some(items) = in_subnet.get(&sk) {
                         for (l, id) in items {
@@ -496,64 +541,52 @@ pub(crate) fn layout(snapshot: &Snapshot, report: &Report, keys: &mut Keys) -> L
         peerings.push((a.clone(), b.clone()));
     }
 
-    // UDR next hops: arrows from a subnet to the subnet of the appliance its routes name.
-    let mut arrows_svg = String::new();
-    let mut arrows = Vec::new();
-    for v in &inv.virtual_networks {
-        for s in &v.properties.subnets {
-            let Some(rt) = s
-                .properties
-                .route_table
-                .as_ref()
-                .and_then(|r| route_tables.get(&id_key(&r.id)))
-            else {
+    // UDR next hops: one arrow per VNet and appliance subnet, from the VNet's box to the subnet
+    // holding the appliance; past MAX_ARROWS the subnets' `UDR→` tags say it instead.
+    let mut per_vnet: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+    for (sk, targets) in &udr {
+        let Some((vnet, _)) = subnets.iter().find(|(_, r)| &r.id == sk) else {
+            continue;
+        };
+        for ((t, label), routes) in targets {
+            if !subnet_rect.contains_key(t) || subnets.iter().any(|(v, r)| &r.id == t && v == vnet)
+            {
                 continue;
-            };
-            let sk = id_key(&s.id);
-            let mut targets: BTreeMap<String, Vec<String>> = BTreeMap::new();
-            for r in &rt.properties.routes {
-                if r.properties.next_hop_type != NextHopType::VirtualAppliance {
-                    continue;
-                }
-                if let Some(t) = r
-                    .properties
-                    .next_hop_ip_address
-                    .as_deref()
-                    .and_then(|ip| ip_owner.get(ip.trim()))
-                {
-                    targets.entry(t.clone()).or_default().push(format!(
-                        "{} → {}",
-                        r.properties.address_prefix,
-                        r.properties
-                            .next_hop_ip_address
-                            .as_deref()
-                            .unwrap_or_default()
-                    ));
-                }
             }
-            for (t, routes) in targets {
-                let (Some(from), Some(to)) = (subnet_rect.get(&sk), subnet_rect.get(&t)) else {
-                    continue;
-                };
-                if sk == t {
-                    continue;
-                }
-                let (x1, x2) = if from.cx() <= to.cx() {
-                    (from.x + from.w, to.x)
-                } else {
-                    (from.x, to.x + to.w)
-                };
-                let (y1, y2) = (from.cy(), to.cy());
-                let _ = write!(
-                    arrows_svg,
-                    "<line class=\"udr\" x1=\"{x1:.0}\" y1=\"{y1:.0}\" x2=\"{x2:.0}\" y2=\"{y2:.0}\" marker-end=\"url(#arrow)\"><title>UDR {}: {}</title></line>",
-                    escape(last_name(&sk)),
-                    escape(&routes.join(", "))
-                );
-                arrows.push((sk.clone(), t));
-            }
+            per_vnet
+                .entry((vnet.clone(), t.clone()))
+                .or_default()
+                .push(format!(
+                    "{} to {label}: {}",
+                    last_name(sk),
+                    routes.join(", ")
+                ));
         }
     }
+    let mut arrows_svg = String::new();
+    let mut arrows = Vec::new();
+    if per_vnet.len() <= MAX_ARROWS {
+        for ((vk, t), notes) in &per_vnet {
+            let (from, to) = (&vnet_rect[vk], &subnet_rect[t]);
+            let (x1, x2) = if from.cx() <= to.cx() {
+                (from.x + from.w, to.x + to.w)
+            } else {
+                (from.x, to.x)
+            };
+            let (y1, y2) = (from.y + 24.0, to.cy());
+            let _ = write!(
+                arrows_svg,
+                "<line class=\"udr\" x1=\"{x1:.0}\" y1=\"{y1:.0}\" x2=\"{x2:.0}\" y2=\"{y2:.0}\" marker-end=\"url(#arrow)\"><title>UDR {}</title></line>",
+                escape(&notes.join("; "))
+            );
+            arrows.push((vk.clone(), t.clone()));
+        }
+    }
+    let arrows_left_out = if per_vnet.len() > MAX_ARROWS {
+        per_vnet.len()
+    } else {
+        0
+    };
 
     let height = y + MARGIN;
     let mut svg = String::new();
@@ -576,6 +609,12 @@ pub(crate) fn layout(snapshot: &Snapshot, report: &Report, keys: &mut Keys) -> L
     svg.push('\n');
     if inv.virtual_networks.is_empty() && zones.is_empty() {
         svg = "<p>The inventory holds no virtual network or private DNS zone.</p>\n".into();
+    }
+    if arrows_left_out > 0 {
+        let _ = writeln!(
+            svg,
+            "<p class=\"hint\">{arrows_left_out} UDR next-hop arrows are left out of the picture; each routed subnet's <code>UDR→</code> tag names its appliance.</p>"
+        );
     }
     svg.push_str("<p class=\"legend\"><span class=\"l-peer\">—</span> peering (connected) <span class=\"l-broken\">- -</span> peering not connected <span class=\"l-transit\">—</span> gateway transit <span class=\"l-dns\">· ·</span> private DNS zone link <span class=\"l-udr\">→</span> UDR next hop to an appliance</p>\n");
     Layout {
