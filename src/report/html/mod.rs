@@ -451,6 +451,54 @@ mod tests {
         assert_eq!(escape("plain-name_01"), "plain-name_01");
     }
 
+    fn demo() -> (Snapshot, Report) {
+        let s = crate::collect::demo::snapshot();
+        let r = crate::scan::build_report(
+            &s,
+            "demo",
+            None,
+            "2026-11-24T08:00:00Z".parse().unwrap(),
+            std::time::Instant::now(),
+        );
+        (s, r)
+    }
+
+    #[test]
+    fn coverage_gaps_come_before_the_counts_and_baseline_delta_is_shown() {
+        let (mut s, r) = demo();
+        let page = render(&r, &s);
+        assert!(page.contains("id=\"coverage\" class=\"ok\""));
+        assert!(!page.contains("count-new"));
+        s.coverage.gaps.push(crate::inventory::CoverageGap {
+            subscription_id: Some(r.scope.subscriptions[0].clone()),
+            kind: crate::inventory::ResourceKind::RouteTable,
+            scope: None,
+            http_status: Some(403),
+            code: Some("AuthorizationFailed".into()),
+            message: "no <read> access".into(),
+        });
+        let mut r = crate::scan::build_report(
+            &s,
+            "demo",
+            None,
+            "2026-11-24T08:00:00Z".parse().unwrap(),
+            std::time::Instant::now(),
+        );
+        let mut previous = r.clone();
+        previous.findings.remove(0);
+        previous.findings[0].id = "gone".into();
+        r.apply_baseline(&previous);
+        let page = render(&r, &s);
+        let gaps = page
+            .find("Coverage incomplete: 1 gap(s)")
+            .expect("gap headline");
+        assert!(gaps < page.find("id=\"summary\"").unwrap());
+        assert!(page.contains("no &lt;read&gt; access"));
+        assert!(page.contains("id=\"count-new\">2<"));
+        assert!(page.contains("id=\"count-resolved\">1<"));
+        assert!(page.contains("class=\"tag new\""));
+    }
+
     #[test]
     fn hostile_report_and_tenant_text_stays_text_in_the_page() {
         let mut s = crate::collect::demo::snapshot();

@@ -498,7 +498,7 @@ pub(crate) fn layout(snapshot: &Snapshot, report: &Report, keys: &mut Keys) -> L
             p.properties
                 .peering_state
                 .as_ref()
-                .is_some_and(|s| format!("{s:?}").eq_ignore_ascii_case("connected"))
+                .is_some_and(|s| s.as_str().eq_ignore_ascii_case("connected"))
         }) && ps.len() == 2;
         let transit = ps.iter().any(|p| {
             p.properties.allow_gateway_transit == Some(true)
@@ -510,7 +510,7 @@ pub(crate) fn layout(snapshot: &Snapshot, report: &Report, keys: &mut Keys) -> L
                 p.properties
                     .peering_state
                     .as_ref()
-                    .map(|s| format!("{s:?}"))
+                    .map(|s| s.as_str().to_string())
                     .unwrap_or_else(|| "unknown".into())
             })
             .collect();
@@ -538,6 +538,18 @@ pub(crate) fn layout(snapshot: &Snapshot, report: &Report, keys: &mut Keys) -> L
             escape(&state),
             if transit { ", gateway transit" } else { "" }
         );
+        if !connected {
+            // A peering that carries no traffic says why on the picture, not only in its tooltip.
+            let (lx, ly) = (
+                0.25 * x1 + 0.5 * mx + 0.25 * x2,
+                0.25 * y1 + 0.5 * my + 0.25 * y2,
+            );
+            let _ = write!(
+                edges,
+                "<text class=\"peering-state\" x=\"{lx:.0}\" y=\"{ly:.0}\">{}</text>",
+                escape(&clip(&state, 40))
+            );
+        }
         peerings.push((a.clone(), b.clone()));
     }
 
@@ -714,6 +726,24 @@ mod tests {
             "the demo's UDRs to the firewall are drawn"
         );
         assert!(!l.links.is_empty(), "the demo's zone links are drawn");
+    }
+
+    #[test]
+    fn a_peering_that_is_not_connected_is_dashed_and_labelled() {
+        let (mut s, r) = demo();
+        let v = s
+            .inventory
+            .virtual_networks
+            .iter_mut()
+            .find(|v| !v.properties.virtual_network_peerings.is_empty())
+            .unwrap();
+        v.properties.virtual_network_peerings[0]
+            .properties
+            .peering_state = Some(crate::inventory::network::PeeringState::Disconnected);
+        let l = layout(&s, &r, &mut Keys::default());
+        assert_eq!(l.svg.matches("<path class=\"peering broken").count(), 1);
+        assert!(l.svg.contains("class=\"peering-state\""));
+        assert!(l.svg.contains("Connected/Disconnected") || l.svg.contains("Disconnected"));
     }
 
     #[test]
