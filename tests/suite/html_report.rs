@@ -244,6 +244,15 @@ fn headless_chromium_renders_the_page_and_applies_fragment_filters() {
         assert_eq!(r.2, concerns, "row {r:?} against {keys:?}");
     }
 
+    // The subnet's effective routes open with it.
+    assert!(
+        dom.contains(&format!(
+            "<details class=\"subnet-detail\" id=\"subnet-{}\" open",
+            keys[0]
+        )),
+        "effective routes of snet-app not opened"
+    );
+
     // A screenshot for review, beside the build's other outputs.
     let target = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .parent()

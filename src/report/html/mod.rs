@@ -79,10 +79,64 @@ pub fn render(report: &Report, snapshot: &Snapshot) -> String {
     h.push_str("<section id=\"topology\"><h2>Topology</h2>\n");
     h.push_str("<p class=\"hint\">Badges show each resource's worst active finding; click a resource to filter the findings to it.</p>\n");
     h.push_str(&layout.svg);
+    subnet_routes(&mut h, snapshot, &mut keys);
     h.push_str("</section>\n");
     findings_section(&mut h, report, &finding_keys);
     let _ = writeln!(h, "<script>{JS}</script>\n</body>\n</html>");
     h
+}
+
+/// Per subnet, its effective routes computed from the inventory (what `azaudit routes` prints),
+/// folded away; clicking a subnet in the picture opens its entry.
+fn subnet_routes(h: &mut String, snapshot: &Snapshot, keys: &mut Keys) {
+    let idx = crate::inventory::Index::new(&snapshot.inventory);
+    let mut vnets: Vec<_> = snapshot.inventory.virtual_networks.iter().collect();
+    vnets.sort_by_key(|v| crate::azure::id::id_key(&v.id));
+    if vnets.iter().all(|v| v.properties.subnets.is_empty()) {
+        return;
+    }
+    h.push_str("<details id=\"subnet-routes\"><summary>Effective routes per subnet (computed from the inventory, as <code>azaudit routes</code>)</summary>\n");
+    for v in vnets {
+        for s in &v.properties.subnets {
+            let routes = crate::model::routes::effective_routes(&idx, s, v);
+            let _ = write!(
+                h,
+                "<details class=\"subnet-detail\" id=\"subnet-{}\"><summary>{} / {} ({} routes)</summary><table class=\"routes\"><thead><tr><th>source</th><th>state</th><th>prefix</th><th>next hop</th><th>next hop IP</th><th>note</th></tr></thead><tbody>",
+                keys.of(&s.id),
+                escape(v.display_name()),
+                escape(s.display_name()),
+                routes.len()
+            );
+            for r in &routes {
+                let note = r
+                    .invalid_reason
+                    .clone()
+                    .or_else(|| {
+                        r.origin
+                            .as_deref()
+                            .map(|o| crate::azure::id::last_name(o).to_string())
+                    })
+                    .unwrap_or_default();
+                let _ = write!(
+                    h,
+                    "<tr class=\"{}\"><td>{:?}</td><td>{:?}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    if r.invalid_reason.is_some() {
+                        "invalid"
+                    } else {
+                        "active"
+                    },
+                    r.source,
+                    r.state,
+                    escape(&r.address_prefix),
+                    escape(&r.next_hop_type.to_string()),
+                    escape(r.next_hop_ip_address.as_deref().unwrap_or_default()),
+                    escape(&note)
+                );
+            }
+            h.push_str("</tbody></table></details>\n");
+        }
+    }
+    h.push_str("</details>\n");
 }
 
 fn scope_title(report: &Report) -> String {
@@ -283,7 +337,7 @@ fn findings_section(h: &mut String, r: &Report, finding_keys: &[Vec<usize>]) {
             escape(&sub_label(r, s))
         );
     }
-    h.push_str("</select></label> <label>text <input id=\"f-text\" type=\"search\" placeholder=\"name, message…\"></label> <span id=\"f-res\" hidden>resource: <b id=\"f-res-name\"></b> <button type=\"button\" id=\"f-res-clear\">clear</button></span> <span id=\"shown\"></span></form>\n");
+    h.push_str("</select></label> <label>text <input id=\"f-text\" type=\"search\" placeholder=\"name, message…\"></label> <span id=\"f-res\" hidden>resource: <b id=\"f-res-name\"></b> <button type=\"button\" id=\"f-res-clear\">clear</button> <a id=\"f-res-routes\" hidden>effective routes</a></span> <span id=\"shown\"></span></form>\n");
     let head = "<thead><tr><th data-sort=\"sev\">severity</th><th data-sort=\"rule\">rule</th><th data-sort=\"title\">finding</th><th data-sort=\"res\">resource</th><th data-sort=\"sub\">subscription</th><th data-sort=\"conf\">confidence</th></tr></thead>";
     let _ = writeln!(h, "<table id=\"ftable\" class=\"findings\">{head}<tbody>");
     for (f, k) in r

@@ -84,6 +84,15 @@
       resKeys = g.getAttribute("data-keys").split(" ").filter(Boolean);
       resName.textContent = g.getAttribute("data-name");
       resBox.hidden = false;
+      // A subnet's effective routes open beside the filtered findings.
+      var detail = document.getElementById("subnet-" + resKeys[0]);
+      var link = document.getElementById("f-res-routes");
+      if (detail && g.classList.contains("subnet")) {
+        detail.open = true;
+        document.getElementById("subnet-routes").open = true;
+        link.href = "#subnet-" + resKeys[0];
+        link.hidden = false;
+      } else { link.hidden = true; }
       apply();
       document.getElementById("findings").scrollIntoView();
     }
