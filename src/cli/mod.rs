@@ -56,6 +56,9 @@ pub enum Command {
     /// Run every rule over an inventory and report the findings.
     #[command(after_help = EXIT_CODES)]
     Scan(ScanArgs),
+    /// Render a report from a snapshot without reading a live tenant (default format `html`):
+    /// the rules run offline over the snapshot; the exit code is 0 whatever the findings.
+    Report(ReportArgs),
     /// Read a tenant from Azure Resource Manager and write its snapshot (for `scan --snapshot`).
     #[command(after_help = COLLECT_EXIT_CODES)]
     Collect {
@@ -98,6 +101,79 @@ pub enum Command {
         /// Rule code (NSG101) or name (vnet-tag-widened-by-udr).
         rule: String,
     },
+}
+
+/// `azaudit report`: a snapshot (or the demo tenant) drawn again, no live read.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A snapshot file written by `azaudit collect`.
+    #[arg(long, value_name = "FILE", required_unless_present = "demo")]
+    pub snapshot: Option<PathBuf>,
+    /// The embedded demo tenant instead of a snapshot.
+    #[arg(long, conflicts_with = "snapshot")]
+    pub demo: bool,
+    /// Output format, repeatable (default `html`).
+    #[arg(long, value_enum, ignore_case = true)]
+    pub format: Vec<Format>,
+    /// Where to write: FILE (one format) or FORMAT=FILE (repeatable); written atomically.
+    #[arg(long, short, value_name = "[FORMAT=]FILE")]
+    pub output: Vec<String>,
+    /// A TOML policy: severities, disabled rules, exemptions.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// A previous JSON report: mark findings new or unchanged and list those resolved since.
+    #[arg(long, value_name = "REPORT.json")]
+    pub baseline: Option<PathBuf>,
+    /// Judge dated rules and date the report as of this RFC 3339 time.
+    #[arg(long, value_name = "TIME")]
+    pub as_of: Option<String>,
+}
+
+impl ReportArgs {
+    /// The equivalent `scan` (offline source, `--fail-on never`), so both share every output rule.
+    fn as_scan(&self) -> Result<ScanArgs> {
+        let mut argv: Vec<std::ffi::OsString> = vec!["azaudit".into(), "scan".into()];
+        match &self.snapshot {
+            Some(p) => {
+                argv.push("--snapshot".into());
+                argv.push(p.into());
+            }
+            None => argv.push("--demo".into()),
+        }
+        let formats = if self.format.is_empty() {
+            vec![Format::Html]
+        } else {
+            self.format.clone()
+        };
+        for f in formats {
+            argv.push("--format".into());
+            argv.push(f.name().into());
+        }
+        for o in &self.output {
+            argv.push("--output".into());
+            argv.push(o.into());
+        }
+        for (flag, value) in [("--policy", &self.policy), ("--baseline", &self.baseline)] {
+            if let Some(v) = value {
+                argv.push(flag.into());
+                argv.push(v.into());
+            }
+        }
+        if let Some(t) = &self.as_of {
+            argv.push("--as-of".into());
+            argv.push(t.into());
+        }
+        argv.push("--fail-on".into());
+        argv.push("never".into());
+        match Cli::try_parse_from(argv) {
+            Ok(Cli {
+                command: Command::Scan(args),
+                ..
+            }) => Ok(args),
+            Ok(_) => unreachable!("the argument list names `scan`"),
+            Err(e) => Err(Error::Usage(e.to_string().trim().to_string())),
+        }
+    }
 }
 
 /// Where the inventory comes from: the demo tenant, a snapshot file, or a live tenant.
@@ -348,6 +424,8 @@ pub enum Format {
     Ocsf,
     /// SARIF 2.1.0 for GitHub code scanning.
     Sarif,
+    /// One self-contained page: overview, topology picture and filterable findings.
+    Html,
 }
 
 impl Format {
@@ -359,6 +437,7 @@ impl Format {
             Format::Ndjson => "ndjson",
             Format::Ocsf => "ocsf",
             Format::Sarif => "sarif",
+            Format::Html => "html",
         }
     }
 }
@@ -491,6 +570,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     init_logging(cli.verbose);
     match cli.command {
         Command::Scan(args) => scan(&args),
+        Command::Report(args) => scan(&args.as_scan()?),
         Command::Collect { live, output } => {
             if !live.requested() {
                 return Err(Error::Usage(
@@ -605,7 +685,13 @@ fn scan(args: &ScanArgs) -> Result<ExitCode> {
             report.retain_new();
         }
     }
-    write_formats(&report, &targets, args.ocsf_class, args.max_rows)?;
+    write_formats(
+        &report,
+        Some(&snapshot),
+        &targets,
+        args.ocsf_class,
+        args.max_rows,
+    )?;
     if let Some(target) = sentinel {
         push_to_sentinel(target, &args.source.live, &report)?;
     }
@@ -618,6 +704,7 @@ fn scan(args: &ScanArgs) -> Result<ExitCode> {
 /// Renders the report in each requested format and writes it to its destination.
 fn write_formats(
     report: &Report,
+    snapshot: Option<&Snapshot>,
     targets: &[(Format, Option<PathBuf>)],
     ocsf_class: OcsfClass,
     max_rows: Option<usize>,
@@ -637,6 +724,16 @@ fn write_formats(
             ),
             Format::Sarif => report::sarif::render(report),
             Format::Ocsf => report::ocsf::render(report, ocsf_class),
+            // The picture needs the inventory, which a report alone does not carry.
+            Format::Html => match snapshot {
+                Some(s) => report::html::render(report, s),
+                None => {
+                    return Err(Error::Usage(
+                        "--format html needs the inventory: use `scan` or `report --snapshot`"
+                            .into(),
+                    ));
+                }
+            },
             Format::Table => {
                 let width = if path.is_none() && std::io::stdout().is_terminal() {
                     terminal_width()
@@ -663,7 +760,7 @@ fn merge(args: &MergeArgs) -> Result<ExitCode> {
         .map(|p| load_baseline(p))
         .collect::<Result<Vec<_>>>()?;
     let merged = report::merge::merge(reports).map_err(Error::Usage)?;
-    write_formats(&merged, &targets, args.ocsf_class, args.max_rows)?;
+    write_formats(&merged, None, &targets, args.ocsf_class, args.max_rows)?;
     Ok(exit_code(&merged, args.fail_on, args.require_complete))
 }
 

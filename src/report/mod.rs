@@ -1,6 +1,7 @@
 //! The report: findings with evidence, per-rule outcomes, coverage gaps and run metadata, rendered as
 //! a terminal table or versioned JSON, and written atomically.
 
+pub mod html;
 pub mod markdown;
 pub mod merge;
 pub mod ndjson;

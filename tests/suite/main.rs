@@ -10,6 +10,7 @@ mod common;
 mod coverage_gaps;
 mod demo_tenant;
 mod gap_findings;
+mod html_report;
 mod input_validation;
 mod job_samples;
 mod live_batch;
