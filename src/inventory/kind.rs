@@ -43,6 +43,8 @@ pub enum ResourceKind {
     NetworkInterface,
     AzureFirewall,
     VirtualNetworkGateway,
+    LocalNetworkGateway,
+    VirtualNetworkGatewayConnection,
     EffectiveRouteTable,
     EffectiveNetworkSecurityGroups,
     RecoveryServicesVault,
@@ -76,6 +78,8 @@ impl ResourceKind {
             NetworkInterface => "network interfaces",
             AzureFirewall => "Azure firewalls",
             VirtualNetworkGateway => "virtual network gateways",
+            LocalNetworkGateway => "local network gateways",
+            VirtualNetworkGatewayConnection => "virtual network gateway connections",
             EffectiveRouteTable => "effective routes",
             EffectiveNetworkSecurityGroups => "effective security rules",
             RecoveryServicesVault => "Recovery Services vaults",
@@ -113,6 +117,10 @@ impl ResourceKind {
             NetworkInterface => count::<network::NetworkInterface>(body),
             AzureFirewall => count::<network::AzureFirewall>(body),
             VirtualNetworkGateway => count::<network::VirtualNetworkGateway>(body),
+            LocalNetworkGateway => count::<network::LocalNetworkGateway>(body),
+            VirtualNetworkGatewayConnection => {
+                count::<network::VirtualNetworkGatewayConnection>(body)
+            }
             EffectiveRouteTable => count::<effective::EffectiveRoute>(body),
             EffectiveNetworkSecurityGroups => {
                 count::<effective::EffectiveNetworkSecurityGroup>(body)
