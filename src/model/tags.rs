@@ -1,6 +1,8 @@
 //! Service tags as Azure expands them for one subnet. `VirtualNetwork` is not "my VNet": it is the
 //! VNet's address space, connected peered VNets (those whose peering allows virtual network access),
-//! the host's virtual IP (168.63.129.16) **and every
+//! connected on-premises address spaces (the local network gateways of the site-to-site connections
+//! of the VNet's gateway, or of a hub's gateway used through gateway transit; BGP-learned prefixes
+//! are not known offline), the host's virtual IP (168.63.129.16) **and every
 //! address prefix of the UDRs in the subnet's route table** (Microsoft: service-tags-overview).
 //! Tags whose ranges azaudit does not hold (GatewayManager, Storage, …) stay opaque and are reported
 //! as such.
@@ -42,7 +44,8 @@ pub struct UdrContribution {
 /// The `VirtualNetwork` tag as seen from one subnet, with where each part comes from.
 #[derive(Debug, Clone)]
 pub struct VirtualNetworkTag {
-    /// VNet space ∪ connected peers ∪ host VIP: what operators think the tag means.
+    /// VNet space ∪ connected peers ∪ connected on-premises prefixes ∪ host VIP: what operators
+    /// think the tag means.
     pub base: PrefixSet,
     /// Prefixes added by the subnet's UDRs.
     pub udrs: Vec<UdrContribution>,
@@ -77,7 +80,17 @@ pub fn virtual_network_tag(
         .iter()
         .filter(|p| p.in_virtual_network_tag())
         .flat_map(|p| p.remote_prefixes());
-    let base = parse_all(own.chain(peers).chain(std::iter::once(HOST_VIP)));
+    // Connected on-premises address spaces: the prefixes of the site-to-site local network
+    // gateways behind the VNet's own gateway, or a hub's gateway it uses through gateway transit.
+    let reaches = super::gateways::gateways_for(idx, vnet);
+    let on_premises = reaches
+        .iter()
+        .flat_map(|r| r.static_prefixes.iter().map(|(p, _)| p.as_str()));
+    let base = parse_all(
+        own.chain(peers)
+            .chain(on_premises)
+            .chain(std::iter::once(HOST_VIP)),
+    );
 
     let mut udrs = Vec::new();
     let mut opaque = Vec::new();
