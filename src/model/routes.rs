@@ -404,6 +404,33 @@ pub fn lookup(routes: &[EffectiveRoute], dest: IpAddr) -> Option<RouteChoice> {
             best.next_hop_type
         )
     });
+    // Service-endpoint routes carry the service's prefixes, which are not known offline: a public
+    // destination may be one of them, and then Azure takes it to the service endpoint instead.
+    let service_endpoints: Vec<&str> = routes
+        .iter()
+        .filter(|r| {
+            r.state == RouteState::Active
+                && r.net().is_none()
+                && r.next_hop_type == NextHopType::ServiceEndpoint
+        })
+        .map(|r| r.address_prefix.as_str())
+        .collect();
+    let public = !super::tags::is_non_internet(dest);
+    let se_caveat = (public
+        && !service_endpoints.is_empty()
+        && best.net().is_some_and(|n| n.prefix_len() < max))
+    .then(|| {
+        format!(
+            "service endpoint routes ({}) carry the services' prefixes, not known offline: if {dest} \
+             is an address of one of them, Azure sends it to VirtualNetworkServiceEndpoint instead of {}",
+            service_endpoints.join(", "),
+            best.next_hop_type
+        )
+    });
+    let caveat = match (caveat, se_caveat) {
+        (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+        (a, b) => a.or(b),
+    };
     Some(RouteChoice {
         caveat,
         route: (*best).clone(),

@@ -30,6 +30,15 @@ const NON_INTERNET_V4: &[&str] = &[
     "224.0.0.0/3",
 ];
 
+/// Whether `addr` lies outside the public Internet (private, shared, loopback, link-local,
+/// multicast or reserved IPv4 ranges; IPv6 addresses are taken as public).
+pub fn is_non_internet(addr: std::net::IpAddr) -> bool {
+    NON_INTERNET_V4
+        .iter()
+        .filter_map(|p| p.parse::<IpNet>().ok())
+        .any(|n| n.contains(&addr))
+}
+
 /// A UDR that puts its prefix into the `VirtualNetwork` tag.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UdrContribution {

@@ -618,3 +618,29 @@ fn on_premises_prefixes_join_the_virtual_network_tag() {
     let (s2, v2) = idx.subnet(&subnet_id("vnet2", "app")).unwrap();
     assert!(!virtual_network_tag(&idx, s2, v2).base.contains_addr(onprem));
 }
+
+/// Without the services' ranges, a public destination from a subnet with a service endpoint is
+/// answered with its route and the caveat that it may be the service's (then the service endpoint
+/// route takes it, not the 0.0.0.0/0 appliance route); private destinations and subnets without
+/// endpoints get a plain answer.
+#[test]
+fn service_endpoint_routes_caveat_public_lookups() {
+    let inv = routing_example(s2s_connection(json!({})), None);
+    let subnet1 = routes_of(inv.clone(), "vnet1", "Subnet1");
+    let c = lookup(&subnet1, "20.60.1.1".parse().unwrap()).unwrap();
+    assert_eq!(c.route.next_hop_type, NextHopType::VirtualAppliance);
+    let w = c.caveat.expect("caveat");
+    assert!(
+        w.contains("Microsoft.Storage") && w.contains("VirtualNetworkServiceEndpoint"),
+        "{w}"
+    );
+    let c = lookup(&subnet1, "10.1.5.5".parse().unwrap()).unwrap();
+    assert!(
+        c.caveat.is_none(),
+        "a private destination is no service address"
+    );
+    let subnet2 = routes_of(inv, "vnet1", "Subnet2");
+    let c = lookup(&subnet2, "20.60.1.1".parse().unwrap()).unwrap();
+    assert_eq!(c.route.next_hop_type, NextHopType::Internet);
+    assert!(c.caveat.is_none());
+}
