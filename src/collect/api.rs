@@ -24,7 +24,8 @@ pub fn api_version(kind: ResourceKind) -> &'static str {
         | AzureFirewall
         | VirtualNetworkGateway
         | LocalNetworkGateway
-        | VirtualNetworkGatewayConnection => "2024-05-01",
+        | VirtualNetworkGatewayConnection
+        | ServiceTags => "2024-05-01",
         ApplicationGateway | EffectiveRouteTable | EffectiveNetworkSecurityGroups => "2024-07-01",
         PrivateDnsZone | VirtualNetworkLink | RecordSet => "2024-06-01",
         KeyVault | KeyVaultPrivateEndpointConnection => "2024-11-01",

@@ -60,6 +60,10 @@ pub struct Index<'a> {
     local_gateways: HashMap<IdKey, &'a LocalNetworkGateway>,
     /// virtual network gateway id → the connections that name it (as gateway 1 or 2)
     connections_by_gateway: HashMap<IdKey, Vec<&'a VirtualNetworkGatewayConnection>>,
+    /// service tag name (lower-case) → its prefixes, from the inventory's service tag lists
+    service_tags: std::sync::Arc<HashMap<String, Vec<ipnet::IpNet>>>,
+    /// service tag name (lower-case) → its region (lower-case, empty for global tags)
+    service_tag_regions: HashMap<String, String>,
 }
 
 impl<'a> Index<'a> {
@@ -155,6 +159,29 @@ impl<'a> Index<'a> {
                     .entry(IdKey::new(&e))
                     .or_default()
                     .push(c);
+            }
+        }
+        let mut service_tags: HashMap<String, Vec<ipnet::IpNet>> = HashMap::new();
+        let mut service_tag_regions: HashMap<String, String> = HashMap::new();
+        for list in &inv.service_tags {
+            for t in &list.values {
+                let key = t.name.to_ascii_lowercase();
+                let nets = service_tags.entry(key.clone()).or_default();
+                nets.extend(
+                    t.properties
+                        .address_prefixes
+                        .iter()
+                        .filter_map(|p| p.trim().parse::<ipnet::IpNet>().ok())
+                        .map(|n| n.trunc()),
+                );
+                service_tag_regions.insert(
+                    key,
+                    t.properties
+                        .region
+                        .clone()
+                        .unwrap_or_default()
+                        .to_ascii_lowercase(),
+                );
             }
         }
         let mut providers_by_subscription: HashMap<String, Vec<&ResourceProvider>> = HashMap::new();
@@ -275,7 +302,24 @@ impl<'a> Index<'a> {
             gateways_by_vnet,
             local_gateways,
             connections_by_gateway,
+            service_tags: std::sync::Arc::new(service_tags),
+            service_tag_regions,
         }
+    }
+
+    /// Every service tag's prefixes by lower-case name; empty when the inventory holds none.
+    pub fn service_tags(&self) -> std::sync::Arc<HashMap<String, Vec<ipnet::IpNet>>> {
+        self.service_tags.clone()
+    }
+    /// Whether the inventory holds service tag ranges at all.
+    pub fn has_service_tags(&self) -> bool {
+        !self.service_tags.is_empty()
+    }
+    /// The region of a service tag (lower-case, empty for a global tag).
+    pub fn service_tag_region(&self, name: &str) -> Option<&str> {
+        self.service_tag_regions
+            .get(&name.to_ascii_lowercase())
+            .map(String::as_str)
     }
 
     /// The virtual network gateways whose IP configurations sit in a subnet of `vnet_id`.

@@ -45,6 +45,7 @@ pub enum ResourceKind {
     VirtualNetworkGateway,
     LocalNetworkGateway,
     VirtualNetworkGatewayConnection,
+    ServiceTags,
     EffectiveRouteTable,
     EffectiveNetworkSecurityGroups,
     RecoveryServicesVault,
@@ -80,6 +81,7 @@ impl ResourceKind {
             VirtualNetworkGateway => "virtual network gateways",
             LocalNetworkGateway => "local network gateways",
             VirtualNetworkGatewayConnection => "virtual network gateway connections",
+            ServiceTags => "service tags",
             EffectiveRouteTable => "effective routes",
             EffectiveNetworkSecurityGroups => "effective security rules",
             RecoveryServicesVault => "Recovery Services vaults",
@@ -121,6 +123,7 @@ impl ResourceKind {
             VirtualNetworkGatewayConnection => {
                 count::<network::VirtualNetworkGatewayConnection>(body)
             }
+            ServiceTags => count::<network::ServiceTagsList>(body),
             EffectiveRouteTable => count::<effective::EffectiveRoute>(body),
             EffectiveNetworkSecurityGroups => {
                 count::<effective::EffectiveNetworkSecurityGroup>(body)

@@ -47,6 +47,9 @@ pub struct Inventory {
     pub virtual_network_gateways: Vec<network::VirtualNetworkGateway>,
     pub local_network_gateways: Vec<network::LocalNetworkGateway>,
     pub virtual_network_gateway_connections: Vec<network::VirtualNetworkGatewayConnection>,
+    /// The cloud's service tags with their prefixes (one list per cloud); empty when not read, and
+    /// then tags other than VirtualNetwork, AzureLoadBalancer and Internet stay opaque.
+    pub service_tags: Vec<network::ServiceTagsList>,
     pub recovery_services_vaults: Vec<backup::RecoveryServicesVault>,
     pub resource_guard_proxies: Vec<backup::ResourceGuardProxy>,
 }
@@ -80,6 +83,7 @@ impl Inventory {
             ),
             (RecoveryServicesVault, self.recovery_services_vaults.len()),
             (ResourceGuardProxy, self.resource_guard_proxies.len()),
+            (ServiceTags, self.service_tags.len()),
         ]
     }
 }

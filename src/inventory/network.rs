@@ -935,3 +935,43 @@ impl VirtualNetworkGatewayConnection {
             .is_none_or(|s| s.eq_ignore_ascii_case("Succeeded"))
     }
 }
+
+// ---------------------------------------------------------------- service tags
+
+/// The answer of `GET /subscriptions/{id}/providers/Microsoft.Network/locations/{location}/serviceTags`:
+/// every service tag of the cloud with its prefixes, as of `changeNumber`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ServiceTagsList {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub change_number: Option<String>,
+    pub cloud: Option<String>,
+    #[serde(deserialize_with = "null_default")]
+    pub values: Vec<ServiceTag>,
+    pub next_link: Option<String>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ServiceTag {
+    pub name: String,
+    pub id: Option<String>,
+    pub properties: ServiceTagProperties,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ServiceTagProperties {
+    pub change_number: Option<String>,
+    pub region: Option<String>,
+    pub system_service: Option<String>,
+    #[serde(deserialize_with = "null_default")]
+    pub address_prefixes: Vec<String>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}

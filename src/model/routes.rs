@@ -94,6 +94,45 @@ const RESERVED: &[&str] = &[
     "100.64.0.0/10",
 ];
 
+/// The service tag of each service-endpoint service (Microsoft Learn: service tags overview).
+const SERVICE_ENDPOINT_TAGS: &[(&str, &str)] = &[
+    ("Microsoft.Storage", "Storage"),
+    ("Microsoft.Storage.Global", "Storage"),
+    ("Microsoft.Sql", "Sql"),
+    ("Microsoft.AzureCosmosDB", "AzureCosmosDB"),
+    ("Microsoft.KeyVault", "AzureKeyVault"),
+    ("Microsoft.ServiceBus", "ServiceBus"),
+    ("Microsoft.EventHub", "EventHub"),
+    ("Microsoft.Web", "AppService"),
+    ("Microsoft.ContainerRegistry", "AzureContainerRegistry"),
+    ("Microsoft.AzureActiveDirectory", "AzureActiveDirectory"),
+];
+
+/// The service tags whose prefixes a service endpoint's routes carry: the regional tag of each
+/// of its locations (`Storage.WestEurope`), or the global tag for `*` or no location.
+pub fn service_endpoint_tags(se: &crate::inventory::network::ServiceEndpoint) -> Vec<String> {
+    let Some((_, base)) = SERVICE_ENDPOINT_TAGS
+        .iter()
+        .find(|(s, _)| s.eq_ignore_ascii_case(se.service.trim()))
+    else {
+        return Vec::new();
+    };
+    let regional: Vec<String> = se
+        .locations
+        .iter()
+        .map(|l| l.trim())
+        .filter(|l| !l.is_empty() && *l != "*")
+        .map(|l| format!("{base}.{}", l.replace(' ', "")))
+        .collect();
+    if regional.is_empty() || se.locations.iter().any(|l| l.trim() == "*") {
+        let mut v = vec![base.to_string()];
+        v.extend(regional);
+        v
+    } else {
+        regional
+    }
+}
+
 /// The route table of a subnet, when it has one in the inventory.
 pub fn route_table_of<'a>(idx: &Index<'a>, subnet: &Subnet) -> Option<&'a RouteTable> {
     subnet
@@ -256,14 +295,36 @@ pub fn effective_routes(
     }
     routes.extend(gateway_routes);
     // Service endpoints → the service's prefixes (a service tag; its ranges are not in the inventory).
+    // With the cloud's service tags in the snapshot, the routes carry the service's prefixes in
+    // the endpoint's regions (e.g. Microsoft.Storage in westeurope → Storage.WestEurope).
+    let tags = idx.service_tags();
     for se in &subnet.properties.service_endpoints {
-        routes.push(EffectiveRoute::new(
-            RouteSource::Default,
-            &se.service,
-            NextHopType::ServiceEndpoint,
-            None,
-            None,
-        ));
+        let names = service_endpoint_tags(se);
+        let mut known = false;
+        for name in &names {
+            let Some(nets) = tags.get(&name.to_ascii_lowercase()) else {
+                continue;
+            };
+            known = true;
+            for n in nets {
+                routes.push(EffectiveRoute::new(
+                    RouteSource::Default,
+                    &n.to_string(),
+                    NextHopType::ServiceEndpoint,
+                    None,
+                    Some(format!("{} ({name})", se.service)),
+                ));
+            }
+        }
+        if !known {
+            routes.push(EffectiveRoute::new(
+                RouteSource::Default,
+                &se.service,
+                NextHopType::ServiceEndpoint,
+                None,
+                None,
+            ));
+        }
     }
     // Private endpoints in this VNet and directly peered VNets → /32 InterfaceEndpoint.
     let mut pe_routes = Vec::new();

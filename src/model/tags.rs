@@ -156,6 +156,8 @@ pub struct TagResolver {
     pub virtual_network_base: Option<PrefixSet>,
     /// Application security group id (normalised) → private IPs of the NIC ip configurations in it.
     pub asgs: std::sync::Arc<std::collections::HashMap<String, PrefixSet>>,
+    /// Service tag name (lower-case) → its prefixes, when the snapshot holds the cloud's list.
+    pub service_tags: std::sync::Arc<std::collections::HashMap<String, Vec<IpNet>>>,
 }
 
 impl TagResolver {
@@ -164,6 +166,7 @@ impl TagResolver {
             virtual_network,
             virtual_network_base: None,
             asgs: Default::default(),
+            service_tags: Default::default(),
         }
     }
 
@@ -173,6 +176,7 @@ impl TagResolver {
             virtual_network: tag.total,
             virtual_network_base: Some(tag.base),
             asgs: std::sync::Arc::new(asg_members(idx)),
+            service_tags: idx.service_tags(),
         }
     }
 
@@ -241,6 +245,15 @@ impl TagResolver {
             return Resolved {
                 set: set.difference(not_internet),
                 exact: false,
+                tag,
+            };
+        }
+        // A tag of the snapshot's service tag list: its published prefixes, exact as of the list's
+        // change number.
+        if let Some(nets) = self.service_tags.get(&t.to_ascii_lowercase()) {
+            return Resolved {
+                set: PrefixSet::from_nets(nets.iter().copied()),
+                exact: true,
                 tag,
             };
         }

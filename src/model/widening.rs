@@ -98,6 +98,7 @@ pub fn widened_admissions(
         virtual_network: tag.total.clone(),
         virtual_network_base: Some(tag.base.clone()),
         asgs: facts.asg_members(),
+        service_tags: facts.idx.service_tags(),
     };
     let admitting: Vec<(Admission, PrefixSet)> =
         admissions(nsg, direction, &TrafficClass::any_to(local), &resolver)

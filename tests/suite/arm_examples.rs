@@ -116,12 +116,13 @@ fn next_kind_of(file: &str) -> Option<ResourceKind> {
         "network/LocalNetworkGatewayGet.json" => LocalNetworkGateway,
         "network/VirtualNetworkGatewayConnectionGet.json" => VirtualNetworkGatewayConnection,
         "network/AzureFirewallPutInHub.json" => AzureFirewall,
+        "network/ServiceTagsList.json" => ServiceTags,
         _ => return None,
     })
 }
 
 /// Examples of `arm-examples-next` whose kind the inventory does not read yet.
-const NEXT_UNREAD: &[&str] = &["network/ServiceTagsList.json"];
+const NEXT_UNREAD: &[&str] = &[];
 
 /// The `arm-examples-next` folder: beside the main examples folder (`AZAUDIT_ARM_EXAMPLES_NEXT`
 /// overrides it); `None` when absent (it is not fetched by CI yet).
@@ -202,6 +203,9 @@ fn next_examples_parse_and_keep_no_modeled_field_in_extra() {
         "network/VirtualNetworkGatewayConnectionGet.json 200 .properties.connectionStatus",
         "network/VirtualNetworkGatewayConnectionGet.json 200 .properties.enableBgp",
         "network/AzureFirewallPutInHub.json 200 .properties.hubIPAddresses.privateIPAddress",
+        "network/ServiceTagsList.json 200 .changeNumber",
+        "network/ServiceTagsList.json 200 .values[4].properties.addressPrefixes",
+        "network/ServiceTagsList.json 200 .values[4].properties.region",
     ] {
         assert!(
             walk.reached.iter().any(|s| s == deep),
@@ -516,6 +520,7 @@ fn item_schema(kind: ResourceKind) -> Value {
         VirtualNetworkGateway => schema_for!(network::VirtualNetworkGateway),
         LocalNetworkGateway => schema_for!(network::LocalNetworkGateway),
         VirtualNetworkGatewayConnection => schema_for!(network::VirtualNetworkGatewayConnection),
+        ServiceTags => schema_for!(network::ServiceTagsList),
         EffectiveRouteTable => schema_for!(effective::EffectiveRoute),
         EffectiveNetworkSecurityGroups => schema_for!(effective::EffectiveNetworkSecurityGroup),
         RecoveryServicesVault => schema_for!(backup::RecoveryServicesVault),

@@ -644,3 +644,66 @@ fn service_endpoint_routes_caveat_public_lookups() {
     assert_eq!(c.route.next_hop_type, NextHopType::Internet);
     assert!(c.caveat.is_none());
 }
+
+/// Service tag ranges in the snapshot (Microsoft's ServiceTags_List example, plus a Storage tag):
+/// service-endpoint routes carry the service's regional prefixes, so a lookup of a service address
+/// answers VirtualNetworkServiceEndpoint, not the 0.0.0.0/0 appliance route, without a caveat; NSG
+/// tokens expand to the tag's prefixes.
+#[test]
+fn service_tag_ranges_expand_service_endpoint_routes_and_rule_tags() {
+    use azaudit::model::tags::TagResolver;
+    let mut tags = match crate::common::examples::examples_location()
+        .parent()
+        .map(|d| d.join("arm-examples-next/network/ServiceTagsList.json"))
+        .and_then(|p| std::fs::read_to_string(p).ok())
+    {
+        Some(text) => {
+            serde_json::from_str::<Value>(&text).unwrap()["responses"]["200"]["body"].clone()
+        }
+        None => json!({"changeNumber": "63", "cloud": "Public", "values": [
+            {"name": "ServiceBus.EastUS2", "id": "ServiceBus.EastUS2", "properties": {
+                "region": "eastus2", "addressPrefixes": ["13.68.110.36/32", "40.70.146.64/29"]}}]}),
+    };
+    tags["values"].as_array_mut().unwrap().push(json!({
+        "name": "Storage.WestEurope", "id": "Storage.WestEurope",
+        "properties": {"region": "westeurope", "systemService": "AzureStorage",
+                       "addressPrefixes": ["20.60.0.0/16", "20.150.8.0/23"]}
+    }));
+    let mut inv = routing_example(s2s_connection(json!({})), None);
+    inv["service_tags"] = json!([tags]);
+    inv["virtual_networks"][0]["properties"]["subnets"][0]["properties"]["serviceEndpoints"] = json!([
+        {"service": "Microsoft.Storage", "locations": ["westeurope"]},
+        {"service": "Microsoft.ServiceBus", "locations": ["eastus2"]}
+    ]);
+    let snap = snapshot(inv);
+    let idx = Index::new(&snap.inventory);
+    let (s1, v1) = idx.subnet(&subnet_id("vnet1", "Subnet1")).unwrap();
+    let routes = effective_routes(&idx, s1, v1);
+    assert!(
+        routes.iter().any(|r| r.address_prefix == "20.60.0.0/16"
+            && r.next_hop_type == NextHopType::ServiceEndpoint)
+    );
+    assert!(
+        !routes
+            .iter()
+            .any(|r| r.address_prefix == "Microsoft.Storage")
+    );
+    for (dest, hop) in [
+        ("20.60.1.1", NextHopType::ServiceEndpoint),
+        ("13.68.110.36", NextHopType::ServiceEndpoint),
+        ("8.8.8.8", NextHopType::VirtualAppliance),
+    ] {
+        let c = lookup(&routes, dest.parse().unwrap()).unwrap();
+        assert_eq!(c.route.next_hop_type, hop, "{dest}");
+        assert!(c.caveat.is_none(), "{dest}: the ranges are known");
+    }
+    let r = TagResolver::for_subnet(&idx, s1, v1);
+    let storage = r.resolve("Storage.WestEurope");
+    assert!(storage.exact);
+    assert!(storage.set.contains_addr("20.60.1.1".parse().unwrap()));
+    assert!(!storage.set.contains_addr("20.61.1.1".parse().unwrap()));
+    let sb = r.resolve("servicebus.eastus2");
+    assert!(sb.set.contains_addr("13.68.110.36".parse().unwrap()));
+    // A tag the list lacks stays opaque.
+    assert!(!r.resolve("GatewayManager").exact);
+}
