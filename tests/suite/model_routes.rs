@@ -707,3 +707,65 @@ fn service_tag_ranges_expand_service_endpoint_routes_and_rule_tags() {
     // A tag the list lacks stays opaque.
     assert!(!r.resolve("GatewayManager").exact);
 }
+
+/// An outbound NSG rule on `Storage.WestEurope` evaluated with the snapshot's service tags: an
+/// address inside the tag is allowed by it, one outside falls to the Internet deny.
+#[test]
+fn an_nsg_rule_on_a_regional_storage_tag_is_evaluated_by_its_prefixes() {
+    let mut inv = routing_example(s2s_connection(json!({})), None);
+    inv["service_tags"] = json!([{"changeNumber": "63", "cloud": "Public", "values": [{
+        "name": "Storage.WestEurope", "id": "Storage.WestEurope",
+        "properties": {"region": "westeurope", "addressPrefixes": ["20.60.0.0/16"]}}]}]);
+    inv["virtual_networks"][0]["properties"]["subnets"][1]["properties"]["networkSecurityGroup"] =
+        json!({"id": net_id("networkSecurityGroups", "nsg-s2")});
+    let out_rule = |name: &str, prio: u32, access: &str, dest: &str, port: &str| {
+        let mut r = rule(name, prio, "Outbound", access, "*", "*", port);
+        r["properties"]["destinationAddressPrefix"] = json!(dest);
+        r
+    };
+    inv["network_security_groups"] = json!([nsg(
+        "nsg-s2",
+        vec![
+            out_rule("Allow-Storage", 100, "Allow", "Storage.WestEurope", "443"),
+            out_rule("Deny-Internet", 200, "Deny", "Internet", "*"),
+        ]
+    )]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tags.json");
+    let doc = json!({
+        "kind": "azaudit-snapshot", "schema_version": 1, "collected_at": "2026-11-24T08:00:00Z",
+        "source": "test", "cloud": "public", "scope": {"subscriptions": [SUB]},
+        "coverage": {"gaps": []}, "inventory": inv
+    });
+    std::fs::write(&path, doc.to_string()).unwrap();
+    for (remote, allowed, by) in [
+        ("20.60.1.1", true, "Allow-Storage"),
+        ("20.61.1.1", false, "Deny-Internet"),
+    ] {
+        let o = azaudit(&[
+            "effective-rules",
+            "--snapshot",
+            path.to_str().unwrap(),
+            "--subnet",
+            "vnet1/Subnet2",
+            "--direction",
+            "out",
+            "--remote",
+            remote,
+            "--port",
+            "443",
+            "--format",
+            "json",
+        ]);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(v["allowed"], allowed, "{remote}: {v:#}");
+        assert_eq!(v["layers"][1]["layer"], "subnet");
+        assert_eq!(v["layers"][1]["verdict"]["rule"], by, "{remote}: {v:#}");
+    }
+}
