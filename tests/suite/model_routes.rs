@@ -492,6 +492,31 @@ fn a_bgp_connection_gives_a_caveat_instead_of_a_definitive_answer() {
         text.contains("caveat: BGP-learned routes via vpngw not known offline"),
         "{text}"
     );
+    let o = azaudit(&[
+        "routes",
+        "--snapshot",
+        path.to_str().unwrap(),
+        "--subnet",
+        "vnet1/Subnet2",
+        "--dest",
+        "8.8.8.8",
+        "--format",
+        "json",
+    ]);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        v["lookup"]["choice"]["caveat"]
+            .as_str()
+            .is_some_and(|w| w.contains("BGP-learned routes via vpngw not known offline")),
+        "{v:#}"
+    );
+    assert!(
+        v["routes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["address_prefix"] == "(BGP-learned)" && r["caveat"].is_string())
+    );
     // The static prefixes still route exactly.
     let c = lookup(&routes, "10.10.1.1".parse().unwrap()).unwrap();
     assert_eq!(c.route.next_hop_type, NextHopType::VirtualNetworkGateway);
