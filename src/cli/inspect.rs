@@ -214,6 +214,7 @@ pub fn routes(a: &RoutesArgs) -> Result<ExitCode> {
             r.next_hop_ip_address.clone().unwrap_or_default(),
             r.invalid_reason
                 .clone()
+                .or_else(|| r.caveat.clone())
                 .or_else(|| r.origin.as_deref().map(|o| last_name(o).to_string()))
                 .unwrap_or_default(),
         ]);
@@ -224,6 +225,7 @@ pub fn routes(a: &RoutesArgs) -> Result<ExitCode> {
         subnet.display_name()
     );
     if let Some((d, c)) = choice {
+        let c = c.as_ref();
         match c {
             Some(c) => out.push_str(&format!(
                 "\n{d} → {} {} via {}: {}\n",
@@ -233,6 +235,9 @@ pub fn routes(a: &RoutesArgs) -> Result<ExitCode> {
                 c.reason
             )),
             None => out.push_str(&format!("\n{d}: no route (dropped)\n")),
+        }
+        if let Some(w) = c.and_then(|c| c.caveat.as_ref()) {
+            out.push_str(&format!("caveat: {w}\n"));
         }
     }
     emit(out)

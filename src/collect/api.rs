@@ -25,7 +25,10 @@ pub fn api_version(kind: ResourceKind) -> &'static str {
         | NetworkWatcher
         | FlowLog
         | AzureFirewall
-        | VirtualNetworkGateway => "2024-05-01",
+        | VirtualNetworkGateway
+        | LocalNetworkGateway
+        | VirtualNetworkGatewayConnection
+        | ServiceTags => "2024-05-01",
         ApplicationGateway | EffectiveRouteTable | EffectiveNetworkSecurityGroups => "2024-07-01",
         PrivateDnsZone | VirtualNetworkLink | RecordSet => "2024-06-01",
         KeyVault | KeyVaultPrivateEndpointConnection => "2024-11-01",

@@ -166,6 +166,9 @@ impl Snapshot {
             inv.network_interfaces.retain(|r| keep(&r.id));
             inv.azure_firewalls.retain(|r| keep(&r.id));
             inv.virtual_network_gateways.retain(|r| keep(&r.id));
+            inv.local_network_gateways.retain(|r| keep(&r.id));
+            inv.virtual_network_gateway_connections
+                .retain(|r| keep(&r.id));
             inv.recovery_services_vaults.retain(|r| keep(&r.id));
             inv.resource_guard_proxies.retain(|r| keep(&r.id));
             self.scope

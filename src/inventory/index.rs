@@ -4,10 +4,21 @@ use std::collections::HashMap;
 
 use super::Inventory;
 use super::monitor::DiagnosticSetting;
-use super::network::{NetworkSecurityGroup, PrivateEndpoint, RouteTable, Subnet, VirtualNetwork};
+use super::network::{
+    LocalNetworkGateway, NetworkSecurityGroup, PrivateEndpoint, RouteTable, Subnet, VirtualNetwork,
+    VirtualNetworkGateway, VirtualNetworkGatewayConnection,
+};
 use super::privatedns::{PrivateDnsZone, RecordSet, VirtualNetworkLink};
 use super::resources::ResourceProvider;
 use crate::azure::id::{IdKey, IdRef};
+
+/// The VNet id of a subnet id (`…/virtualNetworks/v/subnets/s` → `…/virtualNetworks/v`).
+fn vnet_of_subnet_id(id: &str) -> &str {
+    match id.to_ascii_lowercase().rfind("/subnets/") {
+        Some(i) => &id[..i],
+        None => id,
+    }
+}
 
 /// Read-only indexes over an [`Inventory`].
 pub struct Index<'a> {
@@ -44,6 +55,15 @@ pub struct Index<'a> {
     nic_ips: HashMap<IdKey, Vec<String>>,
     /// application security group id (normalised) → private IPs of the NIC ip configurations in it
     asg_ips: HashMap<String, Vec<String>>,
+    /// VNet id → the virtual network gateways in its GatewaySubnet
+    gateways_by_vnet: HashMap<IdKey, Vec<&'a VirtualNetworkGateway>>,
+    local_gateways: HashMap<IdKey, &'a LocalNetworkGateway>,
+    /// virtual network gateway id → the connections that name it (as gateway 1 or 2)
+    connections_by_gateway: HashMap<IdKey, Vec<&'a VirtualNetworkGatewayConnection>>,
+    /// service tag name (lower-case) → its prefixes, from the inventory's service tag lists
+    service_tags: std::sync::Arc<HashMap<String, Vec<ipnet::IpNet>>>,
+    /// service tag name (lower-case) → its region (lower-case, empty for global tags)
+    service_tag_regions: HashMap<String, String>,
 }
 
 impl<'a> Index<'a> {
@@ -98,6 +118,70 @@ impl<'a> Index<'a> {
                 .map(|(_, v): &(&Subnet, &VirtualNetwork)| IdKey::new(&v.id));
             if let Some(v) = vnet {
                 endpoints_by_vnet.entry(v).or_default().push(pe);
+            }
+        }
+        let mut gateways_by_vnet: HashMap<IdKey, Vec<&VirtualNetworkGateway>> = HashMap::new();
+        for gw in &inv.virtual_network_gateways {
+            let mut vnets: Vec<String> = gw
+                .properties
+                .ip_configurations
+                .iter()
+                .filter_map(|c| c.properties.subnet.as_ref())
+                .map(|s| match subnets.get(IdRef::new(&s.id)) {
+                    Some((_, v)) => v.id.to_ascii_lowercase(),
+                    None => vnet_of_subnet_id(&s.id).to_ascii_lowercase(),
+                })
+                .collect();
+            vnets.sort();
+            vnets.dedup();
+            for v in vnets {
+                gateways_by_vnet.entry(IdKey::new(&v)).or_default().push(gw);
+            }
+        }
+        let local_gateways = inv
+            .local_network_gateways
+            .iter()
+            .map(|l| (IdKey::new(&l.id), l))
+            .collect();
+        let mut connections_by_gateway: HashMap<IdKey, Vec<&VirtualNetworkGatewayConnection>> =
+            HashMap::new();
+        for c in &inv.virtual_network_gateway_connections {
+            let p = &c.properties;
+            let mut ends: Vec<String> = [&p.virtual_network_gateway1, &p.virtual_network_gateway2]
+                .into_iter()
+                .flatten()
+                .filter(|r| !r.id.is_empty())
+                .map(|r| r.id.to_ascii_lowercase())
+                .collect();
+            ends.dedup();
+            for e in ends {
+                connections_by_gateway
+                    .entry(IdKey::new(&e))
+                    .or_default()
+                    .push(c);
+            }
+        }
+        let mut service_tags: HashMap<String, Vec<ipnet::IpNet>> = HashMap::new();
+        let mut service_tag_regions: HashMap<String, String> = HashMap::new();
+        for list in &inv.service_tags {
+            for t in &list.values {
+                let key = t.name.to_ascii_lowercase();
+                let nets = service_tags.entry(key.clone()).or_default();
+                nets.extend(
+                    t.properties
+                        .address_prefixes
+                        .iter()
+                        .filter_map(|p| p.trim().parse::<ipnet::IpNet>().ok())
+                        .map(|n| n.trunc()),
+                );
+                service_tag_regions.insert(
+                    key,
+                    t.properties
+                        .region
+                        .clone()
+                        .unwrap_or_default()
+                        .to_ascii_lowercase(),
+                );
             }
         }
         let mut providers_by_subscription: HashMap<String, Vec<&ResourceProvider>> = HashMap::new();
@@ -215,7 +299,46 @@ impl<'a> Index<'a> {
             diagnostic_settings_by_resource,
             nic_ips,
             asg_ips,
+            gateways_by_vnet,
+            local_gateways,
+            connections_by_gateway,
+            service_tags: std::sync::Arc::new(service_tags),
+            service_tag_regions,
         }
+    }
+
+    /// Every service tag's prefixes by lower-case name; empty when the inventory holds none.
+    pub fn service_tags(&self) -> std::sync::Arc<HashMap<String, Vec<ipnet::IpNet>>> {
+        self.service_tags.clone()
+    }
+    /// Whether the inventory holds service tag ranges at all.
+    pub fn has_service_tags(&self) -> bool {
+        !self.service_tags.is_empty()
+    }
+    /// The region of a service tag (lower-case, empty for a global tag).
+    pub fn service_tag_region(&self, name: &str) -> Option<&str> {
+        self.service_tag_regions
+            .get(&name.to_ascii_lowercase())
+            .map(String::as_str)
+    }
+
+    /// The virtual network gateways whose IP configurations sit in a subnet of `vnet_id`.
+    pub fn gateways_in_vnet(&self, vnet_id: &str) -> &[&'a VirtualNetworkGateway] {
+        self.gateways_by_vnet
+            .get(IdRef::new(vnet_id))
+            .map_or(&[], Vec::as_slice)
+    }
+    pub fn local_network_gateway(&self, id: &str) -> Option<&'a LocalNetworkGateway> {
+        self.local_gateways.get(IdRef::new(id)).copied()
+    }
+    /// The connections of a virtual network gateway (naming it as gateway 1 or 2).
+    pub fn connections_of_gateway(
+        &self,
+        gateway_id: &str,
+    ) -> &[&'a VirtualNetworkGatewayConnection] {
+        self.connections_by_gateway
+            .get(IdRef::new(gateway_id))
+            .map_or(&[], Vec::as_slice)
     }
 
     pub fn nsg(&self, id: &str) -> Option<&'a NetworkSecurityGroup> {

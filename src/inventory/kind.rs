@@ -43,6 +43,9 @@ pub enum ResourceKind {
     NetworkInterface,
     AzureFirewall,
     VirtualNetworkGateway,
+    LocalNetworkGateway,
+    VirtualNetworkGatewayConnection,
+    ServiceTags,
     EffectiveRouteTable,
     EffectiveNetworkSecurityGroups,
     RecoveryServicesVault,
@@ -76,6 +79,9 @@ impl ResourceKind {
             NetworkInterface => "network interfaces",
             AzureFirewall => "Azure firewalls",
             VirtualNetworkGateway => "virtual network gateways",
+            LocalNetworkGateway => "local network gateways",
+            VirtualNetworkGatewayConnection => "virtual network gateway connections",
+            ServiceTags => "service tags",
             EffectiveRouteTable => "effective routes",
             EffectiveNetworkSecurityGroups => "effective security rules",
             RecoveryServicesVault => "Recovery Services vaults",
@@ -113,6 +119,11 @@ impl ResourceKind {
             NetworkInterface => count::<network::NetworkInterface>(body),
             AzureFirewall => count::<network::AzureFirewall>(body),
             VirtualNetworkGateway => count::<network::VirtualNetworkGateway>(body),
+            LocalNetworkGateway => count::<network::LocalNetworkGateway>(body),
+            VirtualNetworkGatewayConnection => {
+                count::<network::VirtualNetworkGatewayConnection>(body)
+            }
+            ServiceTags => count::<network::ServiceTagsList>(body),
             EffectiveRouteTable => count::<effective::EffectiveRoute>(body),
             EffectiveNetworkSecurityGroups => {
                 count::<effective::EffectiveNetworkSecurityGroup>(body)

@@ -45,6 +45,11 @@ pub struct Inventory {
     pub network_interfaces: Vec<network::NetworkInterface>,
     pub azure_firewalls: Vec<network::AzureFirewall>,
     pub virtual_network_gateways: Vec<network::VirtualNetworkGateway>,
+    pub local_network_gateways: Vec<network::LocalNetworkGateway>,
+    pub virtual_network_gateway_connections: Vec<network::VirtualNetworkGatewayConnection>,
+    /// The cloud's service tags with their prefixes (one list per cloud); empty when not read, and
+    /// then tags other than VirtualNetwork, AzureLoadBalancer and Internet stay opaque.
+    pub service_tags: Vec<network::ServiceTagsList>,
     pub recovery_services_vaults: Vec<backup::RecoveryServicesVault>,
     pub resource_guard_proxies: Vec<backup::ResourceGuardProxy>,
 }
@@ -71,8 +76,14 @@ impl Inventory {
             (NetworkInterface, self.network_interfaces.len()),
             (AzureFirewall, self.azure_firewalls.len()),
             (VirtualNetworkGateway, self.virtual_network_gateways.len()),
+            (LocalNetworkGateway, self.local_network_gateways.len()),
+            (
+                VirtualNetworkGatewayConnection,
+                self.virtual_network_gateway_connections.len(),
+            ),
             (RecoveryServicesVault, self.recovery_services_vaults.len()),
             (ResourceGuardProxy, self.resource_guard_proxies.len()),
+            (ServiceTags, self.service_tags.len()),
         ]
     }
 }

@@ -836,3 +836,142 @@ pub struct VirtualNetworkGatewayProperties {
     #[serde(flatten)]
     pub extra: Extra,
 }
+
+// ---------------------------------------------------------------- local network gateways, connections
+
+/// A local network gateway: the on-premises site behind a site-to-site connection.
+pub type LocalNetworkGateway = Resource<LocalNetworkGatewayProperties>;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(default, rename_all = "camelCase")]
+pub struct LocalNetworkGatewayProperties {
+    /// The on-premises prefixes Azure routes to the connection (`VirtualNetworkGateway` routes).
+    pub local_network_address_space: Option<AddressSpace>,
+    pub gateway_ip_address: Option<String>,
+    pub fqdn: Option<String>,
+    /// Present when the site speaks BGP: its routes are then learned, not listed in ARM.
+    pub bgp_settings: Option<BgpSettings>,
+    pub provisioning_state: Option<String>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+impl LocalNetworkGateway {
+    /// The on-premises prefixes listed on the gateway.
+    pub fn address_prefixes(&self) -> &[String] {
+        self.properties
+            .local_network_address_space
+            .as_ref()
+            .map_or(&[], |a| a.address_prefixes.as_slice())
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(default, rename_all = "camelCase")]
+pub struct BgpSettings {
+    pub asn: Option<u64>,
+    pub bgp_peering_address: Option<String>,
+    pub peer_weight: Option<i64>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+open_enum!(
+    /// `connectionType` of a virtual network gateway connection.
+    GatewayConnectionType { IPsec => "IPsec", Vnet2Vnet => "Vnet2Vnet", ExpressRoute => "ExpressRoute", VpnClient => "VPNClient" }
+);
+open_enum!(
+    /// `connectionStatus` of a virtual network gateway connection.
+    GatewayConnectionStatus { Unknown => "Unknown", Connecting => "Connecting", Connected => "Connected", NotConnected => "NotConnected" }
+);
+
+/// A virtual network gateway connection (`Microsoft.Network/connections`). Its `sharedKey` (the
+/// IPsec pre-shared key, a secret) is dropped while parsing: it never reaches the inventory, a
+/// snapshot, a log or a report.
+pub type VirtualNetworkGatewayConnection = Resource<ConnectionProperties>;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ConnectionProperties {
+    pub virtual_network_gateway1: Option<SubResource>,
+    pub virtual_network_gateway2: Option<SubResource>,
+    pub local_network_gateway2: Option<SubResource>,
+    pub peer: Option<SubResource>,
+    pub connection_type: Option<GatewayConnectionType>,
+    pub connection_status: Option<GatewayConnectionStatus>,
+    #[serde(deserialize_with = "lenient_bool")]
+    pub enable_bgp: Option<bool>,
+    pub provisioning_state: Option<String>,
+    #[serde(flatten, deserialize_with = "without_secrets")]
+    pub extra: Extra,
+}
+
+/// Keys of a connection's properties that hold secrets and are never kept.
+const SECRET_KEYS: &[&str] = &["sharedKey", "authorizationKey"];
+
+/// Reads the unmodeled fields of a connection without its secrets.
+fn without_secrets<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Extra, D::Error> {
+    let mut m = Extra::deserialize(d)?;
+    m.retain(|k, _| !SECRET_KEYS.iter().any(|s| s.eq_ignore_ascii_case(k)));
+    Ok(m)
+}
+
+impl VirtualNetworkGatewayConnection {
+    /// The connection's type (site-to-site `IPsec`, `Vnet2Vnet`, `ExpressRoute`).
+    pub fn connection_type(&self) -> Option<&GatewayConnectionType> {
+        self.properties.connection_type.as_ref()
+    }
+    /// Whether the connection's routes are programmed: a provisioned connection whose status is not
+    /// `NotConnected` (`Connecting` is a tunnel coming up; an absent status is read from the
+    /// configuration).
+    pub fn is_up(&self) -> bool {
+        !matches!(
+            self.properties.connection_status,
+            Some(GatewayConnectionStatus::NotConnected)
+        ) && self
+            .properties
+            .provisioning_state
+            .as_deref()
+            .is_none_or(|s| s.eq_ignore_ascii_case("Succeeded"))
+    }
+}
+
+// ---------------------------------------------------------------- service tags
+
+/// The answer of `GET /subscriptions/{id}/providers/Microsoft.Network/locations/{location}/serviceTags`:
+/// every service tag of the cloud with its prefixes, as of `changeNumber`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ServiceTagsList {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub change_number: Option<String>,
+    pub cloud: Option<String>,
+    #[serde(deserialize_with = "null_default")]
+    pub values: Vec<ServiceTag>,
+    pub next_link: Option<String>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ServiceTag {
+    pub name: String,
+    pub id: Option<String>,
+    pub properties: ServiceTagProperties,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ServiceTagProperties {
+    pub change_number: Option<String>,
+    pub region: Option<String>,
+    pub system_service: Option<String>,
+    #[serde(deserialize_with = "null_default")]
+    pub address_prefixes: Vec<String>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}

@@ -86,6 +86,7 @@ impl<'a> Facts<'a> {
             virtual_network: tag.total.clone(),
             virtual_network_base: Some(tag.base.clone()),
             asgs: self.asg_members(),
+            service_tags: self.idx.service_tags(),
         }
     }
 }

@@ -46,6 +46,9 @@ pub struct EffectiveRoute {
     pub origin: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub invalid_reason: Option<String>,
+    /// What the route stands for when its prefixes are not known offline (BGP-learned routes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub caveat: Option<String>,
     #[serde(skip)]
     net: Option<IpNet>,
 }
@@ -66,6 +69,7 @@ impl EffectiveRoute {
             next_hop_ip_address: ip,
             origin,
             invalid_reason: None,
+            caveat: None,
             net: prefix.trim().parse::<IpNet>().ok().map(|n| n.trunc()),
         }
     }
@@ -79,6 +83,9 @@ impl EffectiveRoute {
     }
 }
 
+/// The prefix shown for routes a gateway learns over BGP, which ARM does not list.
+pub const BGP_PLACEHOLDER: &str = "(BGP-learned)";
+
 /// The reserved ranges that get a system route with next hop None.
 const RESERVED: &[&str] = &[
     "10.0.0.0/8",
@@ -86,6 +93,45 @@ const RESERVED: &[&str] = &[
     "192.168.0.0/16",
     "100.64.0.0/10",
 ];
+
+/// The service tag of each service-endpoint service (Microsoft Learn: service tags overview).
+const SERVICE_ENDPOINT_TAGS: &[(&str, &str)] = &[
+    ("Microsoft.Storage", "Storage"),
+    ("Microsoft.Storage.Global", "Storage"),
+    ("Microsoft.Sql", "Sql"),
+    ("Microsoft.AzureCosmosDB", "AzureCosmosDB"),
+    ("Microsoft.KeyVault", "AzureKeyVault"),
+    ("Microsoft.ServiceBus", "ServiceBus"),
+    ("Microsoft.EventHub", "EventHub"),
+    ("Microsoft.Web", "AppService"),
+    ("Microsoft.ContainerRegistry", "AzureContainerRegistry"),
+    ("Microsoft.AzureActiveDirectory", "AzureActiveDirectory"),
+];
+
+/// The service tags whose prefixes a service endpoint's routes carry: the regional tag of each
+/// of its locations (`Storage.WestEurope`), or the global tag for `*` or no location.
+pub fn service_endpoint_tags(se: &crate::inventory::network::ServiceEndpoint) -> Vec<String> {
+    let Some((_, base)) = SERVICE_ENDPOINT_TAGS
+        .iter()
+        .find(|(s, _)| s.eq_ignore_ascii_case(se.service.trim()))
+    else {
+        return Vec::new();
+    };
+    let regional: Vec<String> = se
+        .locations
+        .iter()
+        .map(|l| l.trim())
+        .filter(|l| !l.is_empty() && *l != "*")
+        .map(|l| format!("{base}.{}", l.replace(' ', "")))
+        .collect();
+    if regional.is_empty() || se.locations.iter().any(|l| l.trim() == "*") {
+        let mut v = vec![base.to_string()];
+        v.extend(regional);
+        v
+    } else {
+        regional
+    }
+}
 
 /// The route table of a subnet, when it has one in the inventory.
 pub fn route_table_of<'a>(idx: &Index<'a>, subnet: &Subnet) -> Option<&'a RouteTable> {
@@ -177,15 +223,108 @@ pub fn effective_routes(
             peered.push(v);
         }
     }
+    // Virtual network gateways of this VNet and of hubs reached through gateway transit → the
+    // on-premises prefixes of their site-to-site connections (source VirtualNetworkGateway), and a
+    // placeholder for what they learn over BGP (not in ARM). A route table that disables gateway
+    // route propagation keeps them all from the subnet (shown Invalid).
+    let no_propagation = route_table_of(idx, subnet)
+        .filter(|rt| rt.properties.disable_bgp_route_propagation == Some(true));
+    let mut gateway_routes = Vec::new();
+    for reach in super::gateways::gateways_for(idx, vnet) {
+        let via = match reach.transit_hub {
+            Some(hub) => format!(
+                "{} (gateway transit from {})",
+                reach.gateway.display_name(),
+                hub.display_name()
+            ),
+            None => reach.gateway.display_name().to_string(),
+        };
+        for (prefix, lgw) in &reach.static_prefixes {
+            let mut r = EffectiveRoute::new(
+                RouteSource::VirtualNetworkGateway,
+                prefix,
+                NextHopType::VirtualNetworkGateway,
+                reach.next_hop_ip(),
+                Some(lgw.clone()),
+            );
+            r.caveat = Some(format!("on-premises prefix via {via}"));
+            gateway_routes.push(r);
+        }
+        for why in &reach.unknown {
+            let mut r = EffectiveRoute::new(
+                RouteSource::VirtualNetworkGateway,
+                BGP_PLACEHOLDER,
+                NextHopType::VirtualNetworkGateway,
+                reach.next_hop_ip(),
+                Some(reach.gateway.id.clone()),
+            );
+            r.caveat = Some(match reach.transit_hub {
+                Some(hub) => format!(
+                    "{why}; reached through gateway transit from {}",
+                    hub.display_name()
+                ),
+                None => why.clone(),
+            });
+            gateway_routes.push(r);
+        }
+    }
+    for r in &mut gateway_routes {
+        if let Some(rt) = no_propagation {
+            r.invalidate(format!(
+                "route table {} disables gateway route propagation (disableBgpRoutePropagation)",
+                rt.display_name()
+            ));
+        }
+    }
+    // An active gateway route beats a system route of the same prefix (user > BGP > system): a
+    // reserved None range the site also lists turns Invalid, as Azure shows it.
+    for g in gateway_routes
+        .iter()
+        .filter(|g| g.state == RouteState::Active)
+    {
+        let Some(gn) = g.net() else { continue };
+        for r in routes
+            .iter_mut()
+            .filter(|r| r.state == RouteState::Active && r.net() == Some(gn))
+        {
+            r.invalidate(format!(
+                "virtual network gateway route {} (on-premises) has the same prefix and takes precedence",
+                g.address_prefix
+            ));
+        }
+    }
+    routes.extend(gateway_routes);
     // Service endpoints → the service's prefixes (a service tag; its ranges are not in the inventory).
+    // With the cloud's service tags in the snapshot, the routes carry the service's prefixes in
+    // the endpoint's regions (e.g. Microsoft.Storage in westeurope → Storage.WestEurope).
+    let tags = idx.service_tags();
     for se in &subnet.properties.service_endpoints {
-        routes.push(EffectiveRoute::new(
-            RouteSource::Default,
-            &se.service,
-            NextHopType::ServiceEndpoint,
-            None,
-            None,
-        ));
+        let names = service_endpoint_tags(se);
+        let mut known = false;
+        for name in &names {
+            let Some(nets) = tags.get(&name.to_ascii_lowercase()) else {
+                continue;
+            };
+            known = true;
+            for n in nets {
+                routes.push(EffectiveRoute::new(
+                    RouteSource::Default,
+                    &n.to_string(),
+                    NextHopType::ServiceEndpoint,
+                    None,
+                    Some(format!("{} ({name})", se.service)),
+                ));
+            }
+        }
+        if !known {
+            routes.push(EffectiveRoute::new(
+                RouteSource::Default,
+                &se.service,
+                NextHopType::ServiceEndpoint,
+                None,
+                None,
+            ));
+        }
     }
     // Private endpoints in this VNet and directly peered VNets → /32 InterfaceEndpoint.
     let mut pe_routes = Vec::new();
@@ -287,6 +426,23 @@ pub fn effective_routes(
 pub struct RouteChoice {
     pub route: EffectiveRoute,
     pub reason: String,
+    /// Why the answer may differ in Azure: an active gateway learns routes over BGP that are not
+    /// known offline, and one more specific than the chosen route would take the packet.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub caveat: Option<String>,
+}
+
+/// The caveats of the active routes whose prefixes are not known offline (BGP-learned routes).
+pub fn unknown_route_caveats(routes: &[EffectiveRoute]) -> Vec<&str> {
+    routes
+        .iter()
+        .filter(|r| {
+            r.state == RouteState::Active
+                && r.net().is_none()
+                && r.next_hop_type == NextHopType::VirtualNetworkGateway
+        })
+        .filter_map(|r| r.caveat.as_deref())
+        .collect()
 }
 
 /// Longest-prefix match over the active CIDR routes; equal prefixes were already resolved.
@@ -299,7 +455,45 @@ pub fn lookup(routes: &[EffectiveRoute], dest: IpAddr) -> Option<RouteChoice> {
         .iter()
         .max_by_key(|r| (r.net().map_or(0, |n| n.prefix_len()), r.source))?;
     let others = candidates.len() - 1;
+    let max = if dest.is_ipv4() { 32 } else { 128 };
+    let unknown = unknown_route_caveats(routes);
+    let caveat = (!unknown.is_empty() && best.net().is_some_and(|n| n.prefix_len() < max)).then(|| {
+        format!(
+            "{}: a learned prefix more specific than {} would send {dest} to the gateway instead of {}",
+            unknown.join("; "),
+            best.address_prefix,
+            best.next_hop_type
+        )
+    });
+    // Service-endpoint routes carry the service's prefixes, which are not known offline: a public
+    // destination may be one of them, and then Azure takes it to the service endpoint instead.
+    let service_endpoints: Vec<&str> = routes
+        .iter()
+        .filter(|r| {
+            r.state == RouteState::Active
+                && r.net().is_none()
+                && r.next_hop_type == NextHopType::ServiceEndpoint
+        })
+        .map(|r| r.address_prefix.as_str())
+        .collect();
+    let public = !super::tags::is_non_internet(dest);
+    let se_caveat = (public
+        && !service_endpoints.is_empty()
+        && best.net().is_some_and(|n| n.prefix_len() < max))
+    .then(|| {
+        format!(
+            "service endpoint routes ({}) carry the services' prefixes, not known offline: if {dest} \
+             is an address of one of them, Azure sends it to VirtualNetworkServiceEndpoint instead of {}",
+            service_endpoints.join(", "),
+            best.next_hop_type
+        )
+    });
+    let caveat = match (caveat, se_caveat) {
+        (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+        (a, b) => a.or(b),
+    };
     Some(RouteChoice {
+        caveat,
         route: (*best).clone(),
         reason: format!(
             "longest prefix match: {} ({:?} route) is the most specific of {} active route(s) containing {dest}",

@@ -1,6 +1,8 @@
 //! Service tags as Azure expands them for one subnet. `VirtualNetwork` is not "my VNet": it is the
 //! VNet's address space, connected peered VNets (those whose peering allows virtual network access),
-//! the host's virtual IP (168.63.129.16) **and every
+//! connected on-premises address spaces (the local network gateways of the site-to-site connections
+//! of the VNet's gateway, or of a hub's gateway used through gateway transit; BGP-learned prefixes
+//! are not known offline), the host's virtual IP (168.63.129.16) **and every
 //! address prefix of the UDRs in the subnet's route table** (Microsoft: service-tags-overview).
 //! Tags whose ranges azaudit does not hold (GatewayManager, Storage, …) stay opaque and are reported
 //! as such.
@@ -28,6 +30,15 @@ const NON_INTERNET_V4: &[&str] = &[
     "224.0.0.0/3",
 ];
 
+/// Whether `addr` lies outside the public Internet (private, shared, loopback, link-local,
+/// multicast or reserved IPv4 ranges; IPv6 addresses are taken as public).
+pub fn is_non_internet(addr: std::net::IpAddr) -> bool {
+    NON_INTERNET_V4
+        .iter()
+        .filter_map(|p| p.parse::<IpNet>().ok())
+        .any(|n| n.contains(&addr))
+}
+
 /// A UDR that puts its prefix into the `VirtualNetwork` tag.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UdrContribution {
@@ -42,7 +53,8 @@ pub struct UdrContribution {
 /// The `VirtualNetwork` tag as seen from one subnet, with where each part comes from.
 #[derive(Debug, Clone)]
 pub struct VirtualNetworkTag {
-    /// VNet space ∪ connected peers ∪ host VIP: what operators think the tag means.
+    /// VNet space ∪ connected peers ∪ connected on-premises prefixes ∪ host VIP: what operators
+    /// think the tag means.
     pub base: PrefixSet,
     /// Prefixes added by the subnet's UDRs.
     pub udrs: Vec<UdrContribution>,
@@ -77,7 +89,17 @@ pub fn virtual_network_tag(
         .iter()
         .filter(|p| p.in_virtual_network_tag())
         .flat_map(|p| p.remote_prefixes());
-    let base = parse_all(own.chain(peers).chain(std::iter::once(HOST_VIP)));
+    // Connected on-premises address spaces: the prefixes of the site-to-site local network
+    // gateways behind the VNet's own gateway, or a hub's gateway it uses through gateway transit.
+    let reaches = super::gateways::gateways_for(idx, vnet);
+    let on_premises = reaches
+        .iter()
+        .flat_map(|r| r.static_prefixes.iter().map(|(p, _)| p.as_str()));
+    let base = parse_all(
+        own.chain(peers)
+            .chain(on_premises)
+            .chain(std::iter::once(HOST_VIP)),
+    );
 
     let mut udrs = Vec::new();
     let mut opaque = Vec::new();
@@ -134,6 +156,8 @@ pub struct TagResolver {
     pub virtual_network_base: Option<PrefixSet>,
     /// Application security group id (normalised) → private IPs of the NIC ip configurations in it.
     pub asgs: std::sync::Arc<std::collections::HashMap<String, PrefixSet>>,
+    /// Service tag name (lower-case) → its prefixes, when the snapshot holds the cloud's list.
+    pub service_tags: std::sync::Arc<std::collections::HashMap<String, Vec<IpNet>>>,
 }
 
 impl TagResolver {
@@ -142,6 +166,7 @@ impl TagResolver {
             virtual_network,
             virtual_network_base: None,
             asgs: Default::default(),
+            service_tags: Default::default(),
         }
     }
 
@@ -151,6 +176,7 @@ impl TagResolver {
             virtual_network: tag.total,
             virtual_network_base: Some(tag.base),
             asgs: std::sync::Arc::new(asg_members(idx)),
+            service_tags: idx.service_tags(),
         }
     }
 
@@ -219,6 +245,15 @@ impl TagResolver {
             return Resolved {
                 set: set.difference(not_internet),
                 exact: false,
+                tag,
+            };
+        }
+        // A tag of the snapshot's service tag list: its published prefixes, exact as of the list's
+        // change number.
+        if let Some(nets) = self.service_tags.get(&t.to_ascii_lowercase()) {
+            return Resolved {
+                set: PrefixSet::from_nets(nets.iter().copied()),
+                exact: true,
                 tag,
             };
         }

@@ -29,6 +29,22 @@ impl Widening {
             .collect()
     }
 
+    /// Why the widening is uncertain, when every widening route has next hop `Internet` or `None`:
+    /// Microsoft documents that the tag includes "address prefixes used on user-defined routes"
+    /// without saying whether routes that leave the network (`Internet`) or drop traffic (`None`)
+    /// count, so the verdict keeps the documented reading at lower confidence.
+    pub fn undocumented_next_hops(&self) -> Option<String> {
+        let routes = self.routes();
+        let all = !routes.is_empty()
+            && routes.iter().all(|u| {
+                u.next_hop_type.eq_ignore_ascii_case("Internet")
+                    || u.next_hop_type.eq_ignore_ascii_case("None")
+            });
+        all.then(|| {
+            "the widening routes have next hop Internet or None: Microsoft does not document whether such routes put their prefixes in the VirtualNetwork tag".to_string()
+        })
+    }
+
     /// The next hops of the widening routes, as text (`VirtualAppliance 10.0.1.4`).
     pub fn through(&self) -> String {
         let mut hops: Vec<String> = self
@@ -82,6 +98,7 @@ pub fn widened_admissions(
         virtual_network: tag.total.clone(),
         virtual_network_base: Some(tag.base.clone()),
         asgs: facts.asg_members(),
+        service_tags: facts.idx.service_tags(),
     };
     let admitting: Vec<(Admission, PrefixSet)> =
         admissions(nsg, direction, &TrafficClass::any_to(local), &resolver)

@@ -4,7 +4,7 @@ use serde_json::json;
 
 use super::support::{RoutedSubnet, routed_subnets};
 use super::{Context, Rule, RuleMeta, Sink};
-use crate::findings::Severity;
+use crate::findings::{Confidence, Severity};
 use crate::inventory::ResourceKind;
 use crate::inventory::network::Direction;
 use crate::model::tags::has_public_addresses;
@@ -33,7 +33,9 @@ A 0.0.0.0/0 UDR, the usual hub-and-spoke default route, turns the tag into every
 through the hub and on-premises networks. This is east-west exposure: the platform keeps Internet-sourced \
 traffic out of the widened tag, although Network Watcher's IP flow verify reports random public addresses as \
 allowed by AllowVnetInBound (NSG105 reports real Internet admission). Whoever edits a route table changes what \
-the NSG allows.",
+the NSG allows. Open question: Microsoft does not say whether a UDR with next hop Internet or None puts its \
+prefix in the tag; azaudit assumes it does, as for other next hops, and reports such findings at medium \
+confidence.",
     fix: "Add a user-defined inbound deny that covers every source at a priority below your allow rules (for \
 example DenyAllInbound at 4096) and replace allow-from-VirtualNetwork rules with explicit prefixes of the \
 networks that should connect.\n\
@@ -158,7 +160,8 @@ impl Rule for VnetTagWidenedByUdr {
             } else {
                 Severity::Medium
             };
-            out.finding_with_severity(
+            let uncertain = w.undocumented_next_hops();
+            let proof = out.finding_with_severity(
                 severity,
                 &subnet.id,
                 &nsg.id,
@@ -166,6 +169,9 @@ impl Rule for VnetTagWidenedByUdr {
                 evidence,
                 remediation,
             );
+            if let Some(why) = uncertain {
+                proof.confidence(Confidence::Medium, &why);
+            }
         }
     }
 }

@@ -6,7 +6,7 @@ use super::support::{
     RoutedSubnet, is_everything_or_internet, name_of, rg_of, routed_subnets, user_rules,
 };
 use super::{Context, Rule, RuleMeta, Sink};
-use crate::findings::Severity;
+use crate::findings::{Confidence, Severity};
 use crate::inventory::ResourceKind;
 use crate::inventory::network::{Access, Direction};
 use crate::model::tags::has_public_addresses;
@@ -35,7 +35,9 @@ that the deny was meant to stop. The outbound side of NSG101.",
 usual 0.0.0.0/0 route to a firewall, \"allow to VirtualNetwork\" means \"allow to anywhere\": a rule such as \
 Allow-To-VNet at priority 100 lets traffic to any Internet address out before the Deny-Internet rule is reached, \
 and AllowVnetOutBound admits private ranges (on-premises, other spokes) that DenyAllOutBound would otherwise \
-stop. The NSG no longer enforces the egress policy it appears to; only the next hop does, if it filters.",
+stop. The NSG no longer enforces the egress policy it appears to; only the next hop does, if it filters. \
+Open question: Microsoft does not say whether a UDR with next hop Internet or None puts its prefix in the tag; \
+azaudit assumes it does, as for other next hops, and reports such findings at medium confidence.",
     fix: "Replace allow-to-VirtualNetwork outbound rules with explicit destination prefixes, and put the outbound \
 deny at a priority that precedes them.\nPortal: Network security group → Outbound security rules → edit the rule's \
 destination to the prefixes it should reach.\n\
@@ -158,7 +160,8 @@ impl Rule for VnetTagWidenedOutbound {
                     rg_of(&nsg.id),
                 ),
             };
-            out.finding_with_severity(
+            let uncertain = w.undocumented_next_hops();
+            let proof = out.finding_with_severity(
                 if public {
                     Severity::High
                 } else {
@@ -170,6 +173,9 @@ impl Rule for VnetTagWidenedOutbound {
                 evidence,
                 remediation,
             );
+            if let Some(why) = uncertain {
+                proof.confidence(Confidence::Medium, &why);
+            }
         }
     }
 }

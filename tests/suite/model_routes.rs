@@ -219,11 +219,10 @@ fn peered_vnets_bring_their_prefixes_and_private_endpoint_routes() {
     assert!(!routes.iter().any(|r| r.address_prefix == "10.1.2.4/32"));
 }
 
-/// The "Routing example" of Microsoft Learn's "Virtual network traffic routing": Subnet1's route
-/// table (IDs 1–7 and 9–12; ID8, the gateway's BGP route, needs on-premises prefixes the inventory
-/// does not hold) and Subnet2's, with their Active/Invalid states.
-#[test]
-fn reproduces_the_virtual_network_traffic_routing_example() {
+/// Microsoft's routing example tenant: VNet1 (Subnet1 with its route table, Subnet2, GatewaySubnet
+/// with a VPN gateway connected site-to-site to an on-premises 10.10.0.0/16) peered with VNet2
+/// (10.1.0.0/16, 10.2.0.0/16), which uses VNet1's gateway through gateway transit.
+fn routing_example(connection: Value, vnet2_table: Option<bool>) -> Value {
     let nva = Some("10.0.100.4");
     let rt = route_table(
         "rt-subnet1",
@@ -246,26 +245,84 @@ fn reproduces_the_virtual_network_traffic_routing_example() {
         }),
     );
     let subnet2 = subnet("vnet1", "Subnet2", "10.0.1.0/24", json!({}));
+    let gateway_subnet = subnet("vnet1", "GatewaySubnet", "10.0.255.0/27", json!({}));
     let vnet1 = vnet(
         "vnet1",
         "10.0.0.0/16",
-        vec![subnet1, subnet2],
+        vec![subnet1, subnet2, gateway_subnet],
         json!({
             "virtualNetworkPeerings": [{"name": "to-vnet2", "properties": {"peeringState": "Connected",
+                "allowGatewayTransit": true,
                 "remoteVirtualNetwork": {"id": net_id("virtualNetworks", "vnet2")},
                 "remoteAddressSpace": {"addressPrefixes": ["10.1.0.0/16", "10.2.0.0/16"]}}}]
         }),
     );
-    let inv = json!({"virtual_networks": [vnet1], "route_tables": [rt]});
-
-    let row = |src: &str, state: &str, prefix: &str, hop: &str| {
-        (
-            src.to_string(),
-            state.to_string(),
-            prefix.to_string(),
-            hop.to_string(),
-        )
+    let vnet2_extra = match vnet2_table {
+        Some(_) => json!({"routeTable": {"id": net_id("routeTables", "rt-vnet2")}}),
+        None => json!({}),
     };
+    let mut vnet2 = vnet(
+        "vnet2",
+        "10.1.0.0/16",
+        vec![subnet("vnet2", "app", "10.1.0.0/24", vnet2_extra)],
+        json!({
+            "virtualNetworkPeerings": [{"name": "to-vnet1", "properties": {"peeringState": "Connected",
+                "useRemoteGateways": true,
+                "remoteVirtualNetwork": {"id": net_id("virtualNetworks", "vnet1")},
+                "remoteAddressSpace": {"addressPrefixes": ["10.0.0.0/16"]}}}]
+        }),
+    );
+    vnet2["properties"]["addressSpace"]["addressPrefixes"] = json!(["10.1.0.0/16", "10.2.0.0/16"]);
+    let mut rt = rt;
+    rt["properties"]["disableBgpRoutePropagation"] = json!(false);
+    let mut rt2 = route_table("rt-vnet2", &[]);
+    rt2["properties"]["disableBgpRoutePropagation"] = json!(vnet2_table.unwrap_or(false));
+    json!({
+        "virtual_networks": [vnet1, vnet2],
+        "route_tables": [rt, rt2],
+        "virtual_network_gateways": [{
+            "id": net_id("virtualNetworkGateways", "vpngw"), "name": "vpngw",
+            "properties": {"gatewayType": "Vpn", "vpnType": "RouteBased",
+                "ipConfigurations": [{"name": "default", "properties": {
+                    "privateIPAddress": "10.0.255.4",
+                    "subnet": {"id": subnet_id("vnet1", "GatewaySubnet")}}}]}
+        }],
+        "local_network_gateways": [{
+            "id": net_id("localNetworkGateways", "onprem"), "name": "onprem",
+            "properties": {"localNetworkAddressSpace": {"addressPrefixes": ["10.10.0.0/16"]},
+                           "gatewayIpAddress": "203.0.113.10"}
+        }],
+        "virtual_network_gateway_connections": [connection]
+    })
+}
+
+fn s2s_connection(extra: Value) -> Value {
+    let mut c = json!({
+        "id": net_id("connections", "onprem-s2s"), "name": "onprem-s2s",
+        "properties": {"connectionType": "IPsec", "connectionStatus": "Connected", "enableBgp": false,
+            "virtualNetworkGateway1": {"id": net_id("virtualNetworkGateways", "vpngw")},
+            "localNetworkGateway2": {"id": net_id("localNetworkGateways", "onprem")}}
+    });
+    merge(&mut c["properties"], extra);
+    c
+}
+
+fn row(src: &str, state: &str, prefix: &str, hop: &str) -> (String, String, String, String) {
+    (
+        src.to_string(),
+        state.to_string(),
+        prefix.to_string(),
+        hop.to_string(),
+    )
+}
+
+/// The "Routing example" of Microsoft Learn's "Virtual network traffic routing", completely:
+/// Subnet1's route table (IDs 1–12, the gateway's 10.10.0.0/16 route Invalid behind the user route
+/// To-On-Prem) and Subnet2's (the gateway route Active), with their Active/Invalid states; the
+/// peered VNet gets the gateway route through gateway transit.
+#[test]
+fn reproduces_the_virtual_network_traffic_routing_example() {
+    let inv = routing_example(s2s_connection(json!({})), None);
     let mut want = vec![
         row("Default", "Invalid", "10.0.0.0/16", "VnetLocal"),
         row("User", "Active", "10.0.0.0/16", "VirtualAppliance"),
@@ -274,6 +331,12 @@ fn reproduces_the_virtual_network_traffic_routing_example() {
         row("Default", "Invalid", "10.2.0.0/16", "VNetPeering"),
         row("User", "Active", "10.1.0.0/16", "None"),
         row("User", "Active", "10.2.0.0/16", "None"),
+        row(
+            "VirtualNetworkGateway",
+            "Invalid",
+            "10.10.0.0/16",
+            "VirtualNetworkGateway",
+        ),
         row("User", "Active", "10.10.0.0/16", "VirtualAppliance"),
         row(
             "Default",
@@ -285,22 +348,449 @@ fn reproduces_the_virtual_network_traffic_routing_example() {
         row("User", "Active", "0.0.0.0/0", "VirtualAppliance"),
     ];
     want.sort();
-    assert_eq!(summary(&routes_of(inv.clone(), "vnet1", "Subnet1")), want);
+    let subnet1 = routes_of(inv.clone(), "vnet1", "Subnet1");
+    assert_eq!(summary(&subnet1), want);
+    let gw = subnet1
+        .iter()
+        .find(|r| r.source == RouteSource::VirtualNetworkGateway)
+        .unwrap();
+    assert!(gw.invalid_reason.as_deref().unwrap().contains("To-On-Prem"));
+    assert_eq!(gw.next_hop_ip_address.as_deref(), Some("10.0.255.4"));
 
-    let subnet2 = summary(&routes_of(inv, "vnet1", "Subnet2"));
-    for expected in [
+    let routes2 = routes_of(inv.clone(), "vnet1", "Subnet2");
+    let mut want2 = vec![
         row("Default", "Active", "10.0.0.0/16", "VnetLocal"),
         row("Default", "Active", "10.1.0.0/16", "VNetPeering"),
         row("Default", "Active", "10.2.0.0/16", "VNetPeering"),
+        row(
+            "VirtualNetworkGateway",
+            "Active",
+            "10.10.0.0/16",
+            "VirtualNetworkGateway",
+        ),
         row("Default", "Active", "0.0.0.0/0", "Internet"),
         row("Default", "Active", "10.0.0.0/8", "None"),
         row("Default", "Active", "100.64.0.0/10", "None"),
+        row("Default", "Active", "172.16.0.0/12", "None"),
         row("Default", "Active", "192.168.0.0/16", "None"),
-    ] {
+    ];
+    want2.sort();
+    assert_eq!(summary(&routes2), want2);
+    let c = lookup(&routes2, "10.10.1.1".parse().unwrap()).unwrap();
+    assert_eq!(c.route.next_hop_type, NextHopType::VirtualNetworkGateway);
+    assert_eq!(c.route.address_prefix, "10.10.0.0/16");
+    assert!(c.caveat.is_none(), "a static site-to-site prefix is exact");
+
+    // VNet2 uses VNet1's gateway (useRemoteGateways + allowGatewayTransit).
+    let spoke = routes_of(inv.clone(), "vnet2", "app");
+    let g = spoke
+        .iter()
+        .find(|r| r.next_hop_type == NextHopType::VirtualNetworkGateway)
+        .expect("gateway route through transit");
+    assert_eq!(
+        (g.state, g.address_prefix.as_str()),
+        (RouteState::Active, "10.10.0.0/16")
+    );
+    assert!(
+        g.caveat
+            .as_deref()
+            .unwrap()
+            .contains("gateway transit from vnet1")
+    );
+    let c = lookup(&spoke, "10.10.1.1".parse().unwrap()).unwrap();
+    assert_eq!(c.route.next_hop_type, NextHopType::VirtualNetworkGateway);
+
+    // Without allowGatewayTransit on the hub's side the spoke gets nothing from the gateway.
+    let mut no_transit = inv;
+    no_transit["virtual_networks"][0]["properties"]["virtualNetworkPeerings"][0]["properties"]["allowGatewayTransit"] =
+        json!(false);
+    let spoke = routes_of(no_transit, "vnet2", "app");
+    assert!(
+        !spoke
+            .iter()
+            .any(|r| r.next_hop_type == NextHopType::VirtualNetworkGateway)
+    );
+    let c = lookup(&spoke, "10.10.1.1".parse().unwrap()).unwrap();
+    assert_eq!(c.route.next_hop_type, NextHopType::None);
+}
+
+#[test]
+fn disabled_gateway_route_propagation_drops_the_gateway_routes() {
+    let routes = routes_of(
+        routing_example(s2s_connection(json!({})), Some(true)),
+        "vnet2",
+        "app",
+    );
+    let g = routes
+        .iter()
+        .find(|r| r.next_hop_type == NextHopType::VirtualNetworkGateway)
+        .expect("shown, Invalid");
+    assert_eq!(g.state, RouteState::Invalid);
+    assert!(
+        g.invalid_reason
+            .as_deref()
+            .unwrap()
+            .contains("disableBgpRoutePropagation")
+    );
+    let c = lookup(&routes, "10.10.1.1".parse().unwrap()).unwrap();
+    assert_eq!(c.route.next_hop_type, NextHopType::None);
+    // Propagation enabled on the same table: the route is back.
+    let routes = routes_of(
+        routing_example(s2s_connection(json!({})), Some(false)),
+        "vnet2",
+        "app",
+    );
+    let c = lookup(&routes, "10.10.1.1".parse().unwrap()).unwrap();
+    assert_eq!(c.route.next_hop_type, NextHopType::VirtualNetworkGateway);
+}
+
+#[test]
+fn a_bgp_connection_gives_a_caveat_instead_of_a_definitive_answer() {
+    let inv = routing_example(s2s_connection(json!({"enableBgp": true})), None);
+    let routes = routes_of(inv, "vnet1", "Subnet2");
+    let placeholder = routes
+        .iter()
+        .find(|r| r.address_prefix == azaudit::model::routes::BGP_PLACEHOLDER)
+        .expect("BGP placeholder route");
+    assert!(
+        placeholder
+            .caveat
+            .as_deref()
+            .unwrap()
+            .contains("BGP-learned routes via vpngw not known offline")
+    );
+    for dest in ["192.168.7.7", "8.8.8.8"] {
+        let c = lookup(&routes, dest.parse().unwrap()).unwrap();
         assert!(
-            subnet2.contains(&expected),
-            "Subnet2 lacks {expected:?}: {subnet2:#?}"
+            c.caveat
+                .as_deref()
+                .is_some_and(|w| w.contains("BGP-learned routes via vpngw not known offline")),
+            "{dest}: {c:?}"
         );
     }
-    assert!(!subnet2.iter().any(|r| r.0 == "User"));
+    // The table answer says so too.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bgp.json");
+    let doc = json!({
+        "kind": "azaudit-snapshot", "schema_version": 1, "collected_at": "2026-11-24T08:00:00Z",
+        "source": "test", "cloud": "public", "scope": {"subscriptions": [SUB]},
+        "coverage": {"gaps": []},
+        "inventory": routing_example(s2s_connection(json!({"enableBgp": true})), None)
+    });
+    std::fs::write(&path, doc.to_string()).unwrap();
+    let o = azaudit(&[
+        "routes",
+        "--snapshot",
+        path.to_str().unwrap(),
+        "--subnet",
+        "vnet1/Subnet2",
+        "--dest",
+        "8.8.8.8",
+    ]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("caveat: BGP-learned routes via vpngw not known offline"),
+        "{text}"
+    );
+    let o = azaudit(&[
+        "routes",
+        "--snapshot",
+        path.to_str().unwrap(),
+        "--subnet",
+        "vnet1/Subnet2",
+        "--dest",
+        "8.8.8.8",
+        "--format",
+        "json",
+    ]);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        v["lookup"]["choice"]["caveat"]
+            .as_str()
+            .is_some_and(|w| w.contains("BGP-learned routes via vpngw not known offline")),
+        "{v:#}"
+    );
+    assert!(
+        v["routes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["address_prefix"] == "(BGP-learned)" && r["caveat"].is_string())
+    );
+    // The static prefixes still route exactly.
+    let c = lookup(&routes, "10.10.1.1".parse().unwrap()).unwrap();
+    assert_eq!(c.route.next_hop_type, NextHopType::VirtualNetworkGateway);
+    // ExpressRoute: everything it brings is learned.
+    let er = json!({"connectionType": "ExpressRoute", "localNetworkGateway2": null,
+                    "peer": {"id": "/subscriptions/x/resourceGroups/r/providers/Microsoft.Network/expressRouteCircuits/c"}});
+    let routes = routes_of(
+        routing_example(s2s_connection(er), None),
+        "vnet1",
+        "Subnet2",
+    );
+    let c = lookup(&routes, "192.168.7.7".parse().unwrap()).unwrap();
+    assert_eq!(c.route.next_hop_type, NextHopType::None);
+    assert!(c.caveat.is_some());
+    // A disconnected site brings nothing and no caveat.
+    let down = json!({"connectionStatus": "NotConnected", "enableBgp": true});
+    let routes = routes_of(
+        routing_example(s2s_connection(down), None),
+        "vnet1",
+        "Subnet2",
+    );
+    assert!(
+        lookup(&routes, "8.8.8.8".parse().unwrap())
+            .unwrap()
+            .caveat
+            .is_none()
+    );
+    assert!(
+        !routes
+            .iter()
+            .any(|r| r.next_hop_type == NextHopType::VirtualNetworkGateway)
+    );
+}
+
+/// A site that lists a reserved range exactly (192.168.0.0/16) turns its None route Invalid.
+#[test]
+fn a_reserved_range_listed_by_the_site_is_routed_to_the_gateway() {
+    let mut inv = routing_example(s2s_connection(json!({})), None);
+    inv["local_network_gateways"][0]["properties"]["localNetworkAddressSpace"]["addressPrefixes"] =
+        json!(["10.10.0.0/16", "192.168.0.0/16"]);
+    let routes = routes_of(inv, "vnet1", "Subnet2");
+    let none = routes
+        .iter()
+        .find(|r| r.address_prefix == "192.168.0.0/16" && r.next_hop_type == NextHopType::None)
+        .unwrap();
+    assert_eq!(none.state, RouteState::Invalid);
+    assert!(none.invalid_reason.as_deref().unwrap().contains("gateway"));
+    let c = lookup(&routes, "192.168.1.1".parse().unwrap()).unwrap();
+    assert_eq!(c.route.next_hop_type, NextHopType::VirtualNetworkGateway);
+}
+
+/// `azaudit routes --dest 10.10.1.1` answers the gateway, in table and JSON.
+#[test]
+fn the_routes_command_answers_the_gateway() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.json");
+    let doc = json!({
+        "kind": "azaudit-snapshot", "schema_version": 1, "collected_at": "2026-11-24T08:00:00Z",
+        "source": "test", "cloud": "public", "scope": {"subscriptions": [SUB]},
+        "coverage": {"gaps": []},
+        "inventory": routing_example(s2s_connection(json!({})), None)
+    });
+    std::fs::write(&path, doc.to_string()).unwrap();
+    let p = path.to_str().unwrap();
+    let o = azaudit(&[
+        "routes",
+        "--snapshot",
+        p,
+        "--subnet",
+        "vnet1/Subnet2",
+        "--dest",
+        "10.10.1.1",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("10.10.1.1 → VirtualNetworkGateway"), "{text}");
+    let o = azaudit(&[
+        "routes",
+        "--snapshot",
+        p,
+        "--subnet",
+        "vnet2/app",
+        "--dest",
+        "10.10.1.1",
+        "--format",
+        "json",
+    ]);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        v["lookup"]["choice"]["route"]["next_hop_type"],
+        "VirtualNetworkGateway"
+    );
+}
+
+/// Connected on-premises prefixes are in the `VirtualNetwork` tag of the gateway's VNet and of the
+/// transit spoke, so a UDR for them widens nothing; without transit the spoke's tag lacks them.
+#[test]
+fn on_premises_prefixes_join_the_virtual_network_tag() {
+    use azaudit::model::tags::virtual_network_tag;
+    let onprem: std::net::IpAddr = "10.10.1.1".parse().unwrap();
+    let inv = routing_example(s2s_connection(json!({})), None);
+    let snap = snapshot(inv.clone());
+    let idx = Index::new(&snap.inventory);
+    let (s1, v1) = idx.subnet(&subnet_id("vnet1", "Subnet1")).unwrap();
+    let tag = virtual_network_tag(&idx, s1, v1);
+    assert!(tag.base.contains_addr(onprem));
+    assert!(
+        !tag.widened().contains_addr(onprem),
+        "the To-On-Prem UDR adds nothing the tag lacked"
+    );
+    let (s2, v2) = idx.subnet(&subnet_id("vnet2", "app")).unwrap();
+    assert!(virtual_network_tag(&idx, s2, v2).base.contains_addr(onprem));
+
+    let mut no_transit = inv;
+    no_transit["virtual_networks"][1]["properties"]["virtualNetworkPeerings"][0]["properties"]["useRemoteGateways"] =
+        json!(false);
+    let snap = snapshot(no_transit);
+    let idx = Index::new(&snap.inventory);
+    let (s2, v2) = idx.subnet(&subnet_id("vnet2", "app")).unwrap();
+    assert!(!virtual_network_tag(&idx, s2, v2).base.contains_addr(onprem));
+}
+
+/// Without the services' ranges, a public destination from a subnet with a service endpoint is
+/// answered with its route and the caveat that it may be the service's (then the service endpoint
+/// route takes it, not the 0.0.0.0/0 appliance route); private destinations and subnets without
+/// endpoints get a plain answer.
+#[test]
+fn service_endpoint_routes_caveat_public_lookups() {
+    let inv = routing_example(s2s_connection(json!({})), None);
+    let subnet1 = routes_of(inv.clone(), "vnet1", "Subnet1");
+    let c = lookup(&subnet1, "20.60.1.1".parse().unwrap()).unwrap();
+    assert_eq!(c.route.next_hop_type, NextHopType::VirtualAppliance);
+    let w = c.caveat.expect("caveat");
+    assert!(
+        w.contains("Microsoft.Storage") && w.contains("VirtualNetworkServiceEndpoint"),
+        "{w}"
+    );
+    let c = lookup(&subnet1, "10.1.5.5".parse().unwrap()).unwrap();
+    assert!(
+        c.caveat.is_none(),
+        "a private destination is no service address"
+    );
+    let subnet2 = routes_of(inv, "vnet1", "Subnet2");
+    let c = lookup(&subnet2, "20.60.1.1".parse().unwrap()).unwrap();
+    assert_eq!(c.route.next_hop_type, NextHopType::Internet);
+    assert!(c.caveat.is_none());
+}
+
+/// Service tag ranges in the snapshot (Microsoft's ServiceTags_List example, plus a Storage tag):
+/// service-endpoint routes carry the service's regional prefixes, so a lookup of a service address
+/// answers VirtualNetworkServiceEndpoint, not the 0.0.0.0/0 appliance route, without a caveat; NSG
+/// tokens expand to the tag's prefixes.
+#[test]
+fn service_tag_ranges_expand_service_endpoint_routes_and_rule_tags() {
+    use azaudit::model::tags::TagResolver;
+    let mut tags = match crate::common::examples::examples_location()
+        .parent()
+        .map(|d| d.join("arm-examples-next/network/ServiceTagsList.json"))
+        .and_then(|p| std::fs::read_to_string(p).ok())
+    {
+        Some(text) => {
+            serde_json::from_str::<Value>(&text).unwrap()["responses"]["200"]["body"].clone()
+        }
+        None => json!({"changeNumber": "63", "cloud": "Public", "values": [
+            {"name": "ServiceBus.EastUS2", "id": "ServiceBus.EastUS2", "properties": {
+                "region": "eastus2", "addressPrefixes": ["13.68.110.36/32", "40.70.146.64/29"]}}]}),
+    };
+    tags["values"].as_array_mut().unwrap().push(json!({
+        "name": "Storage.WestEurope", "id": "Storage.WestEurope",
+        "properties": {"region": "westeurope", "systemService": "AzureStorage",
+                       "addressPrefixes": ["20.60.0.0/16", "20.150.8.0/23"]}
+    }));
+    let mut inv = routing_example(s2s_connection(json!({})), None);
+    inv["service_tags"] = json!([tags]);
+    inv["virtual_networks"][0]["properties"]["subnets"][0]["properties"]["serviceEndpoints"] = json!([
+        {"service": "Microsoft.Storage", "locations": ["westeurope"]},
+        {"service": "Microsoft.ServiceBus", "locations": ["eastus2"]}
+    ]);
+    let snap = snapshot(inv);
+    let idx = Index::new(&snap.inventory);
+    let (s1, v1) = idx.subnet(&subnet_id("vnet1", "Subnet1")).unwrap();
+    let routes = effective_routes(&idx, s1, v1);
+    assert!(
+        routes.iter().any(|r| r.address_prefix == "20.60.0.0/16"
+            && r.next_hop_type == NextHopType::ServiceEndpoint)
+    );
+    assert!(
+        !routes
+            .iter()
+            .any(|r| r.address_prefix == "Microsoft.Storage")
+    );
+    for (dest, hop) in [
+        ("20.60.1.1", NextHopType::ServiceEndpoint),
+        ("13.68.110.36", NextHopType::ServiceEndpoint),
+        ("8.8.8.8", NextHopType::VirtualAppliance),
+    ] {
+        let c = lookup(&routes, dest.parse().unwrap()).unwrap();
+        assert_eq!(c.route.next_hop_type, hop, "{dest}");
+        assert!(c.caveat.is_none(), "{dest}: the ranges are known");
+    }
+    let r = TagResolver::for_subnet(&idx, s1, v1);
+    let storage = r.resolve("Storage.WestEurope");
+    assert!(storage.exact);
+    assert!(storage.set.contains_addr("20.60.1.1".parse().unwrap()));
+    assert!(!storage.set.contains_addr("20.61.1.1".parse().unwrap()));
+    let sb = r.resolve("servicebus.eastus2");
+    assert!(sb.set.contains_addr("13.68.110.36".parse().unwrap()));
+    // A tag the list lacks stays opaque.
+    assert!(!r.resolve("GatewayManager").exact);
+}
+
+/// An outbound NSG rule on `Storage.WestEurope` evaluated with the snapshot's service tags: an
+/// address inside the tag is allowed by it, one outside falls to the Internet deny.
+#[test]
+fn an_nsg_rule_on_a_regional_storage_tag_is_evaluated_by_its_prefixes() {
+    let mut inv = routing_example(s2s_connection(json!({})), None);
+    inv["service_tags"] = json!([{"changeNumber": "63", "cloud": "Public", "values": [{
+        "name": "Storage.WestEurope", "id": "Storage.WestEurope",
+        "properties": {"region": "westeurope", "addressPrefixes": ["20.60.0.0/16"]}}]}]);
+    inv["virtual_networks"][0]["properties"]["subnets"][1]["properties"]["networkSecurityGroup"] =
+        json!({"id": net_id("networkSecurityGroups", "nsg-s2")});
+    let out_rule = |name: &str, prio: u32, access: &str, dest: &str, port: &str| {
+        let mut r = rule(name, prio, "Outbound", access, "*", "*", port);
+        r["properties"]["destinationAddressPrefix"] = json!(dest);
+        r
+    };
+    inv["network_security_groups"] = json!([nsg(
+        "nsg-s2",
+        vec![
+            out_rule("Allow-Storage", 100, "Allow", "Storage.WestEurope", "443"),
+            out_rule("Deny-Internet", 200, "Deny", "Internet", "*"),
+        ]
+    )]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tags.json");
+    let doc = json!({
+        "kind": "azaudit-snapshot", "schema_version": 1, "collected_at": "2026-11-24T08:00:00Z",
+        "source": "test", "cloud": "public", "scope": {"subscriptions": [SUB]},
+        "coverage": {"gaps": []}, "inventory": inv
+    });
+    std::fs::write(&path, doc.to_string()).unwrap();
+    for (remote, allowed, by) in [
+        ("20.60.1.1", true, "Allow-Storage"),
+        ("20.61.1.1", false, "Deny-Internet"),
+    ] {
+        let o = azaudit(&[
+            "effective-rules",
+            "--snapshot",
+            path.to_str().unwrap(),
+            "--subnet",
+            "vnet1/Subnet2",
+            "--direction",
+            "out",
+            "--remote",
+            remote,
+            "--port",
+            "443",
+            "--format",
+            "json",
+        ]);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(v["allowed"], allowed, "{remote}: {v:#}");
+        assert_eq!(v["layers"][1]["layer"], "subnet");
+        assert_eq!(v["layers"][1]["verdict"]["rule"], by, "{remote}: {v:#}");
+    }
 }

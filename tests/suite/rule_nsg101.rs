@@ -266,3 +266,33 @@ fn a_peering_without_virtual_network_access_is_not_in_the_tag() {
         "10.9.0.0/16 (access not allowed) is not in the tag"
     );
 }
+
+/// Whether a UDR with next hop Internet or None widens the tag is undocumented: the finding stays,
+/// at medium confidence with the reason; an appliance next hop keeps high confidence.
+#[test]
+fn internet_or_none_next_hops_lower_the_confidence() {
+    for hop in ["Internet", "None"] {
+        let report = scan(&snapshot(tenant(
+            vec![],
+            &[("to-somewhere", "0.0.0.0/0", hop, None)],
+        )));
+        let f = findings_of(&report, "NSG101");
+        assert_eq!(f.len(), 1, "{hop}");
+        assert_eq!(
+            f[0].confidence,
+            azaudit::findings::Confidence::Medium,
+            "{hop}"
+        );
+        assert!(
+            f[0].confidence_reasons
+                .iter()
+                .any(|r| r.contains("next hop Internet or None")),
+            "{hop}"
+        );
+    }
+    let report = scan(&snapshot(tenant(vec![], DEFAULT_ROUTE)));
+    assert_eq!(
+        findings_of(&report, "NSG101")[0].confidence,
+        azaudit::findings::Confidence::High
+    );
+}
