@@ -20,10 +20,22 @@ impl Extra {
     pub fn is_empty(&self) -> bool {
         self.0.as_ref().is_none_or(|m| m.is_empty())
     }
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
     pub fn insert(&mut self, key: String, value: Value) -> Option<Value> {
         self.0
             .get_or_insert_with(Default::default)
             .insert(key, value)
+    }
+    /// Keeps only the entries `keep` says yes to (e.g. to drop secrets at parse time).
+    pub fn retain(&mut self, mut keep: impl FnMut(&String, &mut Value) -> bool) {
+        if let Some(m) = &mut self.0 {
+            m.retain(|k, v| keep(k, v));
+            if m.is_empty() {
+                self.0 = None;
+            }
+        }
     }
     pub fn iter(&self) -> impl Iterator<Item = (&String, &Value)> {
         self.0.iter().flat_map(|m| m.iter())
