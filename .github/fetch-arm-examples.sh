@@ -42,5 +42,6 @@ if [ "$failures" -ne 0 ]; then
 fi
 echo "fetched and verified $count example files into $dest"
 if [ -n "${GITHUB_ENV:-}" ]; then
-  echo "AZAUDIT_ARM_EXAMPLES=$dest" >>"$GITHUB_ENV"
+  # The variable the tests read for this folder (AZAUDIT_ARM_EXAMPLES_NEXT for the newer set).
+  echo "${ARM_EXAMPLES_ENV:-AZAUDIT_ARM_EXAMPLES}=$dest" >>"$GITHUB_ENV"
 fi

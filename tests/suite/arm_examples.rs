@@ -22,8 +22,12 @@ struct ManifestEntry {
 }
 
 fn manifest() -> BTreeMap<String, ManifestEntry> {
+    parse_manifest(MANIFEST)
+}
+
+fn parse_manifest(text: &str) -> BTreeMap<String, ManifestEntry> {
     let mut out = BTreeMap::new();
-    for (n, line) in MANIFEST.lines().enumerate() {
+    for (n, line) in text.lines().enumerate() {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
@@ -879,4 +883,28 @@ fn the_fetch_script_reproduces_the_examples_folder() {
         stderr.contains(&format!("character count mismatch: {}", picked[1])),
         "{stderr}"
     );
+}
+
+/// The newer examples' manifest (fetched for GitHub Actions like the main one) lists exactly the
+/// files of the `arm-examples-next` folder, with their character counts.
+#[test]
+fn the_next_manifest_lists_exactly_the_next_example_files() {
+    let manifest = parse_manifest(include_str!("../arm-examples-next.tsv"));
+    assert_eq!(manifest.len(), 4);
+    let Some(dir) = next_examples_dir() else {
+        return;
+    };
+    let files = example_files(&dir);
+    let present: Vec<&str> = files.iter().map(|(rel, _)| rel.as_str()).collect();
+    let listed: Vec<&str> = manifest.keys().map(String::as_str).collect();
+    assert_eq!(
+        present,
+        listed,
+        "the files in {} differ from tests/arm-examples-next.tsv",
+        dir.display()
+    );
+    for (rel, path) in &files {
+        let chars = std::fs::read_to_string(path).unwrap().chars().count();
+        assert_eq!(chars, manifest[rel].chars, "{rel}");
+    }
 }
