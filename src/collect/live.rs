@@ -234,30 +234,7 @@ impl<'a> Collector<'a> {
 
     /// Takes in what another collector (one Resource Graph kind) read.
     fn merge(&mut self, part: Collector<'_>) {
-        macro_rules! extend {
-            ($($field:ident),*) => { $( self.inv.$field.extend(part.inv.$field); )* };
-        }
-        extend!(
-            subscriptions,
-            resource_providers,
-            network_security_groups,
-            route_tables,
-            virtual_networks,
-            private_endpoints,
-            private_dns_zones,
-            virtual_network_links,
-            record_sets,
-            key_vaults,
-            diagnostic_settings,
-            network_watchers,
-            flow_logs,
-            application_gateways,
-            network_interfaces,
-            azure_firewalls,
-            virtual_network_gateways,
-            recovery_services_vaults,
-            resource_guard_proxies
-        );
+        self.inv.append(part.inv);
         self.gaps.extend(part.gaps);
         self.read.extend(part.read);
     }
@@ -892,7 +869,7 @@ async fn collect_with_reads(client: &ArmClient, scope: &LiveScope) -> (Snapshot,
     if let Some(rg) = &scope.resource_group {
         filter_resource_group(&mut c.inv, rg);
     }
-    sort_inventory(&mut c.inv);
+    c.inv.sort_by_id();
     for (kind, s) in &c.sources {
         tracing::info!(
             kind = kind.label(),
@@ -1109,38 +1086,6 @@ pub(crate) fn filter_resource_group(inv: &mut Inventory, rg: &str) {
         .retain(|d| d.resource_id().is_some_and(|r| vaults.contains(&id_key(r))));
     inv.recovery_services_vaults.retain(|r| in_group(&r.id, rg));
     inv.resource_guard_proxies.retain(|r| in_group(&r.id, rg));
-}
-
-/// Orders every list by id so that a snapshot does not depend on response timing.
-fn sort_inventory(inv: &mut Inventory) {
-    macro_rules! sort {
-        ($($field:ident),*) => { $( inv.$field.sort_by_key(|r| id_key(&r.id)); )* };
-    }
-    sort!(
-        subscriptions,
-        network_security_groups,
-        route_tables,
-        virtual_networks,
-        private_endpoints,
-        private_dns_zones,
-        virtual_network_links,
-        record_sets,
-        key_vaults,
-        diagnostic_settings,
-        network_watchers,
-        flow_logs,
-        application_gateways,
-        network_interfaces,
-        azure_firewalls,
-        recovery_services_vaults,
-        resource_guard_proxies
-    );
-    inv.resource_providers.sort_by_key(|p| {
-        (
-            p.id.as_deref().map(id_key).unwrap_or_default(),
-            p.namespace.to_ascii_lowercase(),
-        )
-    });
 }
 
 #[cfg(test)]

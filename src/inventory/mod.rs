@@ -55,6 +55,120 @@ pub struct Inventory {
 }
 
 impl Inventory {
+    /// Appends every list of `other`. The struct is taken apart field by field, so a kind added
+    /// to the inventory cannot be left out here.
+    pub fn append(&mut self, other: Inventory) {
+        let Inventory {
+            subscriptions,
+            resource_providers,
+            network_security_groups,
+            route_tables,
+            virtual_networks,
+            private_endpoints,
+            private_dns_zones,
+            virtual_network_links,
+            record_sets,
+            key_vaults,
+            diagnostic_settings,
+            network_watchers,
+            flow_logs,
+            application_gateways,
+            network_interfaces,
+            azure_firewalls,
+            virtual_network_gateways,
+            local_network_gateways,
+            virtual_network_gateway_connections,
+            service_tags,
+            recovery_services_vaults,
+            resource_guard_proxies,
+        } = other;
+        self.subscriptions.extend(subscriptions);
+        self.resource_providers.extend(resource_providers);
+        self.network_security_groups.extend(network_security_groups);
+        self.route_tables.extend(route_tables);
+        self.virtual_networks.extend(virtual_networks);
+        self.private_endpoints.extend(private_endpoints);
+        self.private_dns_zones.extend(private_dns_zones);
+        self.virtual_network_links.extend(virtual_network_links);
+        self.record_sets.extend(record_sets);
+        self.key_vaults.extend(key_vaults);
+        self.diagnostic_settings.extend(diagnostic_settings);
+        self.network_watchers.extend(network_watchers);
+        self.flow_logs.extend(flow_logs);
+        self.application_gateways.extend(application_gateways);
+        self.network_interfaces.extend(network_interfaces);
+        self.azure_firewalls.extend(azure_firewalls);
+        self.virtual_network_gateways
+            .extend(virtual_network_gateways);
+        self.local_network_gateways.extend(local_network_gateways);
+        self.virtual_network_gateway_connections
+            .extend(virtual_network_gateway_connections);
+        self.service_tags.extend(service_tags);
+        self.recovery_services_vaults
+            .extend(recovery_services_vaults);
+        self.resource_guard_proxies.extend(resource_guard_proxies);
+    }
+
+    /// Orders every list by normalised id, so that a snapshot does not depend on the order in
+    /// which responses arrived (taken apart field by field, like [`Inventory::append`]).
+    pub fn sort_by_id(&mut self) {
+        use crate::azure::id::id_key;
+        fn by_id<P>(v: &mut [common::Resource<P>]) {
+            v.sort_by_key(|r| id_key(&r.id));
+        }
+        let Inventory {
+            subscriptions,
+            resource_providers,
+            network_security_groups,
+            route_tables,
+            virtual_networks,
+            private_endpoints,
+            private_dns_zones,
+            virtual_network_links,
+            record_sets,
+            key_vaults,
+            diagnostic_settings,
+            network_watchers,
+            flow_logs,
+            application_gateways,
+            network_interfaces,
+            azure_firewalls,
+            virtual_network_gateways,
+            local_network_gateways,
+            virtual_network_gateway_connections,
+            service_tags,
+            recovery_services_vaults,
+            resource_guard_proxies,
+        } = self;
+        subscriptions.sort_by_key(|s| id_key(&s.id));
+        resource_providers.sort_by_key(|p| {
+            (
+                p.id.as_deref().map(id_key).unwrap_or_default(),
+                p.namespace.to_ascii_lowercase(),
+            )
+        });
+        by_id(network_security_groups);
+        by_id(route_tables);
+        by_id(virtual_networks);
+        by_id(private_endpoints);
+        by_id(private_dns_zones);
+        by_id(virtual_network_links);
+        by_id(record_sets);
+        by_id(key_vaults);
+        by_id(diagnostic_settings);
+        by_id(network_watchers);
+        by_id(flow_logs);
+        by_id(application_gateways);
+        by_id(network_interfaces);
+        by_id(azure_firewalls);
+        by_id(virtual_network_gateways);
+        by_id(local_network_gateways);
+        by_id(virtual_network_gateway_connections);
+        service_tags.sort_by_key(|t| t.id.as_deref().map(id_key).unwrap_or_default());
+        by_id(recovery_services_vaults);
+        by_id(resource_guard_proxies);
+    }
+
     /// Resource counts per kind, for run metadata and the report summary.
     pub fn counts(&self) -> Vec<(ResourceKind, usize)> {
         use ResourceKind::*;
