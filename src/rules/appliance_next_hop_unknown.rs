@@ -4,6 +4,7 @@ use std::collections::HashSet;
 
 use serde_json::json;
 
+use super::support::UnreadPeers;
 use super::support::{name_of, rg_of};
 use super::{Context, Rule, RuleMeta, Sink};
 use crate::findings::Confidence;
@@ -32,8 +33,9 @@ configuration, Azure Firewall (including a Virtual WAN hub firewall, addressed b
 or Application Gateway frontend in the inventory. Evaluated only when network \
 interfaces, Azure Firewalls, Application Gateways and VNet gateways were collected completely in every subscription; otherwise the route tables are \
 reported as not evaluated. (An appliance behind an internal load balancer is addressed by the load balancer's \
-frontend IP, which azaudit does not collect yet, and an appliance in a subscription outside the scan scope is \
-not in the inventory: check such findings against your load balancers and other subscriptions.)",
+frontend IP, which azaudit does not collect yet: check such findings against your load balancers.) An address \
+inside a peered VNet whose subscription is outside the scan (a hub in a connectivity subscription) is not \
+judged: its NICs and firewalls were not read, so the route is reported as not evaluated with that reason.",
     why: "Azure forwards traffic matching the route to the next-hop address whether or not anything answers \
 there. When the appliance was deleted, re-addressed or never existed, every packet for the prefix is silently \
 dropped — a black hole that looks like a firewall outage or an application fault.",
@@ -87,6 +89,7 @@ impl Rule for ApplianceNextHopUnknown {
                 }
             }
         }
+        let unread_peers = UnreadPeers::new(cx);
         for rt in &cx.inv.route_tables {
             let appliance_routes: Vec<_> = rt
                 .properties
@@ -110,6 +113,10 @@ impl Rule for ApplianceNextHopUnknown {
                     .map(str::trim)
                     .unwrap_or_default();
                 if !ip.is_empty() && known.contains(ip) {
+                    continue;
+                }
+                if let Some(why) = unread_peers.holding(ip) {
+                    out.not_evaluated(&rt.id, format!("route {}: {why}", route.name));
                     continue;
                 }
                 let message = if ip.is_empty() {

@@ -6,7 +6,9 @@ use std::net::IpAddr;
 
 use serde_json::json;
 
-use super::support::{is_everything_or_internet, name_of, nsg_rule_cmd, rg_of, user_rules};
+use super::support::{
+    UnreadPeers, is_everything_or_internet, name_of, nsg_rule_cmd, rg_of, user_rules,
+};
 use super::{Context, Rule, RuleMeta, Sink};
 use crate::azure::Cloud;
 use crate::azure::id::id_key;
@@ -209,6 +211,7 @@ impl Rule for KmsPlatformTraffic {
             .iter()
             .flat_map(|f| f.private_ips().into_iter().map(move |ip| (ip.trim(), f)))
             .collect();
+        let unread_peers = UnreadPeers::new(cx);
         for rt in &cx.inv.route_tables {
             let mut subnets: BTreeSet<String> =
                 rt.properties.subnets.iter().map(|s| s.id.clone()).collect();
@@ -239,6 +242,19 @@ impl Rule for KmsPlatformTraffic {
                 })
                 .flatten();
             if firewall.is_some_and(|f| f.has_public_ip()) {
+                continue;
+            }
+            // An appliance in a peered VNet that was not scanned may be an Azure Firewall with a
+            // public IP: nothing can be said.
+            if firewall.is_none()
+                && default.properties.next_hop_type == NextHopType::VirtualAppliance
+                && let Some(why) = default
+                    .properties
+                    .next_hop_ip_address
+                    .as_deref()
+                    .and_then(|ip| unread_peers.holding(ip))
+            {
+                out.not_evaluated(&rt.id, format!("route {}: {why}", default.name));
                 continue;
             }
             let missing: Vec<&str> = endpoints

@@ -4,6 +4,7 @@
 use std::net::{IpAddr, Ipv4Addr};
 
 use crate::azure::ResourceId;
+use crate::azure::id::subscription_of;
 use crate::inventory::network::{Access, Direction, NetworkSecurityGroup, SecurityRule};
 use crate::inventory::resources::RegistrationState;
 use crate::inventory::{CoverageGap, ResourceKind};
@@ -232,6 +233,65 @@ pub fn routed_subnets<'a>(cx: &Context<'a>, out: &mut super::Sink) -> Vec<Routed
         });
     }
     found
+}
+
+/// A peered VNet the inventory does not hold because its subscription was not scanned.
+struct UnreadPeer {
+    vnet_id: String,
+    subscription: String,
+    space: PrefixSet,
+}
+
+/// The address spaces of peered VNets in subscriptions outside the scan, as the peerings of
+/// scanned VNets describe them: an appliance addressed there (a hub firewall in a connectivity
+/// subscription) may well exist, and nothing about it was read.
+pub struct UnreadPeers(Vec<UnreadPeer>);
+
+impl UnreadPeers {
+    pub fn new(cx: &Context<'_>) -> Self {
+        let scanned = |sub: &str| cx.scope.iter().any(|s| s.eq_ignore_ascii_case(sub));
+        let mut out: Vec<UnreadPeer> = Vec::new();
+        for v in &cx.inv.virtual_networks {
+            for p in &v.properties.virtual_network_peerings {
+                let Some(remote) = p.properties.remote_virtual_network.as_ref() else {
+                    continue;
+                };
+                let Some(sub) = subscription_of(&remote.id) else {
+                    continue;
+                };
+                if scanned(&sub)
+                    || cx.idx.vnet(&remote.id).is_some()
+                    || out
+                        .iter()
+                        .any(|u| u.vnet_id.eq_ignore_ascii_case(&remote.id))
+                {
+                    continue;
+                }
+                let space = PrefixSet::union_all(
+                    p.remote_prefixes().into_iter().filter_map(PrefixSet::parse),
+                );
+                out.push(UnreadPeer {
+                    vnet_id: remote.id.clone(),
+                    subscription: sub,
+                    space,
+                });
+            }
+        }
+        Self(out)
+    }
+
+    /// Why nothing can be said of `ip` when it lies in an unread peer's space.
+    pub fn holding(&self, ip: &str) -> Option<String> {
+        let addr: IpAddr = ip.trim().parse().ok()?;
+        self.0.iter().find(|p| p.space.contains_addr(addr)).map(|p| {
+            format!(
+                "{} is inside peered VNet {} of subscription {}, which is outside the scan: its NICs and firewalls were not read",
+                ip.trim(),
+                crate::azure::id::last_name(&p.vnet_id),
+                p.subscription
+            )
+        })
+    }
 }
 
 #[cfg(test)]

@@ -49,7 +49,7 @@ fn demo_is_a_complete_three_subscription_tenant() {
         ]
     );
     assert_eq!(inv.azure_firewalls.len(), 2);
-    assert_eq!(inv.application_gateways.len(), 1);
+    assert_eq!(inv.application_gateways.len(), 2);
     assert_eq!(inv.flow_logs.len(), 4);
     assert_eq!(inv.key_vaults.len(), 5);
     assert_eq!(inv.private_endpoints.len(), 8);
@@ -67,8 +67,8 @@ fn demo_is_a_complete_three_subscription_tenant() {
             "privatelink.vaultcore.azure.net"
         ]
     );
-    assert_eq!(inv.network_security_groups.len(), 8);
-    assert_eq!(inv.route_tables.len(), 4);
+    assert_eq!(inv.network_security_groups.len(), 9);
+    assert_eq!(inv.route_tables.len(), 5);
     assert_eq!(inv.network_interfaces.len(), 9);
     assert_eq!(inv.recovery_services_vaults.len(), 2);
     // Every rule runs on it with every input present.
@@ -767,4 +767,81 @@ fn kvt106_fires_on_snet_data_not_on_snet_app() {
         &sn("rg-data", "vnet-spoke-data", "snet-data"),
         &sn("rg-app", "vnet-spoke-app", "snet-app"),
     );
+}
+
+/// The demo tenant as JSON, changed by `edit`, then scanned: proves a twin is silent because of
+/// the one property that makes it correct.
+fn demo_edited(edit: impl FnOnce(&mut serde_json::Value)) -> azaudit::report::Report {
+    let mut t: serde_json::Value =
+        serde_json::from_str(include_str!("../../src/demo/tenant.json")).unwrap();
+    edit(&mut t["inventory"]);
+    let s = azaudit::collect::snapshot::Snapshot::from_json(
+        &t.to_string(),
+        std::path::Path::new("<edited demo>"),
+    )
+    .unwrap();
+    crate::common::scan(&s)
+}
+
+fn named<'a>(list: &'a mut serde_json::Value, name: &str) -> &'a mut serde_json::Value {
+    list.as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|x| x["name"] == name)
+        .unwrap_or_else(|| panic!("{name} is in the demo"))
+}
+
+#[test]
+fn the_network_isolated_gateway_agw_private_is_a_twin_for_agw101_and_agw102() {
+    let r = demo_report();
+    assert_twin_on(&r, "AGW101", "networkSecurityGroups/nsg-appgw-private");
+    assert_twin_on(&r, "AGW102", "applicationGateways/agw-private");
+
+    // Without its delegation, the same subnet is an ordinary v2 gateway subnet: its NSG blocks
+    // GatewayManager and all outbound traffic, and its 0.0.0.0/0 goes to the firewall.
+    let r = demo_edited(|inv| {
+        let vnet = named(&mut inv["virtual_networks"], "vnet-spoke-app");
+        let subnet = named(&mut vnet["properties"]["subnets"], "snet-appgw-private");
+        subnet["properties"]["delegations"] = serde_json::json!([]);
+    });
+    let nsg = id(W, "rg-app", "networkSecurityGroups/nsg-appgw-private");
+    let agw101: Vec<_> = findings_of(&r, "AGW101")
+        .into_iter()
+        .filter(|f| f.resource_id.eq_ignore_ascii_case(&nsg))
+        .collect();
+    assert_eq!(agw101.len(), 2, "{agw101:#?}");
+    assert!(agw101.iter().any(|f| f.message.contains("GatewayManager")));
+    assert!(agw101.iter().any(|f| f.message.contains("outbound")));
+    assert!(fired_on(&r, "AGW102").contains(&id(W, "rg-app", "applicationGateways/agw-private")));
+}
+
+#[test]
+fn nsg103_takes_a_deny_all_to_virtual_network_or_to_the_subnet_prefix_as_deny_all() {
+    let r = demo_report();
+    assert_twin_on(&r, "NSG103", "vnet-spoke-data/subnets/snet-data");
+    assert_twin_on(&r, "NSG103", "vnet-hub/subnets/snet-shared");
+
+    // Narrow either deny to one address and the subnet has no deny-all any more.
+    let r = demo_edited(|inv| {
+        for (nsg, prefix) in [("nsg-data", "10.2.1.4"), ("nsg-shared", "10.0.4.4")] {
+            let nsg = named(&mut inv["network_security_groups"], nsg);
+            let deny = named(&mut nsg["properties"]["securityRules"], "Deny-All-Inbound");
+            deny["properties"]["destinationAddressPrefix"] = prefix.into();
+        }
+    });
+    let fired = fired_on(&r, "NSG103");
+    for subnet in [
+        id(
+            W,
+            "rg-data",
+            "virtualNetworks/vnet-spoke-data/subnets/snet-data",
+        ),
+        id(
+            HUB,
+            "rg-hub-network",
+            "virtualNetworks/vnet-hub/subnets/snet-shared",
+        ),
+    ] {
+        assert!(fired.contains(&subnet), "{subnet} not in {fired:#?}");
+    }
 }

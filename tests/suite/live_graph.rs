@@ -273,7 +273,7 @@ async fn graph_reads_the_fixture_tenant_with_the_findings_of_arm_lists() {
     assert_eq!(sources[&ResourceKind::RecordSet].source, "graph");
     assert_eq!(sources[&ResourceKind::FlowLog].source, "graph");
     assert_eq!(sources[&ResourceKind::DiagnosticSetting].source, "arm");
-    assert_eq!(sources[&ResourceKind::NetworkSecurityGroup].items, 8);
+    assert_eq!(sources[&ResourceKind::NetworkSecurityGroup].items, 9);
     // The report carries the same sources in run.requests.
     let report = crate::common::scan(&graph);
     assert_eq!(report.run.requests.as_ref().unwrap().sources, *sources);
@@ -303,7 +303,7 @@ async fn skip_tokens_are_followed_page_by_page() {
     let c = client(&server);
     let snap = collect(&c, &with_source(&[CONNECTIVITY, WORKLOADS], Source::Graph)).await;
     assert!(snap.coverage.gaps.is_empty(), "{:#?}", snap.coverage.gaps);
-    assert_eq!(snap.inventory.network_security_groups.len(), 8);
+    assert_eq!(snap.inventory.network_security_groups.len(), 9);
     assert_eq!(snap.inventory.network_interfaces.len(), 9);
     let posts: Vec<Value> = server
         .received_requests()
@@ -320,11 +320,11 @@ async fn skip_tokens_are_followed_page_by_page() {
                 == Some("microsoft.network/networksecuritygroups")
         })
         .collect();
-    // 8 NSGs, 2 per page: 4 queries, the later ones with the token of the one before.
-    assert_eq!(nsg.len(), 4, "{nsg:#?}");
+    // 9 NSGs, 2 per page: 5 queries, the later ones with the token of the one before.
+    assert_eq!(nsg.len(), 5, "{nsg:#?}");
     assert!(nsg[0]["options"].get("$skipToken").is_none());
     assert_eq!(nsg[1]["options"]["$skipToken"], "offset-2");
-    assert_eq!(nsg[3]["options"]["$skipToken"], "offset-6");
+    assert_eq!(nsg[4]["options"]["$skipToken"], "offset-8");
     for b in &posts {
         assert_eq!(b["options"]["$top"], 1000);
         assert!(b["query"].as_str().unwrap().contains("project id"));
@@ -380,7 +380,7 @@ async fn one_kind_failing_in_resource_graph_falls_back_alone() {
     )
     .await;
     assert!(snap.coverage.gaps.is_empty(), "{:#?}", snap.coverage.gaps);
-    assert_eq!(snap.inventory.network_security_groups.len(), 8);
+    assert_eq!(snap.inventory.network_security_groups.len(), 9);
     assert_eq!(snap.inventory.virtual_network_links.len(), 6);
     let sources = &snap.collection.as_ref().unwrap().sources;
     assert_eq!(sources[&ResourceKind::NetworkSecurityGroup].source, "arm");
@@ -533,7 +533,7 @@ async fn a_management_group_scans_its_subscriptions_at_any_depth() {
     .await;
     assert_eq!(snap.scope.subscriptions, vec![CONNECTIVITY, WORKLOADS]);
     assert!(snap.coverage.gaps.is_empty(), "{:#?}", snap.coverage.gaps);
-    assert_eq!(snap.inventory.network_security_groups.len(), 8);
+    assert_eq!(snap.inventory.network_security_groups.len(), 9);
 
     // An unreadable group: no subscription to scan, and the gap says why.
     let snap = collect(
@@ -598,7 +598,7 @@ fn verbose_logs_say_where_each_kind_came_from() {
     };
     let nsg = line("network security groups");
     assert!(
-        nsg.contains("source=\"graph\"") && nsg.contains("items=8") && nsg.contains("ms="),
+        nsg.contains("source=\"graph\"") && nsg.contains("items=9") && nsg.contains("ms="),
         "{nsg}"
     );
     let kv = line("key vaults");
@@ -632,5 +632,5 @@ async fn a_row_that_does_not_parse_is_a_gap_of_its_own_subscription() {
     let g = &snap.coverage.gaps[0];
     assert_eq!(g.subscription_id.as_deref(), Some(WORKLOADS));
     assert_eq!(g.scope.as_deref(), Some(bad_id.as_str()));
-    assert_eq!(snap.inventory.network_security_groups.len(), 7);
+    assert_eq!(snap.inventory.network_security_groups.len(), 8);
 }

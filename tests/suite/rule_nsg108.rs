@@ -199,3 +199,29 @@ fn a_deny_on_other_ports_does_not_claim_kms() {
     let r = scan(&snapshot(tenant(vec![d], &[])));
     assert_twin(&r, "NSG108");
 }
+
+#[test]
+fn forced_tunnelling_to_an_appliance_in_an_unscanned_peer_is_not_judged() {
+    // The hub holding 10.0.1.4 is peered from a subscription outside the scan: it may well be an
+    // Azure Firewall with a public IP, so "activation breaks" cannot be said.
+    let peered = |peer_sub: &str| {
+        let mut t = tenant(vec![deny_internet()], &[FORCED]);
+        t["virtual_networks"][0]["properties"]["virtualNetworkPeerings"] = json!([{
+            "name": "app-to-hub",
+            "properties": {"peeringState": "Connected",
+                "remoteVirtualNetwork": {"id": format!(
+                    "/subscriptions/{peer_sub}/resourceGroups/rg-hub/providers/Microsoft.Network/virtualNetworks/vnet-hub")},
+                "remoteAddressSpace": {"addressPrefixes": ["10.0.0.0/16"]}}}]);
+        scan(&snapshot(t))
+    };
+    let r = peered(MGMT_SUB);
+    assert!(findings_of(&r, "NSG108").is_empty(), "{:#?}", r.findings);
+    let o = outcome(&r, "NSG108");
+    assert_eq!(o.not_evaluated.len(), 1, "{:#?}", o.not_evaluated);
+    assert!(o.not_evaluated[0].reason.contains(MGMT_SUB));
+    assert!(o.not_evaluated[0].reason.contains("default-to-firewall"));
+    // Twin: the same hub inside the scan, read and holding no firewall there, is judged.
+    let r = peered(SUB);
+    assert_eq!(findings_of(&r, "NSG108").len(), 1);
+    assert!(outcome(&r, "NSG108").not_evaluated.is_empty());
+}

@@ -83,3 +83,48 @@ fn a_virtual_wan_hub_firewall_next_hop_is_no_black_hole() {
     let r = scan(&snapshot(t));
     assert_eq!(findings_of(&r, "RTE103").len(), 1);
 }
+
+/// A spoke whose default route points at a hub firewall in a subscription outside the scan: the
+/// peering names the hub's space, nothing in it was read.
+fn spoke_with_unscanned_hub(peer_sub: &str) -> Value {
+    let hub = format!(
+        "/subscriptions/{peer_sub}/resourceGroups/rg-hub/providers/Microsoft.Network/virtualNetworks/vnet-hub"
+    );
+    json!({
+        "virtual_networks": [vnet("vnet-spoke", "10.1.0.0/16",
+            vec![subnet("vnet-spoke", "snet-app", "10.1.1.0/24", json!({}))],
+            json!({"virtualNetworkPeerings": [{
+                "name": "spoke-to-hub",
+                "properties": {"peeringState": "Connected", "allowVirtualNetworkAccess": true,
+                    "remoteVirtualNetwork": {"id": hub},
+                    "remoteAddressSpace": {"addressPrefixes": ["10.0.0.0/16"]}}}]}))],
+        "network_interfaces": [],
+        "azure_firewalls": [],
+        "route_tables": [route_table("rt", &[
+            ("to-hub-fw", "0.0.0.0/0", "VirtualAppliance", Some("10.0.1.4")),
+            ("to-nowhere", "10.9.0.0/16", "VirtualAppliance", Some("10.7.0.4")),
+        ])],
+    })
+}
+
+#[test]
+fn an_address_in_a_peered_vnet_outside_the_scan_is_not_judged() {
+    let r = scan(&snapshot(spoke_with_unscanned_hub(MGMT_SUB)));
+    let f = findings_of(&r, "RTE103");
+    // 10.7.0.4 lies in no VNet azaudit knows of: still a likely black hole.
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!(f[0].evidence["route"], "to-nowhere");
+    let o = outcome(&r, "RTE103");
+    assert_eq!(o.not_evaluated.len(), 1, "{:#?}", o.not_evaluated);
+    let why = &o.not_evaluated[0].reason;
+    assert!(why.contains("to-hub-fw"), "{why}");
+    assert!(why.contains("vnet-hub"), "{why}");
+    assert!(why.contains(MGMT_SUB), "{why}");
+    assert!(why.contains("outside the scan"), "{why}");
+
+    // Twin: the same peer inside the scanned subscription, with nothing at 10.0.1.4, is judged.
+    let r = scan(&snapshot(spoke_with_unscanned_hub(SUB)));
+    let f = findings_of(&r, "RTE103");
+    assert_eq!(f.len(), 2, "{f:#?}");
+    assert!(outcome(&r, "RTE103").not_evaluated.is_empty());
+}
