@@ -145,6 +145,13 @@ pub fn build_report_selected(
                 .inventory
                 .subscriptions
                 .iter()
+                .filter(|s| {
+                    snapshot
+                        .scope
+                        .subscriptions
+                        .iter()
+                        .any(|x| x.eq_ignore_ascii_case(&s.subscription_id))
+                })
                 .filter_map(|s| {
                     let name = s.display_name.as_deref()?.trim();
                     (!name.is_empty())

@@ -590,6 +590,14 @@ async fn collect_with_reads(client: &ArmClient, scope: &LiveScope) -> (Snapshot,
         .map(|s| s.subscription_id.to_ascii_lowercase())
         .filter(|s| !scanned_set.contains(s))
         .collect();
+    // The rest of the tenant's list is kept too: rules must know that subscriptions outside the
+    // scan exist (central private DNS zones, a hub firewall) before calling something missing.
+    c.inv.subscriptions.extend(
+        visible
+            .iter()
+            .filter(|s| !scanned_set.contains(&s.subscription_id.to_ascii_lowercase()))
+            .cloned(),
+    );
     let provider_requests: Vec<_> = scanned
         .iter()
         .map(|sub| {

@@ -154,8 +154,8 @@ impl Snapshot {
                     .is_some_and(|s| wanted.contains(&s.to_ascii_lowercase()))
             };
             let inv = &mut self.inventory;
-            inv.subscriptions
-                .retain(|s| wanted.contains(&s.subscription_id.to_ascii_lowercase()));
+            // The tenant's subscription list stays whole, as a live scan of these subscriptions
+            // would see it: the others still exist outside the scan.
             inv.network_security_groups.retain(|r| keep(&r.id));
             inv.route_tables.retain(|r| keep(&r.id));
             inv.virtual_networks.retain(|r| keep(&r.id));

@@ -280,6 +280,45 @@ async fn references_out_of_scope_are_followed() {
 }
 
 #[tokio::test]
+async fn one_subscription_scanned_still_knows_the_tenant_has_others() {
+    let server = fixture_server().await;
+    let snap = collect(&client(&server), &scope(&[WORKLOADS])).await;
+    // The tenant's subscription list is kept whole, so rules know what lies outside the scan.
+    let mut listed: Vec<String> = snap
+        .inventory
+        .subscriptions
+        .iter()
+        .map(|s| s.subscription_id.clone())
+        .collect();
+    listed.sort();
+    assert!(listed.contains(&CONNECTIVITY.to_string()), "{listed:?}");
+    assert!(listed.contains(&WORKLOADS.to_string()), "{listed:?}");
+    let r = crate::common::scan(&snap);
+    assert_eq!(r.scope.subscriptions, vec![WORKLOADS.to_string()]);
+    assert_eq!(
+        r.scope.subscription_names.keys().collect::<Vec<_>>(),
+        vec![WORKLOADS],
+        "names are given for the scanned subscriptions only"
+    );
+    // The spokes' default route points at the hub firewall, in the unscanned connectivity
+    // subscription: no black hole is claimed, the route is not evaluated with that reason.
+    let o = crate::common::outcome(&r, "RTE103");
+    assert!(
+        o.not_evaluated
+            .iter()
+            .any(|n| n.resource_id.ends_with("/routeTables/rt-app")
+                && n.reason.contains(CONNECTIVITY)),
+        "{:#?}",
+        o.not_evaluated
+    );
+    assert!(
+        !r.findings
+            .iter()
+            .any(|f| f.rule == "RTE103" && f.resource_id.ends_with("/routeTables/rt-app")),
+    );
+}
+
+#[tokio::test]
 async fn all_subscriptions_scans_what_the_identity_can_list() {
     let server = fixture_server().await;
     let snap = collect(
