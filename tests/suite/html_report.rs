@@ -303,3 +303,122 @@ fn report_draws_a_snapshot_again_without_a_live_read() {
     let missing = azaudit(&["report", "--format", "html"]);
     assert_eq!(missing.status.code(), Some(2));
 }
+
+/// `report --report REPORT.json`: the saved findings, suppressions and baseline delta are drawn
+/// as saved (the rules do not run again), over the snapshot the report came from.
+#[test]
+fn report_draws_a_saved_json_report_over_its_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |n: &str| dir.path().join(n).to_str().unwrap().to_string();
+    let snap = path("tenant.json");
+    std::fs::write(&snap, azaudit::collect::demo::snapshot().to_json()).unwrap();
+    // A baseline missing one finding (so one is new) and a policy exempting NSG101.
+    let first = azaudit(&[
+        "scan",
+        "--snapshot",
+        &snap,
+        "--fail-on",
+        "never",
+        "--format",
+        "json",
+        "-o",
+        &path("base.json"),
+    ]);
+    assert!(first.status.success());
+    let mut base: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path("base.json")).unwrap()).unwrap();
+    base["findings"].as_array_mut().unwrap().remove(0);
+    std::fs::write(path("base.json"), base.to_string()).unwrap();
+    std::fs::write(
+        path("policy.toml"),
+        "[[exemptions]]\nrule = \"NSG101\"\nresource = \"*\"\nreason = \"accepted for the lab\"\n",
+    )
+    .unwrap();
+    let saved = azaudit(&[
+        "scan",
+        "--snapshot",
+        &snap,
+        "--fail-on",
+        "never",
+        "--policy",
+        &path("policy.toml"),
+        "--baseline",
+        &path("base.json"),
+        "--format",
+        "json",
+        "-o",
+        &path("saved.json"),
+    ]);
+    assert!(
+        saved.status.success(),
+        "{}",
+        String::from_utf8_lossy(&saved.stderr)
+    );
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path("saved.json")).unwrap()).unwrap();
+    // A title only the saved report has: the page shows it, so the rules did not run again.
+    json["findings"][0]["title"] = "title kept from the saved report".into();
+    std::fs::write(path("saved.json"), json.to_string()).unwrap();
+
+    let out = azaudit(&[
+        "report",
+        "--report",
+        &path("saved.json"),
+        "--snapshot",
+        &snap,
+        "-o",
+        &path("out.html"),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let page = std::fs::read_to_string(path("out.html")).unwrap();
+    assert!(page.contains("title kept from the saved report"));
+    let findings = json["findings"].as_array().unwrap();
+    for f in findings {
+        let id = f["id"].as_str().unwrap();
+        assert_eq!(page.matches(&format!("id=\"finding-{id}\"")).count(), 1);
+    }
+    let suppressed = json["summary"]["suppressed"].as_u64().unwrap();
+    assert!(suppressed > 0, "the policy suppressed NSG101");
+    assert_eq!(count_of(&page, "count-suppressed"), suppressed);
+    assert!(page.contains(&format!("Suppressed findings ({suppressed})")));
+    let new = findings.iter().filter(|f| f["baseline"] == "new").count() as u64;
+    assert_eq!(new, 1);
+    assert_eq!(count_of(&page, "count-new"), new);
+    assert_eq!(
+        count_of(&page, "count-resolved"),
+        json["resolved"].as_array().map_or(0, |r| r.len()) as u64
+    );
+    assert!(page.contains("<svg"));
+
+    // A snapshot the report was not built from is refused.
+    let mut other = azaudit::collect::demo::snapshot();
+    other.collected_at += chrono::Duration::hours(1);
+    std::fs::write(path("other.json"), other.to_json()).unwrap();
+    let refused = azaudit(&[
+        "report",
+        "--report",
+        &path("saved.json"),
+        "--snapshot",
+        &path("other.json"),
+        "-o",
+        &path("x.html"),
+    ]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("not this one"));
+    assert!(!dir.path().join("x.html").exists());
+    // The saved report already carries its policy and baseline.
+    let both = azaudit(&[
+        "report",
+        "--report",
+        &path("saved.json"),
+        "--snapshot",
+        &snap,
+        "--policy",
+        &path("policy.toml"),
+    ]);
+    assert_eq!(both.status.code(), Some(2));
+}
