@@ -80,6 +80,9 @@ fn demo_page_has_every_finding_anchor_and_the_json_totals() {
         "vnet-spoke-app",
         "FW ",
         "privatelink.vaultcore.azure.net",
+        // The Virtual WAN hub with its firewall.
+        "class=\"res hub\" data-keys=",
+        "FW afw-vwan-hub 10.100.0.132",
     ] {
         assert!(html.contains(name), "{name} missing from the page");
     }

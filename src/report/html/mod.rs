@@ -28,6 +28,21 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+/// Escapes text for element content only (never an attribute value): quotes stay as they are,
+/// which keeps pretty-printed JSON evidence short.
+pub fn escape_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Numbers each resource id (by its normalised key) so that rows and picture elements can name
 /// the resources they concern in short attributes.
 #[derive(Default)]
@@ -325,11 +340,6 @@ fn findings_section(h: &mut String, r: &Report, finding_keys: &[Vec<usize>]) {
 fn finding_row(h: &mut String, r: &Report, f: &Finding, keys: &[usize]) {
     let sub = f.subscription_id.as_deref().unwrap_or_default();
     let name = crate::azure::id::last_name(&f.resource_id);
-    let text = format!(
-        "{} {} {} {} {}",
-        f.rule_name, f.title, f.message, f.resource_id, f.rule
-    )
-    .to_lowercase();
     let rank = Severity::ALL_DESC
         .iter()
         .position(|s| *s == f.severity)
@@ -337,13 +347,12 @@ fn finding_row(h: &mut String, r: &Report, f: &Finding, keys: &[usize]) {
     let key_attr: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
     let _ = write!(
         h,
-        "<tr class=\"frow sev-{sev}\" id=\"finding-{id}\" data-sev=\"{sev}\" data-rank=\"{rank}\" data-rule=\"{rule}\" data-sub=\"{subl}\" data-res=\" {keys} \" data-text=\"{text}\">",
+        "<tr class=\"frow sev-{sev}\" id=\"finding-{id}\" data-sev=\"{sev}\" data-rank=\"{rank}\" data-rule=\"{rule}\" data-sub=\"{subl}\" data-res=\" {keys} \">",
         sev = f.severity,
         id = escape(&f.id),
         rule = escape(&f.rule),
         subl = escape(&sub.to_ascii_lowercase()),
         keys = key_attr.join(" "),
-        text = escape(&text),
     );
     let baseline = match f.baseline {
         Some(BaselineStatus::New) => " <span class=\"tag new\">new</span>",
@@ -402,13 +411,13 @@ fn finding_row(h: &mut String, r: &Report, f: &Finding, keys: &[usize]) {
         let _ = write!(
             h,
             "<h4>Evidence</h4><pre class=\"evidence\">{}</pre>",
-            escape(&ev)
+            escape_text(&ev)
         );
     }
     let _ = write!(
         h,
         "<h4>Remediation <button type=\"button\" class=\"copy\">copy</button></h4><pre class=\"remediation\">{}</pre>",
-        escape(&f.remediation)
+        escape_text(&f.remediation)
     );
     if !f.references.is_empty() {
         h.push_str("<h4>References</h4><ul>");
@@ -457,6 +466,10 @@ mod tests {
         }
         assert_eq!(escape("&amp;"), "&amp;amp;");
         assert_eq!(escape("plain-name_01"), "plain-name_01");
+        assert_eq!(
+            escape_text(hostile),
+            "&lt;script&gt;alert('x')&lt;/script&gt; \"q\" &lt;/svg&gt; a&amp;b"
+        );
     }
 
     fn demo() -> (Snapshot, Report) {

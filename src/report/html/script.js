@@ -84,14 +84,21 @@
     pickSel.addEventListener("change", function () { showSubnet(pickSel.value); });
   }
 
+  // The text filter searches what a row shows, read once when first needed.
+  var texts = null;
+  function textOf(i) {
+    if (!texts) { texts = rows.map(function (r) { return r.textContent.toLowerCase(); }); }
+    return texts[i];
+  }
+
   function apply() {
     var s = sev.value, r = rule.value.toUpperCase(), u = sub.value, q = text.value.trim().toLowerCase();
     var n = 0;
-    rows.forEach(function (row) {
+    rows.forEach(function (row, i) {
       var ok = (!s || row.getAttribute("data-sev") === s) &&
         (!r || row.getAttribute("data-rule").toUpperCase() === r) &&
         (!u || row.getAttribute("data-sub") === u) &&
-        (!q || row.getAttribute("data-text").indexOf(q) >= 0);
+        (!q || textOf(i).indexOf(q) >= 0);
       if (ok && resKeys) {
         var have = row.getAttribute("data-res");
         ok = resKeys.some(function (k) { return have.indexOf(" " + k + " ") >= 0; });

@@ -1,7 +1,7 @@
 //! The topology picture, laid out in Rust and written as inline SVG: one band per subscription
 //! with its VNets (subnets inside, with NSG, route table, delegation, private endpoints, firewalls
 //! and gateways), peerings drawn once between VNet boxes, UDR next hops as arrows to the subnet of
-//! the appliance, and a band of private DNS zones with dashed lines to the VNets they are linked
+//! the appliance (or to the Virtual WAN hub whose firewall it is), and a band of private DNS zones with dashed lines to the VNets they are linked
 //! to. The layout is a grid per band in a fixed order (most-peered VNets first, then by name), so
 //! the same inventory always gives the same picture.
 
@@ -132,6 +132,53 @@ pub(crate) fn layout(snapshot: &Snapshot, report: &Report, keys: &mut Keys) -> L
             }
         }
     }
+    // Virtual WAN hub firewalls sit in no subnet: one box per hub, in the band of the hub's
+    // subscription, and UDRs to the firewall's hub address point at it.
+    let mut hubs: BTreeMap<String, Vec<HubBox>> = BTreeMap::new();
+    {
+        let mut by_hub: BTreeMap<String, HubBox> = BTreeMap::new();
+        for fw in &inv.azure_firewalls {
+            let in_a_subnet = fw
+                .properties
+                .ip_configurations
+                .iter()
+                .any(|c| c.properties.subnet.is_some());
+            let hub_ip = fw
+                .properties
+                .hub_ip_addresses
+                .as_ref()
+                .and_then(|h| h.private_ip());
+            if in_a_subnet || (fw.properties.virtual_hub.is_none() && hub_ip.is_none()) {
+                continue;
+            }
+            let hub_id = fw
+                .properties
+                .virtual_hub
+                .as_ref()
+                .map(|h| h.id.clone())
+                .unwrap_or_else(|| fw.id.clone());
+            let key = format!("hub:{}", id_key(&hub_id));
+            let b = by_hub.entry(key.clone()).or_insert_with(|| HubBox {
+                key: key.clone(),
+                id: hub_id.clone(),
+                firewalls: Vec::new(),
+            });
+            let label = format!(
+                "FW {}{}",
+                fw.display_name(),
+                hub_ip.map(|ip| format!(" {ip}")).unwrap_or_default()
+            );
+            b.firewalls.push((label.clone(), fw.id.clone()));
+            if let Some(ip) = hub_ip {
+                ip_owner.insert(ip.to_string(), (key, format!("FW {}", fw.display_name())));
+            }
+        }
+        for (_, b) in by_hub {
+            hubs.entry(subscription_of(&b.id).unwrap_or_default())
+                .or_default()
+                .push(b);
+        }
+    }
     for gw in &inv.virtual_network_gateways {
         for c in &gw.properties.ip_configurations {
             if let Some(s) = &c.properties.subnet {
@@ -243,6 +290,9 @@ pub(crate) fn layout(snapshot: &Snapshot, report: &Report, keys: &mut Keys) -> L
                 .then_with(|| id_key(&a.id).cmp(&id_key(&b.id)))
         });
     }
+    for sub in hubs.keys() {
+        bands.entry(sub.clone()).or_default();
+    }
     let mut order: Vec<String> = snapshot
         .scope
         .subscriptions
@@ -261,6 +311,7 @@ pub(crate) fn layout(snapshot: &Snapshot, report: &Report, keys: &mut Keys) -> L
     let mut boxes = Vec::new();
     let mut subnets = Vec::new();
     let mut vnet_rect: BTreeMap<String, Rect> = BTreeMap::new();
+    // Arrow targets: subnets holding an appliance, and Virtual WAN hubs.
     let mut subnet_rect: BTreeMap<String, Rect> = BTreeMap::new();
     let mut y = MARGIN;
     for sub in &order {
@@ -377,6 +428,58 @@ pub(crate) fn layout(snapshot: &Snapshot, report: &Report, keys: &mut Keys) -> L
                     subnets.push((r.id.clone(), sr));
                 }
                 vnet_rect.insert(r.id.clone(), r.clone());
+                boxes.push(r);
+            }
+            y += row_h + GAP_Y;
+        }
+        for row in hubs
+            .get(sub)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .chunks(COLS)
+        {
+            let row_h = row
+                .iter()
+                .map(|b| hub_height(b.firewalls.len()))
+                .fold(0.0, f64::max);
+            for (i, hub) in row.iter().enumerate() {
+                let x = MARGIN + i as f64 * (VNET_W + GAP_X);
+                let r = Rect {
+                    id: hub.key.clone(),
+                    x,
+                    y,
+                    w: VNET_W,
+                    h: hub_height(hub.firewalls.len()),
+                };
+                let ks: Vec<usize> = std::iter::once(keys.of(&hub.id))
+                    .chain(hub.firewalls.iter().map(|(_, id)| keys.of(id)))
+                    .collect();
+                let ks_attr: Vec<String> = ks.iter().map(|k| k.to_string()).collect();
+                let _ = write!(
+                    band_boxes,
+                    "<g class=\"res hub\" data-keys=\"{}\" data-name=\"{}\" tabindex=\"0\"><title>{}</title><rect class=\"hub-box\" x=\"{x:.0}\" y=\"{y:.0}\" width=\"{VNET_W:.0}\" height=\"{:.0}\" rx=\"6\"/><text class=\"vnet-name\" x=\"{:.0}\" y=\"{:.0}\">{}</text><text class=\"small\" x=\"{:.0}\" y=\"{:.0}\">Virtual WAN hub</text>",
+                    ks_attr.join(" "),
+                    escape(last_name(&hub.id)),
+                    escape(&hub.id),
+                    r.h,
+                    x + 10.0,
+                    y + 19.0,
+                    escape(&clip(last_name(&hub.id), 30)),
+                    x + 10.0,
+                    y + 36.0
+                );
+                for (j, (label, _)) in hub.firewalls.iter().enumerate() {
+                    let _ = write!(
+                        band_boxes,
+                        "<text class=\"tags\" x=\"{:.0}\" y=\"{:.0}\">{}</text>",
+                        x + 10.0,
+                        y + VNET_HEAD + 12.0 + j as f64 * 18.0,
+                        escape(&clip(label, 50))
+                    );
+                }
+                band_boxes.push_str("</g>");
+                badge(&mut band_boxes, x + VNET_W - 66.0, y + 8.0, worst_of(&ks));
+                subnet_rect.insert(hub.key.clone(), r.clone());
                 boxes.push(r);
             }
             y += row_h + GAP_Y;
@@ -628,7 +731,7 @@ pub(crate) fn layout(snapshot: &Snapshot, report: &Report, keys: &mut Keys) -> L
             "<p class=\"hint\">{arrows_left_out} UDR next-hop arrows are left out of the picture; each routed subnet's <code>UDR→</code> tag names its appliance.</p>"
         );
     }
-    svg.push_str("<p class=\"legend\"><span class=\"l-peer\">—</span> peering (connected) <span class=\"l-broken\">- -</span> peering not connected <span class=\"l-transit\">—</span> gateway transit <span class=\"l-dns\">· ·</span> private DNS zone link <span class=\"l-udr\">→</span> UDR next hop to an appliance</p>\n");
+    svg.push_str("<p class=\"legend\"><span class=\"l-peer\">—</span> peering (connected) <span class=\"l-broken\">- -</span> peering not connected <span class=\"l-transit\">—</span> gateway transit <span class=\"l-dns\">· ·</span> private DNS zone link <span class=\"l-udr\">→</span> UDR next hop to an appliance or a Virtual WAN hub firewall</p>\n");
     Layout {
         svg,
         boxes,
@@ -652,6 +755,17 @@ fn split_backgrounds(body: &str) -> (String, String) {
         rest.push_str(&part[end..]);
     }
     (bg, rest)
+}
+
+/// A Virtual WAN hub and the firewalls in it: (label, firewall id).
+struct HubBox {
+    key: String,
+    id: String,
+    firewalls: Vec<(String, String)>,
+}
+
+fn hub_height(firewalls: usize) -> f64 {
+    VNET_HEAD + firewalls.max(1) as f64 * 18.0 + 8.0
 }
 
 fn vnet_height(subnets: usize) -> f64 {
@@ -744,6 +858,85 @@ mod tests {
         assert_eq!(l.svg.matches("<path class=\"peering broken").count(), 1);
         assert!(l.svg.contains("class=\"peering-state\""));
         assert!(l.svg.contains("Connected/Disconnected") || l.svg.contains("Disconnected"));
+    }
+
+    /// A Virtual WAN hub firewall in the shape of Microsoft's AzureFirewallPutInHub example (no
+    /// ip configuration; `virtualHub` and `hubIPAddresses`), with a spoke's UDR pointing at it.
+    fn with_hub_firewall() -> (Snapshot, Report, String) {
+        let (mut s, r) = demo();
+        let sub = s.scope.subscriptions[0].clone();
+        let fw: crate::inventory::network::AzureFirewall = serde_json::from_value(serde_json::json!({
+            "name": "azurefirewall",
+            "id": format!("/subscriptions/{sub}/resourceGroups/rg-wan/providers/Microsoft.Network/azureFirewalls/azurefirewall"),
+            "type": "Microsoft.Network/azureFirewalls",
+            "location": "West US",
+            "properties": {
+                "provisioningState": "Succeeded",
+                "sku": {"name": "AZFW_Hub", "tier": "Standard"},
+                "threatIntelMode": "Alert",
+                "virtualHub": {"id": format!("/subscriptions/{sub}/resourceGroups/rg-wan/providers/Microsoft.Network/virtualHubs/hub1")},
+                "hubIPAddresses": {"publicIPs": {"addresses": [{"address": "13.73.240.12"}], "count": 1}, "privateIPAddress": "10.200.0.132"},
+                "additionalProperties": {}
+            }
+        }))
+        .unwrap();
+        s.inventory.azure_firewalls.push(fw);
+        let rt = s
+            .inventory
+            .route_tables
+            .iter_mut()
+            .find(|t| {
+                t.properties
+                    .routes
+                    .iter()
+                    .any(|r| r.properties.next_hop_type == NextHopType::VirtualAppliance)
+            })
+            .unwrap();
+        let route = rt
+            .properties
+            .routes
+            .iter_mut()
+            .find(|r| r.properties.next_hop_type == NextHopType::VirtualAppliance)
+            .unwrap();
+        route.properties.next_hop_ip_address = Some("10.200.0.132".into());
+        let hub_key = format!(
+            "hub:{}",
+            id_key(&format!(
+                "/subscriptions/{sub}/resourceGroups/rg-wan/providers/Microsoft.Network/virtualHubs/hub1"
+            ))
+        );
+        (s, r, hub_key)
+    }
+
+    #[test]
+    fn a_virtual_wan_hub_firewall_is_drawn_and_udrs_point_at_its_hub() {
+        let (s, r, hub) = with_hub_firewall();
+        let l = layout(&s, &r, &mut Keys::default());
+        assert!(l.boxes.iter().any(|b| b.id == hub), "no box for the hub");
+        for (i, a) in l.boxes.iter().enumerate() {
+            for b in &l.boxes[i + 1..] {
+                assert!(!a.overlaps(b), "{} overlaps {}", a.id, b.id);
+            }
+        }
+        assert!(l.svg.contains("Virtual WAN hub"));
+        assert!(l.svg.contains("FW azurefirewall 10.200.0.132"));
+        assert!(
+            l.arrows.iter().any(|(_, t)| t == &hub),
+            "UDR arrows: {:?}",
+            l.arrows
+        );
+        // Without the route to it, the hub is drawn but nothing points at it.
+        let (mut s, r, hub) = with_hub_firewall();
+        for t in &mut s.inventory.route_tables {
+            for route in &mut t.properties.routes {
+                if route.properties.next_hop_ip_address.as_deref() == Some("10.200.0.132") {
+                    route.properties.next_hop_ip_address = Some("10.9.9.9".into());
+                }
+            }
+        }
+        let l = layout(&s, &r, &mut Keys::default());
+        assert!(l.boxes.iter().any(|b| b.id == hub));
+        assert!(!l.arrows.iter().any(|(_, t)| t == &hub));
     }
 
     #[test]
