@@ -691,3 +691,123 @@ fn headless_chromium_draws_a_hostile_subnet_name_as_text() {
         "markup from the name became an element"
     );
 }
+
+/// A tenant too large for one picture: subscriptions are boxes, each with its picture folded;
+/// filtering to a subscription unfolds its picture, and a subnet inside a folded picture still
+/// filters the findings and draws its drill-down.
+#[test]
+fn headless_chromium_unfolds_a_subscription_of_a_large_tenant() {
+    let Some(browser) = chromium() else {
+        println!("SKIPPED: no chromium binary on PATH");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("tenant.json");
+    // 42 spokes, three to a subscription, and the hub: 43 VNets in 15 subscriptions.
+    std::fs::write(&snap, crate::synthetic::tenant(42).to_string()).unwrap();
+    let page = dir.path().join("page.html");
+    let json = dir.path().join("page.json");
+    let out = azaudit(&[
+        "scan",
+        "--snapshot",
+        snap.to_str().unwrap(),
+        "--fail-on",
+        "never",
+        "--format",
+        "html",
+        "--format",
+        "json",
+        "-o",
+        &format!("html={}", page.display()),
+        "-o",
+        &format!("json={}", json.display()),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert_eq!(html.matches("<details class=\"sub-detail\"").count(), 15);
+    assert_eq!(html.matches("<g class=\"group\"").count(), 15);
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+
+    let wanted = crate::synthetic::spoke_subscription(7);
+    let url = format!("file://{}", page.canonicalize().unwrap().display());
+    let profile = dir.path().join("profile");
+    let (dom, log) = dump_dom(
+        &browser,
+        &format!("{url}#filter-sub={wanted}"),
+        &profile,
+        None,
+    );
+    assert!(
+        console_lines(&log).is_empty(),
+        "console output: {:?}",
+        console_lines(&log)
+    );
+    let group = dom
+        .find(&format!("data-sub=\"{wanted}\" data-detail=\""))
+        .expect("its box");
+    let detail = &dom[group + format!("data-sub=\"{wanted}\" data-detail=\"").len()..];
+    let detail = &detail[..detail.find('"').unwrap()];
+    assert_eq!(
+        dom.matches("<details class=\"sub-detail\" id=\"sub-")
+            .count(),
+        15
+    );
+    assert_eq!(
+        dom.matches(" open=\"\"><summary>").count() + dom.matches("\" open><summary>").count(),
+        1,
+        "only one picture unfolded"
+    );
+    assert!(
+        dom.contains(&format!(
+            "<details class=\"sub-detail\" id=\"{detail}\" open"
+        )),
+        "the picture of {wanted} ({detail}) is not unfolded"
+    );
+    let expected = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| {
+            f["subscription_id"]
+                .as_str()
+                .is_some_and(|s| s.eq_ignore_ascii_case(&wanted))
+        })
+        .count();
+    assert!(expected > 0);
+    let visible: Vec<_> = rows(&dom).into_iter().filter(|r| r.2).collect();
+    assert_eq!(visible.len(), expected);
+
+    // A subnet inside a folded picture: its picture unfolds, its findings and drill-down show.
+    let (dom, log) = dump_dom(
+        &browser,
+        &format!("{url}#filter-resource=snet-0"),
+        &profile,
+        None,
+    );
+    assert!(
+        console_lines(&log).is_empty(),
+        "console output: {:?}",
+        console_lines(&log)
+    );
+    let at = dom.find("data-name=\"snet-0\"").expect("snet-0 is drawn");
+    let open = dom[..at].rfind("<details class=\"sub-detail\"").unwrap();
+    let tag = &dom[open..open + dom[open..].find('>').unwrap()];
+    assert!(
+        tag.ends_with(" open=\"\"") || tag.ends_with(" open"),
+        "{tag}"
+    );
+    let visible: Vec<_> = rows(&dom).into_iter().filter(|r| r.2).collect();
+    assert!(!visible.is_empty() && visible.len() < rows(&dom).len());
+    let body = &dom[dom.find("id=\"dd-body\"").unwrap()..];
+    assert!(
+        body.contains(" / snet-0</h3>"),
+        "{}",
+        &body[..body.len().min(300)]
+    );
+    assert!(body.contains("id=\"dd-rules-in\""));
+}

@@ -134,24 +134,32 @@ pub(crate) fn data(snapshot: &Snapshot, keys: &mut Keys) -> String {
                                 for source in [true, false] {
                                     let mut toks = Vec::new();
                                     for (token, asg) in sides_of(o.rule, source) {
-                                        let side = match &asg {
-                                            Some(a) => rule_sides::expand(
-                                                &[],
-                                                std::slice::from_ref(a),
-                                                &tags,
-                                                false,
-                                            ),
-                                            None => {
-                                                rule_sides::expand(&[&token], &[], &tags, false)
-                                            }
-                                        };
-                                        let text = rule_sides::text(&side);
                                         let ti = t.s(&token);
-                                        if asg.is_none() && depends_on_subnet(&token) {
-                                            by_subnet.insert(ti.to_string(), t.s(&text));
+                                        let per_subnet = asg.is_none() && depends_on_subnet(&token);
+                                        let known = if per_subnet {
+                                            by_subnet.contains_key(&ti.to_string())
                                         } else {
-                                            let xi = t.s(&text);
-                                            fixed.entry(ti.to_string()).or_insert(xi);
+                                            fixed.contains_key(&ti.to_string())
+                                        };
+                                        // Each token is expanded once per subnet (or once for all).
+                                        if !known {
+                                            let side = match &asg {
+                                                Some(a) => rule_sides::expand(
+                                                    &[],
+                                                    std::slice::from_ref(a),
+                                                    &tags,
+                                                    false,
+                                                ),
+                                                None => {
+                                                    rule_sides::expand(&[&token], &[], &tags, false)
+                                                }
+                                            };
+                                            let xi = t.s(&rule_sides::text(&side));
+                                            if per_subnet {
+                                                by_subnet.insert(ti.to_string(), xi);
+                                            } else {
+                                                fixed.insert(ti.to_string(), xi);
+                                            }
                                         }
                                         toks.push(ti);
                                     }

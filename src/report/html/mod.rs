@@ -3,6 +3,7 @@
 //! that comes from the tenant or the report goes through [`escape`].
 
 mod drilldown;
+mod overview;
 mod topology;
 
 use std::collections::BTreeMap;

@@ -119,6 +119,16 @@
     o.value = value; o.textContent = value; el.appendChild(o); el.value = value;
   }
 
+  // In the overview of a large tenant, a subscription's folded picture.
+  function unfold(subscription) {
+    Array.prototype.forEach.call(document.querySelectorAll(".topo .group"), function (g) {
+      if (g.getAttribute("data-sub") === subscription.toLowerCase()) {
+        var d = document.getElementById(g.getAttribute("data-detail"));
+        if (d) { d.open = true; }
+      }
+    });
+  }
+
   function fromHash() {
     var h = decodeURIComponent(location.hash.replace(/^#/, ""));
     if (h.indexOf("finding-") === 0) {
@@ -137,13 +147,13 @@
       if (!m) { return; }
       if (m[1] === "sev" || m[1] === "severity") { setSelect(sev, m[2]); }
       else if (m[1] === "rule") { setSelect(rule, m[2]); }
-      else if (m[1] === "sub" || m[1] === "subscription") { setSelect(sub, m[2]); }
+      else if (m[1] === "sub" || m[1] === "subscription") { setSelect(sub, m[2]); unfold(m[2]); }
       else if (m[1] === "resource") { resource = m[2]; }
       else { text.value = m[2]; }
     });
     if (resource !== null) {
       // As if the resource were clicked in the picture (a subnet before a VNet of the same name).
-      var all = Array.prototype.slice.call(document.querySelectorAll("#topo .res"));
+      var all = Array.prototype.slice.call(document.querySelectorAll(".topo .res"));
       var hit = all.filter(function (g) { return g.getAttribute("data-name").toLowerCase() === resource.toLowerCase(); })
         .sort(function (a, b) { return b.classList.contains("subnet") - a.classList.contains("subnet"); })[0];
       if (hit) { hit.dispatchEvent(new MouseEvent("click", { bubbles: true })); return; }
@@ -157,9 +167,12 @@
     resKeys = null; resBox.hidden = true; apply();
   });
 
-  Array.prototype.forEach.call(document.querySelectorAll("#topo .res"), function (g) {
+  Array.prototype.forEach.call(document.querySelectorAll(".topo .res"), function (g) {
     function pick(ev) {
       ev.stopPropagation();
+      // Inside a folded subscription picture: unfold it.
+      var folded = g.closest("details");
+      if (folded) { folded.open = true; }
       resKeys = g.getAttribute("data-keys").split(" ").filter(Boolean);
       resName.textContent = g.getAttribute("data-name");
       resBox.hidden = false;
@@ -171,6 +184,20 @@
     }
     g.addEventListener("click", pick);
     g.addEventListener("keydown", function (ev) { if (ev.key === "Enter") { pick(ev); } });
+  });
+
+  // A subscription box of the overview unfolds its picture and filters the findings to it.
+  Array.prototype.forEach.call(document.querySelectorAll(".topo .group"), function (g) {
+    function open(ev) {
+      ev.stopPropagation();
+      var d = document.getElementById(g.getAttribute("data-detail"));
+      if (d) { d.open = true; }
+      setSelect(sub, g.getAttribute("data-sub"));
+      apply();
+      if (d) { d.scrollIntoView(); }
+    }
+    g.addEventListener("click", open);
+    g.addEventListener("keydown", function (ev) { if (ev.key === "Enter") { open(ev); } });
   });
 
   Array.prototype.forEach.call(document.querySelectorAll("th[data-sort]"), function (th) {

@@ -15,11 +15,11 @@ use crate::findings::Severity;
 use crate::inventory::network::NextHopType;
 use crate::report::Report;
 
-const MARGIN: f64 = 20.0;
-const VNET_W: f64 = 340.0;
-const GAP_X: f64 = 60.0;
+pub(crate) const MARGIN: f64 = 20.0;
+pub(crate) const VNET_W: f64 = 340.0;
+pub(crate) const GAP_X: f64 = 60.0;
 const GAP_Y: f64 = 50.0;
-const COLS: usize = 4;
+pub(crate) const COLS: usize = 4;
 const BAND_HEAD: f64 = 34.0;
 const VNET_HEAD: f64 = 46.0;
 const SUBNET_H: f64 = 42.0;
@@ -27,6 +27,8 @@ const SUBNET_GAP: f64 = 6.0;
 const ZONE_H: f64 = 46.0;
 /// More UDR arrows than this would hide the picture: subnet tags carry them instead.
 const MAX_ARROWS: usize = 40;
+/// More VNets than this are drawn as an overview of subscriptions (see [`layout`]).
+pub(crate) const COLLAPSE_VNETS: usize = 40;
 
 /// A drawn box.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,10 +52,10 @@ impl Rect {
             && o.x + o.w <= self.x + self.w
             && o.y + o.h <= self.y + self.h
     }
-    fn cx(&self) -> f64 {
+    pub(crate) fn cx(&self) -> f64 {
         self.x + self.w / 2.0
     }
-    fn cy(&self) -> f64 {
+    pub(crate) fn cy(&self) -> f64 {
         self.y + self.h / 2.0
     }
 }
@@ -71,11 +73,16 @@ pub struct Layout {
     pub peerings: Vec<(String, String)>,
     /// UDR arrows drawn, as (VNet key, key of the subnet holding the appliance).
     pub arrows: Vec<(String, String)>,
-    /// DNS zone links drawn, as (zone key, VNet key).
+    /// DNS zone links drawn, as (zone key, VNet key); in the overview (zone key, subscription).
     pub links: Vec<(String, String)>,
+    /// In the overview: edges between subscription boxes, as (subscription, subscription, number
+    /// of VNet peerings between them), the smaller subscription first.
+    pub group_edges: Vec<(String, String, usize)>,
+    /// In the overview: each subscription's own picture.
+    pub parts: Vec<Layout>,
 }
 
-fn clip(s: &str, n: usize) -> String {
+pub(crate) fn clip(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
         s.to_string()
     } else {
@@ -85,7 +92,7 @@ fn clip(s: &str, n: usize) -> String {
     }
 }
 
-fn badge(h: &mut String, x: f64, y: f64, sev: Option<Severity>) {
+pub(crate) fn badge(h: &mut String, x: f64, y: f64, sev: Option<Severity>) {
     if let Some(s) = sev {
         let _ = write!(
             h,
@@ -96,20 +103,35 @@ fn badge(h: &mut String, x: f64, y: f64, sev: Option<Severity>) {
     }
 }
 
-/// Lays the snapshot's network out and draws it, with each element's worst active finding.
+/// Lays the snapshot's network out and draws it, with each element's worst active finding. Past
+/// [`COLLAPSE_VNETS`] VNets one picture would not be legible: the picture then shows one box per
+/// subscription (with its counts) and the links between them, and each subscription's own
+/// picture is folded away beside it, opened by clicking its box.
 pub(crate) fn layout(snapshot: &Snapshot, report: &Report, keys: &mut Keys) -> Layout {
+    let mut l = if snapshot.inventory.virtual_networks.len() > COLLAPSE_VNETS {
+        super::overview::layout(snapshot, report, keys)
+    } else {
+        let worst = worst_by_key(report, keys);
+        draw(snapshot, report, keys, &worst, None, "topo")
+    };
+    l.svg.push_str("<p class=\"legend\"><span class=\"l-peer\">—</span> peering (connected) <span class=\"l-broken\">- -</span> peering not connected <span class=\"l-transit\">—</span> gateway transit <span class=\"l-dns\">· ·</span> private DNS zone link <span class=\"l-udr\">→</span> UDR next hop to an appliance or a Virtual WAN hub firewall</p>\n");
+    l
+}
+
+/// Draws the VNets of every subscription (`only` = None, with the private DNS zones) or of one.
+pub(crate) fn draw(
+    snapshot: &Snapshot,
+    report: &Report,
+    keys: &mut Keys,
+    worst: &BTreeMap<usize, Severity>,
+    only: Option<&str>,
+    svg_id: &str,
+) -> Layout {
     let inv = &snapshot.inventory;
-    // Worst active severity per resource key.
-    let mut worst: BTreeMap<usize, Severity> = BTreeMap::new();
-    for f in report.findings.iter().filter(|f| f.is_active()) {
-        for id in std::iter::once(&f.resource_id).chain(f.related.iter().map(|r| &r.resource_id)) {
-            let k = keys.of(id);
-            let e = worst.entry(k).or_insert(f.severity);
-            if f.severity > *e {
-                *e = f.severity;
-            }
-        }
-    }
+    // In one subscription's picture, only its VNets are read.
+    let in_view = |id: &str| {
+        only.is_none_or(|o| subscription_of(id).is_some_and(|s| s.eq_ignore_ascii_case(o)))
+    };
     let worst_of = |ks: &[usize]| ks.iter().filter_map(|k| worst.get(k).copied()).max();
 
     // What sits in each subnet.
@@ -229,7 +251,7 @@ pub(crate) fn layout(snapshot: &Snapshot, report: &Report, keys: &mut Keys) -> L
 
     // UDR next hops: subnet key → (appliance's subnet key, appliance) → routes.
     let mut udr: BTreeMap<String, BTreeMap<(String, String), Vec<String>>> = BTreeMap::new();
-    for v in &inv.virtual_networks {
+    for v in inv.virtual_networks.iter().filter(|v| in_view(&v.id)) {
         for s in &v.properties.subnets {
             let Some(rt) = s
                 .properties
@@ -261,7 +283,7 @@ pub(crate) fn layout(snapshot: &Snapshot, report: &Report, keys: &mut Keys) -> L
 
     // Bands: subscriptions in scope order, then any other subscription holding a VNet.
     let mut degree: BTreeMap<String, usize> = BTreeMap::new();
-    for v in &inv.virtual_networks {
+    for v in inv.virtual_networks.iter().filter(|v| in_view(&v.id)) {
         for p in &v.properties.virtual_network_peerings {
             if let Some(r) = &p.properties.remote_virtual_network {
                 *degree.entry(id_key(&v.id)).or_default() += 1;
@@ -304,6 +326,9 @@ pub(crate) fn layout(snapshot: &Snapshot, report: &Report, keys: &mut Keys) -> L
         if !order.contains(s) {
             order.push(s.clone());
         }
+    }
+    if let Some(o) = only {
+        order.retain(|s| s.eq_ignore_ascii_case(o));
     }
 
     let width = MARGIN * 2.0 + COLS as f64 * VNET_W + (COLS - 1) as f64 * GAP_X;
@@ -497,7 +522,12 @@ pub(crate) fn layout(snapshot: &Snapshot, report: &Report, keys: &mut Keys) -> L
     }
 
     // Private DNS zones, in name order, with their links.
-    let mut zones: Vec<_> = inv.private_dns_zones.iter().collect();
+    // A subscription's own picture leaves the zones to the overview.
+    let mut zones: Vec<_> = if only.is_none() {
+        inv.private_dns_zones.iter().collect()
+    } else {
+        Vec::new()
+    };
     zones.sort_by(|a, b| {
         a.display_name()
             .to_lowercase()
@@ -691,7 +721,7 @@ pub(crate) fn layout(snapshot: &Snapshot, report: &Report, keys: &mut Keys) -> L
             let (y1, y2) = (from.y + 24.0, to.cy());
             let _ = write!(
                 arrows_svg,
-                "<line class=\"udr\" x1=\"{x1:.0}\" y1=\"{y1:.0}\" x2=\"{x2:.0}\" y2=\"{y2:.0}\" marker-end=\"url(#arrow)\"><title>UDR {}</title></line>",
+                "<line class=\"udr\" x1=\"{x1:.0}\" y1=\"{y1:.0}\" x2=\"{x2:.0}\" y2=\"{y2:.0}\" marker-end=\"url(#arrow-{svg_id})\"><title>UDR {}</title></line>",
                 escape(&notes.join("; "))
             );
             arrows.push((vk.clone(), t.clone()));
@@ -707,7 +737,7 @@ pub(crate) fn layout(snapshot: &Snapshot, report: &Report, keys: &mut Keys) -> L
     let mut svg = String::new();
     let _ = write!(
         svg,
-        "<svg id=\"topo\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {width:.0} {height:.0}\" width=\"{width:.0}\" height=\"{height:.0}\" role=\"img\" aria-label=\"network topology\"><defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto\"><path d=\"M0,0 L10,5 L0,10 z\"/></marker></defs>"
+        "<svg id=\"{svg_id}\" class=\"topo\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {width:.0} {height:.0}\" width=\"{width:.0}\" height=\"{height:.0}\" role=\"img\" aria-label=\"network topology\"><defs><marker id=\"arrow-{svg_id}\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto\"><path d=\"M0,0 L10,5 L0,10 z\"/></marker></defs>"
     );
     // Bands first, then edges over the band backgrounds but under the boxes.
     let (bands_bg, rest) = split_backgrounds(&body);
@@ -722,7 +752,7 @@ pub(crate) fn layout(snapshot: &Snapshot, report: &Report, keys: &mut Keys) -> L
         height - 4.0
     );
     svg.push('\n');
-    if inv.virtual_networks.is_empty() && zones.is_empty() {
+    if only.is_none() && inv.virtual_networks.is_empty() && zones.is_empty() {
         svg = "<p>The inventory holds no virtual network or private DNS zone.</p>\n".into();
     }
     if arrows_left_out > 0 {
@@ -731,7 +761,6 @@ pub(crate) fn layout(snapshot: &Snapshot, report: &Report, keys: &mut Keys) -> L
             "<p class=\"hint\">{arrows_left_out} UDR next-hop arrows are left out of the picture; each routed subnet's <code>UDR→</code> tag names its appliance.</p>"
         );
     }
-    svg.push_str("<p class=\"legend\"><span class=\"l-peer\">—</span> peering (connected) <span class=\"l-broken\">- -</span> peering not connected <span class=\"l-transit\">—</span> gateway transit <span class=\"l-dns\">· ·</span> private DNS zone link <span class=\"l-udr\">→</span> UDR next hop to an appliance or a Virtual WAN hub firewall</p>\n");
     Layout {
         svg,
         boxes,
@@ -739,6 +768,8 @@ pub(crate) fn layout(snapshot: &Snapshot, report: &Report, keys: &mut Keys) -> L
         peerings,
         arrows,
         links,
+        group_edges: Vec::new(),
+        parts: Vec::new(),
     }
 }
 
@@ -755,6 +786,21 @@ fn split_backgrounds(body: &str) -> (String, String) {
         rest.push_str(&part[end..]);
     }
     (bg, rest)
+}
+
+/// Worst active severity per resource key: of the findings on it or naming it as related.
+pub(crate) fn worst_by_key(report: &Report, keys: &mut Keys) -> BTreeMap<usize, Severity> {
+    let mut worst: BTreeMap<usize, Severity> = BTreeMap::new();
+    for f in report.findings.iter().filter(|f| f.is_active()) {
+        for id in std::iter::once(&f.resource_id).chain(f.related.iter().map(|r| &r.resource_id)) {
+            let k = keys.of(id);
+            let e = worst.entry(k).or_insert(f.severity);
+            if f.severity > *e {
+                *e = f.severity;
+            }
+        }
+    }
+    worst
 }
 
 /// A Virtual WAN hub and the firewalls in it: (label, firewall id).
