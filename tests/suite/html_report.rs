@@ -231,6 +231,28 @@ fn headless_chromium_renders_the_page_and_applies_fragment_filters() {
     assert!(visible.iter().all(|r| r.0 == "NSG101"));
     assert!(dom.contains(&format!("data-shown=\"{expected}\"")));
 
+    // The text filter searches what a row shows: a finding's id (in its anchor link) finds it alone.
+    let one = active[active.len() / 2]["id"].as_str().unwrap();
+    let (dom, log) = dump_dom(
+        &browser,
+        &format!("{url}#filter-text={one}"),
+        &profile,
+        None,
+    );
+    assert!(
+        console_lines(&log).is_empty(),
+        "console output: {:?}",
+        console_lines(&log)
+    );
+    assert!(dom.contains("data-shown=\"1\""), "one row for {one}");
+    let shown: Vec<_> = dom
+        .split("<tr class=\"frow")
+        .skip(1)
+        .filter(|r| !r[..r.find('>').unwrap()].contains(" hidden"))
+        .collect();
+    assert_eq!(shown.len(), 1);
+    assert!(shown[0].contains(&format!("id=\"finding-{one}\"")));
+
     // Clicking a subnet in the picture filters to the findings that concern it.
     let (dom, log) = dump_dom(
         &browser,

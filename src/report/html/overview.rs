@@ -596,6 +596,14 @@ mod tests {
         assert_eq!(l.group_edges.iter().map(|e| e.2).sum::<usize>(), cross);
         assert!(l.group_edges.iter().all(|e| e.2 == 5));
         assert_eq!(l.svg.matches("<line class=\"peering\"").count(), 50);
+        // In a spoke subscription's picture, each spoke names its peering to the hub.
+        assert_eq!(l.parts[1].svg.matches(" · ⇄1 outside</text>").count(), 5);
+        assert!(
+            l.parts[1]
+                .svg
+                .contains("peered outside this subscription: vnet-hub")
+        );
+        assert_eq!(l.parts[0].svg.matches(" · ⇄250 outside</text>").count(), 1);
         // Fifty UDR arrows and zone lines into one box would hide the picture: the boxes count them.
         assert!(l.arrows.is_empty() && l.links.is_empty());
         assert!(l.svg.contains("UDR next hop for 50 subscription(s)"));

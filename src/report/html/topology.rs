@@ -363,12 +363,29 @@ pub(crate) fn draw(
                     h: vnet_height(v.properties.subnets.len()),
                 };
                 let vk = [keys.of(&v.id)];
+                // In one subscription's picture, peerings to other subscriptions are named, not drawn.
+                let outside: Vec<&str> = v
+                    .properties
+                    .virtual_network_peerings
+                    .iter()
+                    .filter_map(|p| p.properties.remote_virtual_network.as_ref())
+                    .filter(|r| !in_view(&r.id))
+                    .map(|r| last_name(&r.id))
+                    .collect();
+                let (outside_title, outside_tag) = if outside.is_empty() {
+                    (String::new(), String::new())
+                } else {
+                    (
+                        format!("\npeered outside this subscription: {}", outside.join(", ")),
+                        format!(" · ⇄{} outside", outside.len()),
+                    )
+                };
                 let _ = write!(
                     band_boxes,
-                    "<g class=\"res vnet\" data-keys=\"{}\" data-name=\"{}\" tabindex=\"0\"><title>{}</title><rect class=\"vnet-box\" x=\"{x:.0}\" y=\"{y:.0}\" width=\"{VNET_W:.0}\" height=\"{:.0}\" rx=\"6\"/><text class=\"vnet-name\" x=\"{:.0}\" y=\"{:.0}\">{}</text><text class=\"small\" x=\"{:.0}\" y=\"{:.0}\">{}{}</text></g>",
+                    "<g class=\"res vnet\" data-keys=\"{}\" data-name=\"{}\" tabindex=\"0\"><title>{}</title><rect class=\"vnet-box\" x=\"{x:.0}\" y=\"{y:.0}\" width=\"{VNET_W:.0}\" height=\"{:.0}\" rx=\"6\"/><text class=\"vnet-name\" x=\"{:.0}\" y=\"{:.0}\">{}</text><text class=\"small\" x=\"{:.0}\" y=\"{:.0}\">{}{}{}</text></g>",
                     vk[0],
                     escape(v.display_name()),
-                    escape(&v.id),
+                    escape(&format!("{}{outside_title}", v.id)),
                     r.h,
                     x + 10.0,
                     y + 19.0,
@@ -382,7 +399,8 @@ pub(crate) fn draw(
                     v.location
                         .as_deref()
                         .map(|l| format!(" · {}", escape(l)))
-                        .unwrap_or_default()
+                        .unwrap_or_default(),
+                    escape(&outside_tag)
                 );
                 badge(&mut band_boxes, x + VNET_W - 66.0, y + 8.0, worst_of(&vk));
                 for (j, s) in v.properties.subnets.iter().enumerate() {
