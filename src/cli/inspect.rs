@@ -16,6 +16,7 @@ use crate::inventory::network::{Direction, NetworkInterface, Protocol, Subnet, V
 use crate::model::nsg::{OrderedRule, rules_in_order};
 use crate::model::privatelink::ZoneTable;
 use crate::model::routes::{effective_routes, lookup};
+use crate::model::rule_sides;
 use crate::model::tags::TagResolver;
 use crate::report;
 
@@ -243,58 +244,19 @@ pub fn routes(a: &RoutesArgs) -> Result<ExitCode> {
     emit(out)
 }
 
-/// Tokens expanded to prefixes, for display.
+/// Tokens expanded to prefixes, for display (all of them for JSON).
 fn expand(
     tokens: &[&str],
     asgs: &[crate::inventory::SubResource],
     tags: &TagResolver,
     full: bool,
 ) -> serde_json::Value {
-    let mut out = Vec::new();
-    for t in tokens {
-        let r = tags.resolve(t);
-        let mut prefixes = r.set.to_strings();
-        let count = prefixes.len();
-        if !full && count > 6 {
-            prefixes.truncate(6);
-            prefixes.push(format!("… {} more", count - 6));
-        }
-        out.push(json!({"token": t, "exact": r.exact, "prefixes": prefixes}));
-    }
-    for a in asgs {
-        let (set, known) = tags.resolve_asgs(std::slice::from_ref(a));
-        out.push(json!({"token": format!("ASG {}", last_name(&a.id)), "exact": known, "prefixes": set.to_strings()}));
-    }
-    serde_json::Value::Array(out)
+    serde_json::to_value(rule_sides::expand(tokens, asgs, tags, full)).expect("serialises")
 }
 
 fn side_text(v: &serde_json::Value) -> String {
-    v.as_array()
-        .map(|items| {
-            items
-                .iter()
-                .map(|i| {
-                    let token = i["token"].as_str().unwrap_or_default();
-                    let prefixes: Vec<&str> = i["prefixes"]
-                        .as_array()
-                        .map(|p| p.iter().filter_map(|x| x.as_str()).collect())
-                        .unwrap_or_default();
-                    let known = i["exact"].as_bool().unwrap_or(false);
-                    if prefixes.len() == 1 && prefixes[0] == token {
-                        token.to_string()
-                    } else if prefixes.is_empty() {
-                        format!("{token} (ranges not known offline)")
-                    } else {
-                        format!(
-                            "{token}{} = {}",
-                            if known { "" } else { " ≈" },
-                            prefixes.join(", ")
-                        )
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join("\n")
-        })
+    serde_json::from_value::<Vec<rule_sides::Side>>(v.clone())
+        .map(|sides| rule_sides::text(&sides))
         .unwrap_or_default()
 }
 

@@ -127,6 +127,10 @@ pub struct ReportArgs {
     /// Judge dated rules and date the report as of this RFC 3339 time.
     #[arg(long, value_name = "TIME")]
     pub as_of: Option<String>,
+    /// Draw this saved `--format json` report (its findings, suppressions and baseline delta as
+    /// they were) over the snapshot it was built from, without running the rules again.
+    #[arg(long, value_name = "REPORT.json", conflicts_with_all = ["policy", "baseline", "as_of"])]
+    pub report: Option<PathBuf>,
 }
 
 impl ReportArgs {
@@ -570,7 +574,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     init_logging(cli.verbose);
     match cli.command {
         Command::Scan(args) => scan(&args),
-        Command::Report(args) => scan(&args.as_scan()?),
+        Command::Report(args) => match &args.report {
+            Some(saved) => redraw(&args, saved),
+            None => scan(&args.as_scan()?),
+        },
         Command::Collect { live, output } => {
             if !live.requested() {
                 return Err(Error::Usage(
@@ -762,6 +769,69 @@ fn merge(args: &MergeArgs) -> Result<ExitCode> {
     let merged = report::merge::merge(reports).map_err(Error::Usage)?;
     write_formats(&merged, None, &targets, args.ocsf_class, args.max_rows)?;
     Ok(exit_code(&merged, args.fail_on, args.require_complete))
+}
+
+/// `report --report REPORT.json`: writes a saved report again in the requested formats, drawn
+/// over its snapshot. The rules do not run again, so the findings, suppressions and baseline
+/// delta are those saved; a snapshot the report was not built from is refused.
+fn redraw(args: &ReportArgs, saved: &std::path::Path) -> Result<ExitCode> {
+    let formats = if args.format.is_empty() {
+        vec![Format::Html]
+    } else {
+        args.format.clone()
+    };
+    let targets = destinations(&formats, &args.output)?;
+    for (_, path) in &targets {
+        report::check_destination(path.as_deref())?;
+    }
+    let report = load_baseline(saved)?;
+    let snapshot = match &args.snapshot {
+        Some(path) => Snapshot::load(path)?,
+        None => demo::snapshot(),
+    };
+    check_report_matches(&report, &snapshot)?;
+    write_formats(
+        &report,
+        Some(&snapshot),
+        &targets,
+        OcsfClass::Compliance,
+        None,
+    )?;
+    Ok(ExitCode::Clean)
+}
+
+/// The saved report must come from this snapshot: the same collection time, and its
+/// subscriptions among the snapshot's (a scan may have narrowed the snapshot).
+fn check_report_matches(report: &Report, snapshot: &Snapshot) -> Result<()> {
+    if let Some(at) = report.run.collected_at
+        && at != snapshot.collected_at
+    {
+        return Err(Error::Usage(format!(
+            "the report was built from a snapshot collected at {}, not this one (collected at {})",
+            at.to_rfc3339(),
+            snapshot.collected_at.to_rfc3339()
+        )));
+    }
+    let missing: Vec<&str> = report
+        .scope
+        .subscriptions
+        .iter()
+        .filter(|s| {
+            !snapshot
+                .scope
+                .subscriptions
+                .iter()
+                .any(|t| t.eq_ignore_ascii_case(s))
+        })
+        .map(String::as_str)
+        .collect();
+    if !missing.is_empty() {
+        return Err(Error::Usage(format!(
+            "the report covers subscription(s) the snapshot does not hold: {}",
+            missing.join(", ")
+        )));
+    }
+    Ok(())
 }
 
 /// Documents `azaudit schema` can describe.

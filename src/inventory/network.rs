@@ -742,6 +742,8 @@ pub struct AzureFirewallProperties {
     /// A Virtual WAN hub firewall (`AZFW_Hub`) has no `ipConfigurations`: its addresses are here.
     #[serde(rename = "hubIPAddresses")]
     pub hub_ip_addresses: Option<HubIpAddresses>,
+    /// The Virtual WAN hub a hub firewall is deployed in.
+    pub virtual_hub: Option<SubResource>,
     pub provisioning_state: Option<String>,
     #[serde(flatten)]
     pub extra: Extra,

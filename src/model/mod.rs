@@ -8,5 +8,6 @@ pub mod gateways;
 pub mod nsg;
 pub mod privatelink;
 pub mod routes;
+pub mod rule_sides;
 pub mod tags;
 pub mod widening;

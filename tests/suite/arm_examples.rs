@@ -207,6 +207,7 @@ fn next_examples_parse_and_keep_no_modeled_field_in_extra() {
         "network/VirtualNetworkGatewayConnectionGet.json 200 .properties.connectionStatus",
         "network/VirtualNetworkGatewayConnectionGet.json 200 .properties.enableBgp",
         "network/AzureFirewallPutInHub.json 200 .properties.hubIPAddresses.privateIPAddress",
+        "network/AzureFirewallPutInHub.json 200 .properties.virtualHub.id",
         "network/ServiceTagsList.json 200 .changeNumber",
         "network/ServiceTagsList.json 200 .values[4].properties.addressPrefixes",
         "network/ServiceTagsList.json 200 .values[4].properties.region",
@@ -551,6 +552,7 @@ const UNEXERCISED: &[(&str, &str)] = &[
     // Microsoft's AzureFirewallPutInHub example (Virtual WAN hub firewall) is in arm-examples-next
     // (checked by next_examples_parse_and_keep_no_modeled_field_in_extra).
     ("AzureFirewallProperties", "hubIPAddresses"),
+    ("AzureFirewallProperties", "virtualHub"),
     ("EffectiveRoute", "name"),
     ("EffectiveSecurityRule", "expandedSourceAddressPrefix"),
     ("KeyVaultProperties", "enablePurgeProtection"),

@@ -62,4 +62,6 @@ mod rule_rte103;
 mod rule_rte104;
 mod rule_rte105;
 mod sentinel;
+#[path = "../../benches/support/synthetic.rs"]
+mod synthetic;
 mod throttle_storm;

@@ -2,6 +2,8 @@
 //! with the overview, the topology drawn from the inventory, and the findings table. Everything
 //! that comes from the tenant or the report goes through [`escape`].
 
+mod drilldown;
+mod overview;
 mod topology;
 
 use std::collections::BTreeMap;
@@ -21,6 +23,21 @@ pub fn escape(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Escapes text for element content only (never an attribute value): quotes stay as they are,
+/// which keeps pretty-printed JSON evidence short.
+pub fn escape_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
             c => out.push(c),
         }
     }
@@ -79,64 +96,17 @@ pub fn render(report: &Report, snapshot: &Snapshot) -> String {
     h.push_str("<section id=\"topology\"><h2>Topology</h2>\n");
     h.push_str("<p class=\"hint\">Badges show each resource's worst active finding; click a resource to filter the findings to it.</p>\n");
     h.push_str(&layout.svg);
-    subnet_routes(&mut h, snapshot, &mut keys);
     h.push_str("</section>\n");
+    h.push_str("<section id=\"drilldown\"><h2>Subnet drill-down</h2><p class=\"hint\">Effective routes (as <code>azaudit routes</code>) and effective security rules of the subnet's NSG (as <code>azaudit effective-rules</code>), computed from the inventory: click a subnet in the picture, or pick one here.</p><label>subnet <select id=\"dd-pick\"><option value=\"\">—</option></select></label><div id=\"dd-body\"></div></section>\n");
     findings_section(&mut h, report, &finding_keys);
+    // Data, not code: the page's script reads it (a JSON script element is never executed).
+    let _ = writeln!(
+        h,
+        "<script type=\"application/json\" id=\"subnet-data\">{}</script>",
+        drilldown::data(snapshot, &mut keys)
+    );
     let _ = writeln!(h, "<script>{JS}</script>\n</body>\n</html>");
     h
-}
-
-/// Per subnet, its effective routes computed from the inventory (what `azaudit routes` prints),
-/// folded away; clicking a subnet in the picture opens its entry.
-fn subnet_routes(h: &mut String, snapshot: &Snapshot, keys: &mut Keys) {
-    let idx = crate::inventory::Index::new(&snapshot.inventory);
-    let mut vnets: Vec<_> = snapshot.inventory.virtual_networks.iter().collect();
-    vnets.sort_by_key(|v| crate::azure::id::id_key(&v.id));
-    if vnets.iter().all(|v| v.properties.subnets.is_empty()) {
-        return;
-    }
-    h.push_str("<details id=\"subnet-routes\"><summary>Effective routes per subnet (computed from the inventory, as <code>azaudit routes</code>)</summary>\n");
-    for v in vnets {
-        for s in &v.properties.subnets {
-            let routes = crate::model::routes::effective_routes(&idx, s, v);
-            let _ = write!(
-                h,
-                "<details class=\"subnet-detail\" id=\"subnet-{}\"><summary>{} / {} ({} routes)</summary><table class=\"routes\"><thead><tr><th>source</th><th>state</th><th>prefix</th><th>next hop</th><th>next hop IP</th><th>note</th></tr></thead><tbody>",
-                keys.of(&s.id),
-                escape(v.display_name()),
-                escape(s.display_name()),
-                routes.len()
-            );
-            for r in &routes {
-                let note = r
-                    .invalid_reason
-                    .clone()
-                    .or_else(|| {
-                        r.origin
-                            .as_deref()
-                            .map(|o| crate::azure::id::last_name(o).to_string())
-                    })
-                    .unwrap_or_default();
-                let _ = write!(
-                    h,
-                    "<tr class=\"{}\"><td>{:?}</td><td>{:?}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                    if r.invalid_reason.is_some() {
-                        "invalid"
-                    } else {
-                        "active"
-                    },
-                    r.source,
-                    r.state,
-                    escape(&r.address_prefix),
-                    escape(&r.next_hop_type.to_string()),
-                    escape(r.next_hop_ip_address.as_deref().unwrap_or_default()),
-                    escape(&note)
-                );
-            }
-            h.push_str("</tbody></table></details>\n");
-        }
-    }
-    h.push_str("</details>\n");
 }
 
 fn scope_title(report: &Report) -> String {
@@ -337,7 +307,7 @@ fn findings_section(h: &mut String, r: &Report, finding_keys: &[Vec<usize>]) {
             escape(&sub_label(r, s))
         );
     }
-    h.push_str("</select></label> <label>text <input id=\"f-text\" type=\"search\" placeholder=\"name, message…\"></label> <span id=\"f-res\" hidden>resource: <b id=\"f-res-name\"></b> <button type=\"button\" id=\"f-res-clear\">clear</button> <a id=\"f-res-routes\" hidden>effective routes</a></span> <span id=\"shown\"></span></form>\n");
+    h.push_str("</select></label> <label>text <input id=\"f-text\" type=\"search\" placeholder=\"name, message…\"></label> <span id=\"f-res\" hidden>resource: <b id=\"f-res-name\"></b> <button type=\"button\" id=\"f-res-clear\">clear</button> <a id=\"f-res-routes\" href=\"#drilldown\" hidden>routes and rules</a></span> <span id=\"shown\"></span></form>\n");
     let head = "<thead><tr><th data-sort=\"sev\">severity</th><th data-sort=\"rule\">rule</th><th data-sort=\"title\">finding</th><th data-sort=\"res\">resource</th><th data-sort=\"sub\">subscription</th><th data-sort=\"conf\">confidence</th></tr></thead>";
     let _ = writeln!(h, "<table id=\"ftable\" class=\"findings\">{head}<tbody>");
     for (f, k) in r
@@ -371,11 +341,6 @@ fn findings_section(h: &mut String, r: &Report, finding_keys: &[Vec<usize>]) {
 fn finding_row(h: &mut String, r: &Report, f: &Finding, keys: &[usize]) {
     let sub = f.subscription_id.as_deref().unwrap_or_default();
     let name = crate::azure::id::last_name(&f.resource_id);
-    let text = format!(
-        "{} {} {} {} {}",
-        f.rule_name, f.title, f.message, f.resource_id, f.rule
-    )
-    .to_lowercase();
     let rank = Severity::ALL_DESC
         .iter()
         .position(|s| *s == f.severity)
@@ -383,13 +348,12 @@ fn finding_row(h: &mut String, r: &Report, f: &Finding, keys: &[usize]) {
     let key_attr: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
     let _ = write!(
         h,
-        "<tr class=\"frow sev-{sev}\" id=\"finding-{id}\" data-sev=\"{sev}\" data-rank=\"{rank}\" data-rule=\"{rule}\" data-sub=\"{subl}\" data-res=\" {keys} \" data-text=\"{text}\">",
+        "<tr class=\"frow sev-{sev}\" id=\"finding-{id}\" data-sev=\"{sev}\" data-rank=\"{rank}\" data-rule=\"{rule}\" data-sub=\"{subl}\" data-res=\" {keys} \">",
         sev = f.severity,
         id = escape(&f.id),
         rule = escape(&f.rule),
         subl = escape(&sub.to_ascii_lowercase()),
         keys = key_attr.join(" "),
-        text = escape(&text),
     );
     let baseline = match f.baseline {
         Some(BaselineStatus::New) => " <span class=\"tag new\">new</span>",
@@ -448,13 +412,13 @@ fn finding_row(h: &mut String, r: &Report, f: &Finding, keys: &[usize]) {
         let _ = write!(
             h,
             "<h4>Evidence</h4><pre class=\"evidence\">{}</pre>",
-            escape(&ev)
+            escape_text(&ev)
         );
     }
     let _ = write!(
         h,
         "<h4>Remediation <button type=\"button\" class=\"copy\">copy</button></h4><pre class=\"remediation\">{}</pre>",
-        escape(&f.remediation)
+        escape_text(&f.remediation)
     );
     if !f.references.is_empty() {
         h.push_str("<h4>References</h4><ul>");
@@ -503,6 +467,10 @@ mod tests {
         }
         assert_eq!(escape("&amp;"), "&amp;amp;");
         assert_eq!(escape("plain-name_01"), "plain-name_01");
+        assert_eq!(
+            escape_text(hostile),
+            "&lt;script&gt;alert('x')&lt;/script&gt; \"q\" &lt;/svg&gt; a&amp;b"
+        );
     }
 
     fn demo() -> (Snapshot, Report) {
@@ -580,8 +548,19 @@ mod tests {
         s.inventory.private_dns_zones[0].name = Some(bad.into());
         s.inventory.virtual_networks[0].properties.subnets[0].name = Some(bad.into());
         let page = render(&r, &s);
-        // The page's own script is the only one, and nothing closes the SVG early.
-        assert_eq!(page.matches("<script").count(), 1);
+        // The page's own script and its drill-down data are the only script elements, the data
+        // holds no markup, and nothing closes the SVG early.
+        assert_eq!(page.matches("<script").count(), 2);
+        let data_at = page
+            .find("<script type=\"application/json\" id=\"subnet-data\">")
+            .unwrap();
+        let data = &page[data_at..];
+        let data = &data[data.find('>').unwrap() + 1..data.find("</script>").unwrap()];
+        assert!(
+            data.contains("\\u003cscript\\u003ealert(1)"),
+            "the hostile subnet name is in the data"
+        );
+        assert!(!data.contains('<') && !data.contains('>'));
         assert_eq!(page.matches("</svg>").count(), 1);
         assert!(!page.contains("alert(1)</script>"));
         assert!(!page.contains("href=\"javascript:"));

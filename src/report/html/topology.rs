@@ -1,7 +1,7 @@
 //! The topology picture, laid out in Rust and written as inline SVG: one band per subscription
 //! with its VNets (subnets inside, with NSG, route table, delegation, private endpoints, firewalls
 //! and gateways), peerings drawn once between VNet boxes, UDR next hops as arrows to the subnet of
-//! the appliance, and a band of private DNS zones with dashed lines to the VNets they are linked
+//! the appliance (or to the Virtual WAN hub whose firewall it is), and a band of private DNS zones with dashed lines to the VNets they are linked
 //! to. The layout is a grid per band in a fixed order (most-peered VNets first, then by name), so
 //! the same inventory always gives the same picture.
 
@@ -15,11 +15,11 @@ use crate::findings::Severity;
 use crate::inventory::network::NextHopType;
 use crate::report::Report;
 
-const MARGIN: f64 = 20.0;
-const VNET_W: f64 = 340.0;
-const GAP_X: f64 = 60.0;
+pub(crate) const MARGIN: f64 = 20.0;
+pub(crate) const VNET_W: f64 = 340.0;
+pub(crate) const GAP_X: f64 = 60.0;
 const GAP_Y: f64 = 50.0;
-const COLS: usize = 4;
+pub(crate) const COLS: usize = 4;
 const BAND_HEAD: f64 = 34.0;
 const VNET_HEAD: f64 = 46.0;
 const SUBNET_H: f64 = 42.0;
@@ -27,6 +27,8 @@ const SUBNET_GAP: f64 = 6.0;
 const ZONE_H: f64 = 46.0;
 /// More UDR arrows than this would hide the picture: subnet tags carry them instead.
 const MAX_ARROWS: usize = 40;
+/// More VNets than this are drawn as an overview of subscriptions (see [`layout`]).
+pub(crate) const COLLAPSE_VNETS: usize = 40;
 
 /// A drawn box.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,10 +52,10 @@ impl Rect {
             && o.x + o.w <= self.x + self.w
             && o.y + o.h <= self.y + self.h
     }
-    fn cx(&self) -> f64 {
+    pub(crate) fn cx(&self) -> f64 {
         self.x + self.w / 2.0
     }
-    fn cy(&self) -> f64 {
+    pub(crate) fn cy(&self) -> f64 {
         self.y + self.h / 2.0
     }
 }
@@ -71,11 +73,16 @@ pub struct Layout {
     pub peerings: Vec<(String, String)>,
     /// UDR arrows drawn, as (VNet key, key of the subnet holding the appliance).
     pub arrows: Vec<(String, String)>,
-    /// DNS zone links drawn, as (zone key, VNet key).
+    /// DNS zone links drawn, as (zone key, VNet key); in the overview (zone key, subscription).
     pub links: Vec<(String, String)>,
+    /// In the overview: edges between subscription boxes, as (subscription, subscription, number
+    /// of VNet peerings between them), the smaller subscription first.
+    pub group_edges: Vec<(String, String, usize)>,
+    /// In the overview: each subscription's own picture.
+    pub parts: Vec<Layout>,
 }
 
-fn clip(s: &str, n: usize) -> String {
+pub(crate) fn clip(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
         s.to_string()
     } else {
@@ -85,7 +92,7 @@ fn clip(s: &str, n: usize) -> String {
     }
 }
 
-fn badge(h: &mut String, x: f64, y: f64, sev: Option<Severity>) {
+pub(crate) fn badge(h: &mut String, x: f64, y: f64, sev: Option<Severity>) {
     if let Some(s) = sev {
         let _ = write!(
             h,
@@ -96,20 +103,35 @@ fn badge(h: &mut String, x: f64, y: f64, sev: Option<Severity>) {
     }
 }
 
-/// Lays the snapshot's network out and draws it, with each element's worst active finding.
+/// Lays the snapshot's network out and draws it, with each element's worst active finding. Past
+/// [`COLLAPSE_VNETS`] VNets one picture would not be legible: the picture then shows one box per
+/// subscription (with its counts) and the links between them, and each subscription's own
+/// picture is folded away beside it, opened by clicking its box.
 pub(crate) fn layout(snapshot: &Snapshot, report: &Report, keys: &mut Keys) -> Layout {
+    let mut l = if snapshot.inventory.virtual_networks.len() > COLLAPSE_VNETS {
+        super::overview::layout(snapshot, report, keys)
+    } else {
+        let worst = worst_by_key(report, keys);
+        draw(snapshot, report, keys, &worst, None, "topo")
+    };
+    l.svg.push_str("<p class=\"legend\"><span class=\"l-peer\">—</span> peering (connected) <span class=\"l-broken\">- -</span> peering not connected <span class=\"l-transit\">—</span> gateway transit <span class=\"l-dns\">· ·</span> private DNS zone link <span class=\"l-udr\">→</span> UDR next hop to an appliance or a Virtual WAN hub firewall</p>\n");
+    l
+}
+
+/// Draws the VNets of every subscription (`only` = None, with the private DNS zones) or of one.
+pub(crate) fn draw(
+    snapshot: &Snapshot,
+    report: &Report,
+    keys: &mut Keys,
+    worst: &BTreeMap<usize, Severity>,
+    only: Option<&str>,
+    svg_id: &str,
+) -> Layout {
     let inv = &snapshot.inventory;
-    // Worst active severity per resource key.
-    let mut worst: BTreeMap<usize, Severity> = BTreeMap::new();
-    for f in report.findings.iter().filter(|f| f.is_active()) {
-        for id in std::iter::once(&f.resource_id).chain(f.related.iter().map(|r| &r.resource_id)) {
-            let k = keys.of(id);
-            let e = worst.entry(k).or_insert(f.severity);
-            if f.severity > *e {
-                *e = f.severity;
-            }
-        }
-    }
+    // In one subscription's picture, only its VNets are read.
+    let in_view = |id: &str| {
+        only.is_none_or(|o| subscription_of(id).is_some_and(|s| s.eq_ignore_ascii_case(o)))
+    };
     let worst_of = |ks: &[usize]| ks.iter().filter_map(|k| worst.get(k).copied()).max();
 
     // What sits in each subnet.
@@ -130,6 +152,53 @@ pub(crate) fn layout(snapshot: &Snapshot, report: &Report, keys: &mut Keys) -> L
                     );
                 }
             }
+        }
+    }
+    // Virtual WAN hub firewalls sit in no subnet: one box per hub, in the band of the hub's
+    // subscription, and UDRs to the firewall's hub address point at it.
+    let mut hubs: BTreeMap<String, Vec<HubBox>> = BTreeMap::new();
+    {
+        let mut by_hub: BTreeMap<String, HubBox> = BTreeMap::new();
+        for fw in &inv.azure_firewalls {
+            let in_a_subnet = fw
+                .properties
+                .ip_configurations
+                .iter()
+                .any(|c| c.properties.subnet.is_some());
+            let hub_ip = fw
+                .properties
+                .hub_ip_addresses
+                .as_ref()
+                .and_then(|h| h.private_ip());
+            if in_a_subnet || (fw.properties.virtual_hub.is_none() && hub_ip.is_none()) {
+                continue;
+            }
+            let hub_id = fw
+                .properties
+                .virtual_hub
+                .as_ref()
+                .map(|h| h.id.clone())
+                .unwrap_or_else(|| fw.id.clone());
+            let key = format!("hub:{}", id_key(&hub_id));
+            let b = by_hub.entry(key.clone()).or_insert_with(|| HubBox {
+                key: key.clone(),
+                id: hub_id.clone(),
+                firewalls: Vec::new(),
+            });
+            let label = format!(
+                "FW {}{}",
+                fw.display_name(),
+                hub_ip.map(|ip| format!(" {ip}")).unwrap_or_default()
+            );
+            b.firewalls.push((label.clone(), fw.id.clone()));
+            if let Some(ip) = hub_ip {
+                ip_owner.insert(ip.to_string(), (key, format!("FW {}", fw.display_name())));
+            }
+        }
+        for (_, b) in by_hub {
+            hubs.entry(subscription_of(&b.id).unwrap_or_default())
+                .or_default()
+                .push(b);
         }
     }
     for gw in &inv.virtual_network_gateways {
@@ -182,7 +251,7 @@ pub(crate) fn layout(snapshot: &Snapshot, report: &Report, keys: &mut Keys) -> L
 
     // UDR next hops: subnet key → (appliance's subnet key, appliance) → routes.
     let mut udr: BTreeMap<String, BTreeMap<(String, String), Vec<String>>> = BTreeMap::new();
-    for v in &inv.virtual_networks {
+    for v in inv.virtual_networks.iter().filter(|v| in_view(&v.id)) {
         for s in &v.properties.subnets {
             let Some(rt) = s
                 .properties
@@ -214,7 +283,7 @@ pub(crate) fn layout(snapshot: &Snapshot, report: &Report, keys: &mut Keys) -> L
 
     // Bands: subscriptions in scope order, then any other subscription holding a VNet.
     let mut degree: BTreeMap<String, usize> = BTreeMap::new();
-    for v in &inv.virtual_networks {
+    for v in inv.virtual_networks.iter().filter(|v| in_view(&v.id)) {
         for p in &v.properties.virtual_network_peerings {
             if let Some(r) = &p.properties.remote_virtual_network {
                 *degree.entry(id_key(&v.id)).or_default() += 1;
@@ -243,6 +312,9 @@ pub(crate) fn layout(snapshot: &Snapshot, report: &Report, keys: &mut Keys) -> L
                 .then_with(|| id_key(&a.id).cmp(&id_key(&b.id)))
         });
     }
+    for sub in hubs.keys() {
+        bands.entry(sub.clone()).or_default();
+    }
     let mut order: Vec<String> = snapshot
         .scope
         .subscriptions
@@ -255,12 +327,16 @@ pub(crate) fn layout(snapshot: &Snapshot, report: &Report, keys: &mut Keys) -> L
             order.push(s.clone());
         }
     }
+    if let Some(o) = only {
+        order.retain(|s| s.eq_ignore_ascii_case(o));
+    }
 
     let width = MARGIN * 2.0 + COLS as f64 * VNET_W + (COLS - 1) as f64 * GAP_X;
     let mut body = String::new(); // boxes
     let mut boxes = Vec::new();
     let mut subnets = Vec::new();
     let mut vnet_rect: BTreeMap<String, Rect> = BTreeMap::new();
+    // Arrow targets: subnets holding an appliance, and Virtual WAN hubs.
     let mut subnet_rect: BTreeMap<String, Rect> = BTreeMap::new();
     let mut y = MARGIN;
     for sub in &order {
@@ -287,12 +363,29 @@ pub(crate) fn layout(snapshot: &Snapshot, report: &Report, keys: &mut Keys) -> L
                     h: vnet_height(v.properties.subnets.len()),
                 };
                 let vk = [keys.of(&v.id)];
+                // In one subscription's picture, peerings to other subscriptions are named, not drawn.
+                let outside: Vec<&str> = v
+                    .properties
+                    .virtual_network_peerings
+                    .iter()
+                    .filter_map(|p| p.properties.remote_virtual_network.as_ref())
+                    .filter(|r| !in_view(&r.id))
+                    .map(|r| last_name(&r.id))
+                    .collect();
+                let (outside_title, outside_tag) = if outside.is_empty() {
+                    (String::new(), String::new())
+                } else {
+                    (
+                        format!("\npeered outside this subscription: {}", outside.join(", ")),
+                        format!(" · ⇄{} outside", outside.len()),
+                    )
+                };
                 let _ = write!(
                     band_boxes,
-                    "<g class=\"res vnet\" data-keys=\"{}\" data-name=\"{}\" tabindex=\"0\"><title>{}</title><rect class=\"vnet-box\" x=\"{x:.0}\" y=\"{y:.0}\" width=\"{VNET_W:.0}\" height=\"{:.0}\" rx=\"6\"/><text class=\"vnet-name\" x=\"{:.0}\" y=\"{:.0}\">{}</text><text class=\"small\" x=\"{:.0}\" y=\"{:.0}\">{}{}</text></g>",
+                    "<g class=\"res vnet\" data-keys=\"{}\" data-name=\"{}\" tabindex=\"0\"><title>{}</title><rect class=\"vnet-box\" x=\"{x:.0}\" y=\"{y:.0}\" width=\"{VNET_W:.0}\" height=\"{:.0}\" rx=\"6\"/><text class=\"vnet-name\" x=\"{:.0}\" y=\"{:.0}\">{}</text><text class=\"small\" x=\"{:.0}\" y=\"{:.0}\">{}{}{}</text></g>",
                     vk[0],
                     escape(v.display_name()),
-                    escape(&v.id),
+                    escape(&format!("{}{outside_title}", v.id)),
                     r.h,
                     x + 10.0,
                     y + 19.0,
@@ -306,7 +399,8 @@ pub(crate) fn layout(snapshot: &Snapshot, report: &Report, keys: &mut Keys) -> L
                     v.location
                         .as_deref()
                         .map(|l| format!(" · {}", escape(l)))
-                        .unwrap_or_default()
+                        .unwrap_or_default(),
+                    escape(&outside_tag)
                 );
                 badge(&mut band_boxes, x + VNET_W - 66.0, y + 8.0, worst_of(&vk));
                 for (j, s) in v.properties.subnets.iter().enumerate() {
@@ -381,6 +475,58 @@ pub(crate) fn layout(snapshot: &Snapshot, report: &Report, keys: &mut Keys) -> L
             }
             y += row_h + GAP_Y;
         }
+        for row in hubs
+            .get(sub)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .chunks(COLS)
+        {
+            let row_h = row
+                .iter()
+                .map(|b| hub_height(b.firewalls.len()))
+                .fold(0.0, f64::max);
+            for (i, hub) in row.iter().enumerate() {
+                let x = MARGIN + i as f64 * (VNET_W + GAP_X);
+                let r = Rect {
+                    id: hub.key.clone(),
+                    x,
+                    y,
+                    w: VNET_W,
+                    h: hub_height(hub.firewalls.len()),
+                };
+                let ks: Vec<usize> = std::iter::once(keys.of(&hub.id))
+                    .chain(hub.firewalls.iter().map(|(_, id)| keys.of(id)))
+                    .collect();
+                let ks_attr: Vec<String> = ks.iter().map(|k| k.to_string()).collect();
+                let _ = write!(
+                    band_boxes,
+                    "<g class=\"res hub\" data-keys=\"{}\" data-name=\"{}\" tabindex=\"0\"><title>{}</title><rect class=\"hub-box\" x=\"{x:.0}\" y=\"{y:.0}\" width=\"{VNET_W:.0}\" height=\"{:.0}\" rx=\"6\"/><text class=\"vnet-name\" x=\"{:.0}\" y=\"{:.0}\">{}</text><text class=\"small\" x=\"{:.0}\" y=\"{:.0}\">Virtual WAN hub</text>",
+                    ks_attr.join(" "),
+                    escape(last_name(&hub.id)),
+                    escape(&hub.id),
+                    r.h,
+                    x + 10.0,
+                    y + 19.0,
+                    escape(&clip(last_name(&hub.id), 30)),
+                    x + 10.0,
+                    y + 36.0
+                );
+                for (j, (label, _)) in hub.firewalls.iter().enumerate() {
+                    let _ = write!(
+                        band_boxes,
+                        "<text class=\"tags\" x=\"{:.0}\" y=\"{:.0}\">{}</text>",
+                        x + 10.0,
+                        y + VNET_HEAD + 12.0 + j as f64 * 18.0,
+                        escape(&clip(label, 50))
+                    );
+                }
+                band_boxes.push_str("</g>");
+                badge(&mut band_boxes, x + VNET_W - 66.0, y + 8.0, worst_of(&ks));
+                subnet_rect.insert(hub.key.clone(), r.clone());
+                boxes.push(r);
+            }
+            y += row_h + GAP_Y;
+        }
         let _ = write!(
             body,
             "<g class=\"band\"><rect class=\"band-box\" x=\"{:.0}\" y=\"{band_top:.0}\" width=\"{:.0}\" height=\"{:.0}\" rx=\"8\"/><text class=\"band-name\" x=\"{:.0}\" y=\"{:.0}\">{}</text>{band_boxes}</g>",
@@ -394,7 +540,12 @@ pub(crate) fn layout(snapshot: &Snapshot, report: &Report, keys: &mut Keys) -> L
     }
 
     // Private DNS zones, in name order, with their links.
-    let mut zones: Vec<_> = inv.private_dns_zones.iter().collect();
+    // A subscription's own picture leaves the zones to the overview.
+    let mut zones: Vec<_> = if only.is_none() {
+        inv.private_dns_zones.iter().collect()
+    } else {
+        Vec::new()
+    };
     zones.sort_by(|a, b| {
         a.display_name()
             .to_lowercase()
@@ -588,7 +739,7 @@ pub(crate) fn layout(snapshot: &Snapshot, report: &Report, keys: &mut Keys) -> L
             let (y1, y2) = (from.y + 24.0, to.cy());
             let _ = write!(
                 arrows_svg,
-                "<line class=\"udr\" x1=\"{x1:.0}\" y1=\"{y1:.0}\" x2=\"{x2:.0}\" y2=\"{y2:.0}\" marker-end=\"url(#arrow)\"><title>UDR {}</title></line>",
+                "<line class=\"udr\" x1=\"{x1:.0}\" y1=\"{y1:.0}\" x2=\"{x2:.0}\" y2=\"{y2:.0}\" marker-end=\"url(#arrow-{svg_id})\"><title>UDR {}</title></line>",
                 escape(&notes.join("; "))
             );
             arrows.push((vk.clone(), t.clone()));
@@ -604,7 +755,7 @@ pub(crate) fn layout(snapshot: &Snapshot, report: &Report, keys: &mut Keys) -> L
     let mut svg = String::new();
     let _ = write!(
         svg,
-        "<svg id=\"topo\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {width:.0} {height:.0}\" width=\"{width:.0}\" height=\"{height:.0}\" role=\"img\" aria-label=\"network topology\"><defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto\"><path d=\"M0,0 L10,5 L0,10 z\"/></marker></defs>"
+        "<svg id=\"{svg_id}\" class=\"topo\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {width:.0} {height:.0}\" width=\"{width:.0}\" height=\"{height:.0}\" role=\"img\" aria-label=\"network topology\"><defs><marker id=\"arrow-{svg_id}\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto\"><path d=\"M0,0 L10,5 L0,10 z\"/></marker></defs>"
     );
     // Bands first, then edges over the band backgrounds but under the boxes.
     let (bands_bg, rest) = split_backgrounds(&body);
@@ -619,7 +770,7 @@ pub(crate) fn layout(snapshot: &Snapshot, report: &Report, keys: &mut Keys) -> L
         height - 4.0
     );
     svg.push('\n');
-    if inv.virtual_networks.is_empty() && zones.is_empty() {
+    if only.is_none() && inv.virtual_networks.is_empty() && zones.is_empty() {
         svg = "<p>The inventory holds no virtual network or private DNS zone.</p>\n".into();
     }
     if arrows_left_out > 0 {
@@ -628,7 +779,6 @@ pub(crate) fn layout(snapshot: &Snapshot, report: &Report, keys: &mut Keys) -> L
             "<p class=\"hint\">{arrows_left_out} UDR next-hop arrows are left out of the picture; each routed subnet's <code>UDR→</code> tag names its appliance.</p>"
         );
     }
-    svg.push_str("<p class=\"legend\"><span class=\"l-peer\">—</span> peering (connected) <span class=\"l-broken\">- -</span> peering not connected <span class=\"l-transit\">—</span> gateway transit <span class=\"l-dns\">· ·</span> private DNS zone link <span class=\"l-udr\">→</span> UDR next hop to an appliance</p>\n");
     Layout {
         svg,
         boxes,
@@ -636,6 +786,8 @@ pub(crate) fn layout(snapshot: &Snapshot, report: &Report, keys: &mut Keys) -> L
         peerings,
         arrows,
         links,
+        group_edges: Vec::new(),
+        parts: Vec::new(),
     }
 }
 
@@ -652,6 +804,32 @@ fn split_backgrounds(body: &str) -> (String, String) {
         rest.push_str(&part[end..]);
     }
     (bg, rest)
+}
+
+/// Worst active severity per resource key: of the findings on it or naming it as related.
+pub(crate) fn worst_by_key(report: &Report, keys: &mut Keys) -> BTreeMap<usize, Severity> {
+    let mut worst: BTreeMap<usize, Severity> = BTreeMap::new();
+    for f in report.findings.iter().filter(|f| f.is_active()) {
+        for id in std::iter::once(&f.resource_id).chain(f.related.iter().map(|r| &r.resource_id)) {
+            let k = keys.of(id);
+            let e = worst.entry(k).or_insert(f.severity);
+            if f.severity > *e {
+                *e = f.severity;
+            }
+        }
+    }
+    worst
+}
+
+/// A Virtual WAN hub and the firewalls in it: (label, firewall id).
+struct HubBox {
+    key: String,
+    id: String,
+    firewalls: Vec<(String, String)>,
+}
+
+fn hub_height(firewalls: usize) -> f64 {
+    VNET_HEAD + firewalls.max(1) as f64 * 18.0 + 8.0
 }
 
 fn vnet_height(subnets: usize) -> f64 {
@@ -744,6 +922,85 @@ mod tests {
         assert_eq!(l.svg.matches("<path class=\"peering broken").count(), 1);
         assert!(l.svg.contains("class=\"peering-state\""));
         assert!(l.svg.contains("Connected/Disconnected") || l.svg.contains("Disconnected"));
+    }
+
+    /// A Virtual WAN hub firewall in the shape of Microsoft's AzureFirewallPutInHub example (no
+    /// ip configuration; `virtualHub` and `hubIPAddresses`), with a spoke's UDR pointing at it.
+    fn with_hub_firewall() -> (Snapshot, Report, String) {
+        let (mut s, r) = demo();
+        let sub = s.scope.subscriptions[0].clone();
+        let fw: crate::inventory::network::AzureFirewall = serde_json::from_value(serde_json::json!({
+            "name": "azurefirewall",
+            "id": format!("/subscriptions/{sub}/resourceGroups/rg-wan/providers/Microsoft.Network/azureFirewalls/azurefirewall"),
+            "type": "Microsoft.Network/azureFirewalls",
+            "location": "West US",
+            "properties": {
+                "provisioningState": "Succeeded",
+                "sku": {"name": "AZFW_Hub", "tier": "Standard"},
+                "threatIntelMode": "Alert",
+                "virtualHub": {"id": format!("/subscriptions/{sub}/resourceGroups/rg-wan/providers/Microsoft.Network/virtualHubs/hub1")},
+                "hubIPAddresses": {"publicIPs": {"addresses": [{"address": "13.73.240.12"}], "count": 1}, "privateIPAddress": "10.200.0.132"},
+                "additionalProperties": {}
+            }
+        }))
+        .unwrap();
+        s.inventory.azure_firewalls.push(fw);
+        let rt = s
+            .inventory
+            .route_tables
+            .iter_mut()
+            .find(|t| {
+                t.properties
+                    .routes
+                    .iter()
+                    .any(|r| r.properties.next_hop_type == NextHopType::VirtualAppliance)
+            })
+            .unwrap();
+        let route = rt
+            .properties
+            .routes
+            .iter_mut()
+            .find(|r| r.properties.next_hop_type == NextHopType::VirtualAppliance)
+            .unwrap();
+        route.properties.next_hop_ip_address = Some("10.200.0.132".into());
+        let hub_key = format!(
+            "hub:{}",
+            id_key(&format!(
+                "/subscriptions/{sub}/resourceGroups/rg-wan/providers/Microsoft.Network/virtualHubs/hub1"
+            ))
+        );
+        (s, r, hub_key)
+    }
+
+    #[test]
+    fn a_virtual_wan_hub_firewall_is_drawn_and_udrs_point_at_its_hub() {
+        let (s, r, hub) = with_hub_firewall();
+        let l = layout(&s, &r, &mut Keys::default());
+        assert!(l.boxes.iter().any(|b| b.id == hub), "no box for the hub");
+        for (i, a) in l.boxes.iter().enumerate() {
+            for b in &l.boxes[i + 1..] {
+                assert!(!a.overlaps(b), "{} overlaps {}", a.id, b.id);
+            }
+        }
+        assert!(l.svg.contains("Virtual WAN hub"));
+        assert!(l.svg.contains("FW azurefirewall 10.200.0.132"));
+        assert!(
+            l.arrows.iter().any(|(_, t)| t == &hub),
+            "UDR arrows: {:?}",
+            l.arrows
+        );
+        // Without the route to it, the hub is drawn but nothing points at it.
+        let (mut s, r, hub) = with_hub_firewall();
+        for t in &mut s.inventory.route_tables {
+            for route in &mut t.properties.routes {
+                if route.properties.next_hop_ip_address.as_deref() == Some("10.200.0.132") {
+                    route.properties.next_hop_ip_address = Some("10.9.9.9".into());
+                }
+            }
+        }
+        let l = layout(&s, &r, &mut Keys::default());
+        assert!(l.boxes.iter().any(|b| b.id == hub));
+        assert!(!l.arrows.iter().any(|(_, t)| t == &hub));
     }
 
     #[test]
