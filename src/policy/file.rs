@@ -127,6 +127,8 @@ fn parse_severity(s: &str) -> Option<Severity> {
 
 /// The largest TTL DNS allows (RFC 2181, section 8).
 const MAX_DNS_TTL: i64 = 2_147_483_647;
+/// A generous bound on routes per table, far above any limit Azure documents.
+const MAX_ROUTES_PER_TABLE: i64 = 10_000;
 
 /// Bounds of one parameter value: a value outside them would silently disable or distort the rule
 /// (a port that cannot exist, a threshold a route table can never reach), so it is refused.
@@ -149,8 +151,7 @@ fn check_param(code: &str, param: &str, value: &toml::Value) -> Result<(), Strin
             }
             ports.iter().try_for_each(|p| int_in(p, "port", 1, 65535))
         }
-        ("RTE102", "threshold") => int_in(value, "threshold", 1, 400)
-            .map_err(|e| format!("{e} (a route table holds at most 400 routes)")),
+        ("RTE102", "threshold" | "limit") => int_in(value, param, 1, MAX_ROUTES_PER_TABLE),
         ("DNS105", "min_ttl" | "max_ttl") => int_in(value, param, 0, MAX_DNS_TTL),
         _ => Ok(()),
     }
@@ -161,6 +162,21 @@ fn check_rule_params(
     code: &str,
     params: &BTreeMap<String, toml::Value>,
 ) -> Result<(), (&'static [&'static str], String)> {
+    if code == "RTE102" {
+        let get = |k: &str| params.get(k).and_then(toml::Value::as_integer);
+        let limit =
+            get("limit").unwrap_or(crate::rules::route_table_near_limit::ROUTE_LIMIT as i64);
+        if let Some(threshold) = get("threshold")
+            && threshold > limit
+        {
+            return Err((
+                &["threshold", "limit"],
+                format!(
+                    "threshold {threshold} is greater than limit {limit}, so RTE102 could never warn before the limit"
+                ),
+            ));
+        }
+    }
     if code == "DNS105" {
         let get = |k: &str| params.get(k).and_then(toml::Value::as_integer);
         if let (Some(min), Some(max)) = (get("min_ttl"), get("max_ttl"))

@@ -22,8 +22,11 @@ Disabled) while networkAcls.bypass is AzureServices — which is also the value 
 absent. Informational: often intended, but it should be a decision.",
     why: "With bypass AzureServices, Microsoft's trusted services (for example Azure Backup, Disk \
 Encryption, App Service, Azure Resource Manager template deployment) reach the vault regardless of the \
-firewall, even with public network access disabled. Any tenant's instance of those services can then attempt \
-requests; authorization still applies, but the network boundary no longer does.",
+firewall, even with public network access disabled: resources of those services registered in your \
+subscription, resources by managed identity, and across tenants through a federated identity credential. \
+Authorization still applies, but the network boundary no longer does. (With publicNetworkAccess \
+SecuredByPerimeter trusted access is disabled: only the perimeter's rules admit traffic, so such a vault is \
+not reported.)",
     fix: "If no trusted service needs the vault, turn the bypass off.\n\
 Portal: Key vault → Networking → Firewalls and virtual networks → untick \"Allow trusted Microsoft services to \
 bypass this firewall\" → Apply.\n\
@@ -32,6 +35,7 @@ az keyvault update --name <vault> --resource-group <rg> --bypass None",
     references: &[
         "https://learn.microsoft.com/azure/key-vault/general/overview-vnet-service-endpoints",
         "https://learn.microsoft.com/azure/key-vault/general/network-security",
+        "https://learn.microsoft.com/azure/private-link/network-security-perimeter-transition",
     ],
 };
 
@@ -43,7 +47,12 @@ impl Rule for KvBypassAzureServices {
     fn check(&self, cx: &Context<'_>, out: &mut Sink) {
         for kv in &cx.inv.key_vaults {
             let net = VaultNetwork::of(kv);
-            if !(net.firewall_on || net.public_disabled) || !net.bypass_azure_services {
+            // Under a Network Security Perimeter (SecuredByPerimeter) trusted access is disabled: the
+            // bypass is inert (Microsoft: network-security-perimeter-transition).
+            if !(net.firewall_on || net.public_disabled)
+                || !net.bypass_azure_services
+                || net.secured_by_perimeter
+            {
                 continue;
             }
             let message = format!(

@@ -19,7 +19,8 @@ static META: RuleMeta = RuleMeta {
     shown_inputs: &[],
     what: "A Key Vault with the firewall on (networkAcls.defaultAction Deny), public network access not \
 disabled, at least one approved private endpoint, and ipRules or virtualNetworkRules still present. (With \
-publicNetworkAccess Disabled the rules are overridden and inert, so that case is not reported.)",
+publicNetworkAccess Disabled the rules are overridden and inert, and with SecuredByPerimeter only the Network \
+Security Perimeter's rules admit public traffic, so neither case is reported.)",
     why: "Private endpoint traffic needs no IP or VNet rule. Rules kept from before the move keep the \
 old public and service-endpoint paths open: the listed IP ranges and subnets still reach the vault without \
 the private endpoint. Microsoft: once all clients use private links, remove virtual networks and IP \
@@ -34,6 +35,7 @@ az keyvault network-rule remove --name <vault> --resource-group <rg> --subnet <s
     references: &[
         "https://learn.microsoft.com/azure/key-vault/general/private-link-diagnostics",
         "https://learn.microsoft.com/azure/key-vault/general/network-security",
+        "https://learn.microsoft.com/azure/private-link/network-security-perimeter-transition",
     ],
 };
 
@@ -48,7 +50,7 @@ impl Rule for KvLeftoverNetworkRules {
             let Some(acls) = kv.properties.network_acls.as_ref() else {
                 continue;
             };
-            if !net.firewall_on || net.public_disabled {
+            if !net.firewall_on || net.public_disabled || net.secured_by_perimeter {
                 continue;
             }
             if acls.ip_rules.is_empty() && acls.virtual_network_rules.is_empty() {

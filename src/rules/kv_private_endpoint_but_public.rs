@@ -20,8 +20,8 @@ static META: RuleMeta = RuleMeta {
     what: "A Key Vault with at least one approved private endpoint (from the vault's \
 privateEndpointConnections or an endpoint in the inventory) whose publicNetworkAccess is Enabled (absent \
 means enabled) and whose firewall is off: networkAcls.defaultAction Allow, or no networkAcls at all. publicNetworkAccess \
-SecuredByPerimeter is not public: a Network Security Perimeter's access rules decide who reaches the vault \
-(in enforced mode only they do), so such a vault is not reported.",
+SecuredByPerimeter is not public: only a Network Security Perimeter's access rules admit public traffic (a \
+vault in no perimeter is locked down), so such a vault is not reported.",
     why: "A private endpoint adds a private path; it removes no public access. Unless publicNetworkAccess \
 is Disabled or the firewall's default action is Deny, the vault keeps answering requests from any Internet \
 address — the move to private link gave a false sense of isolation. Microsoft's Key Vault private-link \

@@ -19,8 +19,9 @@ static META: RuleMeta = RuleMeta {
     shown_inputs: &[],
     what: "A Key Vault with no approved private endpoint, publicNetworkAccess Enabled (absent means \
 enabled) and no firewall (networkAcls.defaultAction Allow, or no networkAcls): \"Allow public access from all \
-networks\". The same check as Microsoft's built-in policy \"Azure Key Vault should have firewall enabled or \
-public network access disabled\" and Defender for Cloud's recommendation. publicNetworkAccess \
+networks\". Microsoft's built-in policy \"Azure Key Vault should have firewall enabled or public network \
+access disabled\" and Defender for Cloud's recommendation flag the same condition, which azaudit splits across \
+KVT101 (vaults with a private endpoint), KVT102 and KVT108 (rules listed under default Allow). publicNetworkAccess \
 SecuredByPerimeter is not public: the vault's Network Security Perimeter access rules decide public access. \
 A vault that lists virtualNetworkRules or ipRules under default Allow is reported by KVT108 instead.",
     why: "Such a vault accepts data-plane requests from any Internet address; only authentication \

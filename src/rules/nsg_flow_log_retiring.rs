@@ -29,8 +29,8 @@ static META: RuleMeta = RuleMeta {
 left until the retirement from the scan date; the finding is high within 180 days of it or after it, and low \
 for a disabled flow log.",
     why: "Microsoft retires NSG flow logs in favour of virtual network flow logs: no new NSG flow logs can be \
-created since 30 June 2025, and on 30 September 2027 existing NSG flow log resources, and Traffic Analytics on \
-them, are deleted (records already written stay in storage). A tenant that still relies on them loses its \
+created since 30 June 2025, and on 30 September 2027 existing NSG flow log resources are deleted and Traffic \
+Analytics on them is no longer supported (records already written stay in storage). A tenant that still relies on them loses its \
 traffic records on that date unless it has moved to VNet flow logs. Microsoft recommends disabling the NSG flow \
 logs when enabling VNet flow logs on the same workloads to avoid duplicate records.",
     fix: "Create a virtual network flow log on the VNet (or subnet) behind the NSG with the same storage \

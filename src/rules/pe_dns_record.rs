@@ -50,8 +50,9 @@ the endpoint's VNet are DNS101/DNS106's concern.",
     why: "Inside the VNet the resource's name resolves through the CNAME {name}.privatelink.<zone> to the \
 A record in the linked private zone. A missing record yields NXDOMAIN (or the public address with the \
 NxDomainRedirect fallback); a stale record sends clients to an IP that no longer belongs to the endpoint, so \
-connections time out. Microsoft recommends a TTL of 10 s for records managed through DNS zone groups; long \
-TTLs keep stale answers cached after a change.",
+connections time out. Microsoft recommends a TTL no smaller than 10 seconds and no bigger than 600 seconds \
+(Key Vault private link diagnostics): too large a TTL keeps stale answers cached after a change, so clients \
+take too long to recover.",
     fix: "Let the endpoint manage its record through a DNS zone group, or set the record by hand.\n\
 Portal: Private endpoint → DNS configuration → Add configuration (zone group); or Private DNS zones → <zone> → \
 record set <name> → edit the IP and TTL.\n\

@@ -1,4 +1,4 @@
-//! RTE102 — a route table close to the 400-route limit.
+//! RTE102 — a route table close to its route limit (400 by default).
 
 use serde_json::json;
 
@@ -11,22 +11,28 @@ use crate::model::tags::prefix_len;
 pub struct RouteTableNearLimit;
 pub static RULE: RouteTableNearLimit = RouteTableNearLimit;
 
-/// Azure's limit of user-defined routes per route table.
+/// Azure's documented limit of user-defined routes per route table (Microsoft's subscription
+/// limits page); a tenant whose tables hold more (Azure Virtual Network Manager's allow 1,000)
+/// sets the `limit` parameter.
 pub const ROUTE_LIMIT: usize = 400;
-/// Default threshold: 90 % of the limit.
+
+/// The shipped threshold: 90 % of the documented limit.
 pub const DEFAULT_THRESHOLD: usize = 360;
 
 static META: RuleMeta = RuleMeta {
     code: "RTE102",
     name: "route-table-near-limit",
-    title: "Route table is close to the 400-route limit",
+    title: "Route table is close to its route limit",
     severity: Severity::Medium,
     inputs: &[ResourceKind::RouteTable],
     shown_inputs: &[],
-    what: "A route table with at least 360 routes (90 % of the 400 user-defined routes a table can hold), with \
-the number of /32 host routes among them. Endpoint network policies are advised only when the table holds /32 \
+    what: "A route table with at least `threshold` routes (360 by default, 90 % of `limit`, the user-defined \
+routes a table can hold: 400 unless the policy says otherwise), with the number of /32 host routes among them; \
+high once it holds `limit` routes. Endpoint network policies are advised only when the table holds /32 \
 routes; otherwise the advice is to summarise prefixes or split the table.",
-    why: "A route table holds at most 400 routes. Tables grow towards the limit when a /32 route is added per \
+    why: "Microsoft's subscription limits give 400 user-defined routes per route table (tables managed by \
+Azure Virtual Network Manager hold up to 1,000; where a subscription's limit differs, set `limit` in the \
+policy). Tables grow towards the limit when a /32 route is added per \
 private endpoint to force endpoint traffic through a firewall — the workaround from before private endpoint \
 network policies existed. At the limit the next deployment that needs a route fails, usually during an \
 incident or a migration. Enabling network policies on the private-endpoint subnets lets one UDR for the VNet or \
@@ -50,6 +56,7 @@ impl Rule for RouteTableNearLimit {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Sink) {
+        let limit = cx.param_u64(META.code, "limit", ROUTE_LIMIT as u64) as usize;
         let threshold = cx.param_u64(META.code, "threshold", DEFAULT_THRESHOLD as u64) as usize;
         for rt in &cx.inv.route_tables {
             let count = rt.properties.routes.len();
@@ -66,17 +73,17 @@ impl Rule for RouteTableNearLimit {
             // Endpoint network policies only help a table that holds per-endpoint /32 routes.
             let message = if host > 0 {
                 format!(
-                    "Route table {rt_name} has {count} of {ROUTE_LIMIT} routes ({host} of them /32 host routes); enable network policies on private-endpoint subnets so one prefix route can replace per-endpoint /32s."
+                    "Route table {rt_name} has {count} of {limit} routes ({host} of them /32 host routes); enable network policies on private-endpoint subnets so one prefix route can replace per-endpoint /32s."
                 )
             } else {
                 format!(
-                    "Route table {rt_name} has {count} of {ROUTE_LIMIT} routes, none of them /32 host routes; summarise adjacent prefixes or split the table before it reaches the limit."
+                    "Route table {rt_name} has {count} of {limit} routes, none of them /32 host routes; summarise adjacent prefixes or split the table before it reaches the limit."
                 )
             };
             let evidence = json!({
                 "route_table": rt.id,
                 "route_count": count,
-                "limit": ROUTE_LIMIT,
+                "limit": limit,
                 "threshold": threshold,
                 "host_routes_32": host,
                 "subnets": rt.properties.subnets.iter().map(|s| s.id.clone()).collect::<Vec<_>>(),
@@ -92,7 +99,7 @@ impl Rule for RouteTableNearLimit {
                     rg_of(&rt.id),
                 )
             };
-            let severity = if count >= ROUTE_LIMIT {
+            let severity = if count >= limit {
                 Severity::High
             } else {
                 META.severity

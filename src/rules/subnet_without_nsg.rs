@@ -36,8 +36,9 @@ static META: RuleMeta = RuleMeta {
 AzureFirewallManagementSubnet, AzureBastionSubnet and RouteServerSubnet. A subnet delegated to Azure NetApp Files \
 is reported as low, since NSGs there are supported only with Standard network features.",
     why: "Without an NSG on the subnet (and none on the NIC) Azure filters nothing: every source that can route to \
-the subnet — peered spokes, on-premises, and the Internet for any VM with a public IP — reaches every port. \
-Subnet-level NSGs are the baseline that also covers resources created later without a NIC NSG.",
+the subnet — the VNet, peered spokes and on-premises — reaches every port, and so does the Internet for a VM \
+with a Basic public IP (retired, but still operating where it was never upgraded; a Standard public IP is closed \
+to inbound traffic unless an NSG allows it). Subnet-level NSGs are the baseline that also covers resources created later without a NIC NSG.",
     fix: "Create an NSG with the rules the subnet needs (ending in an explicit deny) and associate it.\n\
 Portal: Virtual network → Subnets → <subnet> → Network security group → select → Save.\n\
 az network vnet subnet update --resource-group <rg> --vnet-name <vnet> --name <subnet> \
@@ -47,6 +48,7 @@ az network vnet subnet update --resource-group <rg> --vnet-name <vnet> --name <s
         "https://learn.microsoft.com/azure/virtual-network/network-security-groups-overview",
         "https://learn.microsoft.com/azure/virtual-network/network-security-group-how-it-works",
         "https://learn.microsoft.com/azure/azure-netapp-files/azure-netapp-files-network-topologies",
+        "https://learn.microsoft.com/azure/virtual-network/ip-services/public-ip-addresses",
     ],
 };
 

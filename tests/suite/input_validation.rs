@@ -40,11 +40,20 @@ fn out_of_range_parameters_and_bad_globs_are_positioned_errors() {
         ),
         (
             "[rules.RTE102.params]\nthreshold = -1\n",
-            "p.toml:2:13: threshold -1 is outside 1–400",
+            "p.toml:2:13: threshold -1 is outside 1–10000",
         ),
         (
             "[rules.RTE102.params]\nthreshold = 100000\n",
-            "p.toml:2:13: threshold 100000 is outside 1–400",
+            "p.toml:2:13: threshold 100000 is outside 1–10000",
+        ),
+        (
+            "[rules.RTE102.params]\nthreshold = 500\n",
+            "p.toml:2:13: threshold 500 is greater than limit 400",
+        ),
+        // Only limit is set: it is the value to blame against the shipped threshold of 360.
+        (
+            "[rules.RTE102.params]\nlimit = 300\n",
+            "p.toml:2:9: threshold 360 is greater than limit 300",
         ),
         (
             "[rules.DNS105.params]\nmin_ttl = -5\n",

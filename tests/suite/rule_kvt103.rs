@@ -42,3 +42,18 @@ fn no_rules_no_endpoint_or_public_disabled_are_negative_twins() {
     )));
     assert_twin(&off, "KVT103");
 }
+
+#[test]
+fn a_vault_secured_by_a_perimeter_is_the_negative_twin() {
+    // Under SecuredByPerimeter only the perimeter's rules admit public traffic: the vault's own IP
+    // and VNet rules are inert, so nothing stays open through them.
+    let rules = acls("Deny", "None", &["203.0.113.0/24"], &[]);
+    let nsp = scan(&snapshot(with_pe(
+        json!({"publicNetworkAccess": "SecuredByPerimeter", "networkAcls": rules.clone()}),
+    )));
+    assert_twin(&nsp, "KVT103");
+    let enabled = scan(&snapshot(with_pe(
+        json!({"publicNetworkAccess": "Enabled", "networkAcls": rules}),
+    )));
+    assert_eq!(findings_of(&enabled, "KVT103").len(), 1);
+}

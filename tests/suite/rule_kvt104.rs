@@ -36,3 +36,15 @@ fn bypass_none_or_an_open_vault_is_the_negative_twin() {
     ]})));
     assert_twin(&report, "KVT104");
 }
+
+#[test]
+fn a_vault_secured_by_a_perimeter_is_the_negative_twin() {
+    // Trusted access is disabled in secured-by-perimeter mode: the bypass admits nobody.
+    let a = acls("Deny", "AzureServices", &[], &[]);
+    let nsp = scan(&snapshot(json!({"key_vaults": [vault("kv1",
+        json!({"publicNetworkAccess": "SecuredByPerimeter", "networkAcls": a.clone()}))]})));
+    assert_twin(&nsp, "KVT104");
+    let enabled = scan(&snapshot(json!({"key_vaults": [vault("kv1",
+        json!({"publicNetworkAccess": "Enabled", "networkAcls": a}))]})));
+    assert_eq!(findings_of(&enabled, "KVT104").len(), 1);
+}

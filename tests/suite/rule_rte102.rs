@@ -91,3 +91,29 @@ fn a_table_without_host_routes_is_not_told_to_enable_endpoint_policies() {
     );
     assert!(f[0].message.contains("summarise"), "{}", f[0].message);
 }
+
+#[test]
+fn a_raised_limit_comes_from_the_policy() {
+    // Tables that hold 1,000 routes (Azure Virtual Network Manager's): 400 routes is no warning,
+    // 900 is, and 1,000 is high.
+    let policy = "[rules.RTE102.params]\nlimit = 1000\nthreshold = 900\n";
+    assert_twin(
+        &scan_with_policy(&snapshot(json!({"route_tables": [table(400)]})), policy),
+        "RTE102",
+    );
+    let r = scan_with_policy(&snapshot(json!({"route_tables": [table(900)]})), policy);
+    let f = findings_of(&r, "RTE102");
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].evidence["limit"], 1000);
+    assert_eq!(f[0].severity, azaudit::report::Severity::Medium);
+    assert!(
+        f[0].message.contains("900 of 1000 routes"),
+        "{}",
+        f[0].message
+    );
+    let r = scan_with_policy(&snapshot(json!({"route_tables": [table(1000)]})), policy);
+    assert_eq!(
+        findings_of(&r, "RTE102")[0].severity,
+        azaudit::report::Severity::High
+    );
+}
