@@ -67,7 +67,7 @@ and without routes with next hop Internet for each KMS address of the tenant's c
 40.83.235.53, 23.102.135.246): Windows VMs fail to activate. An Azure Firewall with a public IP sends activation \
 out from an Azure public address, which KMS accepts.",
     why: "Platform traffic ignores ordinary NSG rules: KMS activation (TCP 1688 to kms.core.windows.net / \
-azkms.core.windows.net) passes an outbound Deny to Internet and does not show in flow logs; only a deny on \
+azkms.core.windows.net) passes an outbound Deny to Internet (Microsoft: NSG overview, Azure platform considerations); only a deny on \
 AzurePlatformLKM stops it. Microsoft disables this platform rule for deployments with a 0.0.0.0/0 route, so \
 there the NSG's deny does apply; activation then follows the default route, and when that leads on-premises \
 it is refused because it no longer comes from an Azure public IP, unless /32 routes to the KMS addresses with \
