@@ -1,5 +1,6 @@
 //! The command line: `scan`, `rules`, `explain`.
 
+mod defaults;
 mod inspect;
 
 use std::io::IsTerminal;
@@ -13,6 +14,7 @@ use crate::arm::credential::AuthMode;
 use crate::arm::{ArmClient, ArmTarget, ClientSettings};
 use crate::azure::Cloud;
 use crate::collect::live::{LiveScope, is_subscription_id};
+use crate::collect::scope::Shard;
 use crate::collect::{Snapshot, demo};
 use crate::error::{Error, ExitCode, Result};
 use crate::report::ocsf::OcsfClass;
@@ -23,9 +25,9 @@ const EXIT_CODES: &str = "\
 Exit codes:
   0  no finding at or above --fail-on
   1  at least one unsuppressed finding at or above --fail-on
-  2  usage, input or credential error (bad flag or subscription id, unreadable or malformed
-     snapshot or policy, no working credential, a token ARM rejects, …), and a live read that
-     read nothing (no subscription to scan, or not one requested subscription readable)
+  2  usage, input or credential error (bad flag, unknown or ambiguous subscription name,
+     unreadable or malformed snapshot or policy, no working credential, a token ARM rejects,
+     …), and a live read that read nothing (no subscription to scan, or not one requested subscription readable)
   3  the scan completed but coverage is incomplete and --require-complete was given
      (findings that give 1 take precedence)";
 
@@ -198,21 +200,35 @@ pub struct SourceArgs {
 impl SourceArgs {
     /// Loads the inventory: (snapshot, source name, snapshot path).
     pub fn load(&self) -> Result<(Snapshot, &'static str, Option<String>)> {
-        if let Some(path) = &self.snapshot {
+        let (snapshot, source, origin) = if let Some(path) = &self.snapshot {
             let mut s = Snapshot::load(path)?;
-            s.restrict(&self.live.subscription, self.live.resource_group.as_deref())?;
-            Ok((s, "snapshot", Some(path.display().to_string())))
+            self.live.narrow(&mut s)?;
+            (s, "snapshot", Some(path.display().to_string()))
         } else if self.demo {
             let mut s = demo::snapshot();
-            s.restrict(&self.live.subscription, self.live.resource_group.as_deref())?;
-            Ok((s, "demo", None))
-        } else if self.live.requested() {
-            Ok((collect_live(&self.live)?, "live", None))
+            self.live.narrow(&mut s)?;
+            (s, "demo", None)
         } else {
-            Err(Error::Usage(
-                "nothing to read: give --demo, --snapshot FILE, --subscription ID, --all-subscriptions or --management-group ID".into(),
-            ))
-        }
+            let live = self.live.or_default(
+                "nothing to read: give --demo, --snapshot FILE, --subscription ID|NAME, --all-subscriptions or --management-group ID",
+            )?;
+            (collect_live(&live)?, "live", None)
+        };
+        empty_shard_notice(&snapshot);
+        Ok((snapshot, source, origin))
+    }
+}
+
+/// Says on stderr that this job's share of the subscriptions is empty: the run succeeds with
+/// an empty report, the other shards read the subscriptions.
+fn empty_shard_notice(snapshot: &Snapshot) {
+    if let Some(shard) = &snapshot.scope.shard
+        && snapshot.scope.subscriptions.is_empty()
+    {
+        eprintln!(
+            "azaudit: shard {}/{} has no subscription: the list has {}, shared among {} shards; nothing to read here",
+            shard.index, shard.count, shard.subscriptions_in_all, shard.count
+        );
     }
 }
 
@@ -301,11 +317,16 @@ pub struct MergeArgs {
 }
 
 /// Where and how to read a live tenant.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct LiveArgs {
-    /// Subscription to read (a GUID); repeat for several.
-    #[arg(long = "subscription", short = 's', value_name = "ID")]
+    /// Subscription to read: its id or its display name (as `az` takes it); repeat for several.
+    /// With no scope flag, AZURE_SUBSCRIPTION_ID or the Azure CLI's current subscription.
+    #[arg(long = "subscription", short = 's', value_name = "ID|NAME")]
     pub subscription: Vec<String>,
+    /// Read only share K of N of the subscriptions (sorted by id, every N-th from the K-th), for
+    /// N parallel jobs whose reports `azaudit merge` combines.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    pub shard: Option<Shard>,
     /// Read every subscription the identity can list.
     #[arg(long, conflicts_with = "subscription")]
     pub all_subscriptions: bool,
@@ -345,14 +366,77 @@ impl LiveArgs {
         !self.subscription.is_empty() || self.all_subscriptions || self.management_group.is_some()
     }
 
+    /// These arguments, or, when they name no scope, the default subscription (said on
+    /// stderr); with no default either, the usage error `nothing`.
+    fn or_default(&self, nothing: &str) -> Result<LiveArgs> {
+        if self.requested() {
+            return Ok(self.clone());
+        }
+        match defaults::default_subscription()? {
+            Some(d) => {
+                eprintln!("{}", d.notice());
+                let mut live = self.clone();
+                live.subscription = vec![d.id];
+                Ok(live)
+            }
+            None => Err(Error::Usage(format!(
+                "{nothing} (or set AZURE_SUBSCRIPTION_ID, or choose one with `az account set`)"
+            ))),
+        }
+    }
+
+    /// Narrows a snapshot (or the demo) the way these arguments narrow a live read: ids and
+    /// display names of its subscriptions, a resource group, a shard.
+    fn narrow(&self, snapshot: &mut Snapshot) -> Result<()> {
+        let mut wanted: Vec<String> = Vec::new();
+        let mut names: Vec<String> = Vec::new();
+        for s in &self.subscription {
+            if is_subscription_id(s) {
+                wanted.push(s.to_ascii_lowercase());
+            } else {
+                names.push(s.trim().to_string());
+            }
+        }
+        if !names.is_empty() {
+            // The snapshot lists the tenant's other subscriptions too; a name picks among those
+            // it read.
+            let held: Vec<_> = snapshot
+                .inventory
+                .subscriptions
+                .iter()
+                .filter(|s| {
+                    snapshot
+                        .scope
+                        .subscriptions
+                        .iter()
+                        .any(|x| x.eq_ignore_ascii_case(&s.subscription_id))
+                })
+                .cloned()
+                .collect();
+            let ids = crate::collect::scope::resolve_names(&names, &held, "the snapshot holds")
+                .map_err(Error::Usage)?;
+            wanted.extend(ids);
+        }
+        snapshot.restrict(&wanted, self.resource_group.as_deref())?;
+        if let Some(shard) = self.shard {
+            let subscriptions_in_all = snapshot.scope.subscriptions.len();
+            let share = shard.select(&snapshot.scope.subscriptions);
+            snapshot.keep_subscriptions(&share);
+            snapshot.scope.shard = Some(crate::collect::snapshot::ShardScope {
+                index: shard.index,
+                count: shard.count,
+                subscriptions_in_all,
+            });
+        }
+        Ok(())
+    }
+
     /// Checks the arguments before any call is made.
     fn validate(&self) -> Result<(ArmTarget, LiveScope)> {
-        for s in &self.subscription {
-            if !is_subscription_id(s) {
-                return Err(Error::Usage(format!(
-                    "--subscription {s:?} is not a subscription id (expected a GUID such as 00000000-0000-0000-0000-000000000000)"
-                )));
-            }
+        if let Some(s) = self.subscription.iter().find(|s| s.trim().is_empty()) {
+            return Err(Error::Usage(format!(
+                "--subscription {s:?}: give a subscription id or display name"
+            )));
         }
         if let Some(mg) = &self.management_group
             && !is_management_group_id(mg)
@@ -366,8 +450,11 @@ impl LiveArgs {
             None => ArmTarget::for_cloud(self.cloud),
         };
         let mut subscriptions: Vec<String> = Vec::new();
+        let mut subscription_names: Vec<String> = Vec::new();
         for s in &self.subscription {
-            if !subscriptions.iter().any(|x| x.eq_ignore_ascii_case(s)) {
+            if !is_subscription_id(s) {
+                subscription_names.push(s.trim().to_string());
+            } else if !subscriptions.iter().any(|x| x.eq_ignore_ascii_case(s)) {
                 subscriptions.push(s.to_ascii_lowercase());
             }
         }
@@ -375,6 +462,8 @@ impl LiveArgs {
             target,
             LiveScope {
                 subscriptions,
+                subscription_names,
+                shard: self.shard,
                 all_subscriptions: self.all_subscriptions,
                 management_group: self.management_group.clone(),
                 resource_group: self.resource_group.clone(),
@@ -579,13 +668,12 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             None => scan(&args.as_scan()?),
         },
         Command::Collect { live, output } => {
-            if !live.requested() {
-                return Err(Error::Usage(
-                    "collect needs --subscription ID (repeatable), --all-subscriptions or --management-group ID".into(),
-                ));
-            }
+            let live = live.or_default(
+                "collect needs --subscription ID|NAME (repeatable), --all-subscriptions or --management-group ID",
+            )?;
             report::check_destination(output.as_deref())?;
             let snapshot = collect_live(&live)?;
+            empty_shard_notice(&snapshot);
             report::write_output(output.as_deref(), &snapshot.to_json())?;
             eprintln!(
                 "collected {} subscription(s), {} request(s), {} coverage gap(s)",
@@ -638,6 +726,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::Clean)
         }
     }
+}
+
+fn parse_shard(text: &str) -> std::result::Result<Shard, String> {
+    Shard::parse(text)
 }
 
 fn parse_as_of(text: &str) -> std::result::Result<chrono::DateTime<Utc>, String> {
@@ -1027,6 +1119,7 @@ pub async fn read_live(
         Err(Unreadable::NothingRead(why)) => Err(Error::NothingRead(format!(
             "nothing was read, so there is nothing to report: {why}"
         ))),
+        Err(Unreadable::Scope(why)) => Err(Error::Usage(why)),
     }
 }
 

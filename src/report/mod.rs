@@ -27,7 +27,7 @@ use crate::inventory::{Coverage, ResourceKind};
 use crate::rules::RuleOutcome;
 
 /// Version of the JSON report's schema (semver): bumped in major for breaking changes.
-pub const REPORT_SCHEMA_VERSION: &str = "1.1.0";
+pub const REPORT_SCHEMA_VERSION: &str = "1.2.0";
 
 /// A finding of the baseline report that no longer occurs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -83,9 +83,42 @@ pub struct Scope {
     /// Subscription id (lower-case) → display name, where the inventory holds it.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub subscription_names: BTreeMap<String, String>,
+    /// Set when the run read one share of the subscription list (`--shard K/N`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<crate::collect::snapshot::ShardScope>,
 }
 
 impl Scope {
+    /// `3 subscription(s): conn (1111…), …` with display names where known, the first few only.
+    pub fn describe(&self) -> String {
+        const SHOWN: usize = 5;
+        let mut text = format!("{} subscription(s)", self.subscriptions.len());
+        if self.subscriptions.is_empty() {
+            return text;
+        }
+        let shown: Vec<String> = self
+            .subscriptions
+            .iter()
+            .take(SHOWN)
+            .map(|id| match self.subscription_name(id) {
+                Some(name) => format!("{name} ({id})"),
+                None => id.clone(),
+            })
+            .collect();
+        text.push_str(": ");
+        text.push_str(&shown.join(", "));
+        if self.subscriptions.len() > SHOWN {
+            text.push_str(&format!(" and {} more", self.subscriptions.len() - SHOWN));
+        }
+        if let Some(s) = &self.shard {
+            text.push_str(&format!(
+                " (shard {}/{} of {})",
+                s.index, s.count, s.subscriptions_in_all
+            ));
+        }
+        text
+    }
+
     /// The display name of a subscription, when known.
     pub fn subscription_name(&self, id: &str) -> Option<&str> {
         self.subscription_names

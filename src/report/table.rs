@@ -27,16 +27,16 @@ fn short_resource(id: &str) -> String {
 pub fn render_table(report: &Report, width: Option<u16>) -> String {
     let mut out = String::new();
     out.push_str(&format!(
-        "azaudit {} — {} subscription(s), source: {}{}\n",
+        "azaudit {} — source: {}{}\n{}\n",
         report.tool.version,
-        report.scope.subscriptions.len(),
         report.run.source,
         report
             .run
             .snapshot
             .as_deref()
             .map(|s| format!(" ({s})"))
-            .unwrap_or_default()
+            .unwrap_or_default(),
+        report.scope.describe(),
     ));
 
     if report.findings.iter().all(|f| !f.is_active()) {
@@ -63,11 +63,15 @@ pub fn render_table(report: &Report, width: Option<u16>) -> String {
         // Off a terminal (logs, files) wrap at a readable width instead of one endless line.
         t.set_width(width.unwrap_or(120));
         for f in group {
-            t.add_row(vec![
-                f.rule.clone(),
-                short_resource(&f.resource_id),
-                f.message.clone(),
-            ]);
+            let mut resource = short_resource(&f.resource_id);
+            // Several subscriptions: say which one holds the resource, by name.
+            if report.scope.subscriptions.len() > 1
+                && let Some(name) = crate::azure::id::subscription_of(&f.resource_id)
+                    .and_then(|s| report.scope.subscription_name(&s))
+            {
+                resource.push_str(&format!(" · {name}"));
+            }
+            t.add_row(vec![f.rule.clone(), resource, f.message.clone()]);
         }
         out.push_str(&t.to_string());
         out.push('\n');
@@ -114,7 +118,10 @@ pub fn render_table(report: &Report, width: Option<u16>) -> String {
                 g.kind.label(),
                 g.subscription_id
                     .as_deref()
-                    .map(|s| format!(" in {s}"))
+                    .map(|s| match report.scope.subscription_name(s) {
+                        Some(name) => format!(" in {name} ({s})"),
+                        None => format!(" in {s}"),
+                    })
                     .unwrap_or_default(),
                 g.http_status
                     .map(|s| format!(

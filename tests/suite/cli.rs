@@ -1,7 +1,7 @@
 //! The binary as a user runs it: exit codes, formats, errors.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use crate::common::azaudit;
 
@@ -35,7 +35,7 @@ fn json_report_is_versioned_and_carries_evidence() {
     let o = azaudit(&["scan", "--demo", "--format", "json", "--fail-on", "never"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(r["schema_version"], "1.1.0");
+    assert_eq!(r["schema_version"], "1.2.0");
     assert_eq!(r["tool"]["name"], "azaudit");
     assert_eq!(r["run"]["source"], "demo");
     assert_eq!(r["scope"]["subscriptions"].as_array().unwrap().len(), 3);
@@ -80,7 +80,7 @@ fn output_file_is_written_whole() {
     );
     let r: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    assert_eq!(r["schema_version"], "1.1.0");
+    assert_eq!(r["schema_version"], "1.2.0");
     assert_eq!(
         std::fs::read_dir(dir.path()).unwrap().count(),
         1,
@@ -308,14 +308,15 @@ fn readme_commands_work() {
 fn live_arguments_are_checked_before_any_call() {
     let cases: &[(&[&str], &str)] = &[
         (
-            &["scan", "--subscription", "not-a-guid"],
-            "is not a subscription id",
+            &["scan", "--subscription", " "],
+            "give a subscription id or display name",
         ),
+        (&["collect"], "collect needs --subscription ID|NAME"),
+        (&["scan", "--demo", "--shard", "3/2"], "is not a shard"),
         (
-            &["collect", "--subscription", "1234"],
-            "is not a subscription id",
+            &["collect", "--all-subscriptions", "--shard", "0/4"],
+            "is not a shard",
         ),
-        (&["collect"], "--subscription ID"),
         (
             &[
                 "scan",
@@ -336,7 +337,7 @@ fn live_arguments_are_checked_before_any_call() {
 
 #[test]
 fn a_missing_token_is_a_credential_error() {
-    let o = Command::new(env!("CARGO_BIN_EXE_azaudit"))
+    let o = crate::common::azaudit_command()
         .args([
             "scan",
             "--subscription",
@@ -357,7 +358,7 @@ fn a_missing_token_is_a_credential_error() {
 
 #[test]
 fn explicit_service_principal_mode_names_the_missing_variables() {
-    let o = Command::new(env!("CARGO_BIN_EXE_azaudit"))
+    let o = crate::common::azaudit_command()
         .args(["collect", "--all-subscriptions", "--auth", "sp"])
         .env_remove("AZURE_CLIENT_SECRET")
         .env_remove("AZURE_CLIENT_ID")
@@ -436,7 +437,7 @@ fn a_live_read_that_read_nothing_exits_2_and_writes_nothing() {
         let mut args = vec![command];
         args.extend(live);
         args.extend(["-o", out.to_str().unwrap()]);
-        let o = Command::new(env!("CARGO_BIN_EXE_azaudit"))
+        let o = crate::common::azaudit_command()
             .args(&args)
             .env("AZAUDIT_ACCESS_TOKEN", "not-a-real-token")
             .env_remove("RUST_LOG")
@@ -505,14 +506,14 @@ fn values_are_case_insensitive_and_clouds_take_the_azure_cli_names() {
     let o = azaudit(&["scan", "--demo", "--fail-on", "HIGH", "--format", "JSON"]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(r["schema_version"], "1.1.0");
+    assert_eq!(r["schema_version"], "1.2.0");
     for cloud in [
         "AzureCloud",
         "AzureUSGovernment",
         "azurechinacloud",
         "USGOV",
     ] {
-        let o = std::process::Command::new(env!("CARGO_BIN_EXE_azaudit"))
+        let o = crate::common::azaudit_command()
             .args([
                 "collect",
                 "--subscription",
@@ -653,7 +654,7 @@ fn schemas_completions_and_the_manual_page_are_printed() {
     let o = azaudit(&["schema", "report"]);
     assert_eq!(o.status.code(), Some(0));
     let schema: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(schema["$id"], "urn:azaudit:schema:report:1.1.0");
+    assert_eq!(schema["$id"], "urn:azaudit:schema:report:1.2.0");
     // The printed report schema is the committed one, plus its $id.
     let mut committed: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(
@@ -712,7 +713,7 @@ fn schemas_completions_and_the_manual_page_are_printed() {
 #[test]
 fn an_azure_pipelines_service_connection_is_a_credential() {
     let run = |vars: &[(&str, &str)]| {
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_azaudit"));
+        let mut cmd = crate::common::azaudit_command();
         cmd.args([
             "collect",
             "--subscription",
