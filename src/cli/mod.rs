@@ -2,6 +2,7 @@
 
 mod defaults;
 mod inspect;
+mod term;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -20,6 +21,7 @@ use crate::error::{Error, ExitCode, Result};
 use crate::report::ocsf::OcsfClass;
 use crate::report::{self, Report, Severity};
 use crate::rules;
+use term::ColorChoice;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -49,6 +51,9 @@ pub struct Cli {
     /// More log output on stderr (-v info, -vv debug); RUST_LOG overrides.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
+    /// Colour severities: on a terminal unless NO_COLOR is set (auto), always, or never.
+    #[arg(long, value_enum, ignore_case = true, global = true, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -661,6 +666,7 @@ pub fn main() -> std::process::ExitCode {
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
     init_logging(cli.verbose);
+    term::init(cli.color);
     match cli.command {
         Command::Scan(args) => scan(&args),
         Command::Report(args) => match &args.report {
@@ -834,12 +840,13 @@ fn write_formats(
                 }
             },
             Format::Table => {
-                let width = if path.is_none() && std::io::stdout().is_terminal() {
-                    terminal_width()
-                } else {
-                    None
+                let t = term::current();
+                // A file gets the width asked for, no terminal's; colour only when forced.
+                let (width, colour) = match path {
+                    None => (t.width, t.colour),
+                    Some(_) => (t.columns, t.choice == ColorChoice::Always),
                 };
-                report::render_table(report, width)
+                report::render_table(report, width, colour)
             }
         };
         report::write_output(path.as_deref(), &text)?;
@@ -1139,21 +1146,24 @@ fn init_logging(verbose: u8) {
         .try_init();
 }
 
-/// The terminal's width: `COLUMNS` when the shell exports it, else what the terminal reports.
-fn terminal_width() -> Option<u16> {
-    std::env::var("COLUMNS")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .or_else(|| comfy_table::Table::new().width())
-}
-
 fn rules_table() -> String {
+    let term = term::current();
     let mut t = comfy_table::Table::new();
     t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED)
         .set_header(vec!["Code", "Name", "Severity", "Title"]);
+    if let Some(w) = term.width {
+        t.set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
+            .set_width(w);
+    }
+    term::style_table(&mut t, term.colour);
     for r in rules::registry() {
         let m = r.meta();
-        t.add_row(vec![m.code, m.name, m.severity.as_str(), m.title]);
+        t.add_row(vec![
+            comfy_table::Cell::new(m.code),
+            comfy_table::Cell::new(m.name),
+            comfy_table::Cell::new(m.severity.as_str()).fg(term::severity_colour(m.severity)),
+            comfy_table::Cell::new(m.title),
+        ]);
     }
     format!("{t}\n")
 }
@@ -1176,10 +1186,19 @@ fn rules_json() -> String {
     )
 }
 
+/// Off a terminal, paragraphs wrap at this width.
+const EXPLAIN_WIDTH: usize = 100;
+
 fn explain(m: &rules::RuleMeta) -> String {
+    let term = term::current();
     let mut s = format!(
         "{} {} — {}\nDefault severity: {}\n\nWhat it detects\n  {}\n\nWhy it matters\n  {}\n\nHow to fix\n",
-        m.code, m.name, m.title, m.severity, m.what, m.why
+        m.code,
+        m.name,
+        m.title,
+        term::paint(m.severity.as_str(), m.severity, term.colour),
+        m.what,
+        m.why
     );
     for line in m.fix.lines() {
         s.push_str(&format!("  {line}\n"));
@@ -1191,7 +1210,12 @@ fn explain(m: &rules::RuleMeta) -> String {
     for r in m.references {
         s.push_str(&format!("  {r}\n"));
     }
-    s
+    // Prose wraps at the width; commands and evidence stay whole, to be copied.
+    let width = term.width.map_or(EXPLAIN_WIDTH, usize::from);
+    term::fit_lines(&s, width, |line| {
+        let t = line.trim_start();
+        t.starts_with("az ") || t.starts_with('{')
+    })
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ pub mod sentinel;
 mod table;
 mod write;
 
-pub use table::render_table;
+pub use table::{fit_lines, paint, render_table, wrap, wrap_hanging};
 pub use write::{
     Body, atomic_write, check_destination, destination_key, write_output, write_output_with,
 };

@@ -6,6 +6,7 @@ mod arm_examples;
 mod cli;
 mod cli_inspect;
 mod cli_scope;
+mod cli_terminal;
 mod client_timing;
 mod common;
 mod coverage_gaps;

@@ -347,11 +347,14 @@ pub fn assert_not_judged(r: &Report, code: &str, gap: bool) {
     assert_eq!(o.status, expected, "{code}: {:?}", o.missing_inputs);
 }
 
-/// The binary, with no inherited log settings and no default subscription (neither
+/// The binary, with no inherited log or terminal settings (`COLUMNS`, `NO_COLOR`) and no
+/// default subscription (neither
 /// `AZURE_SUBSCRIPTION_ID` nor an Azure CLI profile), whatever the machine running the tests has.
 pub fn azaudit_command() -> std::process::Command {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_azaudit"));
     cmd.env_remove("RUST_LOG")
+        .env_remove("COLUMNS")
+        .env_remove("NO_COLOR")
         .env_remove("AZURE_SUBSCRIPTION_ID")
         .env("AZURE_CONFIG_DIR", "/nonexistent/azaudit-tests/azure");
     cmd
