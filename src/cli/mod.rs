@@ -51,6 +51,9 @@ pub struct Cli {
     /// More log output on stderr (-v info, -vv debug); RUST_LOG overrides.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
+    /// No progress on stderr (neither the terminal's progress line nor the log's phase lines).
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
     /// Colour severities: on a terminal unless NO_COLOR is set (auto), always, or never.
     #[arg(long, value_enum, ignore_case = true, global = true, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -664,9 +667,13 @@ pub fn main() -> std::process::ExitCode {
     }
 }
 
+/// `--quiet`: no progress on stderr.
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 pub fn run(cli: Cli) -> Result<ExitCode> {
     init_logging(cli.verbose);
     term::init(cli.color);
+    QUIET.store(cli.quiet, std::sync::atomic::Ordering::Relaxed);
     match cli.command {
         Command::Scan(args) => scan(&args),
         Command::Report(args) => match &args.report {
@@ -1071,7 +1078,10 @@ fn collect_live(args: &LiveArgs) -> Result<Snapshot> {
         .map_err(|e| Error::Internal(format!("cannot start the async runtime: {e}")))?;
     runtime.block_on(async {
         let client = ArmClient::new(target, credential.token.clone(), args.settings());
-        let progress = crate::collect::progress::Progress::start(&client);
+        let progress = crate::collect::progress::Progress::start(
+            &client,
+            QUIET.load(std::sync::atomic::Ordering::Relaxed),
+        );
         let result = read_live(
             &client,
             &credential,

@@ -380,6 +380,25 @@ impl<'a> Collector<'a> {
         self.count(kind).saturating_sub(before)
     }
 
+    /// `N resources, G coverage gap(s)`: what a progress line says has been read so far.
+    fn so_far(&self) -> String {
+        let resources: usize = self
+            .inv
+            .counts()
+            .iter()
+            .filter(|(k, _)| {
+                !matches!(
+                    k,
+                    ResourceKind::Subscription
+                        | ResourceKind::ResourceProvider
+                        | ResourceKind::ServiceTags
+                )
+            })
+            .map(|(_, n)| n)
+            .sum();
+        format!("{resources} resources, {} coverage gap(s)", self.gaps.len())
+    }
+
     fn count(&self, kind: ResourceKind) -> usize {
         use ResourceKind::*;
         let i = &self.inv;
@@ -641,6 +660,20 @@ async fn collect_with_reads(
         Some(s) => s.select(&scanned),
         None => scanned,
     };
+    client.phase(&format!(
+        "subscriptions: {} to read{}{}",
+        scanned.len(),
+        match &list_error {
+            None => format!(" of {} visible", visible.len()),
+            Some(_) => " (the subscription list could not be read)".to_string(),
+        },
+        shard
+            .map(|s| format!(
+                " (shard {}/{} of {})",
+                s.index, s.count, s.subscriptions_in_all
+            ))
+            .unwrap_or_default()
+    ));
     let scanned_set: HashSet<String> = scanned.iter().cloned().collect();
     for sub in &scanned {
         match visible.iter().find(|s| s.subscription_id.eq_ignore_ascii_case(sub)) {
@@ -861,6 +894,13 @@ async fn collect_with_reads(
         }
     }
 
+    client.phase(&format!(
+        "resources of {} subscription(s): {}; {} kind(s) from Resource Graph",
+        scanned.len(),
+        c.so_far(),
+        graph_sourced.len()
+    ));
+
     // 3. Private DNS zones in subscriptions outside the scan (a central DNS subscription) that the
     //    identity can read: endpoints in scope depend on them.
     if c.inv.private_endpoints.is_empty() {
@@ -882,6 +922,13 @@ async fn collect_with_reads(
             })
             .collect();
         c.run_lists(requests).await;
+        if !others.is_empty() {
+            client.phase(&format!(
+                "private DNS zones of {} other subscription(s): {}",
+                others.len(),
+                c.so_far()
+            ));
+        }
     }
     keep_children_of_collected_parents(&mut c.inv, &graph_sourced);
 
@@ -919,6 +966,10 @@ async fn collect_with_reads(
     if !streamed.contains(&ResourceKind::RecoveryServicesVault) {
         read_vault_security_settings(&mut c).await;
     }
+    client.phase(&format!(
+        "child resources (flow logs, zone links and records, diagnostic settings): {}",
+        c.so_far()
+    ));
 
     // 5. Provider registrations of subscriptions that hold a Traffic Analytics workspace but are
     //    not scanned: Traffic Analytics needs Microsoft.Network registered there.
@@ -949,6 +1000,7 @@ async fn collect_with_reads(
     if let Some(rg) = &scope.resource_group {
         filter_resource_group(&mut c.inv, rg);
     }
+    client.phase(&format!("collected: {}", c.so_far()));
     c.inv.sort_by_id();
     for (kind, s) in &c.sources {
         tracing::info!(

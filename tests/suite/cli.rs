@@ -433,19 +433,47 @@ fn a_live_read_that_read_nothing_exits_2_and_writes_nothing() {
         "--request-timeout",
         "1",
     ];
-    for command in ["collect", "scan"] {
+    for (command, quiet) in [("collect", true), ("scan", true), ("scan", false)] {
         let mut args = vec![command];
         args.extend(live);
         args.extend(["-o", out.to_str().unwrap()]);
+        if quiet {
+            args.push("--quiet");
+        }
         let o = crate::common::azaudit_command()
             .args(&args)
             .env("AZAUDIT_ACCESS_TOKEN", "not-a-real-token")
             .env_remove("RUST_LOG")
             .output()
             .unwrap();
-        let err = stderr(&o);
-        assert_eq!(o.status.code(), Some(2), "{command}: {err}");
-        assert_eq!(err.lines().count(), 1, "{command}: {err}");
+        let all = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{command}: {all}");
+        // Off a terminal, one progress line per phase precedes the error, unless --quiet.
+        let (progress, rest): (Vec<&str>, Vec<&str>) =
+            all.lines().partition(|l| l.starts_with("azaudit: ["));
+        if quiet {
+            assert!(progress.is_empty(), "{command}: {all}");
+        } else {
+            assert_eq!(
+                progress
+                    .first()
+                    .and_then(|l| l.split_once("] "))
+                    .map(|(_, l)| l),
+                Some(
+                    "subscriptions: 1 to read (the subscription list could not be read) · 1 request(s)"
+                ),
+                "{all}"
+            );
+            assert!(
+                progress
+                    .last()
+                    .unwrap()
+                    .contains("] collected: 0 resources, "),
+                "{all}"
+            );
+        }
+        let err = rest.join("\n");
+        assert_eq!(rest.len(), 1, "{command}: {all}");
         assert!(
             err.starts_with(
                 "azaudit: error: nothing was read, so there is nothing to report: no requested \

@@ -112,3 +112,61 @@ async fn shards_of_all_subscriptions_are_disjoint_and_cover_the_list() {
         azaudit::inventory::Inventory::default()
     );
 }
+
+/// Each phase of a collection ends with one line saying what it read (the CLI prints them on a
+/// non-terminal stderr); the last counts what the snapshot holds.
+#[tokio::test]
+async fn each_phase_of_a_collection_says_what_it_read() {
+    use std::sync::{Arc, Mutex};
+    let server = fixture_server().await;
+    let c = client(&server);
+    let lines: Arc<Mutex<Vec<(String, u64)>>> = Arc::default();
+    let sink = lines.clone();
+    c.set_phase_hook(Arc::new(
+        move |what: &str, s: &azaudit::arm::RequestStats| {
+            sink.lock().unwrap().push((what.to_string(), s.requests));
+        },
+    ));
+    let snap = collect_checked(&c, &scope(&[CONNECTIVITY, WORKLOADS]))
+        .await
+        .unwrap();
+    let lines = lines.lock().unwrap().clone();
+    let phases: Vec<&str> = lines
+        .iter()
+        .map(|(l, _)| l.split(':').next().unwrap())
+        .collect();
+    assert_eq!(
+        phases,
+        [
+            "subscriptions",
+            "resources of 2 subscription(s)",
+            "child resources (flow logs, zone links and records, diagnostic settings)",
+            "collected"
+        ],
+        "{lines:#?}"
+    );
+    assert_eq!(lines[0].0, "subscriptions: 2 to read of 2 visible");
+    assert_eq!(lines[0].1, 1, "only the subscription list was read before");
+    // Requests only grow, and the last line counts what the snapshot holds.
+    assert!(lines.windows(2).all(|w| w[0].1 <= w[1].1));
+    let resources: usize = snap
+        .inventory
+        .counts()
+        .iter()
+        .filter(|(k, _)| {
+            !matches!(
+                k,
+                azaudit::inventory::ResourceKind::Subscription
+                    | azaudit::inventory::ResourceKind::ResourceProvider
+                    | azaudit::inventory::ResourceKind::ServiceTags
+            )
+        })
+        .map(|(_, n)| n)
+        .sum();
+    assert!(resources > 20);
+    assert_eq!(
+        lines[3].0,
+        format!("collected: {resources} resources, 0 coverage gap(s)")
+    );
+    assert_eq!(lines[3].1, snap.collection.unwrap().requests);
+}
