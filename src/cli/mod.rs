@@ -88,7 +88,7 @@ pub enum Command {
     /// each by fingerprint, scope and coverage united), with scan's formats and exit codes.
     #[command(after_help = EXIT_CODES)]
     Merge(MergeArgs),
-    /// Print the JSON Schema of the report or of a snapshot (each with an `$id`).
+    /// Print the JSON Schema of the report, a snapshot or a policy file (each with an `$id`).
     Schema {
         #[arg(value_enum, ignore_case = true)]
         of: SchemaOf,
@@ -945,27 +945,35 @@ fn check_report_matches(report: &Report, snapshot: &Snapshot) -> Result<()> {
 pub enum SchemaOf {
     Report,
     Snapshot,
+    /// The `--policy` file (TOML), for editors that check TOML against a JSON Schema.
+    Policy,
 }
 
 /// The JSON Schema of a document, with an `$id` naming the document and its version.
 fn schema_text(of: SchemaOf) -> String {
-    let (mut schema, id) = match of {
-        SchemaOf::Report => (
+    let with_id = |schema: schemars::Schema, id: String| {
+        let mut schema = schema.to_value();
+        schema["$id"] = serde_json::Value::String(id);
+        schema
+    };
+    let schema = match of {
+        SchemaOf::Report => with_id(
             schemars::schema_for!(Report),
             format!(
                 "urn:azaudit:schema:report:{}",
                 report::REPORT_SCHEMA_VERSION
             ),
         ),
-        SchemaOf::Snapshot => (
+        SchemaOf::Snapshot => with_id(
             schemars::schema_for!(Snapshot),
             format!(
                 "urn:azaudit:schema:snapshot:{}",
                 crate::collect::snapshot::SNAPSHOT_SCHEMA_VERSION
             ),
         ),
+        // Built from the rule registry, not derived: its `$id` is its own.
+        SchemaOf::Policy => crate::policy::schema::schema(),
     };
-    schema.insert("$id".into(), serde_json::Value::String(id));
     let mut text = serde_json::to_string_pretty(&schema).expect("a schema serialises");
     text.push('\n');
     text

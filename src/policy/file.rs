@@ -130,6 +130,16 @@ const MAX_DNS_TTL: i64 = 2_147_483_647;
 /// A generous bound on routes per table, far above any limit Azure documents.
 const MAX_ROUTES_PER_TABLE: i64 = 10_000;
 
+/// Integer bounds of the parameters that have them: rule, parameter, lowest, highest, and whether
+/// the parameter is a non-empty array of such integers. [`check_param`] enforces them; the policy
+/// schema publishes them.
+pub const PARAM_BOUNDS: &[(&str, &str, i64, i64, bool)] = &[
+    ("NSG105", "ports", 1, 65535, true),
+    ("RTE102", "threshold", 1, 400, false),
+    ("DNS105", "min_ttl", 0, MAX_DNS_TTL, false),
+    ("DNS105", "max_ttl", 0, MAX_DNS_TTL, false),
+];
+
 /// Bounds of one parameter value: a value outside them would silently disable or distort the rule
 /// (a port that cannot exist, a threshold a route table can never reach), so it is refused.
 fn check_param(code: &str, param: &str, value: &toml::Value) -> Result<(), String> {

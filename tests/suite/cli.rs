@@ -794,3 +794,68 @@ fn an_azure_pipelines_service_connection_is_a_credential() {
     );
     assert!(!err.contains("pipeline-secret-token"), "{err}");
 }
+
+/// `azaudit schema policy` describes what the policy parser accepts: the shipped defaults and the
+/// README's example validate; every file the parser refuses for a reason a schema can express is
+/// refused by the schema too.
+#[test]
+fn the_policy_schema_agrees_with_the_policy_parser() {
+    let o = azaudit(&["schema", "policy"]);
+    assert_eq!(o.status.code(), Some(0));
+    let schema: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(schema["$id"], "urn:azaudit:schema:policy:1");
+    let mut schemas = boon::Schemas::new();
+    let mut compiler = boon::Compiler::new();
+    compiler.add_resource("policy.json", schema).unwrap();
+    let idx = compiler.compile("policy.json", &mut schemas).unwrap();
+    let valid = |toml: &str| {
+        let v = azaudit::policy::schema::policy_as_json(toml).unwrap();
+        schemas.validate(&v, idx).is_ok()
+    };
+    assert!(valid(azaudit::policy::file::SHIPPED_DEFAULTS));
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let example = readme
+        .split("## Policies")
+        .nth(1)
+        .and_then(|s| s.split("```toml\n").nth(1))
+        .and_then(|s| s.split("```").next())
+        .expect("the README's policy example");
+    assert!(valid(example), "{example}");
+    azaudit::policy::file::Policy::from_user_text("README.md", example).unwrap();
+    let refused = [
+        "[rules.NSG999]\nenabled = false\n",
+        "[rules.NSG101]\nseverity = \"severe\"\n",
+        "[rules.NSG101]\nbogus = 1\n",
+        "[rules.NSG101.params]\nbogus = 1\n",
+        "[rules.RTE102.params]\nthreshold = 401\n",
+        "[rules.RTE102.params]\nthreshold = 0\n",
+        "[rules.NSG105.params]\nports = []\n",
+        "[rules.NSG105.params]\nports = [22, 70000]\n",
+        "[rules.DNS105.params]\nmin_ttl = -1\n",
+        "[[exemptions]]\nrule = \"NSG101\"\nresource = \"/subscriptions/*\"\n",
+        "[[exemptions]]\nrule = \"NSG101\"\nresource = \"/subscriptions/*\"\nreason = \" \"\n",
+        "[[exemptions]]\nrule = \"NSG101\"\nresource = \"rg-lab/*\"\nreason = \"lab\"\n",
+        "[[exemptions]]\nrule = \"NSG101\"\nresource = \"/subscriptions/[ab]*\"\nreason = \"lab\"\n",
+        "[[exemptions]]\nrule = \"XYZ\"\nresource = \"*\"\nreason = \"lab\"\n",
+        "[[exemptions]]\nresource = \"*\"\nreason = \"lab\"\n",
+        "schema_version = 2\n",
+        "colour = \"blue\"\n",
+    ];
+    for text in refused {
+        assert!(!valid(text), "the schema accepts {text:?}");
+        assert!(
+            azaudit::policy::file::Policy::from_user_text("p.toml", text).is_err(),
+            "the parser accepts {text:?}"
+        );
+    }
+    for text in [
+        "[rules.RTE102.params]\nthreshold = 400\n",
+        "[rules.NSG105.params]\nports = [1, 65535]\n",
+        "[rules.DNS105.params]\nmin_ttl = 0\nmax_ttl = 2147483647\n",
+        "[[exemptions]]\nrule = \"*\"\nresource = \"*\"\nreason = \"all\"\nexpires = 2027-01-31\n",
+    ] {
+        assert!(valid(text), "the schema refuses {text:?}");
+        azaudit::policy::file::Policy::from_user_text("p.toml", text).unwrap();
+    }
+}
