@@ -859,3 +859,36 @@ fn the_policy_schema_agrees_with_the_policy_parser() {
         azaudit::policy::file::Policy::from_user_text("p.toml", text).unwrap();
     }
 }
+
+/// `--auth sp` takes a certificate when no secret is set; a file it cannot use is a credential
+/// error naming the variable, the file and the problem, before any request.
+#[test]
+fn a_service_principal_certificate_that_cannot_be_used_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let pfx = dir.path().join("sp.pfx");
+    std::fs::write(&pfx, [0x30, 0x82, 0x0a, 0x01, 0x02, 0x01, 0x03]).unwrap();
+    let missing = dir.path().join("missing.pem");
+    for (path, want) in [
+        (&pfx, "not a PEM file (a PKCS#12 .pfx is not read;"),
+        (&missing, "No such file"),
+    ] {
+        let o = crate::common::azaudit_command()
+            .args(["collect", "--all-subscriptions", "--auth", "sp"])
+            .env("AZURE_TENANT_ID", "00000000-0000-4000-8000-000000000001")
+            .env("AZURE_CLIENT_ID", "00000000-0000-4000-8000-0000000000c1")
+            .env_remove("AZURE_CLIENT_SECRET")
+            .env("AZURE_CLIENT_CERTIFICATE_PATH", path)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2));
+        let err = stderr(&o);
+        assert!(
+            err.starts_with(&format!(
+                "azaudit: error: authentication: --auth sp: AZURE_CLIENT_CERTIFICATE_PATH {}: ",
+                path.display()
+            )),
+            "{err}"
+        );
+        assert!(err.contains(want), "{err}");
+    }
+}
