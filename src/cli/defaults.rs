@@ -14,6 +14,8 @@ pub struct DefaultSubscription {
     pub name: Option<String>,
     /// `AZURE_SUBSCRIPTION_ID`, or the profile's path.
     pub source: String,
+    /// The cloud the Azure CLI signed in to (`environmentName`), when it names one azaudit knows.
+    pub cloud: Option<crate::azure::Cloud>,
 }
 
 impl DefaultSubscription {
@@ -53,6 +55,7 @@ pub fn default_subscription() -> Result<Option<DefaultSubscription>> {
             id: id.to_ascii_lowercase(),
             name: None,
             source: "AZURE_SUBSCRIPTION_ID".into(),
+            cloud: None,
         }));
     }
     let Some(path) = profile_path() else {
@@ -69,10 +72,11 @@ pub fn default_subscription() -> Result<Option<DefaultSubscription>> {
             problem,
         })
         .map(|found| {
-            found.map(|(id, name)| DefaultSubscription {
+            found.map(|(id, name, cloud)| DefaultSubscription {
                 id,
                 name,
                 source: path.display().to_string(),
+                cloud,
             })
         })
 }
@@ -91,9 +95,12 @@ fn profile_path() -> Option<PathBuf> {
     Some(dir.join("azureProfile.json"))
 }
 
+/// A current subscription's id, name and cloud.
+type Current = (String, Option<String>, Option<crate::azure::Cloud>);
+
 /// The subscription marked `isDefault` in the Azure CLI's profile (which the CLI writes with a
-/// byte-order mark): its id and name, or none when no subscription is marked.
-fn from_profile(text: &str) -> std::result::Result<Option<(String, Option<String>)>, String> {
+/// byte-order mark): its id, name and cloud, or none when no subscription is marked.
+fn from_profile(text: &str) -> std::result::Result<Option<Current>, String> {
     let v: serde_json::Value = serde_json::from_str(text.strip_prefix('\u{feff}').unwrap_or(text))
         .map_err(|e| format!("not an Azure CLI profile: {e}"))?;
     let Some(current) = v
@@ -117,7 +124,11 @@ fn from_profile(text: &str) -> std::result::Result<Option<(String, Option<String
         .map(str::trim)
         .filter(|n| !n.is_empty())
         .map(str::to_string);
-    Ok(Some((id.to_ascii_lowercase(), name)))
+    let cloud = current
+        .get("environmentName")
+        .and_then(|e| e.as_str())
+        .and_then(|e| <crate::azure::Cloud as clap::ValueEnum>::from_str(e, true).ok());
+    Ok(Some((id.to_ascii_lowercase(), name, cloud)))
 }
 
 #[cfg(test)]
@@ -128,12 +139,13 @@ mod tests {
     fn the_profile_gives_its_default_subscription_bom_and_all() {
         let profile = "\u{feff}{\"installationId\": \"x\", \"subscriptions\": [\
             {\"id\": \"00000000-0000-4000-8000-000000000001\", \"name\": \"Dev\", \"isDefault\": false},\
-            {\"id\": \"00000000-0000-4000-8000-00000000000A\", \"name\": \"Contoso Prod\", \"isDefault\": true}]}";
+            {\"id\": \"00000000-0000-4000-8000-00000000000A\", \"name\": \"Contoso Prod\", \"isDefault\": true, \"environmentName\": \"AzureUSGovernment\"}]}";
         assert_eq!(
             from_profile(profile).unwrap(),
             Some((
                 "00000000-0000-4000-8000-00000000000a".to_string(),
-                Some("Contoso Prod".to_string())
+                Some("Contoso Prod".to_string()),
+                Some(crate::azure::Cloud::Usgov)
             ))
         );
     }

@@ -381,6 +381,18 @@ impl LiveArgs {
             return Ok(self.clone());
         }
         match defaults::default_subscription()? {
+            // Reading the Azure CLI's subscription from another cloud's ARM would fail on every
+            // request with nothing to say why.
+            Some(defaults::DefaultSubscription {
+                id,
+                cloud: Some(cloud),
+                ..
+            }) if cloud != self.cloud => Err(Error::Usage(format!(
+                "the Azure CLI's current subscription {id} is in {}, not {}: give --cloud {}, or --subscription",
+                cloud.azure_name(),
+                self.cloud.azure_name(),
+                cloud.azure_name()
+            ))),
             Some(d) => {
                 eprintln!("{}", d.notice());
                 let mut live = self.clone();

@@ -173,6 +173,42 @@ fn without_a_scope_flag_the_default_subscription_is_read_and_named() {
             dir.path().join("azureProfile.json").display()
         )
     );
+    // A profile signed in to another cloud is not read with this cloud's ARM.
+    let gov = dir.path().join("gov");
+    std::fs::create_dir(&gov).unwrap();
+    std::fs::write(
+        gov.join("azureProfile.json"),
+        format!(
+            "{{\"subscriptions\": [{{\"id\": \"{MANAGEMENT}\", \"isDefault\": true, \
+             \"environmentName\": \"AzureUSGovernment\"}}]}}"
+        ),
+    )
+    .unwrap();
+    let o = no_token(azaudit_command().env("AZURE_CONFIG_DIR", &gov));
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o).trim_end(),
+        format!(
+            "azaudit: error: the Azure CLI's current subscription {MANAGEMENT} is in \
+             AzureUSGovernment, not AzureCloud: give --cloud AzureUSGovernment, or --subscription"
+        )
+    );
+    let o = azaudit_command()
+        .env("AZURE_CONFIG_DIR", &gov)
+        .env_remove("AZAUDIT_ACCESS_TOKEN")
+        .args(["collect", "--auth", "token", "--cloud", "AzureUSGovernment"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o)
+            .lines()
+            .next()
+            .unwrap()
+            .contains(&format!("reading subscription {MANAGEMENT}")),
+        "{}",
+        stderr(&o)
+    );
     // The environment variable comes first.
     let o = no_token(
         azaudit_command()
