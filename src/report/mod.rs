@@ -183,10 +183,33 @@ impl Report {
                 BaselineStatus::New
             });
         }
+        // A baseline finding missing now is resolved only if this run looked at it: not one of a
+        // subscription this run did not scan (another shard's, or outside a narrower scope).
+        let scanned = |f: &crate::findings::Finding| {
+            f.subscription_id
+                .clone()
+                .or_else(|| crate::azure::id::subscription_of(&f.resource_id))
+                .is_none_or(|s| {
+                    self.scope
+                        .subscriptions
+                        .iter()
+                        .any(|x| x.eq_ignore_ascii_case(&s))
+                })
+        };
+        // Nor is one whose rule did not run this time, or could not judge its resource.
+        let judged = |f: &crate::findings::Finding| {
+            self.rules.iter().any(|o| {
+                o.code.eq_ignore_ascii_case(&f.rule)
+                    && !o
+                        .not_evaluated
+                        .iter()
+                        .any(|n| n.resource_id.eq_ignore_ascii_case(&f.resource_id))
+            })
+        };
         self.resolved = previous
             .findings
             .iter()
-            .filter(|f| !now.contains(&f.id))
+            .filter(|f| !now.contains(&f.id) && scanned(f) && judged(f))
             .map(|f| ResolvedFinding {
                 id: f.id.clone(),
                 rule: f.rule.clone(),

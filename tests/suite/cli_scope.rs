@@ -462,3 +462,90 @@ fn an_empty_shard_succeeds_with_an_empty_report_and_says_why() {
     let o = azaudit(&args);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
+
+/// A shard given the whole previous report as its baseline does not call the other shards'
+/// findings resolved: it did not look at their subscriptions.
+#[test]
+fn a_baseline_resolves_only_findings_of_the_scanned_subscriptions() {
+    let dir = tempfile::tempdir().unwrap();
+    let whole = dir.path().join("whole.json");
+    let o = azaudit(&[
+        "scan",
+        "--demo",
+        "--format",
+        "json",
+        "-o",
+        whole.to_str().unwrap(),
+        "--fail-on",
+        "never",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let shard = json(&azaudit(&[
+        "scan",
+        "--demo",
+        "--shard",
+        "2/2",
+        "--baseline",
+        whole.to_str().unwrap(),
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+    ]));
+    // (An empty list is left out of the report.)
+    assert!(
+        shard["resolved"].as_array().is_none_or(Vec::is_empty),
+        "{}",
+        shard["resolved"]
+    );
+    // Nor does a rule left out of the run resolve its findings.
+    let skipped = json(&azaudit(&[
+        "scan",
+        "--demo",
+        "--skip-rule",
+        "NSG*",
+        "--baseline",
+        whole.to_str().unwrap(),
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+    ]));
+    assert!(
+        skipped["resolved"].as_array().is_none_or(Vec::is_empty),
+        "{}",
+        skipped["resolved"]
+    );
+    // A finding of a scanned subscription that is gone is still resolved.
+    let mut previous: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&whole).unwrap()).unwrap();
+    let mut gone = previous["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["subscription_id"] == WORKLOADS)
+        .unwrap()
+        .clone();
+    gone["id"] = serde_json::json!("0".repeat(32));
+    previous["findings"].as_array_mut().unwrap().push(gone);
+    std::fs::write(&whole, previous.to_string()).unwrap();
+    let shard = json(&azaudit(&[
+        "scan",
+        "--demo",
+        "--shard",
+        "2/2",
+        "--baseline",
+        whole.to_str().unwrap(),
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+    ]));
+    let resolved: Vec<&str> = shard["resolved"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(resolved, ["0".repeat(32)]);
+}
