@@ -828,7 +828,7 @@ fn the_policy_schema_agrees_with_the_policy_parser() {
         "[rules.NSG101]\nseverity = \"severe\"\n",
         "[rules.NSG101]\nbogus = 1\n",
         "[rules.NSG101.params]\nbogus = 1\n",
-        "[rules.RTE102.params]\nthreshold = 401\n",
+        "[rules.RTE102.params]\nthreshold = 10001\nlimit = 10001\n",
         "[rules.RTE102.params]\nthreshold = 0\n",
         "[rules.NSG105.params]\nports = []\n",
         "[rules.NSG105.params]\nports = [22, 70000]\n",
@@ -851,6 +851,7 @@ fn the_policy_schema_agrees_with_the_policy_parser() {
     }
     for text in [
         "[rules.RTE102.params]\nthreshold = 400\n",
+        "[rules.RTE102.params]\nthreshold = 1000\nlimit = 1000\n",
         "[rules.NSG105.params]\nports = [1, 65535]\n",
         "[rules.DNS105.params]\nmin_ttl = 0\nmax_ttl = 2147483647\n",
         "[[exemptions]]\nrule = \"*\"\nresource = \"*\"\nreason = \"all\"\nexpires = 2027-01-31\n",
