@@ -158,6 +158,7 @@ pub fn build_report_selected(
                         .then(|| (s.subscription_id.to_ascii_lowercase(), name.to_string()))
                 })
                 .collect(),
+            shard: snapshot.scope.shard,
         },
         coverage: snapshot.coverage.clone(),
         summary,

@@ -136,6 +136,8 @@ struct Counters {
 
 /// Called after each response with the running counters (progress display).
 pub type ProgressHook = Arc<dyn Fn(&RequestStats) + Send + Sync>;
+/// Called when a phase of a collection ends, with a line saying what it read.
+pub type PhaseHook = Arc<dyn Fn(&str, &RequestStats) + Send + Sync>;
 
 pub struct ArmClient {
     pipeline: Pipeline,
@@ -152,6 +154,7 @@ pub struct ArmClient {
     rejected: Mutex<Option<ArmError>>,
     counters: Counters,
     progress: Mutex<Option<ProgressHook>>,
+    phase: Mutex<Option<PhaseHook>>,
     /// Resource Graph's per-user quota as last reported: queries left and when the window resets.
     graph_quota: Mutex<Option<(i64, Instant)>>,
     /// Set when ARM answered a batch with 400/404/405: the run reads with direct GETs from then on.
@@ -262,6 +265,7 @@ impl ArmClient {
             settings,
             counters: Counters::default(),
             progress: Mutex::new(None),
+            phase: Mutex::new(None),
             graph_quota: Mutex::new(None),
         }
     }
@@ -272,6 +276,18 @@ impl ArmClient {
 
     pub fn set_progress(&self, hook: ProgressHook) {
         *self.progress.lock().expect("lock") = Some(hook);
+    }
+
+    pub fn set_phase_hook(&self, hook: PhaseHook) {
+        *self.phase.lock().expect("lock") = Some(hook);
+    }
+
+    /// Says that a phase of the collection ended (`what` it read), to the phase hook if any.
+    pub fn phase(&self, what: &str) {
+        let hook = self.phase.lock().expect("lock").clone();
+        if let Some(hook) = hook {
+            hook(what, &self.stats());
+        }
     }
 
     pub fn stats(&self) -> RequestStats {

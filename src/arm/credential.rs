@@ -31,7 +31,8 @@ pub enum AuthMode {
     Cli,
     /// The Azure Developer CLI's account (`azd auth login`).
     Azd,
-    /// A service principal from AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET.
+    /// A service principal from AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET, or
+    /// AZURE_CLIENT_CERTIFICATE_PATH (a PEM file with the certificate and its RSA private key).
     Sp,
     /// Workload identity federation: AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_FEDERATED_TOKEN_FILE.
     Workload,
@@ -204,20 +205,49 @@ fn client_options(target: &ArmTarget) -> ClientOptions {
     }
 }
 
+/// A service principal from the environment: with AZURE_CLIENT_SECRET, else with the certificate
+/// AZURE_CLIENT_CERTIFICATE_PATH names (the order other Azure SDKs' environment credential uses).
 fn service_principal(target: &ArmTarget) -> Built {
-    let (Some(tenant), Some(client), Some(secret)) = (
-        env("AZURE_TENANT_ID"),
-        env("AZURE_CLIENT_ID"),
-        env("AZURE_CLIENT_SECRET"),
-    ) else {
+    let (tenant, client) = (env("AZURE_TENANT_ID"), env("AZURE_CLIENT_ID"));
+    let secret = env("AZURE_CLIENT_SECRET");
+    let certificate = env("AZURE_CLIENT_CERTIFICATE_PATH");
+    let (Some(tenant), Some(client), true) =
+        (tenant, client, secret.is_some() || certificate.is_some())
+    else {
         return Err(
-            "AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET are not all set".into(),
+            "AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or AZURE_CLIENT_CERTIFICATE_PATH) are not all set".into(),
         );
+    };
+    let Some(secret) = secret else {
+        return certificate_principal(target, tenant, client, &certificate.expect("checked above"));
     };
     let options = ClientSecretCredentialOptions {
         client_options: client_options(target),
     };
     ClientSecretCredential::new(&tenant, client, Secret::new(secret), Some(options))
+        .map(|c| c as Arc<dyn TokenCredential>)
+        .map_err(|e| one_line(&e.to_string()))
+}
+
+/// A service principal signing in with a PEM certificate and key (see [`super::certificate`]).
+fn certificate_principal(target: &ArmTarget, tenant: String, client: String, path: &str) -> Built {
+    let pem =
+        std::fs::read(path).map_err(|e| format!("AZURE_CLIENT_CERTIFICATE_PATH {path}: {e}"))?;
+    let authority = match target.cloud {
+        crate::azure::Cloud::Public => "https://login.microsoftonline.com",
+        crate::azure::Cloud::Usgov => "https://login.microsoftonline.us",
+        crate::azure::Cloud::China => "https://login.chinacloudapi.cn",
+    };
+    let audience = format!("{authority}/{tenant}/oauth2/v2.0/token");
+    let send_chain = env("AZURE_CLIENT_SEND_CERTIFICATE_CHAIN")
+        .is_some_and(|v| v.eq_ignore_ascii_case("true") || v == "1");
+    let assertion =
+        super::certificate::CertificateAssertion::from_pem(&pem, &client, &audience, send_chain)
+            .map_err(|e| format!("AZURE_CLIENT_CERTIFICATE_PATH {path}: {e}"))?;
+    let options = azure_identity::ClientAssertionCredentialOptions {
+        client_options: client_options(target),
+    };
+    azure_identity::ClientAssertionCredential::new(tenant, client, assertion, Some(options))
         .map(|c| c as Arc<dyn TokenCredential>)
         .map_err(|e| one_line(&e.to_string()))
 }

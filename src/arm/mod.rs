@@ -1,6 +1,7 @@
 //! The Azure Resource Manager client: credentials, clouds' endpoints, a read-only HTTP client with
 //! paging, retries and throttling.
 
+pub mod certificate;
 pub mod client;
 pub mod cloud;
 pub mod credential;

@@ -167,16 +167,28 @@ fn find_nic<'a>(idx: &Index<'a>, wanted: &str) -> Result<&'a NetworkInterface> {
     }
 }
 
+/// Off a terminal (and without `COLUMNS`), tables wrap at this width.
+const TABLE_WIDTH: u16 = 140;
+
 fn table(header: Vec<&str>) -> Table {
+    let term = super::term::current();
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED)
         .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
-        .set_width(140)
+        .set_width(term.width.unwrap_or(TABLE_WIDTH))
         .set_header(header);
+    super::term::style_table(&mut t, term.colour);
     t
 }
 
+/// Writes a human answer (fitted to the terminal's width, when known) or a JSON one.
 fn emit(text: String) -> Result<ExitCode> {
+    let text = match super::term::current().width {
+        Some(w) if !text.starts_with(['{', '[']) => {
+            super::term::fit_lines(&text, w.into(), |_| false)
+        }
+        _ => text,
+    };
     report::write_output(None, &text)?;
     Ok(ExitCode::Clean)
 }
@@ -521,11 +533,12 @@ pub fn resolve(a: &ResolveArgs) -> Result<ExitCode> {
         ));
     }
     use crate::model::dns::Answer;
-    out.push_str(&match &r.answer {
-        Answer::Private { addresses } => format!("→ private: {}\n", addresses.join(", ")),
-        Answer::Public { reason } => format!("→ PUBLIC address: {reason}\n"),
-        Answer::NxDomain { reason } => format!("→ NXDOMAIN: {reason}\n"),
-        Answer::Unknown { reason } => format!("→ unknown: {reason}\n"),
-    });
+    let answer = match &r.answer {
+        Answer::Private { addresses } => format!("→ private: {}", addresses.join(", ")),
+        Answer::Public { reason } => format!("→ PUBLIC address: {reason}"),
+        Answer::NxDomain { reason } => format!("→ NXDOMAIN: {reason}"),
+        Answer::Unknown { reason } => format!("→ unknown: {reason}"),
+    };
+    out.push_str(&format!("{answer}\n"));
     emit(out)
 }

@@ -1,6 +1,8 @@
 //! The command line: `scan`, `rules`, `explain`.
 
+mod defaults;
 mod inspect;
+mod term;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -13,19 +15,21 @@ use crate::arm::credential::AuthMode;
 use crate::arm::{ArmClient, ArmTarget, ClientSettings};
 use crate::azure::Cloud;
 use crate::collect::live::{LiveScope, is_subscription_id};
+use crate::collect::scope::Shard;
 use crate::collect::{Snapshot, demo};
 use crate::error::{Error, ExitCode, Result};
 use crate::report::ocsf::OcsfClass;
 use crate::report::{self, Report, Severity};
 use crate::rules;
+use term::ColorChoice;
 
 const EXIT_CODES: &str = "\
 Exit codes:
   0  no finding at or above --fail-on
   1  at least one unsuppressed finding at or above --fail-on
-  2  usage, input or credential error (bad flag or subscription id, unreadable or malformed
-     snapshot or policy, no working credential, a token ARM rejects, …), and a live read that
-     read nothing (no subscription to scan, or not one requested subscription readable)
+  2  usage, input or credential error (bad flag, unknown or ambiguous subscription name,
+     unreadable or malformed snapshot or policy, no working credential, a token ARM rejects,
+     …), and a live read that read nothing (no subscription to scan, or not one requested subscription readable)
   3  the scan completed but coverage is incomplete and --require-complete was given
      (findings that give 1 take precedence)";
 
@@ -47,6 +51,12 @@ pub struct Cli {
     /// More log output on stderr (-v info, -vv debug); RUST_LOG overrides.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
+    /// No progress on stderr (neither the terminal's progress line nor the log's phase lines).
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Colour severities: on a terminal unless NO_COLOR is set (auto), always, or never.
+    #[arg(long, value_enum, ignore_case = true, global = true, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -78,7 +88,7 @@ pub enum Command {
     /// each by fingerprint, scope and coverage united), with scan's formats and exit codes.
     #[command(after_help = EXIT_CODES)]
     Merge(MergeArgs),
-    /// Print the JSON Schema of the report or of a snapshot (each with an `$id`).
+    /// Print the JSON Schema of the report, a snapshot or a policy file (each with an `$id`).
     Schema {
         #[arg(value_enum, ignore_case = true)]
         of: SchemaOf,
@@ -198,21 +208,35 @@ pub struct SourceArgs {
 impl SourceArgs {
     /// Loads the inventory: (snapshot, source name, snapshot path).
     pub fn load(&self) -> Result<(Snapshot, &'static str, Option<String>)> {
-        if let Some(path) = &self.snapshot {
+        let (snapshot, source, origin) = if let Some(path) = &self.snapshot {
             let mut s = Snapshot::load(path)?;
-            s.restrict(&self.live.subscription, self.live.resource_group.as_deref())?;
-            Ok((s, "snapshot", Some(path.display().to_string())))
+            self.live.narrow(&mut s)?;
+            (s, "snapshot", Some(path.display().to_string()))
         } else if self.demo {
             let mut s = demo::snapshot();
-            s.restrict(&self.live.subscription, self.live.resource_group.as_deref())?;
-            Ok((s, "demo", None))
-        } else if self.live.requested() {
-            Ok((collect_live(&self.live)?, "live", None))
+            self.live.narrow(&mut s)?;
+            (s, "demo", None)
         } else {
-            Err(Error::Usage(
-                "nothing to read: give --demo, --snapshot FILE, --subscription ID, --all-subscriptions or --management-group ID".into(),
-            ))
-        }
+            let live = self.live.or_default(
+                "nothing to read: give --demo, --snapshot FILE, --subscription ID|NAME, --all-subscriptions or --management-group ID",
+            )?;
+            (collect_live(&live)?, "live", None)
+        };
+        empty_shard_notice(&snapshot);
+        Ok((snapshot, source, origin))
+    }
+}
+
+/// Says on stderr that this job's share of the subscriptions is empty: the run succeeds with
+/// an empty report, the other shards read the subscriptions.
+fn empty_shard_notice(snapshot: &Snapshot) {
+    if let Some(shard) = &snapshot.scope.shard
+        && snapshot.scope.subscriptions.is_empty()
+    {
+        eprintln!(
+            "azaudit: shard {}/{} has no subscription: the list has {}, shared among {} shards; nothing to read here",
+            shard.index, shard.count, shard.subscriptions_in_all, shard.count
+        );
     }
 }
 
@@ -301,11 +325,16 @@ pub struct MergeArgs {
 }
 
 /// Where and how to read a live tenant.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct LiveArgs {
-    /// Subscription to read (a GUID); repeat for several.
-    #[arg(long = "subscription", short = 's', value_name = "ID")]
+    /// Subscription to read: its id or its display name (as `az` takes it); repeat for several.
+    /// With no scope flag, AZURE_SUBSCRIPTION_ID or the Azure CLI's current subscription.
+    #[arg(long = "subscription", short = 's', value_name = "ID|NAME")]
     pub subscription: Vec<String>,
+    /// Read only share K of N of the subscriptions (sorted by id, every N-th from the K-th), for
+    /// N parallel jobs whose reports `azaudit merge` combines.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    pub shard: Option<Shard>,
     /// Read every subscription the identity can list.
     #[arg(long, conflicts_with = "subscription")]
     pub all_subscriptions: bool,
@@ -345,14 +374,89 @@ impl LiveArgs {
         !self.subscription.is_empty() || self.all_subscriptions || self.management_group.is_some()
     }
 
+    /// These arguments, or, when they name no scope, the default subscription (said on
+    /// stderr); with no default either, the usage error `nothing`.
+    fn or_default(&self, nothing: &str) -> Result<LiveArgs> {
+        if self.requested() {
+            return Ok(self.clone());
+        }
+        match defaults::default_subscription()? {
+            // Reading the Azure CLI's subscription from another cloud's ARM would fail on every
+            // request with nothing to say why.
+            Some(defaults::DefaultSubscription {
+                id,
+                cloud: Some(cloud),
+                ..
+            }) if cloud != self.cloud => Err(Error::Usage(format!(
+                "the Azure CLI's current subscription {id} is in {}, not {}: give --cloud {}, or --subscription",
+                cloud.azure_name(),
+                self.cloud.azure_name(),
+                cloud.azure_name()
+            ))),
+            Some(d) => {
+                eprintln!("{}", d.notice());
+                let mut live = self.clone();
+                live.subscription = vec![d.id];
+                Ok(live)
+            }
+            None => Err(Error::Usage(format!(
+                "{nothing} (or set AZURE_SUBSCRIPTION_ID, or choose one with `az account set`)"
+            ))),
+        }
+    }
+
+    /// Narrows a snapshot (or the demo) the way these arguments narrow a live read: ids and
+    /// display names of its subscriptions, a resource group, a shard.
+    fn narrow(&self, snapshot: &mut Snapshot) -> Result<()> {
+        let mut wanted: Vec<String> = Vec::new();
+        let mut names: Vec<String> = Vec::new();
+        for s in &self.subscription {
+            if is_subscription_id(s) {
+                wanted.push(s.to_ascii_lowercase());
+            } else {
+                names.push(s.trim().to_string());
+            }
+        }
+        if !names.is_empty() {
+            // The snapshot lists the tenant's other subscriptions too; a name picks among those
+            // it read.
+            let held: Vec<_> = snapshot
+                .inventory
+                .subscriptions
+                .iter()
+                .filter(|s| {
+                    snapshot
+                        .scope
+                        .subscriptions
+                        .iter()
+                        .any(|x| x.eq_ignore_ascii_case(&s.subscription_id))
+                })
+                .cloned()
+                .collect();
+            let ids = crate::collect::scope::resolve_names(&names, &held, "the snapshot holds")
+                .map_err(Error::Usage)?;
+            wanted.extend(ids);
+        }
+        snapshot.restrict(&wanted, self.resource_group.as_deref())?;
+        if let Some(shard) = self.shard {
+            let subscriptions_in_all = snapshot.scope.subscriptions.len();
+            let share = shard.select(&snapshot.scope.subscriptions);
+            snapshot.keep_subscriptions(&share);
+            snapshot.scope.shard = Some(crate::collect::snapshot::ShardScope {
+                index: shard.index,
+                count: shard.count,
+                subscriptions_in_all,
+            });
+        }
+        Ok(())
+    }
+
     /// Checks the arguments before any call is made.
     fn validate(&self) -> Result<(ArmTarget, LiveScope)> {
-        for s in &self.subscription {
-            if !is_subscription_id(s) {
-                return Err(Error::Usage(format!(
-                    "--subscription {s:?} is not a subscription id (expected a GUID such as 00000000-0000-0000-0000-000000000000)"
-                )));
-            }
+        if let Some(s) = self.subscription.iter().find(|s| s.trim().is_empty()) {
+            return Err(Error::Usage(format!(
+                "--subscription {s:?}: give a subscription id or display name"
+            )));
         }
         if let Some(mg) = &self.management_group
             && !is_management_group_id(mg)
@@ -366,8 +470,11 @@ impl LiveArgs {
             None => ArmTarget::for_cloud(self.cloud),
         };
         let mut subscriptions: Vec<String> = Vec::new();
+        let mut subscription_names: Vec<String> = Vec::new();
         for s in &self.subscription {
-            if !subscriptions.iter().any(|x| x.eq_ignore_ascii_case(s)) {
+            if !is_subscription_id(s) {
+                subscription_names.push(s.trim().to_string());
+            } else if !subscriptions.iter().any(|x| x.eq_ignore_ascii_case(s)) {
                 subscriptions.push(s.to_ascii_lowercase());
             }
         }
@@ -375,6 +482,8 @@ impl LiveArgs {
             target,
             LiveScope {
                 subscriptions,
+                subscription_names,
+                shard: self.shard,
                 all_subscriptions: self.all_subscriptions,
                 management_group: self.management_group.clone(),
                 resource_group: self.resource_group.clone(),
@@ -570,8 +679,13 @@ pub fn main() -> std::process::ExitCode {
     }
 }
 
+/// `--quiet`: no progress on stderr.
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 pub fn run(cli: Cli) -> Result<ExitCode> {
     init_logging(cli.verbose);
+    term::init(cli.color);
+    QUIET.store(cli.quiet, std::sync::atomic::Ordering::Relaxed);
     match cli.command {
         Command::Scan(args) => scan(&args),
         Command::Report(args) => match &args.report {
@@ -579,13 +693,12 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             None => scan(&args.as_scan()?),
         },
         Command::Collect { live, output } => {
-            if !live.requested() {
-                return Err(Error::Usage(
-                    "collect needs --subscription ID (repeatable), --all-subscriptions or --management-group ID".into(),
-                ));
-            }
+            let live = live.or_default(
+                "collect needs --subscription ID|NAME (repeatable), --all-subscriptions or --management-group ID",
+            )?;
             report::check_destination(output.as_deref())?;
             let snapshot = collect_live(&live)?;
+            empty_shard_notice(&snapshot);
             report::write_output(output.as_deref(), &snapshot.to_json())?;
             eprintln!(
                 "collected {} subscription(s), {} request(s), {} coverage gap(s)",
@@ -638,6 +751,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::Clean)
         }
     }
+}
+
+fn parse_shard(text: &str) -> std::result::Result<Shard, String> {
+    Shard::parse(text)
 }
 
 fn parse_as_of(text: &str) -> std::result::Result<chrono::DateTime<Utc>, String> {
@@ -742,12 +859,13 @@ fn write_formats(
                 }
             },
             Format::Table => {
-                let width = if path.is_none() && std::io::stdout().is_terminal() {
-                    terminal_width()
-                } else {
-                    None
+                let t = term::current();
+                // A file gets the width asked for, no terminal's; colour only when forced.
+                let (width, colour) = match path {
+                    None => (t.width, t.colour),
+                    Some(_) => (t.columns, t.choice == ColorChoice::Always),
                 };
-                report::render_table(report, width)
+                report::render_table(report, width, colour)
             }
         };
         report::write_output(path.as_deref(), &text)?;
@@ -839,27 +957,35 @@ fn check_report_matches(report: &Report, snapshot: &Snapshot) -> Result<()> {
 pub enum SchemaOf {
     Report,
     Snapshot,
+    /// The `--policy` file (TOML), for editors that check TOML against a JSON Schema.
+    Policy,
 }
 
 /// The JSON Schema of a document, with an `$id` naming the document and its version.
 fn schema_text(of: SchemaOf) -> String {
-    let (mut schema, id) = match of {
-        SchemaOf::Report => (
+    let with_id = |schema: schemars::Schema, id: String| {
+        let mut schema = schema.to_value();
+        schema["$id"] = serde_json::Value::String(id);
+        schema
+    };
+    let schema = match of {
+        SchemaOf::Report => with_id(
             schemars::schema_for!(Report),
             format!(
                 "urn:azaudit:schema:report:{}",
                 report::REPORT_SCHEMA_VERSION
             ),
         ),
-        SchemaOf::Snapshot => (
+        SchemaOf::Snapshot => with_id(
             schemars::schema_for!(Snapshot),
             format!(
                 "urn:azaudit:schema:snapshot:{}",
                 crate::collect::snapshot::SNAPSHOT_SCHEMA_VERSION
             ),
         ),
+        // Built from the rule registry, not derived: its `$id` is its own.
+        SchemaOf::Policy => crate::policy::schema::schema(),
     };
-    schema.insert("$id".into(), serde_json::Value::String(id));
     let mut text = serde_json::to_string_pretty(&schema).expect("a schema serialises");
     text.push('\n');
     text
@@ -972,7 +1098,10 @@ fn collect_live(args: &LiveArgs) -> Result<Snapshot> {
         .map_err(|e| Error::Internal(format!("cannot start the async runtime: {e}")))?;
     runtime.block_on(async {
         let client = ArmClient::new(target, credential.token.clone(), args.settings());
-        let progress = crate::collect::progress::Progress::start(&client);
+        let progress = crate::collect::progress::Progress::start(
+            &client,
+            QUIET.load(std::sync::atomic::Ordering::Relaxed),
+        );
         let result = read_live(
             &client,
             &credential,
@@ -1027,6 +1156,7 @@ pub async fn read_live(
         Err(Unreadable::NothingRead(why)) => Err(Error::NothingRead(format!(
             "nothing was read, so there is nothing to report: {why}"
         ))),
+        Err(Unreadable::Scope(why)) => Err(Error::Usage(why)),
     }
 }
 
@@ -1046,21 +1176,24 @@ fn init_logging(verbose: u8) {
         .try_init();
 }
 
-/// The terminal's width: `COLUMNS` when the shell exports it, else what the terminal reports.
-fn terminal_width() -> Option<u16> {
-    std::env::var("COLUMNS")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .or_else(|| comfy_table::Table::new().width())
-}
-
 fn rules_table() -> String {
+    let term = term::current();
     let mut t = comfy_table::Table::new();
     t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED)
         .set_header(vec!["Code", "Name", "Severity", "Title"]);
+    if let Some(w) = term.width {
+        t.set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
+            .set_width(w);
+    }
+    term::style_table(&mut t, term.colour);
     for r in rules::registry() {
         let m = r.meta();
-        t.add_row(vec![m.code, m.name, m.severity.as_str(), m.title]);
+        t.add_row(vec![
+            comfy_table::Cell::new(m.code),
+            comfy_table::Cell::new(m.name),
+            comfy_table::Cell::new(m.severity.as_str()).fg(term::severity_colour(m.severity)),
+            comfy_table::Cell::new(m.title),
+        ]);
     }
     format!("{t}\n")
 }
@@ -1083,10 +1216,19 @@ fn rules_json() -> String {
     )
 }
 
+/// Off a terminal, paragraphs wrap at this width.
+const EXPLAIN_WIDTH: usize = 100;
+
 fn explain(m: &rules::RuleMeta) -> String {
+    let term = term::current();
     let mut s = format!(
         "{} {} — {}\nDefault severity: {}\n\nWhat it detects\n  {}\n\nWhy it matters\n  {}\n\nHow to fix\n",
-        m.code, m.name, m.title, m.severity, m.what, m.why
+        m.code,
+        m.name,
+        m.title,
+        term::paint(m.severity.as_str(), m.severity, term.colour),
+        m.what,
+        m.why
     );
     for line in m.fix.lines() {
         s.push_str(&format!("  {line}\n"));
@@ -1098,7 +1240,12 @@ fn explain(m: &rules::RuleMeta) -> String {
     for r in m.references {
         s.push_str(&format!("  {r}\n"));
     }
-    s
+    // Prose wraps at the width; commands and evidence stay whole, to be copied.
+    let width = term.width.map_or(EXPLAIN_WIDTH, usize::from);
+    term::fit_lines(&s, width, |line| {
+        let t = line.trim_start();
+        t.starts_with("az ") || t.starts_with('{')
+    })
 }
 
 #[cfg(test)]

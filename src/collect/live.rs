@@ -12,7 +12,9 @@ use futures::future::join_all;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::snapshot::{SNAPSHOT_KIND, SNAPSHOT_SCHEMA_VERSION, Snapshot, SnapshotScope};
+use super::snapshot::{
+    SNAPSHOT_KIND, SNAPSHOT_SCHEMA_VERSION, ShardScope, Snapshot, SnapshotScope,
+};
 use crate::arm::{ArmClient, ArmError};
 use crate::azure::id::{id_key, subscription_of};
 use crate::collect::api::api_version;
@@ -37,6 +39,11 @@ pub enum Source {
 pub struct LiveScope {
     /// Subscription ids to scan (validated GUIDs).
     pub subscriptions: Vec<String>,
+    /// Subscription display names to scan, resolved against the subscriptions the identity can
+    /// list (see [`super::scope::resolve_names`]).
+    pub subscription_names: Vec<String>,
+    /// Only this job's share of the subscriptions (see [`super::scope::Shard::select`]).
+    pub shard: Option<super::scope::Shard>,
     /// Scan every subscription the identity can list.
     pub all_subscriptions: bool,
     /// Scan the subscriptions under this management group (at any depth).
@@ -208,6 +215,9 @@ pub enum Unreadable {
     /// Not one requested subscription could be read, or there was none to read.
     #[error("{0}")]
     NothingRead(String),
+    /// A requested subscription name matched no visible subscription, or several.
+    #[error("{0}")]
+    Scope(String),
 }
 
 /// ARM's answer to a list of a namespace the subscription has not registered.
@@ -370,6 +380,25 @@ impl<'a> Collector<'a> {
         self.count(kind).saturating_sub(before)
     }
 
+    /// `N resources, G coverage gap(s)`: what a progress line says has been read so far.
+    fn so_far(&self) -> String {
+        let resources: usize = self
+            .inv
+            .counts()
+            .iter()
+            .filter(|(k, _)| {
+                !matches!(
+                    k,
+                    ResourceKind::Subscription
+                        | ResourceKind::ResourceProvider
+                        | ResourceKind::ServiceTags
+                )
+            })
+            .map(|(_, n)| n)
+            .sum();
+        format!("{resources} resources, {} coverage gap(s)", self.gaps.len())
+    }
+
     fn count(&self, kind: ResourceKind) -> usize {
         use ResourceKind::*;
         let i = &self.inv;
@@ -471,6 +500,21 @@ pub async fn collect(client: &ArmClient, scope: &LiveScope) -> Snapshot {
     collect_with_reads(client, scope).await.0
 }
 
+/// The snapshot of a read stopped before its first list: only the subscription list was read.
+fn stopped(client: &ArmClient, started: chrono::DateTime<Utc>, gaps: Vec<CoverageGap>) -> Snapshot {
+    Snapshot {
+        kind: SNAPSHOT_KIND.to_string(),
+        schema_version: SNAPSHOT_SCHEMA_VERSION,
+        collected_at: started,
+        source: Some("live".into()),
+        cloud: client.target().cloud,
+        scope: SnapshotScope::default(),
+        coverage: Coverage { gaps },
+        collection: Some(client.stats()),
+        inventory: Inventory::default(),
+    }
+}
+
 /// Collects the tenant described by `scope`, refusing a result that read nothing: a token ARM
 /// rejected, no subscription to scan, or no requested subscription of which a single list could
 /// be read. Such a snapshot would pass for an empty, clean tenant.
@@ -478,11 +522,25 @@ pub async fn collect_checked(
     client: &ArmClient,
     scope: &LiveScope,
 ) -> Result<Snapshot, Unreadable> {
-    let (snapshot, read) = collect_with_reads(client, scope).await;
+    let (snapshot, read, scope_error) = collect_with_reads(client, scope).await;
     if let Some(e) = client.rejection() {
         return Err(Unreadable::TokenRejected(e));
     }
+    if let Some(e) = scope_error {
+        return Err(Unreadable::Scope(e));
+    }
     let scanned = &snapshot.scope.subscriptions;
+    // A share of a non-empty list that happens to be empty is an answer, not a failure: the other
+    // jobs read the subscriptions.
+    if scanned.is_empty()
+        && snapshot
+            .scope
+            .shard
+            .as_ref()
+            .is_some_and(|s| s.subscriptions_in_all > 0)
+    {
+        return Ok(snapshot);
+    }
     if scanned.is_empty() {
         let why = match snapshot
             .coverage
@@ -533,8 +591,12 @@ fn cause(g: &CoverageGap) -> String {
     format!("{head}: {}", g.message)
 }
 
-/// The snapshot, and the scanned subscriptions of which at least one list was read.
-async fn collect_with_reads(client: &ArmClient, scope: &LiveScope) -> (Snapshot, HashSet<String>) {
+/// The snapshot, the scanned subscriptions of which at least one list was read, and why the
+/// requested scope could not be resolved (then nothing past the subscription list was read).
+async fn collect_with_reads(
+    client: &ArmClient,
+    scope: &LiveScope,
+) -> (Snapshot, HashSet<String>, Option<String>) {
     let started = Utc::now();
     let mut c = Collector::new(client);
 
@@ -563,12 +625,55 @@ async fn collect_with_reads(client: &ArmClient, scope: &LiveScope) -> (Snapshot,
             .map(|s| s.subscription_id.to_ascii_lowercase())
             .collect()
     } else {
-        scope
-            .subscriptions
-            .iter()
-            .map(|s| s.to_ascii_lowercase())
-            .collect()
+        let named = match (&list_error, scope.subscription_names.is_empty()) {
+            (_, true) => Vec::new(),
+            (Some(e), false) => {
+                let why = format!(
+                    "subscription names cannot be resolved: the subscription list could not be read: {e}"
+                );
+                return (stopped(client, started, c.gaps), HashSet::new(), Some(why));
+            }
+            (None, false) => match super::scope::resolve_names(
+                &scope.subscription_names,
+                &visible,
+                "this identity can list",
+            ) {
+                Ok(ids) => ids,
+                Err(why) => return (stopped(client, started, c.gaps), HashSet::new(), Some(why)),
+            },
+        };
+        let mut ids: Vec<String> = Vec::new();
+        for s in scope.subscriptions.iter().chain(&named) {
+            let s = s.to_ascii_lowercase();
+            if !ids.contains(&s) {
+                ids.push(s);
+            }
+        }
+        ids
     };
+    let shard = scope.shard.map(|s| ShardScope {
+        index: s.index,
+        count: s.count,
+        subscriptions_in_all: scanned.len(),
+    });
+    let scanned = match scope.shard {
+        Some(s) => s.select(&scanned),
+        None => scanned,
+    };
+    client.phase(&format!(
+        "subscriptions: {} to read{}{}",
+        scanned.len(),
+        match &list_error {
+            None => format!(" of {} visible", visible.len()),
+            Some(_) => " (the subscription list could not be read)".to_string(),
+        },
+        shard
+            .map(|s| format!(
+                " (shard {}/{} of {})",
+                s.index, s.count, s.subscriptions_in_all
+            ))
+            .unwrap_or_default()
+    ));
     let scanned_set: HashSet<String> = scanned.iter().cloned().collect();
     for sub in &scanned {
         match visible.iter().find(|s| s.subscription_id.eq_ignore_ascii_case(sub)) {
@@ -789,6 +894,13 @@ async fn collect_with_reads(client: &ArmClient, scope: &LiveScope) -> (Snapshot,
         }
     }
 
+    client.phase(&format!(
+        "resources of {} subscription(s): {}; {} kind(s) from Resource Graph",
+        scanned.len(),
+        c.so_far(),
+        graph_sourced.len()
+    ));
+
     // 3. Private DNS zones in subscriptions outside the scan (a central DNS subscription) that the
     //    identity can read: endpoints in scope depend on them.
     if c.inv.private_endpoints.is_empty() {
@@ -810,6 +922,13 @@ async fn collect_with_reads(client: &ArmClient, scope: &LiveScope) -> (Snapshot,
             })
             .collect();
         c.run_lists(requests).await;
+        if !others.is_empty() {
+            client.phase(&format!(
+                "private DNS zones of {} other subscription(s): {}",
+                others.len(),
+                c.so_far()
+            ));
+        }
     }
     keep_children_of_collected_parents(&mut c.inv, &graph_sourced);
 
@@ -847,6 +966,10 @@ async fn collect_with_reads(client: &ArmClient, scope: &LiveScope) -> (Snapshot,
     if !streamed.contains(&ResourceKind::RecoveryServicesVault) {
         read_vault_security_settings(&mut c).await;
     }
+    client.phase(&format!(
+        "child resources (flow logs, zone links and records, diagnostic settings): {}",
+        c.so_far()
+    ));
 
     // 5. Provider registrations of subscriptions that hold a Traffic Analytics workspace but are
     //    not scanned: Traffic Analytics needs Microsoft.Network registered there.
@@ -877,6 +1000,7 @@ async fn collect_with_reads(client: &ArmClient, scope: &LiveScope) -> (Snapshot,
     if let Some(rg) = &scope.resource_group {
         filter_resource_group(&mut c.inv, rg);
     }
+    client.phase(&format!("collected: {}", c.so_far()));
     c.inv.sort_by_id();
     for (kind, s) in &c.sources {
         tracing::info!(
@@ -898,12 +1022,13 @@ async fn collect_with_reads(client: &ArmClient, scope: &LiveScope) -> (Snapshot,
         cloud: client.target().cloud,
         scope: SnapshotScope {
             subscriptions: scanned,
+            shard,
         },
         coverage: Coverage { gaps: c.gaps },
         collection: Some(stats),
         inventory: c.inv,
     };
-    (snapshot, read)
+    (snapshot, read, None)
 }
 
 /// The subscriptions under a management group at any depth (its descendants list), leaving out

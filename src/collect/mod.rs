@@ -6,6 +6,7 @@ pub mod demo;
 pub mod graph;
 pub mod live;
 pub mod progress;
+pub mod scope;
 pub mod snapshot;
 
 pub use snapshot::{SNAPSHOT_KIND, SNAPSHOT_SCHEMA_VERSION, Snapshot};

@@ -1,5 +1,7 @@
-//! A progress line on stderr while a live collection runs: requests, retries, throttling. Nothing is
-//! drawn when stderr is not a terminal (CI logs, cron jobs).
+//! Progress on stderr while a live collection runs. On a terminal, one redrawn line: requests,
+//! retries, throttling. Elsewhere (CI logs, cron jobs) nothing is redrawn: one line per phase of
+//! the collection, with what it read, the requests so far and the time since the start, so a job
+//! log shows where a long read is.
 
 use std::io::IsTerminal;
 use std::sync::Arc;
@@ -34,8 +36,33 @@ fn describe(s: &RequestStats) -> String {
     line
 }
 
+/// One phase line: `azaudit: [  12.3 s] subscriptions: 2 to read of 3 visible · 1 request(s)`.
+pub fn phase_line(elapsed: Duration, what: &str, s: &RequestStats) -> String {
+    let mut line = format!(
+        "azaudit: [{:>6.1} s] {what} · {} request(s)",
+        elapsed.as_secs_f64(),
+        s.requests
+    );
+    if s.throttled > 0 {
+        line += &format!(", {} throttled", s.throttled);
+    }
+    line
+}
+
 impl Progress {
-    pub fn start(client: &ArmClient) -> Self {
+    /// Starts the display; `quiet` draws nothing and prints no phase line.
+    pub fn start(client: &ArmClient, quiet: bool) -> Self {
+        let started = std::time::Instant::now();
+        if quiet {
+            return Progress {
+                bar: ProgressBar::hidden(),
+            };
+        }
+        if !std::io::stderr().is_terminal() {
+            client.set_phase_hook(Arc::new(move |what: &str, s: &RequestStats| {
+                eprintln!("{}", phase_line(started.elapsed(), what, s));
+            }));
+        }
         let bar = if std::io::stderr().is_terminal() {
             let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
             bar.set_style(
@@ -58,5 +85,34 @@ impl Progress {
         if !self.bar.is_hidden() {
             self.bar.finish_with_message(describe(stats));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_phase_line_says_what_how_many_requests_and_when() {
+        let s = RequestStats {
+            requests: 12,
+            ..RequestStats::default()
+        };
+        assert_eq!(
+            phase_line(
+                Duration::from_millis(2340),
+                "subscriptions: 2 to read of 3 visible",
+                &s
+            ),
+            "azaudit: [   2.3 s] subscriptions: 2 to read of 3 visible · 12 request(s)"
+        );
+        let throttled = RequestStats {
+            requests: 40,
+            throttled: 3,
+            ..RequestStats::default()
+        };
+        assert!(
+            phase_line(Duration::ZERO, "x", &throttled).ends_with("40 request(s), 3 throttled")
+        );
     }
 }

@@ -16,10 +16,22 @@ pub const SNAPSHOT_KIND: &str = "azaudit-snapshot";
 /// The snapshot schema this build reads and writes.
 pub const SNAPSHOT_SCHEMA_VERSION: u64 = 1;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SnapshotScope {
     #[serde(default)]
     pub subscriptions: Vec<String>,
+    /// Set when this read was one share of the subscription list (`--shard K/N`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<ShardScope>,
+}
+
+/// One share of a subscription list read by several jobs: `index` of `count`, and how many
+/// subscriptions the whole list had.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ShardScope {
+    pub index: u32,
+    pub count: u32,
+    pub subscriptions_in_all: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -132,11 +144,7 @@ impl Snapshot {
         resource_group: Option<&str>,
     ) -> Result<()> {
         if !subscriptions.is_empty() {
-            let wanted: std::collections::HashSet<String> = subscriptions
-                .iter()
-                .map(|s| s.to_ascii_lowercase())
-                .collect();
-            for s in &wanted {
+            for s in subscriptions {
                 if !self
                     .scope
                     .subscriptions
@@ -149,41 +157,95 @@ impl Snapshot {
                     )));
                 }
             }
-            let keep = |id: &str| {
-                crate::azure::id::subscription_of(id)
-                    .is_some_and(|s| wanted.contains(&s.to_ascii_lowercase()))
-            };
-            let inv = &mut self.inventory;
-            // The tenant's subscription list stays whole, as a live scan of these subscriptions
-            // would see it: the others still exist outside the scan.
-            inv.network_security_groups.retain(|r| keep(&r.id));
-            inv.route_tables.retain(|r| keep(&r.id));
-            inv.virtual_networks.retain(|r| keep(&r.id));
-            inv.private_endpoints.retain(|r| keep(&r.id));
-            inv.key_vaults.retain(|r| keep(&r.id));
-            inv.diagnostic_settings.retain(|r| keep(&r.id));
-            inv.application_gateways.retain(|r| keep(&r.id));
-            inv.network_interfaces.retain(|r| keep(&r.id));
-            inv.azure_firewalls.retain(|r| keep(&r.id));
-            inv.virtual_network_gateways.retain(|r| keep(&r.id));
-            inv.local_network_gateways.retain(|r| keep(&r.id));
-            inv.virtual_network_gateway_connections
-                .retain(|r| keep(&r.id));
-            inv.recovery_services_vaults.retain(|r| keep(&r.id));
-            inv.resource_guard_proxies.retain(|r| keep(&r.id));
-            self.scope
-                .subscriptions
-                .retain(|s| wanted.contains(&s.to_ascii_lowercase()));
-            self.coverage.gaps.retain(|g| {
-                g.subscription_id
-                    .as_deref()
-                    .is_none_or(|s| wanted.contains(&s.to_ascii_lowercase()))
-            });
+            self.keep_subscriptions(subscriptions);
         }
         if let Some(rg) = resource_group {
             super::live::filter_resource_group(&mut self.inventory, rg);
         }
         Ok(())
+    }
+
+    /// Keeps only these subscriptions (none when empty), as a live read of just them would have
+    /// read: their resources, scope and gaps, and the tenant's whole subscription list (the others
+    /// still exist outside the scan); private DNS from other subscriptions only while
+    /// private endpoints remain to resolve through it; the provider registrations of Traffic
+    /// Analytics workspaces' subscriptions, which live collection reads wherever they are. The
+    /// inventory is taken apart field by field, so a kind added to it cannot be left out here.
+    pub fn keep_subscriptions(&mut self, subscriptions: &[String]) {
+        use crate::azure::id::subscription_of;
+        let wanted: std::collections::HashSet<String> = subscriptions
+            .iter()
+            .map(|s| s.to_ascii_lowercase())
+            .collect();
+        let keep = |id: &str| subscription_of(id).is_some_and(|s| wanted.contains(&s));
+        let Inventory {
+            // The tenant's list stays whole, as a live scan of these subscriptions sees it.
+            subscriptions: _,
+            resource_providers,
+            network_security_groups,
+            route_tables,
+            virtual_networks,
+            private_endpoints,
+            private_dns_zones,
+            virtual_network_links,
+            record_sets,
+            key_vaults,
+            diagnostic_settings,
+            network_watchers,
+            flow_logs,
+            application_gateways,
+            network_interfaces,
+            azure_firewalls,
+            virtual_network_gateways,
+            local_network_gateways,
+            virtual_network_gateway_connections,
+            service_tags: _,
+            recovery_services_vaults,
+            resource_guard_proxies,
+        } = &mut self.inventory;
+        network_security_groups.retain(|r| keep(&r.id));
+        route_tables.retain(|r| keep(&r.id));
+        virtual_networks.retain(|r| keep(&r.id));
+        private_endpoints.retain(|r| keep(&r.id));
+        key_vaults.retain(|r| keep(&r.id));
+        diagnostic_settings.retain(|r| keep(&r.id));
+        network_watchers.retain(|r| keep(&r.id));
+        flow_logs.retain(|r| keep(&r.id));
+        application_gateways.retain(|r| keep(&r.id));
+        network_interfaces.retain(|r| keep(&r.id));
+        azure_firewalls.retain(|r| keep(&r.id));
+        virtual_network_gateways.retain(|r| keep(&r.id));
+        local_network_gateways.retain(|r| keep(&r.id));
+        virtual_network_gateway_connections.retain(|r| keep(&r.id));
+        recovery_services_vaults.retain(|r| keep(&r.id));
+        resource_guard_proxies.retain(|r| keep(&r.id));
+        if private_endpoints.is_empty() {
+            private_dns_zones.retain(|r| keep(&r.id));
+            virtual_network_links.retain(|r| keep(&r.id));
+            record_sets.retain(|r| keep(&r.id));
+        }
+        let workspace_subscriptions: std::collections::HashSet<String> = flow_logs
+            .iter()
+            .filter_map(|f| {
+                f.traffic_analytics()?
+                    .workspace_resource_id
+                    .as_deref()
+                    .and_then(subscription_of)
+            })
+            .collect();
+        resource_providers.retain(|p| {
+            p.id.as_deref()
+                .and_then(subscription_of)
+                .is_none_or(|s| wanted.contains(&s) || workspace_subscriptions.contains(&s))
+        });
+        self.scope
+            .subscriptions
+            .retain(|s| wanted.contains(&s.to_ascii_lowercase()));
+        self.coverage.gaps.retain(|g| {
+            g.subscription_id
+                .as_deref()
+                .is_none_or(|s| wanted.contains(&s.to_ascii_lowercase()))
+        });
     }
 
     pub fn to_json(&self) -> String {

@@ -130,6 +130,17 @@ const MAX_DNS_TTL: i64 = 2_147_483_647;
 /// A generous bound on routes per table, far above any limit Azure documents.
 const MAX_ROUTES_PER_TABLE: i64 = 10_000;
 
+/// Integer bounds of the parameters that have them: rule, parameter, lowest, highest, and whether
+/// the parameter is a non-empty array of such integers. [`check_param`] enforces them; the policy
+/// schema publishes them.
+pub const PARAM_BOUNDS: &[(&str, &str, i64, i64, bool)] = &[
+    ("NSG105", "ports", 1, 65535, true),
+    ("RTE102", "threshold", 1, MAX_ROUTES_PER_TABLE, false),
+    ("RTE102", "limit", 1, MAX_ROUTES_PER_TABLE, false),
+    ("DNS105", "min_ttl", 0, MAX_DNS_TTL, false),
+    ("DNS105", "max_ttl", 0, MAX_DNS_TTL, false),
+];
+
 /// Bounds of one parameter value: a value outside them would silently disable or distort the rule
 /// (a port that cannot exist, a threshold a route table can never reach), so it is refused.
 fn check_param(code: &str, param: &str, value: &toml::Value) -> Result<(), String> {
@@ -151,9 +162,13 @@ fn check_param(code: &str, param: &str, value: &toml::Value) -> Result<(), Strin
             }
             ports.iter().try_for_each(|p| int_in(p, "port", 1, 65535))
         }
-        ("RTE102", "threshold" | "limit") => int_in(value, param, 1, MAX_ROUTES_PER_TABLE),
-        ("DNS105", "min_ttl" | "max_ttl") => int_in(value, param, 0, MAX_DNS_TTL),
-        _ => Ok(()),
+        _ => match PARAM_BOUNDS
+            .iter()
+            .find(|(c, p, ..)| *c == code && *p == param)
+        {
+            Some((.., lo, hi, false)) => int_in(value, param, *lo, *hi),
+            _ => Ok(()),
+        },
     }
 }
 

@@ -2,3 +2,4 @@
 //! parameters and exemptions.
 
 pub mod file;
+pub mod schema;

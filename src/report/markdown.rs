@@ -37,14 +37,14 @@ pub fn render_limited(report: &Report, max_rows: Option<usize>, max_bytes: usize
 fn render_rows(report: &Report, max_rows: usize) -> String {
     let s = &report.summary;
     let mut out = format!(
-        "## azaudit: {} finding(s){}\n\n{} subscription(s) · source: {} · coverage {}\n\n| Severity | Findings |\n|---|---|\n",
+        "## azaudit: {} finding(s){}\n\n{} · source: {} · coverage {}\n\n| Severity | Findings |\n|---|---|\n",
         s.findings - s.suppressed,
         if s.suppressed > 0 {
             format!(", {} exempted", s.suppressed)
         } else {
             String::new()
         },
-        report.scope.subscriptions.len(),
+        cell(&report.scope.describe()),
         report.run.source,
         if s.coverage_complete {
             "complete"

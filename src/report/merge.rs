@@ -141,6 +141,7 @@ pub fn merge(reports: Vec<Report>) -> Result<Report, String> {
     } else {
         None
     };
+    gaps.extend(missing_shards(&reports));
     let coverage = crate::inventory::Coverage { gaps };
     let summary = Report::summarise(
         &findings,
@@ -165,6 +166,7 @@ pub fn merge(reports: Vec<Report>) -> Result<Report, String> {
             cloud,
             subscriptions: subscriptions.into_iter().collect(),
             subscription_names,
+            shard: None,
         },
         coverage,
         summary,
@@ -173,4 +175,33 @@ pub fn merge(reports: Vec<Report>) -> Result<Report, String> {
         resolved,
         policy,
     })
+}
+
+/// Shards of a `--shard K/N` split that none of the reports is: their subscriptions were not
+/// read, so the merged report would otherwise pass for the whole list. Each is a coverage gap.
+fn missing_shards(reports: &[Report]) -> Vec<crate::inventory::CoverageGap> {
+    let shards: Vec<crate::collect::snapshot::ShardScope> =
+        reports.iter().filter_map(|r| r.scope.shard).collect();
+    let counts: BTreeSet<u32> = shards.iter().map(|s| s.count).collect();
+    let mut gaps = Vec::new();
+    for count in counts {
+        let present: BTreeSet<u32> = shards
+            .iter()
+            .filter(|s| s.count == count)
+            .map(|s| s.index)
+            .collect();
+        for index in (1..=count).filter(|i| !present.contains(i)) {
+            gaps.push(crate::inventory::CoverageGap {
+                subscription_id: None,
+                kind: ResourceKind::Subscription,
+                scope: None,
+                http_status: None,
+                code: Some("ShardMissing".into()),
+                message: format!(
+                    "shard {index}/{count} is not among the merged reports: the subscriptions it reads are missing"
+                ),
+            });
+        }
+    }
+    gaps
 }

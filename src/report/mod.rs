@@ -11,7 +11,7 @@ pub mod sentinel;
 mod table;
 mod write;
 
-pub use table::render_table;
+pub use table::{fit_lines, paint, render_table, wrap, wrap_hanging};
 pub use write::{
     Body, atomic_write, check_destination, destination_key, write_output, write_output_with,
 };
@@ -27,7 +27,7 @@ use crate::inventory::{Coverage, ResourceKind};
 use crate::rules::RuleOutcome;
 
 /// Version of the JSON report's schema (semver): bumped in major for breaking changes.
-pub const REPORT_SCHEMA_VERSION: &str = "1.1.0";
+pub const REPORT_SCHEMA_VERSION: &str = "1.2.0";
 
 /// A finding of the baseline report that no longer occurs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -83,9 +83,42 @@ pub struct Scope {
     /// Subscription id (lower-case) → display name, where the inventory holds it.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub subscription_names: BTreeMap<String, String>,
+    /// Set when the run read one share of the subscription list (`--shard K/N`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<crate::collect::snapshot::ShardScope>,
 }
 
 impl Scope {
+    /// `3 subscription(s): conn (1111…), …` with display names where known, the first few only.
+    pub fn describe(&self) -> String {
+        const SHOWN: usize = 5;
+        let mut text = format!("{} subscription(s)", self.subscriptions.len());
+        if self.subscriptions.is_empty() {
+            return text;
+        }
+        let shown: Vec<String> = self
+            .subscriptions
+            .iter()
+            .take(SHOWN)
+            .map(|id| match self.subscription_name(id) {
+                Some(name) => format!("{name} ({id})"),
+                None => id.clone(),
+            })
+            .collect();
+        text.push_str(": ");
+        text.push_str(&shown.join(", "));
+        if self.subscriptions.len() > SHOWN {
+            text.push_str(&format!(" and {} more", self.subscriptions.len() - SHOWN));
+        }
+        if let Some(s) = &self.shard {
+            text.push_str(&format!(
+                " (shard {}/{} of {})",
+                s.index, s.count, s.subscriptions_in_all
+            ));
+        }
+        text
+    }
+
     /// The display name of a subscription, when known.
     pub fn subscription_name(&self, id: &str) -> Option<&str> {
         self.subscription_names
@@ -150,10 +183,33 @@ impl Report {
                 BaselineStatus::New
             });
         }
+        // A baseline finding missing now is resolved only if this run looked at it: not one of a
+        // subscription this run did not scan (another shard's, or outside a narrower scope).
+        let scanned = |f: &crate::findings::Finding| {
+            f.subscription_id
+                .clone()
+                .or_else(|| crate::azure::id::subscription_of(&f.resource_id))
+                .is_none_or(|s| {
+                    self.scope
+                        .subscriptions
+                        .iter()
+                        .any(|x| x.eq_ignore_ascii_case(&s))
+                })
+        };
+        // Nor is one whose rule did not run this time, or could not judge its resource.
+        let judged = |f: &crate::findings::Finding| {
+            self.rules.iter().any(|o| {
+                o.code.eq_ignore_ascii_case(&f.rule)
+                    && !o
+                        .not_evaluated
+                        .iter()
+                        .any(|n| n.resource_id.eq_ignore_ascii_case(&f.resource_id))
+            })
+        };
         self.resolved = previous
             .findings
             .iter()
-            .filter(|f| !now.contains(&f.id))
+            .filter(|f| !now.contains(&f.id) && scanned(f) && judged(f))
             .map(|f| ResolvedFinding {
                 id: f.id.clone(),
                 rule: f.rule.clone(),

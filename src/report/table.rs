@@ -6,6 +6,21 @@ use comfy_table::{ContentArrangement, Table};
 
 use super::{Report, Severity};
 
+/// `text` in the severity's colour (ANSI SGR) when `colour`, else unchanged.
+pub fn paint(text: &str, s: Severity, colour: bool) -> String {
+    if !colour {
+        return text.to_string();
+    }
+    let code = match s {
+        Severity::Critical => "1;35",
+        Severity::High => "1;31",
+        Severity::Medium => "33",
+        Severity::Low => "36",
+        Severity::Info => "2",
+    };
+    format!("\x1b[{code}m{text}\x1b[0m")
+}
+
 fn short_resource(id: &str) -> String {
     match crate::azure::ResourceId::parse(id) {
         Ok(r) => {
@@ -23,20 +38,73 @@ fn short_resource(id: &str) -> String {
     }
 }
 
-/// Renders the report for a person at a terminal (or a log). `width` is the terminal width, if known.
-pub fn render_table(report: &Report, width: Option<u16>) -> String {
+/// Wraps `text` into lines of at most `width` columns (words longer than that stand alone), each
+/// line prefixed by `indent`.
+pub fn wrap(text: &str, width: usize, indent: &str) -> String {
+    wrap_hanging(text, width, indent, indent)
+}
+
+/// [`wrap`] with a first line prefixed by `first` and the others by `rest` (`"  ✓ "`, `"    "`).
+pub fn wrap_hanging(text: &str, width: usize, first: &str, rest: &str) -> String {
+    let mut out = String::new();
+    let mut line = String::new();
+    let mut indent = first;
+    let room = |indent: &str| width.saturating_sub(indent.chars().count()).max(20);
+    for word in text.split_whitespace() {
+        let len = line.chars().count();
+        if len > 0 && len + 1 + word.chars().count() > room(indent) {
+            out.push_str(indent);
+            out.push_str(&line);
+            out.push('\n');
+            line.clear();
+            indent = rest;
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        out.push_str(indent);
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+/// Fits text to `width` columns: each longer line is wrapped under its own indentation (plus
+/// two columns), except table rows and the lines `keep` says must stay whole (commands to copy).
+pub fn fit_lines(text: &str, width: usize, keep: impl Fn(&str) -> bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let body = line.trim_end_matches('\n');
+        let is_table = body.starts_with(['│', '┌', '└', '╞', '├', '┆']);
+        if body.chars().count() <= width || is_table || keep(body) {
+            out.push_str(line);
+            continue;
+        }
+        let indent: String = body.chars().take_while(|c| *c == ' ').collect();
+        let rest = format!("{indent}  ");
+        out.push_str(&wrap_hanging(body.trim_start(), width, &indent, &rest));
+    }
+    out
+}
+
+/// Renders the report for a person at a terminal (or a log). `width` is the terminal width, if
+/// known; `colour` paints the severity headings and the summary's counts.
+pub fn render_table(report: &Report, width: Option<u16>, colour: bool) -> String {
     let mut out = String::new();
     out.push_str(&format!(
-        "azaudit {} — {} subscription(s), source: {}{}\n",
+        "azaudit {} — source: {}{}\n{}\n",
         report.tool.version,
-        report.scope.subscriptions.len(),
         report.run.source,
         report
             .run
             .snapshot
             .as_deref()
             .map(|s| format!(" ({s})"))
-            .unwrap_or_default()
+            .unwrap_or_default(),
+        report.scope.describe(),
     ));
 
     if report.findings.iter().all(|f| !f.is_active()) {
@@ -52,9 +120,12 @@ pub fn render_table(report: &Report, width: Option<u16>) -> String {
             continue;
         }
         out.push_str(&format!(
-            "\n{} ({})\n",
-            sev.as_str().to_uppercase(),
-            group.len()
+            "\n{}\n",
+            paint(
+                &format!("{} ({})", sev.as_str().to_uppercase(), group.len()),
+                sev,
+                colour
+            )
         ));
         let mut t = Table::new();
         t.load_preset(UTF8_FULL_CONDENSED)
@@ -63,11 +134,15 @@ pub fn render_table(report: &Report, width: Option<u16>) -> String {
         // Off a terminal (logs, files) wrap at a readable width instead of one endless line.
         t.set_width(width.unwrap_or(120));
         for f in group {
-            t.add_row(vec![
-                f.rule.clone(),
-                short_resource(&f.resource_id),
-                f.message.clone(),
-            ]);
+            let mut resource = short_resource(&f.resource_id);
+            // Several subscriptions: say which one holds the resource, by name.
+            if report.scope.subscriptions.len() > 1
+                && let Some(name) = crate::azure::id::subscription_of(&f.resource_id)
+                    .and_then(|s| report.scope.subscription_name(&s))
+            {
+                resource.push_str(&format!(" · {name}"));
+            }
+            t.add_row(vec![f.rule.clone(), resource, f.message.clone()]);
         }
         out.push_str(&t.to_string());
         out.push('\n');
@@ -114,7 +189,10 @@ pub fn render_table(report: &Report, width: Option<u16>) -> String {
                 g.kind.label(),
                 g.subscription_id
                     .as_deref()
-                    .map(|s| format!(" in {s}"))
+                    .map(|s| match report.scope.subscription_name(s) {
+                        Some(name) => format!(" in {name} ({s})"),
+                        None => format!(" in {s}"),
+                    })
                     .unwrap_or_default(),
                 g.http_status
                     .map(|s| format!(
@@ -146,11 +224,13 @@ pub fn render_table(report: &Report, width: Option<u16>) -> String {
     let counts: Vec<String> = Severity::ALL_DESC
         .iter()
         .map(|sev| {
-            format!(
-                "{} {}",
-                s.active_by_severity.get(sev).copied().unwrap_or(0),
-                sev
-            )
+            let n = s.active_by_severity.get(sev).copied().unwrap_or(0);
+            let text = format!("{n} {sev}");
+            if n > 0 {
+                paint(&text, *sev, colour)
+            } else {
+                text
+            }
         })
         .collect();
     out.push_str(&format!(
@@ -173,5 +253,8 @@ pub fn render_table(report: &Report, width: Option<u16>) -> String {
     if !report.findings.is_empty() {
         out.push_str("Run `azaudit explain <RULE>` for why a rule matters and how to fix it; `--format json` for evidence.\n");
     }
-    out
+    match width {
+        Some(w) => fit_lines(&out, w.into(), |_| false),
+        None => out,
+    }
 }

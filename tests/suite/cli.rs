@@ -1,7 +1,7 @@
 //! The binary as a user runs it: exit codes, formats, errors.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use crate::common::azaudit;
 
@@ -35,7 +35,7 @@ fn json_report_is_versioned_and_carries_evidence() {
     let o = azaudit(&["scan", "--demo", "--format", "json", "--fail-on", "never"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(r["schema_version"], "1.1.0");
+    assert_eq!(r["schema_version"], "1.2.0");
     assert_eq!(r["tool"]["name"], "azaudit");
     assert_eq!(r["run"]["source"], "demo");
     assert_eq!(r["scope"]["subscriptions"].as_array().unwrap().len(), 3);
@@ -80,7 +80,7 @@ fn output_file_is_written_whole() {
     );
     let r: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    assert_eq!(r["schema_version"], "1.1.0");
+    assert_eq!(r["schema_version"], "1.2.0");
     assert_eq!(
         std::fs::read_dir(dir.path()).unwrap().count(),
         1,
@@ -308,14 +308,15 @@ fn readme_commands_work() {
 fn live_arguments_are_checked_before_any_call() {
     let cases: &[(&[&str], &str)] = &[
         (
-            &["scan", "--subscription", "not-a-guid"],
-            "is not a subscription id",
+            &["scan", "--subscription", " "],
+            "give a subscription id or display name",
         ),
+        (&["collect"], "collect needs --subscription ID|NAME"),
+        (&["scan", "--demo", "--shard", "3/2"], "is not a shard"),
         (
-            &["collect", "--subscription", "1234"],
-            "is not a subscription id",
+            &["collect", "--all-subscriptions", "--shard", "0/4"],
+            "is not a shard",
         ),
-        (&["collect"], "--subscription ID"),
         (
             &[
                 "scan",
@@ -336,7 +337,7 @@ fn live_arguments_are_checked_before_any_call() {
 
 #[test]
 fn a_missing_token_is_a_credential_error() {
-    let o = Command::new(env!("CARGO_BIN_EXE_azaudit"))
+    let o = crate::common::azaudit_command()
         .args([
             "scan",
             "--subscription",
@@ -357,7 +358,7 @@ fn a_missing_token_is_a_credential_error() {
 
 #[test]
 fn explicit_service_principal_mode_names_the_missing_variables() {
-    let o = Command::new(env!("CARGO_BIN_EXE_azaudit"))
+    let o = crate::common::azaudit_command()
         .args(["collect", "--all-subscriptions", "--auth", "sp"])
         .env_remove("AZURE_CLIENT_SECRET")
         .env_remove("AZURE_CLIENT_ID")
@@ -432,19 +433,47 @@ fn a_live_read_that_read_nothing_exits_2_and_writes_nothing() {
         "--request-timeout",
         "1",
     ];
-    for command in ["collect", "scan"] {
+    for (command, quiet) in [("collect", true), ("scan", true), ("scan", false)] {
         let mut args = vec![command];
         args.extend(live);
         args.extend(["-o", out.to_str().unwrap()]);
-        let o = Command::new(env!("CARGO_BIN_EXE_azaudit"))
+        if quiet {
+            args.push("--quiet");
+        }
+        let o = crate::common::azaudit_command()
             .args(&args)
             .env("AZAUDIT_ACCESS_TOKEN", "not-a-real-token")
             .env_remove("RUST_LOG")
             .output()
             .unwrap();
-        let err = stderr(&o);
-        assert_eq!(o.status.code(), Some(2), "{command}: {err}");
-        assert_eq!(err.lines().count(), 1, "{command}: {err}");
+        let all = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{command}: {all}");
+        // Off a terminal, one progress line per phase precedes the error, unless --quiet.
+        let (progress, rest): (Vec<&str>, Vec<&str>) =
+            all.lines().partition(|l| l.starts_with("azaudit: ["));
+        if quiet {
+            assert!(progress.is_empty(), "{command}: {all}");
+        } else {
+            assert_eq!(
+                progress
+                    .first()
+                    .and_then(|l| l.split_once("] "))
+                    .map(|(_, l)| l),
+                Some(
+                    "subscriptions: 1 to read (the subscription list could not be read) · 1 request(s)"
+                ),
+                "{all}"
+            );
+            assert!(
+                progress
+                    .last()
+                    .unwrap()
+                    .contains("] collected: 0 resources, "),
+                "{all}"
+            );
+        }
+        let err = rest.join("\n");
+        assert_eq!(rest.len(), 1, "{command}: {all}");
         assert!(
             err.starts_with(
                 "azaudit: error: nothing was read, so there is nothing to report: no requested \
@@ -505,14 +534,14 @@ fn values_are_case_insensitive_and_clouds_take_the_azure_cli_names() {
     let o = azaudit(&["scan", "--demo", "--fail-on", "HIGH", "--format", "JSON"]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(r["schema_version"], "1.1.0");
+    assert_eq!(r["schema_version"], "1.2.0");
     for cloud in [
         "AzureCloud",
         "AzureUSGovernment",
         "azurechinacloud",
         "USGOV",
     ] {
-        let o = std::process::Command::new(env!("CARGO_BIN_EXE_azaudit"))
+        let o = crate::common::azaudit_command()
             .args([
                 "collect",
                 "--subscription",
@@ -653,7 +682,7 @@ fn schemas_completions_and_the_manual_page_are_printed() {
     let o = azaudit(&["schema", "report"]);
     assert_eq!(o.status.code(), Some(0));
     let schema: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(schema["$id"], "urn:azaudit:schema:report:1.1.0");
+    assert_eq!(schema["$id"], "urn:azaudit:schema:report:1.2.0");
     // The printed report schema is the committed one, plus its $id.
     let mut committed: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(
@@ -712,7 +741,7 @@ fn schemas_completions_and_the_manual_page_are_printed() {
 #[test]
 fn an_azure_pipelines_service_connection_is_a_credential() {
     let run = |vars: &[(&str, &str)]| {
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_azaudit"));
+        let mut cmd = crate::common::azaudit_command();
         cmd.args([
             "collect",
             "--subscription",
@@ -764,4 +793,103 @@ fn an_azure_pipelines_service_connection_is_a_credential() {
         "{err}"
     );
     assert!(!err.contains("pipeline-secret-token"), "{err}");
+}
+
+/// `azaudit schema policy` describes what the policy parser accepts: the shipped defaults and the
+/// README's example validate; every file the parser refuses for a reason a schema can express is
+/// refused by the schema too.
+#[test]
+fn the_policy_schema_agrees_with_the_policy_parser() {
+    let o = azaudit(&["schema", "policy"]);
+    assert_eq!(o.status.code(), Some(0));
+    let schema: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(schema["$id"], "urn:azaudit:schema:policy:1");
+    let mut schemas = boon::Schemas::new();
+    let mut compiler = boon::Compiler::new();
+    compiler.add_resource("policy.json", schema).unwrap();
+    let idx = compiler.compile("policy.json", &mut schemas).unwrap();
+    let valid = |toml: &str| {
+        let v = azaudit::policy::schema::policy_as_json(toml).unwrap();
+        schemas.validate(&v, idx).is_ok()
+    };
+    assert!(valid(azaudit::policy::file::SHIPPED_DEFAULTS));
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let example = readme
+        .split("## Policies")
+        .nth(1)
+        .and_then(|s| s.split("```toml\n").nth(1))
+        .and_then(|s| s.split("```").next())
+        .expect("the README's policy example");
+    assert!(valid(example), "{example}");
+    azaudit::policy::file::Policy::from_user_text("README.md", example).unwrap();
+    let refused = [
+        "[rules.NSG999]\nenabled = false\n",
+        "[rules.NSG101]\nseverity = \"severe\"\n",
+        "[rules.NSG101]\nbogus = 1\n",
+        "[rules.NSG101.params]\nbogus = 1\n",
+        "[rules.RTE102.params]\nthreshold = 10001\nlimit = 10001\n",
+        "[rules.RTE102.params]\nthreshold = 0\n",
+        "[rules.NSG105.params]\nports = []\n",
+        "[rules.NSG105.params]\nports = [22, 70000]\n",
+        "[rules.DNS105.params]\nmin_ttl = -1\n",
+        "[[exemptions]]\nrule = \"NSG101\"\nresource = \"/subscriptions/*\"\n",
+        "[[exemptions]]\nrule = \"NSG101\"\nresource = \"/subscriptions/*\"\nreason = \" \"\n",
+        "[[exemptions]]\nrule = \"NSG101\"\nresource = \"rg-lab/*\"\nreason = \"lab\"\n",
+        "[[exemptions]]\nrule = \"NSG101\"\nresource = \"/subscriptions/[ab]*\"\nreason = \"lab\"\n",
+        "[[exemptions]]\nrule = \"XYZ\"\nresource = \"*\"\nreason = \"lab\"\n",
+        "[[exemptions]]\nresource = \"*\"\nreason = \"lab\"\n",
+        "schema_version = 2\n",
+        "colour = \"blue\"\n",
+    ];
+    for text in refused {
+        assert!(!valid(text), "the schema accepts {text:?}");
+        assert!(
+            azaudit::policy::file::Policy::from_user_text("p.toml", text).is_err(),
+            "the parser accepts {text:?}"
+        );
+    }
+    for text in [
+        "[rules.RTE102.params]\nthreshold = 400\n",
+        "[rules.RTE102.params]\nthreshold = 1000\nlimit = 1000\n",
+        "[rules.NSG105.params]\nports = [1, 65535]\n",
+        "[rules.DNS105.params]\nmin_ttl = 0\nmax_ttl = 2147483647\n",
+        "[[exemptions]]\nrule = \"*\"\nresource = \"*\"\nreason = \"all\"\nexpires = 2027-01-31\n",
+    ] {
+        assert!(valid(text), "the schema refuses {text:?}");
+        azaudit::policy::file::Policy::from_user_text("p.toml", text).unwrap();
+    }
+}
+
+/// `--auth sp` takes a certificate when no secret is set; a file it cannot use is a credential
+/// error naming the variable, the file and the problem, before any request.
+#[test]
+fn a_service_principal_certificate_that_cannot_be_used_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let pfx = dir.path().join("sp.pfx");
+    std::fs::write(&pfx, [0x30, 0x82, 0x0a, 0x01, 0x02, 0x01, 0x03]).unwrap();
+    let missing = dir.path().join("missing.pem");
+    for (path, want) in [
+        (&pfx, "not a PEM file (a PKCS#12 .pfx is not read;"),
+        (&missing, "No such file"),
+    ] {
+        let o = crate::common::azaudit_command()
+            .args(["collect", "--all-subscriptions", "--auth", "sp"])
+            .env("AZURE_TENANT_ID", "00000000-0000-4000-8000-000000000001")
+            .env("AZURE_CLIENT_ID", "00000000-0000-4000-8000-0000000000c1")
+            .env_remove("AZURE_CLIENT_SECRET")
+            .env("AZURE_CLIENT_CERTIFICATE_PATH", path)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2));
+        let err = stderr(&o);
+        assert!(
+            err.starts_with(&format!(
+                "azaudit: error: authentication: --auth sp: AZURE_CLIENT_CERTIFICATE_PATH {}: ",
+                path.display()
+            )),
+            "{err}"
+        );
+        assert!(err.contains(want), "{err}");
+    }
 }

@@ -175,7 +175,7 @@ fn unknown_subnets_and_vnets_are_usage_errors() {
         ),
         (
             &["routes", "--subnet", "a/b"],
-            "azaudit: error: nothing to read: give --demo, --snapshot FILE, --subscription ID, --all-subscriptions or --management-group ID",
+            "azaudit: error: nothing to read: give --demo, --snapshot FILE, --subscription ID|NAME, --all-subscriptions or --management-group ID (or set AZURE_SUBSCRIPTION_ID, or choose one with `az account set`)",
         ),
     ];
     for (args, want) in cases {

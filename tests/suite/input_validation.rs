@@ -1,10 +1,10 @@
 //! Policy parameters and globs that would silently distort a rule are refused with their position,
 //! and inputs saved with a UTF-8 byte-order mark are read.
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn azaudit(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_azaudit"))
+    crate::common::azaudit_command()
         .args(args)
         .env_remove("RUST_LOG")
         .output()

@@ -200,3 +200,46 @@ fn the_dockerfile_is_multi_stage_and_runs_as_the_cronjobs_user() {
     );
     assert!(docker.lines().any(|l| l == "ENTRYPOINT [\"azaudit\"]"));
 }
+
+/// The Indexed Job gives each of its pods one shard: the command line of every index parses, the
+/// shards are 1..N for N completions, and each pod writes its own report.
+#[test]
+fn kubernetes_indexed_job_gives_each_pod_its_own_shard() {
+    let job = read("examples/kubernetes/indexed-job.yaml");
+    assert_eq!(job["kind"], Value::from("Job"));
+    let spec = &job["spec"];
+    assert_eq!(spec["completionMode"], Value::from("Indexed"));
+    let n = spec["completions"].as_u64().unwrap();
+    assert_eq!(spec["parallelism"].as_u64(), Some(n));
+    let pod = &spec["template"];
+    assert_eq!(
+        pod["metadata"]["labels"]["azure.workload.identity/use"],
+        Value::from("true")
+    );
+    assert_eq!(
+        pod["spec"]["securityContext"]["runAsUser"].as_u64(),
+        Some(65532)
+    );
+    let c = &pod["spec"]["containers"][0];
+    assert_eq!(c["command"][0], Value::from("/bin/sh"));
+    let script = c["args"][0].as_str().unwrap();
+    let mut outputs = Vec::new();
+    for index in 0..n {
+        // What the shell makes of the line in pod `index`.
+        let line = script.replace("$((JOB_COMPLETION_INDEX + 1))", &(index + 1).to_string());
+        assert!(!line.contains('$'), "unexpanded: {line}");
+        let mut argv = shlex::split(line.strip_prefix("exec ").unwrap()).unwrap();
+        accepts(&argv);
+        let shard = argv
+            .windows(2)
+            .find(|w| w[0] == "--shard")
+            .map(|w| w[1].clone())
+            .expect("a --shard");
+        assert_eq!(shard, format!("{}/{n}", index + 1));
+        let at = argv.iter().position(|a| a == "--output").unwrap();
+        outputs.push(argv.remove(at + 1));
+    }
+    outputs.sort();
+    outputs.dedup();
+    assert_eq!(outputs.len() as u64, n, "each pod writes its own report");
+}

@@ -7,7 +7,7 @@ use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::process::{Command, Output, Stdio};
 
 fn azaudit(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_azaudit"))
+    crate::common::azaudit_command()
         .args(args)
         .env_remove("RUST_LOG")
         .output()
@@ -56,7 +56,7 @@ fn a_symlink_is_written_through_to_its_target_by_rename_beside_the_target() {
     );
     let r: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&target).unwrap()).unwrap();
-    assert_eq!(r["schema_version"], "1.1.0");
+    assert_eq!(r["schema_version"], "1.2.0");
     assert_ne!(
         std::fs::metadata(&target).unwrap().ino(),
         before,
@@ -105,7 +105,7 @@ fn a_fifo_is_written_in_place_and_stays_a_fifo() {
         .status()
         .expect("mkfifo runs");
     assert!(made.success());
-    let child = Command::new(env!("CARGO_BIN_EXE_azaudit"))
+    let child = crate::common::azaudit_command()
         .args([
             "scan",
             "--demo",
@@ -153,7 +153,7 @@ fn dev_stdout_and_dev_null_are_written_not_replaced() {
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(r["schema_version"], "1.1.0");
+    assert_eq!(r["schema_version"], "1.2.0");
     assert!(
         std::fs::symlink_metadata("/dev/stdout")
             .unwrap()
@@ -187,7 +187,7 @@ fn a_full_device_is_exit_2_with_no_space_left() {
             .is_char_device()
     );
     // The snapshot of `collect` and standard output go the same way.
-    let o = Command::new(env!("CARGO_BIN_EXE_azaudit"))
+    let o = crate::common::azaudit_command()
         .args(["scan", "--demo", "--fail-on", "never"])
         .stdout(std::fs::File::create("/dev/full").unwrap())
         .output()
@@ -257,7 +257,7 @@ fn two_formats_to_one_file_are_a_usage_error() {
 #[test]
 fn outputs_are_checked_before_anything_is_read() {
     for command in ["scan", "collect"] {
-        let o = std::process::Command::new(env!("CARGO_BIN_EXE_azaudit"))
+        let o = crate::common::azaudit_command()
             .args([
                 command,
                 "--subscription",

@@ -290,7 +290,7 @@ fn several_formats_at_once_each_to_its_file() {
             .collect()
     };
     let json = read("r.json");
-    assert_eq!(json["schema_version"], "1.1.0");
+    assert_eq!(json["schema_version"], "1.2.0");
     assert_eq!(ids(&json["findings"], "/id"), want);
     let sarif = read("r.sarif");
     assert_eq!(sarif["version"], "2.1.0");
@@ -586,7 +586,9 @@ fn markdown_summarises_for_job_summaries() {
     assert_eq!(lines[0], "## azaudit: 49 finding(s)");
     assert_eq!(
         lines[2],
-        "3 subscription(s) · source: test · coverage complete"
+        "3 subscription(s): contoso-connectivity (11111111-1111-4111-8111-111111111111), \
+         contoso-workloads (22222222-2222-4222-8222-222222222222), \
+         contoso-management (33333333-3333-4333-8333-333333333333) · source: test · coverage complete"
     );
     for row in [
         "| critical | 0 |",

@@ -347,11 +347,24 @@ pub fn assert_not_judged(r: &Report, code: &str, gap: bool) {
     assert_eq!(o.status, expected, "{code}: {:?}", o.missing_inputs);
 }
 
-/// Runs the binary as a user would, without inherited log settings; a `scan` is judged at
+/// The binary, with no inherited log or terminal settings (`COLUMNS`, `NO_COLOR`) and no
+/// default subscription (neither
+/// `AZURE_SUBSCRIPTION_ID` nor an Azure CLI profile), whatever the machine running the tests has.
+pub fn azaudit_command() -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_azaudit"));
+    cmd.env_remove("RUST_LOG")
+        .env_remove("COLUMNS")
+        .env_remove("NO_COLOR")
+        .env_remove("AZURE_SUBSCRIPTION_ID")
+        .env("AZURE_CONFIG_DIR", "/nonexistent/azaudit-tests/azure");
+    cmd
+}
+
+/// Runs the binary as a user would (see [`azaudit_command`]); a `scan` is judged at
 /// [`SCAN_AT`] unless the arguments give `--as-of` (or ask for help).
 pub fn azaudit(args: &[&str]) -> std::process::Output {
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_azaudit"));
-    cmd.args(args).env_remove("RUST_LOG");
+    let mut cmd = azaudit_command();
+    cmd.args(args);
     if args.first() == Some(&"scan") && !args.iter().any(|a| *a == "--as-of" || *a == "--help") {
         cmd.args(["--as-of", SCAN_AT]);
     }
