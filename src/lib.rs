@@ -1,7 +1,8 @@
 //! azaudit: an auditor for Azure network and Key Vault configuration.
 //!
 //! The crate is laid out as the pipeline it runs, each layer importing only those below it:
-//! `cli` → `scan` (one scan as a library call: index, rules, policy, report) → `collect` (live ARM
+//! `cli` → `scan` (one scan as a library call: index, rules, policy, report) and `reach` (one flow
+//! walked hop by hop over `model`) → `collect` (live ARM
 //! through `arm`, snapshot files, the embedded demo tenant) and `report` (renderers) → `policy`
 //! (the user's policy file) → `rules` (one file per rule, a registry, producing `findings`) → `model`
 //! (Azure semantics: address sets, service tags, routes, NSG evaluation, private DNS) → `inventory`
@@ -16,6 +17,7 @@ pub mod findings;
 pub mod inventory;
 pub mod model;
 pub mod policy;
+pub mod reach;
 pub mod report;
 pub mod rules;
 pub mod scan;

@@ -1,6 +1,7 @@
 //! The command line: `scan`, `rules`, `explain`.
 
 mod inspect;
+mod reach;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -74,6 +75,10 @@ pub enum Command {
     EffectiveRules(inspect::EffectiveRulesArgs),
     /// How a name resolves from inside a VNet, through its linked private DNS zones.
     Resolve(inspect::ResolveArgs),
+    /// Can a source reach a destination? Walks name resolution, routes, NSGs, peerings,
+    /// appliances and the Key Vault firewall hop by hop, naming what decides each hop.
+    #[command(after_help = reach::REACH_HELP)]
+    Reach(reach::ReachArgs),
     /// Combine the JSON reports of several shards of one tenant into one report (findings once
     /// each by fingerprint, scope and coverage united), with scan's formats and exit codes.
     #[command(after_help = EXIT_CODES)]
@@ -598,6 +603,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Routes(a) => inspect::routes(&a),
         Command::EffectiveRules(a) => inspect::effective_rules(&a),
         Command::Resolve(a) => inspect::resolve(&a),
+        Command::Reach(a) => reach::run(&a),
         Command::Merge(args) => merge(&args),
         Command::Schema { of } => {
             report::write_output(None, &schema_text(of))?;

@@ -9,5 +9,6 @@ pub mod nsg;
 pub mod privatelink;
 pub mod routes;
 pub mod rule_sides;
+pub mod service_flow;
 pub mod tags;
 pub mod widening;
