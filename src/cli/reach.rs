@@ -16,18 +16,20 @@ pub const REACH_HELP: &str = "\
 What is exact: private DNS zone links and A records (Azure-provided DNS), effective routes computed
 from the inventory (system, peering, private-endpoint /32, service-endpoint and user routes, longest
 prefix then user > BGP > system), NSG evaluation in priority order with NIC then subnet outbound
-and subnet then NIC inbound, the private-endpoint network-policy exception, peering state and
-flags, and the Key Vault firewall (public network access, default action, virtual network rules).
+and subnet then NIC inbound (also on an appliance's NIC for the packets it forwards), the
+private-endpoint network-policy exception, peering state and flags, classic Azure Firewall network
+rule collections, and the Key Vault firewall (public network access, default action, virtual
+network rules).
 
 What is approximated: the Internet service tag (public space outside the VNet), the address of a
 public service endpoint (only its service tags are known, so a rule naming some public prefixes
 leaves the hop undetermined), routes learned over BGP (a caveat on the route hop), and a source
 given as a subnet (its first usable address, without any NIC's own NSG).
 
-What is unknown offline (verdict `undetermined`): answers of custom DNS servers, the rules of an
-Azure Firewall or appliance (the hops after it are walked as if it allowed the flow: a later block
-still blocks), anything beyond a virtual network gateway, and the public address traffic leaves
-Azure from (which Key Vault IP rules match).
+What is unknown offline (verdict `undetermined`): answers of custom DNS servers, firewall policies,
+application rules, IP groups and the rules inside an appliance (the hops after it are walked as if
+it allowed the flow: a later block still blocks), anything beyond a virtual network gateway, and
+the public address traffic leaves Azure from (which Key Vault IP rules match).
 
 Exit codes:
   0  reachable

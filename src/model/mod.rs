@@ -4,6 +4,7 @@
 pub mod addr;
 pub mod dns;
 pub mod facts;
+pub mod firewall;
 pub mod gateways;
 pub mod nsg;
 pub mod privatelink;

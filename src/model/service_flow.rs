@@ -30,7 +30,8 @@ impl ServiceAddress {
         ServiceAddress { tags }
     }
 
-    fn names_tag(&self, token: &str) -> bool {
+    /// Whether `token` (`*`, `Internet` or a service tag) surely holds the address.
+    pub fn names_tag(&self, token: &str) -> bool {
         let t = token.trim();
         t == "*"
             || t.eq_ignore_ascii_case("Any")

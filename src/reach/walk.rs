@@ -16,6 +16,7 @@ use crate::inventory::network::{
 };
 use crate::model::dns::{self, Answer};
 use crate::model::facts::Facts;
+use crate::model::firewall::{FirewallVerdict, FlowEnd, evaluate_firewall};
 use crate::model::nsg::{LayerVerdict, evaluate_layers};
 use crate::model::privatelink::ZoneTable;
 use crate::model::routes::{EffectiveRoute, RouteSource, RouteState, lookup};
@@ -55,6 +56,9 @@ struct Walk<'a, 'f> {
     port: u16,
     protocol: Protocol,
     hops: Vec<Hop>,
+    /// The Azure Firewall the flow passed and its address, for what its application rules'
+    /// source translation would change at the destination.
+    snat: Option<(String, IpAddr)>,
 }
 
 /// Walks one flow from `src` to `target` on `port`/`protocol`.
@@ -77,6 +81,7 @@ pub fn reach<'a>(
         port,
         protocol: protocol.clone(),
         hops: Vec::new(),
+        snat: None,
     };
     let dest = w.resolve(cloud, target);
     if let Some(dest) = dest {
@@ -831,25 +836,61 @@ impl<'a> Walk<'a, '_> {
                 .iter()
                 .find_map(|c| c.properties.subnet.as_ref())
                 .and_then(|s| self.idx.subnet(&s.id));
-            let policy = fw
-                .properties
-                .firewall_policy
-                .as_ref()
-                .map(|p| last_name(&p.id).to_string());
-            let mut hop = Hop::new(
-                HopKind::Appliance,
-                Outcome::Unknown,
-                fw.display_name(),
-                format!(
-                    "inspected by {} ({addr}) (its rules are not evaluated)",
-                    fw.display_name()
+            let service;
+            let end = match dest {
+                Dest::Ip(ip) => FlowEnd::Addr(ip),
+                Dest::Public { vault } => {
+                    service = ServiceAddress::key_vault(vault.and_then(|v| v.location.as_deref()));
+                    FlowEnd::Service(&service)
+                }
+            };
+            let name = fw.display_name();
+            let (outcome, detail, by) = match evaluate_firewall(
+                fw,
+                self.src.ip,
+                end,
+                &self.protocol,
+                self.port,
+            ) {
+                FirewallVerdict::Rule {
+                    allowed,
+                    collection,
+                    rule,
+                    priority,
+                } => (
+                    if allowed {
+                        Outcome::Pass
+                    } else {
+                        Outcome::Block
+                    },
+                    format!(
+                        "{name} ({addr}) {} it by network rule {rule} of collection {collection} ({priority})",
+                        if allowed { "allows" } else { "denies" }
+                    ),
+                    format!("{name}/{collection}/{rule} ({priority})"),
                 ),
-            )
-            .by(fw.display_name())
-            .resource(fw.id.clone());
-            hop.caveat = policy.map(|p| {
-                format!("its rules live in firewall policy {p}, which azaudit does not read")
-            });
+                FirewallVerdict::DefaultDeny => (
+                    Outcome::Block,
+                    format!(
+                        "{name} ({addr}): no network rule matches and it has no application rules, so it denies the flow by default"
+                    ),
+                    format!("{name} (default deny)"),
+                ),
+                FirewallVerdict::Open { why } => (
+                    Outcome::Unknown,
+                    format!("inspected by {name} ({addr}) (its rules are not evaluated): {why}"),
+                    name.to_string(),
+                ),
+            };
+            let mut hop = Hop::new(HopKind::Appliance, outcome, name, detail)
+                .by(by)
+                .resource(fw.id.clone());
+            if matches!(dest, Dest::Ip(ip) if is_non_internet(ip)) && outcome != Outcome::Block {
+                hop.caveat = Some(format!(
+                    "network rules keep the source address for private destinations; traffic an application rule allows arrives from {name}'s addresses in AzureFirewallSubnet instead"
+                ));
+                self.snat = Some((name.to_string(), addr));
+            }
             let Some((fw_subnet, fw_vnet)) = fw_subnet else {
                 hop.detail.push_str(
                     "; it sits in a Virtual WAN hub, whose routing azaudit does not model",
@@ -860,7 +901,9 @@ impl<'a> Walk<'a, '_> {
             if !same_id(&fw_vnet.id, &vnet.id) && self.cross(vnet, &fw_vnet.id).is_none() {
                 return;
             }
-            self.push(hop);
+            if self.push(hop) == Outcome::Block {
+                return;
+            }
             // Azure Firewall does not translate the source of traffic to private addresses, so the
             // destination sees the original source; the onward leg starts in its subnet.
             let next = self.route(fw_subnet, fw_vnet, dest);
@@ -924,8 +967,96 @@ impl<'a> Walk<'a, '_> {
                 .into(),
         );
         self.push(hop);
+        if self.appliance_nsgs(nva_subnet, nva_vnet, nic, dest) == Outcome::Block {
+            return;
+        }
         let next = self.route(nva_subnet, nva_vnet, dest);
         self.follow(nva_subnet, nva_vnet, next, dest, appliances + 1);
+    }
+
+    /// The appliance NIC's and subnet's NSGs judge the forwarded packet as it is: inbound on the
+    /// way in (subnet then NIC), outbound on the way out (NIC then subnet), both with the flow's
+    /// own source and destination addresses.
+    fn appliance_nsgs(
+        &mut self,
+        subnet: &'a Subnet,
+        vnet: &'a VirtualNetwork,
+        nic: &'a NetworkInterface,
+        dest: Dest<'a>,
+    ) -> Outcome {
+        let mut missing = Vec::new();
+        let subnet_nsg = self.nsg_of(
+            subnet
+                .properties
+                .network_security_group
+                .as_ref()
+                .map(|r| r.id.as_str()),
+            &mut missing,
+        );
+        let nic_nsg = self.nsg_of(
+            nic.properties
+                .network_security_group
+                .as_ref()
+                .map(|r| r.id.as_str()),
+            &mut missing,
+        );
+        let at = format!("{} (NIC {})", place(subnet, vnet), nic.display_name());
+        let Dest::Ip(ip) = dest else {
+            if subnet_nsg.is_none() && nic_nsg.is_none() {
+                return Outcome::Pass;
+            }
+            let hop = Hop::new(
+                HopKind::ApplianceNsg,
+                Outcome::Unknown,
+                at,
+                "the appliance's NSGs judge the forwarded flow to the service's public address: not evaluated",
+            );
+            return self.push(hop);
+        };
+        if subnet_nsg.is_none() && nic_nsg.is_none() && missing.is_empty() {
+            return Outcome::Pass;
+        }
+        let tags = self.facts.tag_resolver(subnet, vnet);
+        let (inbound_ok, inbound) = evaluate_layers(
+            subnet_nsg,
+            nic_nsg,
+            true,
+            &Direction::Inbound,
+            self.src.ip,
+            ip,
+            &self.protocol,
+            self.port,
+            &tags,
+        );
+        let mut hop = layer_hop(HopKind::ApplianceNsg, at.clone(), &inbound, true);
+        hop.detail = format!("in: {}", hop.detail);
+        if inbound_ok {
+            let (_, outbound) = evaluate_layers(
+                subnet_nsg,
+                nic_nsg,
+                true,
+                &Direction::Outbound,
+                ip,
+                self.src.ip,
+                &self.protocol,
+                self.port,
+                &tags,
+            );
+            let out = layer_hop(HopKind::ApplianceNsg, at, &outbound, true);
+            hop.detail = format!("{}; out: {}", hop.detail, out.detail);
+            hop.outcome = out.outcome;
+            hop.decided_by = out.decided_by.or(hop.decided_by);
+            for r in out.resources {
+                if !hop.resources.contains(&r) {
+                    hop.resources.push(r);
+                }
+            }
+        }
+        if !missing.is_empty() {
+            hop.outcome = Outcome::Unknown;
+            hop.detail = format!("{}; {}", missing.join("; "), hop.detail);
+        }
+        self.push(hop)
     }
 
     // ------------------------------------------------------------ the destination side
@@ -1032,7 +1163,34 @@ impl<'a> Walk<'a, '_> {
                 self.port,
                 &tags,
             );
-            layer_hop(HopKind::DestinationNsg, at.clone(), &layers, nic.is_some())
+            let mut h = layer_hop(HopKind::DestinationNsg, at.clone(), &layers, nic.is_some());
+            if let Some((fw, fw_ip)) = self.snat.clone() {
+                let (snat_allowed, snat_layers) = evaluate_layers(
+                    subnet_nsg,
+                    nic_nsg,
+                    true,
+                    &Direction::Inbound,
+                    fw_ip,
+                    ip,
+                    &self.protocol,
+                    self.port,
+                    &tags,
+                );
+                if snat_allowed != (h.outcome != Outcome::Block) {
+                    let by = layer_hop(
+                        HopKind::DestinationNsg,
+                        String::new(),
+                        &snat_layers,
+                        nic.is_some(),
+                    );
+                    h.caveat = Some(format!(
+                        "if an application rule of {fw} carries the flow, it arrives from {fw}'s addresses ({fw_ip} and its instances) and is {} ({})",
+                        if snat_allowed { "allowed" } else { "denied" },
+                        by.decided_by.unwrap_or_default()
+                    ));
+                }
+            }
+            h
         };
         if !missing.is_empty() {
             hop.outcome = Outcome::Unknown;

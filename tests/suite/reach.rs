@@ -2,6 +2,7 @@
 //! verdict, through every hop type (name resolution, route, NSGs both ways, peering, firewall,
 //! gateway, Key Vault firewall, destination) and every verdict.
 
+use azaudit::collect::Snapshot;
 use azaudit::inventory::Index;
 use azaudit::inventory::network::Protocol;
 use azaudit::reach::{HopKind, Outcome, Path, Verdict, find_source, find_target, reach};
@@ -9,7 +10,10 @@ use azaudit::reach::{HopKind, Outcome, Path, Verdict, find_source, find_target, 
 use crate::common::azaudit;
 
 fn walk(from: &str, to: &str, port: u16) -> Path {
-    let s = azaudit::collect::demo::snapshot();
+    walk_in(&azaudit::collect::demo::snapshot(), from, to, port)
+}
+
+fn walk_in(s: &Snapshot, from: &str, to: &str, port: u16) -> Path {
     let idx = Index::new(&s.inventory);
     let src = find_source(&idx, from).unwrap();
     let target = find_target(&idx, s.cloud, to).unwrap();
@@ -230,7 +234,7 @@ fn a_peered_spoke_goes_through_the_hub_firewall() {
     );
     assert_eq!(
         p.hops[3].detail,
-        "inspected by afw-hub (10.0.1.4) (its rules are not evaluated)"
+        "inspected by afw-hub (10.0.1.4) (its rules are not evaluated): its rules live in firewall policy afwp-hub, which azaudit does not read"
     );
     assert_eq!(p.hops[4].at, "vnet-hub/AzureFirewallSubnet");
     assert!(
@@ -445,4 +449,241 @@ fn reach_exit_codes_and_formats() {
         help.contains("What is unknown offline") && help.contains("4  undetermined"),
         "{help}"
     );
+}
+
+/// The demo tenant with a change.
+fn demo_with(change: impl FnOnce(&mut Snapshot)) -> Snapshot {
+    let mut s = azaudit::collect::demo::snapshot();
+    change(&mut s);
+    s
+}
+
+fn classic_rules(s: &mut Snapshot) {
+    let fw = s
+        .inventory
+        .azure_firewalls
+        .iter_mut()
+        .find(|f| f.id.ends_with("/afw-hub"))
+        .unwrap();
+    fw.properties.firewall_policy = None;
+    fw.properties.network_rule_collections = serde_json::from_value(serde_json::json!([
+        {"name": "spokes", "properties": {"priority": 200, "action": {"type": "Allow"}, "rules": [
+            {"name": "app-to-data-https", "protocols": ["TCP"], "sourceAddresses": ["10.1.0.0/16"],
+             "destinationAddresses": ["10.2.0.0/16"], "destinationPorts": ["443"]}]}}
+    ]))
+    .unwrap();
+}
+
+#[test]
+fn classic_firewall_network_rules_are_evaluated() {
+    let s = demo_with(classic_rules);
+    let p = walk_in(&s, "vm-app-01-nic", "10.2.1.4", 443);
+    assert_eq!((p.hops[3].kind, p.hops[3].outcome), (Appliance, Pass));
+    assert_eq!(
+        p.hops[3].decided_by.as_deref(),
+        Some("afw-hub/spokes/app-to-data-https (200)")
+    );
+    assert_eq!(p.verdict, Verdict::Reachable, "{:#?}", p.hops);
+    // Twin: another port matches no network rule, and without application rules it is denied.
+    let p = walk_in(&s, "vm-app-01-nic", "10.2.1.4", 8443);
+    assert_eq!((p.hops[3].kind, p.hops[3].outcome), (Appliance, Block));
+    assert_eq!(
+        p.hops[3].decided_by.as_deref(),
+        Some("afw-hub (default deny)")
+    );
+    assert_eq!(
+        p.hops.len(),
+        4,
+        "nothing is walked past a firewall that denies"
+    );
+}
+
+#[test]
+fn source_translation_by_application_rules_is_a_caveat_where_it_changes_the_answer() {
+    // The endpoint's NSG admits only snet-data; the firewall's addresses would be denied.
+    let p = walk("vnet-spoke-data/snet-data", "10.2.2.4", 443);
+    let nsg = p.hops.iter().find(|h| h.kind == DestinationNsg).unwrap();
+    assert_eq!(nsg.outcome, Pass);
+    let caveat = nsg.caveat.as_deref().unwrap();
+    assert!(
+        caveat.contains("from afw-hub's addresses (10.0.1.4")
+            && caveat.contains("denied (nsg-pe-data/Deny-All-Inbound (4096))"),
+        "{caveat}"
+    );
+    // Twin: nsg-data admits the hub's range too, so there is nothing to say.
+    let p = walk("vm-app-01-nic", "10.2.1.4", 443);
+    assert_eq!(p.hops[6].caveat, None);
+}
+
+#[test]
+fn a_peering_that_refuses_forwarded_traffic_blocks_what_the_hub_firewall_forwards() {
+    let s = demo_with(|s| {
+        let data = s
+            .inventory
+            .virtual_networks
+            .iter_mut()
+            .find(|v| v.id.ends_with("/vnet-spoke-data"))
+            .unwrap();
+        data.properties.virtual_network_peerings[0]
+            .properties
+            .allow_forwarded_traffic = Some(false);
+    });
+    let p = walk_in(&s, "vm-app-01-nic", "10.2.1.4", 443);
+    assert_eq!((p.hops[5].kind, p.hops[5].outcome), (Peering, Block));
+    assert!(
+        p.hops[5]
+            .detail
+            .contains("peer-spoke-data-to-hub allowForwardedTraffic false"),
+        "{}",
+        p.hops[5].detail
+    );
+    assert!(
+        p.hops[5]
+            .detail
+            .contains("forwarded by an appliance in vnet-hub")
+    );
+    assert!(matches!(p.verdict, Verdict::Blocked { hop: 5, .. }));
+    // Twin: traffic from the hub itself is not forwarded; the flag does not apply.
+    let p = walk_in(&s, "vnet-hub/snet-shared", "10.2.1.4", 443);
+    let peering = p.hops.iter().find(|h| h.kind == Peering).unwrap();
+    assert_eq!(peering.outcome, Pass);
+}
+
+fn default_route_to(s: &mut Snapshot, next_hop: &str) {
+    let rt = s
+        .inventory
+        .route_tables
+        .iter_mut()
+        .find(|r| r.id.ends_with("/rt-app"))
+        .unwrap();
+    let r = rt
+        .properties
+        .routes
+        .iter_mut()
+        .find(|r| r.name == "default-to-firewall")
+        .unwrap();
+    r.properties.next_hop_ip_address = Some(next_hop.to_string());
+}
+
+#[test]
+fn appliances_a_nic_without_ip_forwarding_and_an_address_nothing_holds() {
+    // vm-legacy-01-nic as the next hop: IP forwarding is off, so Azure drops what it is sent.
+    let s = demo_with(|s| default_route_to(s, "10.1.4.4"));
+    let p = walk_in(&s, "vm-app-01-nic", "203.0.113.10", 443);
+    let last = p.hops.last().unwrap();
+    assert_eq!((last.kind, last.outcome), (Appliance, Block));
+    assert_eq!(
+        last.decided_by.as_deref(),
+        Some("vm-legacy-01-nic enableIPForwarding false")
+    );
+    // With IP forwarding on, it is an appliance whose rules are unknown, but its NIC's NSG judges
+    // the forwarded packet: inbound, nothing admits 443 to 203.0.113.10.
+    let forwarding = |s: &mut Snapshot| {
+        default_route_to(s, "10.1.4.4");
+        let nic = s
+            .inventory
+            .network_interfaces
+            .iter_mut()
+            .find(|n| n.id.ends_with("/vm-legacy-01-nic"))
+            .unwrap();
+        nic.properties.enable_ip_forwarding = Some(true);
+    };
+    let p = walk_in(&demo_with(forwarding), "vm-app-01-nic", "203.0.113.10", 443);
+    assert_eq!(
+        chain(&p),
+        vec![
+            hop(
+                Route,
+                Pass,
+                "user route rt-app/default-to-firewall (0.0.0.0/0 → VirtualAppliance)"
+            ),
+            hop(SourceNsg, Pass, "nsg-app/Allow-To-VNet-Outbound (100)"),
+            hop(Appliance, Unknown, "vm-legacy-01-nic"),
+            hop(
+                ApplianceNsg,
+                Block,
+                "nsg-vm-legacy-01/Deny-All-Inbound (4096)"
+            ),
+        ]
+    );
+    assert_eq!(
+        p.hops[2].detail,
+        "inspected by vm-legacy-01-nic (10.1.4.4) (its rules are not evaluated)"
+    );
+    assert!(matches!(p.verdict, Verdict::Blocked { hop: 3, .. }));
+    // Twin: without that NSG the walk goes on from the appliance's subnet to the Internet.
+    let p = walk_in(
+        &demo_with(|s| {
+            forwarding(s);
+            let nic = s
+                .inventory
+                .network_interfaces
+                .iter_mut()
+                .find(|n| n.id.ends_with("/vm-legacy-01-nic"))
+                .unwrap();
+            nic.properties.network_security_group = None;
+        }),
+        "vm-app-01-nic",
+        "203.0.113.10",
+        443,
+    );
+    let kinds: Vec<_> = chain(&p).into_iter().map(|(k, o, _)| (k, o)).collect();
+    assert_eq!(
+        kinds,
+        vec![
+            (Route, Pass),
+            (SourceNsg, Pass),
+            (Appliance, Unknown),
+            (Route, Pass),
+            (Destination, Pass)
+        ]
+    );
+    assert_eq!(p.hops[3].at, "vnet-spoke-app/snet-vm-legacy");
+    assert!(matches!(p.verdict, Verdict::Undetermined { hop: 2, .. }));
+    // An address no NIC or firewall holds.
+    let s = demo_with(|s| default_route_to(s, "10.1.4.99"));
+    let p = walk_in(&s, "vm-app-01-nic", "203.0.113.10", 443);
+    let last = p.hops.last().unwrap();
+    assert_eq!((last.kind, last.outcome), (Appliance, Unknown));
+    assert!(
+        last.detail
+            .contains("no NIC or Azure Firewall in the inventory holds the next hop 10.1.4.99")
+    );
+}
+
+#[test]
+fn vault_ip_rules_leave_a_flow_from_a_public_address_undetermined() {
+    // Without its service endpoint, snet-data reaches kv-ops' public address through the hub
+    // firewall and the Internet; the vault admits only its IP rules and snet-app.
+    let s = demo_with(|s| {
+        let data = s
+            .inventory
+            .virtual_networks
+            .iter_mut()
+            .find(|v| v.id.ends_with("/vnet-spoke-data"))
+            .unwrap();
+        data.properties.subnets[0]
+            .properties
+            .service_endpoints
+            .clear();
+    });
+    let p = walk_in(
+        &s,
+        "vnet-spoke-data/snet-data",
+        "kv-ops-contoso.vault.azure.net",
+        443,
+    );
+    let last = p.hops.last().unwrap();
+    assert_eq!((last.kind, last.outcome), (KeyVaultFirewall, Unknown));
+    assert_eq!(
+        last.detail,
+        "defaultAction Deny: admitted only if the public address of afw-hub is in the IP rules (203.0.113.0/24), which is not known offline"
+    );
+    // Twin: the same vault over the service endpoint is decided (no rule lists snet-data).
+    let p = walk(
+        "vnet-spoke-data/snet-data",
+        "kv-ops-contoso.vault.azure.net",
+        443,
+    );
+    assert_eq!(p.hops.last().unwrap().outcome, Block);
 }
