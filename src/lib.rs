@@ -17,6 +17,7 @@ pub mod findings;
 pub mod inventory;
 pub mod model;
 pub mod policy;
+pub mod probe;
 pub mod reach;
 pub mod report;
 pub mod rules;

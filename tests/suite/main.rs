@@ -20,6 +20,7 @@ mod live_graph;
 mod live_unreadable;
 mod model_routes;
 mod output_paths;
+mod probe;
 mod reach;
 mod related_confidence;
 mod report_formats;
