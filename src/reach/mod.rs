@@ -17,7 +17,7 @@ use std::net::IpAddr;
 use serde::Serialize;
 
 pub use endpoints::{Source, Target, find_source, find_target};
-pub use walk::reach;
+pub use walk::{reach, reach_with};
 
 /// What a hop is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -74,9 +74,27 @@ pub fn reach<'a>(
     protocol: Protocol,
 ) -> Path {
     let facts = Facts::new(idx);
+    reach_with(
+        &facts, cloud, src, target, from_label, to_label, port, protocol,
+    )
+}
+
+/// [`reach`] over the per-scan memo of a rule run, so a rule citing the chain computes no subnet
+/// answer twice.
+#[allow(clippy::too_many_arguments)]
+pub fn reach_with<'a>(
+    facts: &Facts<'a>,
+    cloud: Cloud,
+    src: Source<'a>,
+    target: &Target,
+    from_label: &str,
+    to_label: &str,
+    port: u16,
+    protocol: Protocol,
+) -> Path {
     let mut w = Walk {
-        idx,
-        facts: &facts,
+        idx: facts.idx,
+        facts,
         src,
         port,
         protocol: protocol.clone(),

@@ -687,3 +687,36 @@ fn vault_ip_rules_leave_a_flow_from_a_public_address_undetermined() {
     );
     assert_eq!(p.hops.last().unwrap().outcome, Block);
 }
+
+#[test]
+fn agw103_cites_the_chain_reach_walks_for_the_same_flow() {
+    let r = crate::common::scan(&azaudit::collect::demo::snapshot());
+    let found = crate::common::findings_of(&r, "AGW103");
+    assert_eq!(found.len(), 1);
+    let e = &found[0].evidence;
+    assert_eq!(e["reach_verdict"], "blocked at destination NSGs (inbound)");
+    let from = e["instance_probe_source"].as_str().unwrap();
+    let to = e["backend_address"].as_str().unwrap();
+    let port = e["ports"][0].to_string();
+    let o = azaudit(&[
+        "reach", "--demo", "--from", from, "--to", to, "--port", &port, "--format", "json",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        v["hops"], e["reach"]["hops"],
+        "the finding and `reach` walk the same hops"
+    );
+    // The rule's own verdict is the chain's blocking hop.
+    let blocking = &v["hops"][v["hop"].as_u64().unwrap() as usize];
+    let denied = &e["instance_denied_by"];
+    assert_eq!(
+        blocking["decided_by"],
+        format!(
+            "{}/{} ({})",
+            denied["nsg"].as_str().unwrap().rsplit('/').next().unwrap(),
+            denied["rule"].as_str().unwrap(),
+            denied["priority"]
+        )
+    );
+}
