@@ -123,8 +123,17 @@ fn table(path: &Path) -> String {
         ]);
     }
     let mut out = format!(
-        "{} ({}) → {} {}/{}\n{t}\n",
-        path.from, path.source_address, path.to, path.protocol, path.port
+        "{} ({}{}) → {} {}/{}\n{t}\n",
+        path.from,
+        path.source_address,
+        if path.source_address_assumed {
+            ", its first usable address"
+        } else {
+            ""
+        },
+        path.to,
+        path.protocol,
+        path.port
     );
     out.push_str(&match &path.verdict {
         Verdict::Reachable => "verdict: reachable\n".to_string(),

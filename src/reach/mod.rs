@@ -166,6 +166,8 @@ pub struct Path {
     pub from: String,
     pub source_subnet: String,
     pub source_address: IpAddr,
+    /// True when the source was a subnet and its first usable address stands for it.
+    pub source_address_assumed: bool,
     pub to: String,
     /// The destination address, when known (a public service address is not known offline).
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -109,6 +109,7 @@ pub fn reach_with<'a>(
         from: from_label.to_string(),
         source_subnet: src.subnet.id.clone(),
         source_address: src.ip,
+        source_address_assumed: src.ip_assumed,
         to: to_label.to_string(),
         destination_address: match dest {
             Some(Dest::Ip(ip)) => Some(ip),

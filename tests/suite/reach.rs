@@ -70,6 +70,11 @@ fn the_app_subnet_reaches_its_vault_through_the_private_endpoint() {
         p.source_address,
         "10.1.1.4".parse::<std::net::IpAddr>().unwrap()
     );
+    assert!(
+        p.source_address_assumed,
+        "a subnet source stands for its first usable address"
+    );
+    assert!(!walk("vm-app-01-nic", "10.1.4.4", 443).source_address_assumed);
     // The zone and its link to the VNet are the resources behind the answer.
     let dns = &p.hops[0];
     assert!(
