@@ -30,6 +30,14 @@ impl ServiceAddress {
         ServiceAddress { tags }
     }
 
+    /// The public address of an Azure service azaudit does not know more about: only
+    /// `AzureCloud` (every Azure public address), `*` and `Internet` surely hold it.
+    pub fn azure_service() -> Self {
+        ServiceAddress {
+            tags: vec!["AzureCloud".to_string()],
+        }
+    }
+
     /// Whether `token` (`*`, `Internet` or a service tag) surely holds the address.
     pub fn names_tag(&self, token: &str) -> bool {
         let t = token.trim();
@@ -216,6 +224,29 @@ mod tests {
         let n = nsg(json!([]));
         assert!(
             matches!(eval(&n), Some(ServiceVerdict::Decided(v)) if v.allowed && v.rule == "AllowInternetOutBound")
+        );
+    }
+
+    #[test]
+    fn another_services_address_is_not_in_the_key_vault_tag() {
+        let n = nsg(json!([
+            out_rule("deny-kv", 100, "Deny", "AzureKeyVault", "443"),
+            out_rule("allow-azure", 200, "Allow", "AzureCloud", "443"),
+        ]));
+        let tags = TagResolver::with_virtual_network(PrefixSet::parse("10.1.0.0/16").unwrap());
+        let v = evaluate_service_flow(
+            &n,
+            &Direction::Outbound,
+            "10.1.1.4".parse().unwrap(),
+            &Protocol::Tcp,
+            443,
+            &ServiceAddress::azure_service(),
+            &tags,
+        );
+        // The Key Vault tag may or may not hold another service's address: not decided by it.
+        assert!(
+            matches!(&v, Some(ServiceVerdict::Open { rule, .. }) if rule == "deny-kv"),
+            "{v:?}"
         );
     }
 

@@ -495,7 +495,7 @@ impl<'a> Walk<'a, '_> {
                 layer_hop(HopKind::SourceNsg, at, &layers, nic.is_some())
             }
             Dest::Public { vault } => {
-                let service = ServiceAddress::key_vault(vault.and_then(|v| v.location.as_deref()));
+                let service = service_address(vault);
                 let mut parts = Vec::new();
                 let mut outcome = Outcome::Pass;
                 let mut by = None;
@@ -859,7 +859,7 @@ impl<'a> Walk<'a, '_> {
             let end = match dest {
                 Dest::Ip(ip) => FlowEnd::Addr(ip),
                 Dest::Public { vault } => {
-                    service = ServiceAddress::key_vault(vault.and_then(|v| v.location.as_deref()));
+                    service = service_address(vault);
                     FlowEnd::Service(&service)
                 }
             };
@@ -1262,6 +1262,15 @@ impl<'a> Walk<'a, '_> {
             ),
         };
         self.push(hop);
+    }
+}
+
+/// What is known of the public address the flow goes to: a vault's tags, else only that it is an
+/// Azure service's.
+fn service_address(vault: Option<&KeyVault>) -> ServiceAddress {
+    match vault {
+        Some(v) => ServiceAddress::key_vault(v.location.as_deref()),
+        None => ServiceAddress::azure_service(),
     }
 }
 
