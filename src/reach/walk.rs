@@ -627,12 +627,42 @@ impl<'a> Walk<'a, '_> {
             }
             (Next::Appliance(ip), _) => self.appliance(subnet, vnet, ip, dest, appliances),
             (Next::Gateway, _) => {
-                let hop = Hop::new(
-                    HopKind::Gateway,
-                    Outcome::Unknown,
-                    place(subnet, vnet),
-                    "the traffic leaves through a virtual network gateway: what lies beyond it (on-premises, its routes and firewalls) is not in the inventory",
-                );
+                // The VNet's own gateway, or a hub's used through gateway transit.
+                let gateways = crate::model::gateways::gateways_for(self.idx, vnet);
+                let mut hop = match gateways.first() {
+                    Some(g) => {
+                        let via = g
+                            .transit_hub
+                            .map(|h| format!(" (gateway transit from {})", h.display_name()))
+                            .unwrap_or_default();
+                        Hop::new(
+                            HopKind::Gateway,
+                            Outcome::Unknown,
+                            place(subnet, vnet),
+                            format!(
+                                "the traffic leaves through virtual network gateway {}{via}: what lies beyond it (on-premises, its routes and firewalls) is not in the inventory",
+                                g.gateway.display_name()
+                            ),
+                        )
+                        .by(g.gateway.display_name())
+                        .resource(g.gateway.id.clone())
+                    }
+                    None => Hop::new(
+                        HopKind::Gateway,
+                        Outcome::Unknown,
+                        place(subnet, vnet),
+                        format!(
+                            "the route's next hop is a virtual network gateway, but neither {} nor a hub it uses through gateway transit has one in the inventory: if none exists, Azure drops the traffic",
+                            vnet.display_name()
+                        ),
+                    ),
+                };
+                if gateways.len() > 1 {
+                    hop.caveat = Some(format!(
+                        "{} gateways reach this VNet; the first is named",
+                        gateways.len()
+                    ));
+                }
                 self.push(hop);
             }
             (Next::Internet, Dest::Public { vault: Some(v) }) => {

@@ -362,6 +362,13 @@ fn a_gateway_route_leaves_the_answer_to_on_premises() {
             hop(Gateway, Unknown, ""),
         ]
     );
+    assert!(
+        p.hops[2]
+            .detail
+            .contains("neither vnet-hub nor a hub it uses through gateway transit has one"),
+        "{}",
+        p.hops[2].detail
+    );
     assert!(matches!(p.verdict, Verdict::Undetermined { hop: 2, .. }));
 }
 
@@ -723,5 +730,47 @@ fn agw103_cites_the_chain_reach_walks_for_the_same_flow() {
             denied["rule"].as_str().unwrap(),
             denied["priority"]
         )
+    );
+}
+
+#[test]
+fn a_gateway_in_the_vnet_is_named() {
+    let s = demo_with(|s| {
+        let hub = s
+            .inventory
+            .virtual_networks
+            .iter()
+            .find(|v| v.id.ends_with("/vnet-hub"))
+            .unwrap();
+        let gw_subnet = hub
+            .properties
+            .subnets
+            .iter()
+            .find(|x| x.display_name() == "GatewaySubnet")
+            .unwrap()
+            .id
+            .clone();
+        let id = hub.id.replace(
+            "/virtualNetworks/vnet-hub",
+            "/virtualNetworkGateways/vgw-hub",
+        );
+        s.inventory.virtual_network_gateways.push(
+            serde_json::from_value(serde_json::json!({
+                "id": id, "name": "vgw-hub",
+                "properties": {"gatewayType": "Vpn", "ipConfigurations": [
+                    {"name": "default", "properties": {"privateIPAddress": "10.0.2.4", "subnet": {"id": gw_subnet}}}]}
+            }))
+            .unwrap(),
+        );
+    });
+    let p = walk_in(&s, "vnet-hub/snet-shared", "8.8.8.8", 443);
+    let gw = p.hops.last().unwrap();
+    assert_eq!((gw.kind, gw.outcome), (Gateway, Unknown));
+    assert_eq!(gw.decided_by.as_deref(), Some("vgw-hub"));
+    assert!(
+        gw.detail
+            .contains("leaves through virtual network gateway vgw-hub"),
+        "{}",
+        gw.detail
     );
 }
