@@ -7,12 +7,14 @@ use std::path::PathBuf;
 pub enum ExitCode {
     /// No finding at or above `--fail-on`.
     Clean = 0,
-    /// At least one finding at or above `--fail-on`.
+    /// At least one finding at or above `--fail-on`; for `reach`, the path is blocked.
     Findings = 1,
     /// Usage, input or credential error.
     Usage = 2,
     /// The scan completed but coverage is incomplete and `--require-complete` was given.
     Incomplete = 3,
+    /// `reach`: the path cannot be decided offline (a firewall's rules, custom DNS, on-premises).
+    Undetermined = 4,
 }
 
 #[derive(Debug, thiserror::Error)]

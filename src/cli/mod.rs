@@ -2,6 +2,8 @@
 
 mod defaults;
 mod inspect;
+mod probe;
+mod reach;
 mod term;
 
 use std::io::IsTerminal;
@@ -84,6 +86,14 @@ pub enum Command {
     EffectiveRules(inspect::EffectiveRulesArgs),
     /// How a name resolves from inside a VNet, through its linked private DNS zones.
     Resolve(inspect::ResolveArgs),
+    /// Can a source reach a destination? Walks name resolution, routes, NSGs, peerings,
+    /// appliances and the Key Vault firewall hop by hop, naming what decides each hop.
+    #[command(after_help = reach::REACH_HELP)]
+    Reach(reach::ReachArgs),
+    /// From a host inside the network: resolve a Key Vault's name and ask the vault (one
+    /// unauthenticated GET to /healthstatus) which client address it sees.
+    #[command(after_help = probe::PROBE_HELP)]
+    Probe(probe::ProbeArgs),
     /// Combine the JSON reports of several shards of one tenant into one report (findings once
     /// each by fingerprint, scope and coverage united), with scan's formats and exit codes.
     #[command(after_help = EXIT_CODES)]
@@ -711,6 +721,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Routes(a) => inspect::routes(&a),
         Command::EffectiveRules(a) => inspect::effective_rules(&a),
         Command::Resolve(a) => inspect::resolve(&a),
+        Command::Reach(a) => reach::run(&a),
+        Command::Probe(a) => probe::run(&a),
         Command::Merge(args) => merge(&args),
         Command::Schema { of } => {
             report::write_output(None, &schema_text(of))?;

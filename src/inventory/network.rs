@@ -737,6 +737,13 @@ pub struct AzureFirewallProperties {
     #[serde(deserialize_with = "null_default")]
     pub ip_configurations: Vec<SubnetHolder>,
     pub firewall_policy: Option<SubResource>,
+    /// Classic rules (a firewall without a policy): network rule collections, evaluated in
+    /// priority order before application rules.
+    #[serde(deserialize_with = "null_default")]
+    pub network_rule_collections: Vec<FirewallNetworkRuleCollection>,
+    /// Classic application (FQDN) rule collections: kept, not evaluated.
+    #[serde(deserialize_with = "null_default")]
+    pub application_rule_collections: Vec<Extra>,
     pub sku: Option<Extra>,
     pub threat_intel_mode: Option<String>,
     /// A Virtual WAN hub firewall (`AZFW_Hub`) has no `ipConfigurations`: its addresses are here.
@@ -745,6 +752,61 @@ pub struct AzureFirewallProperties {
     /// The Virtual WAN hub a hub firewall is deployed in.
     pub virtual_hub: Option<SubResource>,
     pub provisioning_state: Option<String>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// A classic network rule collection of an Azure Firewall (AzureFirewallGet example shape).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(default, rename_all = "camelCase")]
+pub struct FirewallNetworkRuleCollection {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub properties: FirewallNetworkRuleCollectionProperties,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(default, rename_all = "camelCase")]
+pub struct FirewallNetworkRuleCollectionProperties {
+    pub priority: Option<u32>,
+    pub action: Option<FirewallRuleAction>,
+    #[serde(deserialize_with = "null_default")]
+    pub rules: Vec<FirewallNetworkRule>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(default, rename_all = "camelCase")]
+pub struct FirewallRuleAction {
+    /// `Allow` or `Deny`.
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(default, rename_all = "camelCase")]
+pub struct FirewallNetworkRule {
+    pub name: Option<String>,
+    /// `TCP`, `UDP`, `ICMP`, `Any`.
+    #[serde(deserialize_with = "null_default")]
+    pub protocols: Vec<String>,
+    #[serde(deserialize_with = "null_default")]
+    pub source_addresses: Vec<String>,
+    #[serde(deserialize_with = "null_default")]
+    pub source_ip_groups: Vec<String>,
+    #[serde(deserialize_with = "null_default")]
+    pub destination_addresses: Vec<String>,
+    #[serde(deserialize_with = "null_default")]
+    pub destination_ip_groups: Vec<String>,
+    #[serde(deserialize_with = "null_default")]
+    pub destination_fqdns: Vec<String>,
+    #[serde(deserialize_with = "null_default")]
+    pub destination_ports: Vec<String>,
     #[serde(flatten)]
     pub extra: Extra,
 }

@@ -30,11 +30,21 @@ static META: RuleMeta = RuleMeta {
         ResourceKind::VirtualNetwork,
         ResourceKind::NetworkSecurityGroup,
     ],
-    shown_inputs: &[],
+    // The `reach` chain in the evidence: the gateway subnet's routes (route tables, private
+    // endpoint and gateway routes) and the appliances on the way.
+    shown_inputs: &[
+        ResourceKind::RouteTable,
+        ResourceKind::PrivateEndpoint,
+        ResourceKind::AzureFirewall,
+        ResourceKind::VirtualNetworkGateway,
+        ResourceKind::LocalNetworkGateway,
+        ResourceKind::VirtualNetworkGatewayConnection,
+    ],
     what: "A backend pool member (backendAddresses[].ipAddress matched to a NIC in the inventory) whose subnet \
 and NIC NSGs, evaluated together on the backend settings' ports, admit traffic from the gateway's frontend \
 private IP but deny an instance address of the gateway subnet (a representative address that is not the \
-frontend IP).",
+frontend IP). The evidence carries the chain `azaudit reach` walks for the same flow (from that instance \
+address to the backend on the first failing port), whose blocking hop is the denying rule.",
     why: "Application Gateway connects to backends, and probes them, from the private addresses of its \
 instances in the gateway subnet, not from its frontend private IP. An NSG that allows only the frontend address \
 (a natural reading of \"allow the gateway\") denies every probe and request: backends turn Unhealthy and \
@@ -215,7 +225,27 @@ impl Rule for BackendNsgAdmitsOnlyFrontendIp {
                     deny_rule,
                     deny_prio,
                 );
+                // The same flow as `azaudit reach --from <instance> --to <backend> --port <port>`
+                // walks it, so the finding and the command cannot disagree.
+                let path = crate::reach::reach_with(
+                    cx.facts,
+                    cx.cloud,
+                    crate::reach::Source {
+                        subnet: gw_subnet.0,
+                        vnet: gw_subnet.1,
+                        nic: None,
+                        ip: instance,
+                        ip_assumed: true,
+                    },
+                    &crate::reach::Target::Address(dst),
+                    &instance.to_string(),
+                    &backend,
+                    bad_ports[0],
+                    Protocol::Tcp,
+                );
                 let evidence = json!({
+                    "reach": path,
+                    "reach_verdict": path.verdict_text(),
                     "application_gateway": agw.id,
                     "backend_address": backend,
                     "network_interface": nic.id,

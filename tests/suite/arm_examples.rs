@@ -554,6 +554,10 @@ const UNEXERCISED: &[(&str, &str)] = &[
     ("AzureFirewallProperties", "hubIPAddresses"),
     ("AzureFirewallProperties", "virtualHub"),
     ("EffectiveRoute", "name"),
+    // IP groups in classic network rules (spec AzureFirewallNetworkRule); the AzureFirewallGet
+    // example's rules use addresses and FQDNs only.
+    ("FirewallNetworkRule", "destinationIpGroups"),
+    ("FirewallNetworkRule", "sourceIpGroups"),
     ("EffectiveSecurityRule", "expandedSourceAddressPrefix"),
     ("KeyVaultProperties", "enablePurgeProtection"),
     ("KeyVaultProperties", "enableRbacAuthorization"),

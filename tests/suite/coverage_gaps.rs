@@ -38,6 +38,11 @@ const KINDS: &[(ResourceKind, &str)] = &[
         ResourceKind::VirtualNetworkGateway,
         "virtual_network_gateways",
     ),
+    (ResourceKind::LocalNetworkGateway, "local_network_gateways"),
+    (
+        ResourceKind::VirtualNetworkGatewayConnection,
+        "virtual_network_gateway_connections",
+    ),
     (
         ResourceKind::RecoveryServicesVault,
         "recovery_services_vaults",

@@ -23,6 +23,8 @@ mod live_scope;
 mod live_unreadable;
 mod model_routes;
 mod output_paths;
+mod probe;
+mod reach;
 mod related_confidence;
 mod report_formats;
 mod rule_agw101;
