@@ -363,7 +363,7 @@ pub fn run(cx: &Context<'_>, rules: &[&dyn Rule]) -> (Vec<Finding>, Vec<RuleOutc
                     .unwrap_or_default(),
                 resource_id: d.resource_id,
                 message: d.message,
-                evidence: d.evidence,
+                evidence: d.evidence.into(),
                 remediation: d.remediation,
                 references: meta.references.iter().map(|r| r.to_string()).collect(),
                 baseline: None,
