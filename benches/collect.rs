@@ -3,7 +3,10 @@
 //! Compares `--source graph` (Resource Graph + batch) with `--source arm` (ARM lists and direct
 //! GETs): HTTP requests, inner batch requests, wall time and peak RSS, each source measured in a
 //! fresh child process (run with `cargo bench --bench collect`; `-- 150` sets the spokes, three to
-//! a subscription). Prints a table; no assertions.
+//! a subscription, each with four Key Vaults). After each run a trivial client sends the mock the
+//! same requests again (16 at a time, the pages of one Resource Graph query one after another,
+//! nothing parsed), so that the table also shows how long the mock itself needs to answer them.
+//! Prints a table; no assertions.
 
 #[path = "support/synthetic.rs"]
 mod synthetic;
@@ -22,6 +25,10 @@ use serde_json::Value;
 
 const LATENCY: Duration = Duration::from_millis(30);
 const DEFAULT_SPOKES: usize = 150;
+/// Key Vaults in each spoke besides the one behind its private endpoint.
+const EXTRA_VAULTS: usize = 3;
+/// Requests the trivial client keeps in flight (azaudit's default overall limit).
+const REPLAY_CONCURRENCY: usize = 16;
 
 /// The tenant, indexed the way ARM and Resource Graph answer, each item kept as its JSON text
 /// (shared between the indexes) so that the mock's own memory stays small next to azaudit's.
@@ -34,6 +41,8 @@ struct MockArm {
     by_type: HashMap<String, Vec<(String, String)>>,
     requests: AtomicU64,
     inner: AtomicU64,
+    /// Every request received (method, URL, body), for the trivial client to send again.
+    log: std::sync::Mutex<Vec<(Method, azure_core::http::Url, Vec<u8>)>>,
 }
 
 impl std::fmt::Debug for MockArm {
@@ -163,6 +172,7 @@ impl MockArm {
             by_type,
             requests: AtomicU64::new(0),
             inner: AtomicU64::new(0),
+            log: Default::default(),
         }
     }
 
@@ -260,6 +270,11 @@ impl MockArm {
 impl HttpClient for MockArm {
     async fn execute_request(&self, request: &Request) -> azure_core::Result<AsyncRawResponse> {
         self.requests.fetch_add(1, Ordering::Relaxed);
+        let sent: azure_core::Bytes = request.body().into();
+        self.log
+            .lock()
+            .unwrap()
+            .push((request.method(), request.url().clone(), sent.to_vec()));
         tokio::time::sleep(LATENCY).await;
         let path = request.url().path().to_string();
         let body = || -> Value {
@@ -295,6 +310,41 @@ impl HttpClient for MockArm {
             value.into_bytes(),
         ))
     }
+}
+
+/// Sends the logged requests to the mock again as a trivial client would: `REPLAY_CONCURRENCY`
+/// at a time, the pages of one Resource Graph query (same query and subscriptions) in order, the
+/// answers read and dropped. Returns the wall time.
+async fn replay(mock: &MockArm, log: Vec<(Method, azure_core::http::Url, Vec<u8>)>) -> Duration {
+    use futures::StreamExt;
+    let mut chains: Vec<Vec<(Method, azure_core::http::Url, Vec<u8>)>> = Vec::new();
+    let mut graph_chain: HashMap<String, usize> = HashMap::new();
+    for (method, url, body) in log {
+        let query = (url.path() == "/providers/Microsoft.ResourceGraph/resources")
+            .then(|| serde_json::from_slice::<Value>(&body).ok())
+            .flatten()
+            .map(|b| format!("{}|{}", b["query"], b["subscriptions"]));
+        match query.map(|q| graph_chain.get(&q).copied().ok_or(q)) {
+            Some(Ok(chain)) => chains[chain].push((method, url, body)),
+            Some(Err(q)) => {
+                graph_chain.insert(q, chains.len());
+                chains.push(vec![(method, url, body)]);
+            }
+            None => chains.push(vec![(method, url, body)]),
+        }
+    }
+    let t = Instant::now();
+    futures::stream::iter(chains)
+        .for_each_concurrent(REPLAY_CONCURRENCY, |chain| async move {
+            for (method, url, body) in chain {
+                let mut request = Request::new(url, method);
+                request.set_body(body);
+                let response = mock.execute_request(&request).await.unwrap();
+                let _ = response.into_body().collect().await;
+            }
+        })
+        .await;
+    t.elapsed()
 }
 
 /// Peak resident set of this process, in MB.
@@ -344,15 +394,20 @@ fn measure(source: &str, index: &std::path::Path, subscriptions: &str) {
         let snap = collect(&client, &scope).await;
         (snap, t.elapsed(), client.stats())
     });
+    let peak = peak_rss_mb();
+    let requests = mock.requests.load(Ordering::Relaxed);
+    let inner = mock.inner.load(Ordering::Relaxed);
+    let log = std::mem::take(&mut *mock.log.lock().unwrap());
+    let mock_time = rt.block_on(replay(&mock, log));
     println!(
-        "{source:>6} {:>5} {resources:>9} {:>9} {:>8} {:>7} {:>8} {:>8.2} {:>9.1} {mock_mb:>9.1} {:>5}",
+        "{source:>6} {:>5} {resources:>9} {:>5} {requests:>9} {inner:>8} {:>7} {:>8} {:>8.2} {:>8.2} {:>6.2} {peak:>9.1} {mock_mb:>8.1} {:>5}",
         snap.scope.subscriptions.len(),
-        mock.requests.load(Ordering::Relaxed),
-        mock.inner.load(Ordering::Relaxed),
+        snap.inventory.key_vaults.len(),
         stats.graph_queries,
         stats.batch_calls,
         wall.as_secs_f64(),
-        peak_rss_mb(),
+        mock_time.as_secs_f64(),
+        wall.as_secs_f64() / mock_time.as_secs_f64(),
         snap.coverage.gaps.len(),
     );
 }
@@ -369,7 +424,7 @@ fn main() {
         .unwrap_or(DEFAULT_SPOKES);
     let dir = tempfile::tempdir().expect("temporary directory");
     let index = dir.path().join("tenant.tsv");
-    let doc = synthetic::tenant(spokes);
+    let doc = synthetic::tenant_with_vaults(spokes, EXTRA_VAULTS);
     MockArm::write_index(&doc, &index);
     let subscriptions: Vec<&str> = doc["scope"]["subscriptions"]
         .as_array()
@@ -379,16 +434,20 @@ fn main() {
         .collect();
     let subscriptions = subscriptions.join(",");
     println!(
-        "{:>6} {:>5} {:>9} {:>9} {:>8} {:>7} {:>8} {:>8} {:>9} {:>5}",
+        "{:>6} {:>5} {:>9} {:>5} {:>9} {:>8} {:>7} {:>8} {:>8} {:>8} {:>6} {:>9} {:>8} {:>5}",
         "source",
         "subs",
         "resources",
+        "vaults",
         "requests",
         "inner",
         "graph",
         "batches",
         "wall s",
+        "mock s",
+        "ratio",
         "peak MB",
+        "mock MB",
         "gaps"
     );
     for source in ["graph", "arm"] {

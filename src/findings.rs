@@ -69,7 +69,7 @@ pub struct Finding {
     /// One sentence for a person.
     pub message: String,
     /// Structured proof, rule-specific.
-    pub evidence: Value,
+    pub evidence: Evidence,
     pub remediation: String,
     /// Documentation of the rule (Microsoft Learn).
     #[serde(default)]
@@ -91,6 +91,104 @@ pub struct Finding {
     /// routes learned over BGP, a subscription outside the scan).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub confidence_reasons: Vec<String>,
+}
+
+/// A finding's structured proof, held as compact JSON text. A large tenant has tens of thousands
+/// of findings, and a JSON tree of each one's evidence costs several times its text (a map entry,
+/// a key and a boxed value per field); the text is parsed again only when something reads into
+/// it, and then once. It serialises exactly as the tree it was made from.
+#[derive(Clone, Default)]
+pub struct Evidence {
+    text: Box<str>,
+    parsed: std::sync::OnceLock<Value>,
+}
+
+impl Evidence {
+    pub fn is_null(&self) -> bool {
+        self.text.is_empty() || &*self.text == "null"
+    }
+    /// The evidence as a JSON tree, parsed on first use.
+    pub fn value(&self) -> &Value {
+        self.parsed.get_or_init(|| {
+            if self.text.is_empty() {
+                Value::Null
+            } else {
+                // The text was written from a `Value` by serde_json, so it parses back.
+                serde_json::from_str(&self.text).unwrap_or(Value::Null)
+            }
+        })
+    }
+}
+
+impl From<Value> for Evidence {
+    fn from(v: Value) -> Self {
+        Evidence {
+            text: v.to_string().into_boxed_str(),
+            parsed: std::sync::OnceLock::new(),
+        }
+    }
+}
+
+impl std::ops::Deref for Evidence {
+    type Target = Value;
+    fn deref(&self) -> &Value {
+        self.value()
+    }
+}
+
+impl PartialEq for Evidence {
+    fn eq(&self, other: &Self) -> bool {
+        self.value() == other.value()
+    }
+}
+
+impl PartialEq<Value> for Evidence {
+    fn eq(&self, other: &Value) -> bool {
+        self.value() == other
+    }
+}
+
+impl std::fmt::Debug for Evidence {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.text.is_empty() {
+            "null"
+        } else {
+            &self.text
+        })
+    }
+}
+
+impl Serialize for Evidence {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.parsed.get() {
+            Some(v) => v.serialize(s),
+            // A tree of one finding at a time, dropped as soon as it is written.
+            None => match self.text.is_empty() {
+                true => Value::Null.serialize(s),
+                false => serde_json::from_str::<Value>(&self.text)
+                    .map_err(serde::ser::Error::custom)?
+                    .serialize(s),
+            },
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Evidence {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Value::deserialize(d).map(Evidence::from)
+    }
+}
+
+impl schemars::JsonSchema for Evidence {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        <Value as schemars::JsonSchema>::schema_name()
+    }
+    fn inline_schema() -> bool {
+        true
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        <Value as schemars::JsonSchema>::json_schema(generator)
+    }
 }
 
 /// A resource of a finding's evidence chain and its role in it (`route that loses`,
@@ -168,4 +266,31 @@ pub fn fingerprint(rule: &str, resource_id: &str, evidence_key: &str) -> String 
     h.update(evidence_key.to_ascii_lowercase().as_bytes());
     let digest = h.finalize();
     digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn evidence_kept_as_text_writes_exactly_the_tree_it_came_from() {
+        // Key order (not alphabetical), nesting, integers, floats and non-ASCII survive.
+        let tree = json!({"zone": "privatelink.vaultcore.azure.net", "a": [1, -2, 0.5, 1e300],
+                          "nested": {"z": null, "b": true, "name": "Zürich …"}});
+        let evidence = Evidence::from(tree.clone());
+        assert_eq!(
+            serde_json::to_string_pretty(&evidence).unwrap(),
+            serde_json::to_string_pretty(&tree).unwrap()
+        );
+        assert_eq!(evidence["nested"]["name"], "Zürich …");
+        assert_eq!(evidence, tree);
+        let back: Evidence =
+            serde_json::from_str(&serde_json::to_string(&evidence).unwrap()).unwrap();
+        assert_eq!(back, evidence);
+        assert!(!evidence.is_null());
+        assert!(Evidence::from(Value::Null).is_null());
+        assert!(Evidence::default().is_null());
+        assert_eq!(serde_json::to_string(&Evidence::default()).unwrap(), "null");
+    }
 }

@@ -108,6 +108,13 @@ fn peering(from_vnet: &str, to_vnet: &str, to_name: &str, to_space: &str) -> Val
 
 /// The tenant as a snapshot document.
 pub fn tenant(spokes: usize) -> Value {
+    tenant_with_vaults(spokes, 0)
+}
+
+/// [`tenant`] with `extra_vaults` more Key Vaults in each spoke (application vaults reached
+/// through the firewall, each with its diagnostic setting), for benchmarks of the reads that
+/// depend on the vaults.
+pub fn tenant_with_vaults(spokes: usize, extra_vaults: usize) -> Value {
     let hub_vnet = net(HUB_SUB, "rg-hub", "virtualNetworks", "vnet-hub");
     let workspace = format!(
         "{}/providers/Microsoft.OperationalInsights/workspaces/law-central",
@@ -222,6 +229,28 @@ pub fn tenant(spokes: usize) -> Value {
             "properties": {"workspaceId": workspace, "storageAccountId": null, "metrics": [],
                 "logs": [{"category": null, "categoryGroup": "audit", "enabled": true}]}}),
         );
+        for v in 0..extra_vaults {
+            let name = format!("kv-spoke-{i}-app-{v}");
+            let id = format!(
+                "{}/providers/Microsoft.KeyVault/vaults/{name}",
+                rg(&sub, &group)
+            );
+            push(
+                "key_vaults",
+                json!({"id": id, "name": name, "type": "Microsoft.KeyVault/vaults", "location": "westeurope",
+                "properties": {"tenantId": "8a1b2c3d-0000-4000-8000-000000000001", "vaultUri": format!("https://{name}.vault.azure.net/"),
+                    "sku": {"family": "A", "name": "standard"}, "enableSoftDelete": true, "enablePurgeProtection": true,
+                    "provisioningState": "Succeeded", "publicNetworkAccess": "Enabled",
+                    "networkAcls": {"bypass": "None", "defaultAction": "Deny", "ipRules": [{"value": "20.50.1.4"}], "virtualNetworkRules": []}}}),
+            );
+            push(
+                "diagnostic_settings",
+                json!({"id": format!("{id}/providers/microsoft.insights/diagnosticSettings/to-law"),
+                "type": "Microsoft.Insights/diagnosticSettings", "name": "to-law",
+                "properties": {"workspaceId": workspace, "storageAccountId": null, "metrics": [],
+                    "logs": [{"category": null, "categoryGroup": "audit", "enabled": true}]}}),
+            );
+        }
         push(
             "private_endpoints",
             json!({"id": pe_id, "name": pe_name, "type": "Microsoft.Network/privateEndpoints", "location": "westeurope",

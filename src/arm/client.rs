@@ -212,6 +212,8 @@ const RETRY_AFTER_MS_PLAIN: HeaderName = HeaderName::from_static("retry-after-ms
 const RETRY_AFTER: HeaderName = HeaderName::from_static("retry-after");
 const QUOTA_REMAINING: HeaderName = HeaderName::from_static("x-ms-user-quota-remaining");
 const QUOTA_RESETS_AFTER: HeaderName = HeaderName::from_static("x-ms-user-quota-resets-after");
+const SUBSCRIPTION_LIMIT_HIT: HeaderName =
+    HeaderName::from_static("x-ms-tenant-subscription-limit-hit");
 
 /// Resource Graph's `x-ms-user-quota-resets-after`: `hh:mm:ss` (fractions allowed), or seconds.
 pub(crate) fn parse_resets_after(v: &str) -> Option<Duration> {
@@ -613,6 +615,25 @@ impl ArmClient {
                 self.report_progress();
                 if out.verb == Verb::PostGraph {
                     self.note_graph_quota(&response);
+                    // Resource Graph answered for the first 10,000 subscriptions the principal
+                    // sees, not necessarily those asked for: part of the kind taken as all of it
+                    // would hide resources, so the kind is read another way.
+                    if response
+                        .headers()
+                        .get_optional_str(&SUBSCRIPTION_LIMIT_HIT)
+                        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+                    {
+                        return Err((
+                            false,
+                            None,
+                            ArmError::Malformed(
+                                "Resource Graph limited its answer to the first 10,000 \
+                                 subscriptions the identity can read \
+                                 (x-ms-tenant-subscription-limit-hit)"
+                                    .into(),
+                            ),
+                        ));
+                    }
                 }
                 self.classify(response, attempt)
             }

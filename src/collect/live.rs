@@ -752,6 +752,8 @@ async fn collect_with_reads(
                 &'k crate::collect::graph::GraphKind,
                 Result<Box<Collector<'k>>, ArmError>,
                 Duration,
+                // Dependent reads already made for the kind's pages as they arrived.
+                Vec<(Vec<ListRequest>, Vec<ListResult>)>,
             ),
             Providers(Vec<ListResult>),
             Lists(Vec<ListRequest>, Vec<ListResult>),
@@ -775,16 +777,39 @@ async fn collect_with_reads(
                 let t = tokio::time::Instant::now();
                 // Pages are parsed into a part of the inventory as they arrive; a kind that fails
                 // half-way is dropped whole and read again from ARM.
-                let mut part = Collector::new(client);
-                let r = crate::collect::graph::read_kind(client, gk, subs, |rows| {
-                    part.absorb(gk.kind, None, rows);
-                })
-                .await;
-                Done::Graph(gk, r.map(|_| Box::new(part)), t.elapsed())
+                // The diagnostic settings of each page's vaults are read while later pages of
+                // vaults are still coming.
+                let (page_reads, pages) = futures::channel::mpsc::unbounded::<Vec<ListRequest>>();
+                let read = async move {
+                    let mut part = Collector::new(client);
+                    let r = crate::collect::graph::read_kind(client, gk, subs, |rows| {
+                        let before = part.inv.key_vaults.len();
+                        part.absorb(gk.kind, None, rows);
+                        if gk.kind == ResourceKind::KeyVault {
+                            let _ = page_reads.unbounded_send(diagnostic_requests(
+                                &part.inv.key_vaults[before..],
+                            ));
+                        }
+                    })
+                    .await;
+                    // The last page is in: no more dependent reads.
+                    drop(page_reads);
+                    r.map(|_| Box::new(part))
+                };
+                let dependents =
+                    futures::StreamExt::collect::<Vec<_>>(futures::StreamExt::buffer_unordered(
+                        futures::StreamExt::map(pages, |requests| async move {
+                            let results = fetch_lists(client, &requests).await;
+                            (requests, results)
+                        }),
+                        usize::MAX,
+                    ));
+                let (r, early) = futures::join!(read, dependents);
+                Done::Graph(gk, r, t.elapsed(), early)
             }));
         }
         while let Some(done) = futures::StreamExt::next(&mut pending).await {
-            let (gk, result, took) = match done {
+            let (gk, result, took, early) = match done {
                 Done::Providers(results) => {
                     c.absorb_lists(provider_requests.clone(), results);
                     continue;
@@ -797,20 +822,19 @@ async fn collect_with_reads(
                     apply_vault_settings(&mut c, ids, results);
                     continue;
                 }
-                Done::Graph(gk, result, took) => (gk, result, took),
+                Done::Graph(gk, result, took, early) => (gk, result, took, early),
             };
             match result {
                 Ok(part) => {
                     let n = part.count(gk.kind);
                     c.merge(*part);
                     c.note_source(gk.kind, "graph", n, took);
-                    // Reads that depend on the vaults start now, while other kinds stream in.
+                    // The vaults' diagnostic settings were read page by page as the vaults
+                    // came in; a kind that failed half-way drops them with its rows.
                     if gk.kind == ResourceKind::KeyVault {
-                        let requests = diagnostic_requests(&c.inv);
-                        pending.push(Box::pin(async move {
-                            let results = fetch_lists(client, &requests).await;
-                            Done::Lists(requests, results)
-                        }));
+                        for (requests, results) in early {
+                            c.absorb_lists(requests, results);
+                        }
                         streamed.insert(gk.kind);
                     }
                     if gk.kind == ResourceKind::RecoveryServicesVault {
@@ -957,7 +981,7 @@ async fn collect_with_reads(
         }
     }
     if !streamed.contains(&ResourceKind::KeyVault) {
-        requests.extend(diagnostic_requests(&c.inv));
+        requests.extend(diagnostic_requests(&c.inv.key_vaults));
     }
     if !streamed.contains(&ResourceKind::RecoveryServicesVault) {
         requests.extend(guard_requests(&c.inv));
@@ -1125,9 +1149,9 @@ fn apply_vault_settings(
     }
 }
 
-/// The diagnostic-settings lists of the Key Vaults in the inventory.
-fn diagnostic_requests(inv: &Inventory) -> Vec<ListRequest> {
-    inv.key_vaults
+/// The diagnostic-settings lists of `vaults`.
+fn diagnostic_requests(vaults: &[crate::inventory::keyvault::KeyVault]) -> Vec<ListRequest> {
+    vaults
         .iter()
         .map(|v| {
             (

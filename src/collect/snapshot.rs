@@ -118,12 +118,30 @@ impl Snapshot {
             .map_err(|e| problem(format!("invalid snapshot at {}: {}", e.path(), e.inner())))
     }
 
-    /// Reads and parses a snapshot file.
+    /// Reads and parses a snapshot file. The file is parsed as it is read, so its text is never
+    /// held beside the inventory it becomes (a large tenant's snapshot is hundreds of megabytes).
+    /// Only when that fails is the file read whole, to say precisely what is wrong with it.
     pub fn load(path: &Path) -> Result<Snapshot> {
-        let bytes = std::fs::read(path).map_err(|source| Error::Io {
+        use std::io::BufRead;
+        let io = |source| Error::Io {
             path: path.to_path_buf(),
             source,
-        })?;
+        };
+        let file = std::fs::File::open(path).map_err(io)?;
+        let mut reader = std::io::BufReader::with_capacity(1 << 16, file);
+        // PowerShell's `Out-File` and Windows editors write UTF-8 with a byte-order mark.
+        if reader.fill_buf().map_err(io)?.starts_with(b"\xef\xbb\xbf") {
+            reader.consume(3);
+        }
+        let mut de = serde_json::Deserializer::from_reader(reader);
+        if let Ok(snapshot) = Snapshot::deserialize(&mut de).and_then(|s| de.end().map(|()| s))
+            && snapshot.kind == SNAPSHOT_KIND
+            && snapshot.schema_version == SNAPSHOT_SCHEMA_VERSION
+        {
+            return Ok(snapshot);
+        }
+        drop(de);
+        let bytes = std::fs::read(path).map_err(io)?;
         let text = String::from_utf8(bytes).map_err(|e| Error::Snapshot {
             path: path.to_path_buf(),
             problem: format!(
@@ -131,7 +149,15 @@ impl Snapshot {
                 e.utf8_error().valid_up_to()
             ),
         })?;
-        Snapshot::from_json(&text, path)
+        match Snapshot::from_json(&text, path) {
+            Err(e) => Err(e),
+            // The streamed parse failed, so the text cannot be a snapshot after all (it changed
+            // while being read): say so rather than use it.
+            Ok(_) => Err(Error::Snapshot {
+                path: path.to_path_buf(),
+                problem: "the file changed while it was read".into(),
+            }),
+        }
     }
 
     /// Narrows the snapshot to some of its subscriptions and to one resource group, as a live read
@@ -353,6 +379,10 @@ mod tests {
             ),
             ("{\"kind\": \"azaudit-snapshot\"}", "no schema_version"),
             (
+                r#"{"kind": "azaudit-snapshot", "schema_version": 1, "collected_at": "2026-01-01T00:00:00Z", "scope": {}, "inventory": {}} {}"#,
+                "trailing characters",
+            ),
+            (
                 r#"{"kind": "azaudit-snapshot", "schema_version": 1, "collected_at": "2026-01-01T00:00:00Z", "scope": {}, "inventory": {"network_security_groups": [{"properties": {"securityRules": [{"name": "r", "properties": {"protocol": "Tcp", "access": "Allow", "direction": "Inbound", "priority": "high"}}]}}]}}"#,
                 "invalid snapshot at inventory.network_security_groups[0].properties.securityRules[0].properties.priority",
             ),
@@ -362,6 +392,55 @@ mod tests {
             assert!(e.starts_with("snap.json: "), "{e}");
             assert!(e.contains(want), "{e:?} should contain {want:?}");
             assert!(!e.contains('\n'), "{e:?} is not one line");
+        }
+    }
+
+    const MINIMAL: &str = r#"{"kind": "azaudit-snapshot", "schema_version": 1, "collected_at": "2026-01-01T00:00:00Z", "scope": {"subscriptions": ["s1"]}, "inventory": {"route_tables": [{"id": "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Network/routeTables/rt"}]}}"#;
+
+    fn load(bytes: &[u8]) -> Result<Snapshot> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("snap.json");
+        std::fs::write(&path, bytes).unwrap();
+        Snapshot::load(&path)
+    }
+
+    #[test]
+    fn a_file_is_read_as_it_is_parsed_with_or_without_a_byte_order_mark() {
+        for bytes in [
+            MINIMAL.as_bytes().to_vec(),
+            [b"\xef\xbb\xbf".as_slice(), MINIMAL.as_bytes()].concat(),
+        ] {
+            let s = load(&bytes).unwrap();
+            assert_eq!(s.scope.subscriptions, ["s1"]);
+            assert_eq!(s.inventory.route_tables.len(), 1);
+        }
+    }
+
+    #[test]
+    fn a_bad_file_gets_the_same_precise_error_as_bad_text() {
+        let version_99 = MINIMAL.replace("\"schema_version\": 1", "\"schema_version\": 99");
+        let other_kind = MINIMAL.replace("azaudit-snapshot", "other");
+        let cases: [(&[u8], &str); 6] = [
+            (b"", "empty"),
+            (&MINIMAL.as_bytes()[..60], "truncated"),
+            (
+                version_99.as_bytes(),
+                "unsupported snapshot schema_version 99",
+            ),
+            (other_kind.as_bytes(), "\"kind\" is \"other\""),
+            (
+                b"{\"kind\": \"azaudit-snapshot\xff\"}",
+                "not UTF-8 text (invalid byte at offset 26)",
+            ),
+            (
+                format!("{MINIMAL} {{}}").as_bytes().to_vec().leak(),
+                "trailing characters",
+            ),
+        ];
+        for (bytes, want) in cases {
+            let e = load(bytes).unwrap_err().to_string();
+            assert!(e.contains("snap.json: "), "{e}");
+            assert!(e.contains(want), "{e:?} should contain {want:?}");
         }
     }
 }

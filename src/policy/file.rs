@@ -582,7 +582,7 @@ mod tests {
             resource_type: String::new(),
             subscription_id: None,
             message: String::new(),
-            evidence: serde_json::Value::Null,
+            evidence: serde_json::Value::Null.into(),
             remediation: String::new(),
             references: vec![],
             baseline: None,

@@ -16,7 +16,7 @@ pub use write::{
     Body, atomic_write, check_destination, destination_key, write_output, write_output_with,
 };
 // Findings are the rules' output; the report carries and renders them.
-pub use crate::findings::{BaselineStatus, Finding, Severity, Suppression, fingerprint};
+pub use crate::findings::{BaselineStatus, Evidence, Finding, Severity, Suppression, fingerprint};
 
 use std::collections::BTreeMap;
 

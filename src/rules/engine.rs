@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::{Rule, RuleMeta};
 use crate::azure::Cloud;
-use crate::findings::{Confidence, Finding, Related, Severity, fingerprint};
+use crate::findings::{Confidence, Evidence, Finding, Related, Severity, fingerprint};
 use crate::inventory::{Coverage, CoverageGap, Index, Inventory, ResourceKind};
 use crate::model::privatelink::ZoneTable;
 
@@ -113,7 +113,11 @@ struct Draft {
     resource_id: String,
     evidence_key: String,
     message: String,
-    evidence: Value,
+    /// Kept as text from the moment the rule reports it: a rule may report thousands of findings,
+    /// and their JSON trees would all be alive until the rule returns.
+    evidence: Evidence,
+    /// The resources the evidence cites, each with the field it appears under as its role.
+    cited: Vec<Related>,
     remediation: String,
     severity: Option<Severity>,
     /// Resources the proof reads beyond the finding's resource and those its evidence cites.
@@ -160,11 +164,11 @@ impl Proof<'_> {
 }
 
 /// The resources the evidence cites, each with the evidence field it appears under as its role
-/// (`network_security_group` → "network security group"), after those the rule named; the
-/// finding's own resource is left out and each resource appears once.
-fn related_of(d: &Draft) -> Vec<Related> {
+/// (`network_security_group` → "network security group"), in the order the evidence gives them.
+fn cited_in(evidence: &Value) -> Vec<Related> {
     fn walk(v: &Value, field: Option<&str>, out: &mut Vec<Related>) {
         match v {
+            // `get`: evidence holds tenant names, and byte 15 need not be a character boundary.
             Value::String(s)
                 if s.get(..15)
                     .is_some_and(|p| p.eq_ignore_ascii_case("/subscriptions/")) =>
@@ -179,28 +183,20 @@ fn related_of(d: &Draft) -> Vec<Related> {
             _ => {}
         }
     }
+    let mut out = Vec::new();
+    walk(evidence, None, &mut out);
+    out
+}
+
+/// The resources of the chain: those the rule named, then those the evidence cites; the
+/// finding's own resource is left out and each resource appears once.
+fn related_of(d: &Draft) -> Vec<Related> {
     let mut all = d.related.clone();
-    walk(&d.evidence, None, &mut all);
+    all.extend(d.cited.iter().cloned());
     let mut seen = HashSet::new();
     seen.insert(crate::azure::id::id_key(&d.resource_id));
     all.retain(|r| seen.insert(crate::azure::id::id_key(&r.resource_id)));
     all
-}
-
-/// Every resource id a piece of evidence cites.
-fn cited_ids<'v>(v: &'v Value, out: &mut Vec<&'v str>) {
-    match v {
-        // `get`: evidence holds tenant names, and byte 15 need not be a character boundary.
-        Value::String(s)
-            if s.get(..15)
-                .is_some_and(|p| p.eq_ignore_ascii_case("/subscriptions/")) =>
-        {
-            out.push(s)
-        }
-        Value::Array(a) => a.iter().for_each(|x| cited_ids(x, out)),
-        Value::Object(o) => o.values().for_each(|x| cited_ids(x, out)),
-        _ => {}
-    }
 }
 
 /// The coverage gaps (among `gaps`, those of the rule's inputs) that may hide data the finding's
@@ -210,7 +206,7 @@ fn cited_ids<'v>(v: &'v Value, out: &mut Vec<&'v str>) {
 fn blocking<'g>(d: &Draft, gaps: &[&'g CoverageGap]) -> Vec<&'g CoverageGap> {
     let mut ids = vec![d.resource_id.as_str()];
     ids.extend(d.rests_on.iter().map(String::as_str));
-    cited_ids(&d.evidence, &mut ids);
+    ids.extend(d.cited.iter().map(|r| r.resource_id.as_str()));
     gaps.iter()
         .copied()
         .filter(|g| {
@@ -243,7 +239,8 @@ impl Sink {
             resource_id: resource_id.to_string(),
             evidence_key: evidence_key.to_string(),
             message,
-            evidence,
+            cited: cited_in(&evidence),
+            evidence: evidence.into(),
             remediation,
             severity: None,
             rests_on: Vec::new(),
@@ -428,7 +425,8 @@ mod tests {
             resource_id: VNET.into(),
             evidence_key: String::new(),
             message: String::new(),
-            evidence,
+            cited: cited_in(&evidence),
+            evidence: evidence.into(),
             remediation: String::new(),
             severity: None,
             rests_on: vec![],

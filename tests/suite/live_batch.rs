@@ -365,3 +365,75 @@ async fn a_405_batch_answer_also_means_direct_gets() {
     assert_eq!(snap.inventory.resource_providers.len(), 12);
     let _ = Duration::ZERO;
 }
+
+#[tokio::test]
+async fn an_inner_409_is_the_record_a_direct_409_gives() {
+    let unregistered = r#"{"error":{"code":"MissingSubscriptionRegistration","message":"The subscription is not registered to use namespace 'microsoft.insights'."}}"#;
+    let vault = "/vaults/kv-data-contoso/providers/microsoft.insights/diagnosticsettings";
+    let gaps_of = |snap: &azaudit::collect::Snapshot| -> Vec<Value> {
+        snap.coverage
+            .gaps
+            .iter()
+            .map(|g| serde_json::to_value(g).unwrap())
+            .collect()
+    };
+
+    let server = graph_server(GraphTenant::from_fixtures()).await;
+    let batch = FixtureBatch::new().script(vault, vec![inner(409, unregistered)]);
+    let seen = batch.seen.clone();
+    mount_batch(&server, batch).await;
+    let batched = collect(
+        &client(&server),
+        &with_source(&[CONNECTIVITY, WORKLOADS], Source::Auto),
+    )
+    .await;
+    assert!(
+        seen.lock().unwrap().iter().any(|(_, u)| u
+            .to_ascii_lowercase()
+            .contains("kv-data-contoso/providers/microsoft.insights")),
+        "the settings were read through the batch"
+    );
+
+    // The same answer to a direct GET, with no batch endpoint.
+    let server = graph_server(GraphTenant::from_fixtures()).await;
+    Mock::given(method("GET"))
+        .and(wiremock::matchers::path_regex(format!("(?i){vault}$")))
+        .respond_with(
+            ResponseTemplate::new(409)
+                .set_body_raw(unregistered.as_bytes().to_vec(), "application/json"),
+        )
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    let direct = collect(
+        &client(&server),
+        &with_source(&[CONNECTIVITY, WORKLOADS], Source::Auto),
+    )
+    .await;
+
+    let gaps = gaps_of(&batched);
+    assert_eq!(gaps, gaps_of(&direct));
+    assert_eq!(gaps.len(), 1, "{gaps:#?}");
+    assert_eq!(gaps[0]["kind"], "diagnostic_setting", "{gaps:#?}");
+    assert_eq!(gaps[0]["http_status"], 409);
+    assert_eq!(gaps[0]["code"], "MissingSubscriptionRegistration");
+    assert!(
+        gaps[0]["scope"]
+            .as_str()
+            .unwrap()
+            .contains("kv-data-contoso")
+    );
+    let settings = |s: &azaudit::collect::Snapshot| -> Vec<String> {
+        s.inventory
+            .diagnostic_settings
+            .iter()
+            .map(|d| d.id.to_ascii_lowercase())
+            .collect()
+    };
+    assert_eq!(settings(&batched), settings(&direct));
+    assert!(
+        !settings(&batched)
+            .iter()
+            .any(|d| d.contains("kv-data-contoso"))
+    );
+}

@@ -29,6 +29,11 @@ pub struct GraphTenant {
     pub fail_all: Option<u16>,
     /// Answer `resultTruncated: "true"` without a skip token for these types.
     pub truncate: Vec<String>,
+    /// Answer these types with `x-ms-tenant-subscription-limit-hit: true` (the principal sees more
+    /// than 10,000 subscriptions and the answer covers only the first 10,000).
+    pub limit_hit: Vec<String>,
+    /// One type answered in pages of this size, every page after the first after this delay.
+    pub slow: Option<(String, usize, std::time::Duration)>,
     /// Skip tokens received, in order.
     pub tokens: Mutex<Vec<String>>,
 }
@@ -98,6 +103,8 @@ impl GraphTenant {
             fail: Vec::new(),
             fail_all: None,
             truncate: Vec::new(),
+            limit_hit: Vec::new(),
+            slow: None,
             tokens: Mutex::new(Vec::new()),
         }
     }
@@ -147,7 +154,9 @@ impl Respond for GraphTenant {
             })
             .unwrap_or_default();
         let top = body["options"]["$top"].as_u64().unwrap_or(100) as usize;
-        let size = top.min(self.page).max(1);
+        let slow = self.slow.as_ref().filter(|(slow, _, _)| *slow == t);
+        let page = slow.map_or(self.page, |(_, page, _)| *page);
+        let size = top.min(page).max(1);
         let offset = match body["options"]["$skipToken"].as_str() {
             Some(tok) => {
                 self.tokens.lock().unwrap().push(tok.to_string());
@@ -168,10 +177,16 @@ impl Respond for GraphTenant {
         } else if offset + size < all.len() {
             answer["$skipToken"] = Value::from(format!("offset-{}", offset + size));
         }
-        ResponseTemplate::new(200)
+        let mut response = ResponseTemplate::new(200)
             .insert_header("x-ms-user-quota-remaining", "14")
-            .insert_header("x-ms-user-quota-resets-after", "00:00:05")
-            .set_body_json(answer)
+            .insert_header("x-ms-user-quota-resets-after", "00:00:05");
+        if let Some((_, _, delay)) = slow.filter(|_| offset > 0) {
+            response = response.set_delay(*delay);
+        }
+        if self.limit_hit.contains(&t) {
+            response = response.insert_header("x-ms-tenant-subscription-limit-hit", "true");
+        }
+        response.set_body_json(answer)
     }
 }
 
@@ -399,6 +414,101 @@ async fn one_kind_failing_in_resource_graph_falls_back_alone() {
             .iter()
             .any(|p| p.ends_with("/routeTables") || p.ends_with("/A")),
         "{gets:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_answer_limited_to_the_first_10000_subscriptions_is_read_from_arm_lists_instead() {
+    let mut tenant = GraphTenant::from_fixtures();
+    tenant.limit_hit = vec!["microsoft.network/routetables".into()];
+    let server = graph_server(tenant).await;
+    let scope = with_source(&[CONNECTIVITY, WORKLOADS], Source::Auto);
+    let snap = collect(&client(&server), &scope).await;
+    assert!(snap.coverage.gaps.is_empty(), "{:#?}", snap.coverage.gaps);
+    let sources = &snap.collection.as_ref().unwrap().sources;
+    let rt = &sources[&ResourceKind::RouteTable];
+    assert_eq!(rt.source, "arm");
+    assert!(
+        rt.fallback_from_graph
+            .as_deref()
+            .is_some_and(|e| e.contains("x-ms-tenant-subscription-limit-hit")),
+        "{rt:?}"
+    );
+    assert_eq!(sources[&ResourceKind::NetworkSecurityGroup].source, "graph");
+    let arm = collect(
+        &client(&fixture_server().await),
+        &with_source(&[CONNECTIVITY, WORKLOADS], Source::Arm),
+    )
+    .await;
+    assert_eq!(
+        snap.inventory.route_tables.len(),
+        arm.inventory.route_tables.len()
+    );
+    assert!(!snap.inventory.route_tables.is_empty());
+
+    // Forced to Resource Graph, the limited answer is not taken as the whole kind.
+    let mut tenant = GraphTenant::from_fixtures();
+    tenant.limit_hit = vec!["microsoft.network/routetables".into()];
+    let server = graph_server(tenant).await;
+    let snap = collect(
+        &client(&server),
+        &with_source(&[CONNECTIVITY, WORKLOADS], Source::Graph),
+    )
+    .await;
+    assert!(snap.inventory.route_tables.is_empty());
+    let gaps: Vec<_> = snap.coverage.gaps.iter().map(|g| g.kind).collect();
+    assert_eq!(
+        gaps,
+        [ResourceKind::RouteTable, ResourceKind::RouteTable],
+        "{:#?}",
+        snap.coverage.gaps
+    );
+}
+
+#[tokio::test]
+async fn vault_diagnostic_settings_are_read_while_later_pages_of_vaults_are_still_coming() {
+    const VAULTS: &str = "microsoft.keyvault/vaults";
+    let mut tenant = GraphTenant::from_fixtures();
+    let vaults = tenant.rows[VAULTS].len();
+    assert!(vaults >= 3, "{vaults} vaults");
+    tenant.slow = Some((VAULTS.into(), 1, std::time::Duration::from_millis(300)));
+    let server = graph_server(tenant).await;
+    let snap = collect(
+        &client(&server),
+        &with_source(&[CONNECTIVITY, WORKLOADS], Source::Auto),
+    )
+    .await;
+    assert!(snap.coverage.gaps.is_empty(), "{:#?}", snap.coverage.gaps);
+    assert_eq!(snap.inventory.key_vaults.len(), vaults);
+    assert_eq!(snap.inventory.diagnostic_settings.len(), 3);
+    let sources = &snap.collection.as_ref().unwrap().sources;
+    assert_eq!(sources[&ResourceKind::KeyVault].source, "graph");
+
+    // Requests in the order they arrived: the first read of a vault's settings (a batch or a
+    // direct GET) left before the last page of vaults was even asked for.
+    let requests = server.received_requests().await.unwrap();
+    let body = |r: &wiremock::Request| String::from_utf8_lossy(&r.body).to_ascii_lowercase();
+    let vault_pages: Vec<usize> = requests
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| {
+            r.url.path() == "/providers/Microsoft.ResourceGraph/resources"
+                && body(r).contains(VAULTS)
+        })
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(vault_pages.len(), vaults, "one vault a page");
+    let first_settings = requests
+        .iter()
+        .position(|r| {
+            let p = r.url.path().to_ascii_lowercase();
+            p.ends_with("/providers/microsoft.insights/diagnosticsettings")
+                || p == "/batch" && body(r).contains("diagnosticsettings")
+        })
+        .expect("the vaults' settings were read");
+    assert!(
+        vault_pages[0] < first_settings && first_settings < *vault_pages.last().unwrap(),
+        "settings first read at request {first_settings}, vault pages at {vault_pages:?}"
     );
 }
 

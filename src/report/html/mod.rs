@@ -536,7 +536,7 @@ mod tests {
         f.title = bad.into();
         f.message = bad.into();
         f.remediation = bad.into();
-        f.evidence = serde_json::json!({ "name": bad });
+        f.evidence = serde_json::json!({ "name": bad }).into();
         f.references = vec![bad.into(), "javascript:alert(1)".into()];
         f.related.push(crate::findings::Related {
             resource_id: format!("/subscriptions/x/{bad}"),
