@@ -43,6 +43,18 @@ pub const GRAPH_KINDS: &[GraphKind] = &[
         "Microsoft.Network/applicationGateways",
     ),
     gk(K::AzureFirewall, "Microsoft.Network/azureFirewalls"),
+    gk(
+        K::VirtualNetworkGateway,
+        "Microsoft.Network/virtualNetworkGateways",
+    ),
+    gk(
+        K::LocalNetworkGateway,
+        "Microsoft.Network/localNetworkGateways",
+    ),
+    gk(
+        K::VirtualNetworkGatewayConnection,
+        "Microsoft.Network/connections",
+    ),
     gk(K::PrivateDnsZone, "Microsoft.Network/privateDnsZones"),
     gk(K::KeyVault, "Microsoft.KeyVault/vaults"),
     gk(

@@ -17,7 +17,7 @@ mod index;
 
 pub use common::{Extra, SubResource};
 pub use coverage::{Coverage, CoverageGap, KindSource, RequestStats};
-pub use index::Index;
+pub use index::{Index, vnet_of_subnet_id};
 pub use kind::{Page, ResourceKind};
 
 use serde::{Deserialize, Serialize};
