@@ -794,3 +794,57 @@ fn an_nsg_rule_on_a_regional_storage_tag_is_evaluated_by_its_prefixes() {
         assert_eq!(v["layers"][1]["verdict"]["rule"], by, "{remote}: {v:#}");
     }
 }
+
+/// A spoke whose default route points at an appliance in the peered hub: the lookup names the
+/// spoke's peering and whether it admits what the appliance forwards back.
+#[test]
+fn an_appliance_in_a_peered_vnet_names_the_forwarded_traffic_setting() {
+    let choice = |forwarded: Option<bool>, appliance: &str| {
+        let mut peering = json!({"peeringState": "Connected",
+            "remoteVirtualNetwork": {"id": net_id("virtualNetworks", "hub")},
+            "remoteAddressSpace": {"addressPrefixes": ["10.0.0.0/16"]}});
+        if let Some(f) = forwarded {
+            peering["allowForwardedTraffic"] = json!(f);
+        }
+        let spoke = vnet(
+            "spoke",
+            "10.1.0.0/16",
+            vec![subnet(
+                "spoke",
+                "s",
+                "10.1.1.0/24",
+                json!({"routeTable": {"id": net_id("routeTables", "rt")}}),
+            )],
+            json!({"virtualNetworkPeerings": [{"name": "spoke-to-hub", "properties": peering}]}),
+        );
+        let inv = json!({
+            "virtual_networks": [spoke],
+            "route_tables": [route_table("rt", &[("default", "0.0.0.0/0", "VirtualAppliance", Some(appliance))])],
+        });
+        let snap = snapshot(inv);
+        let idx = Index::new(&snap.inventory);
+        let (s, v) = idx.subnet(&subnet_id("spoke", "s")).expect("subnet");
+        let routes = effective_routes(&idx, s, v);
+        azaudit::model::routes::lookup_from(v, &routes, "8.8.8.8".parse().unwrap()).unwrap()
+    };
+    let allowed = choice(Some(true), "10.0.1.4");
+    assert_eq!(allowed.route.next_hop_type, NextHopType::VirtualAppliance);
+    let f = allowed
+        .forwarded_traffic
+        .expect("the appliance is behind a peering");
+    assert_eq!(f.peering, "spoke-to-hub");
+    assert!(f.allow_forwarded_traffic);
+    assert!(f.note.contains("allows forwarded traffic"), "{}", f.note);
+    // ARM's default (absent) is false, as is an explicit false: what the appliance forwards is dropped.
+    for forwarded in [Some(false), None] {
+        let f = choice(forwarded, "10.0.1.4").forwarded_traffic.unwrap();
+        assert!(!f.allow_forwarded_traffic);
+        assert!(
+            f.note.contains("Azure drops what the appliance forwards"),
+            "{}",
+            f.note
+        );
+    }
+    // An appliance in the spoke itself crosses no peering.
+    assert!(choice(Some(false), "10.1.1.10").forwarded_traffic.is_none());
+}
