@@ -55,6 +55,7 @@ SUB_LISTS = [
     ("application_gateways", "Microsoft.Network/applicationGateways", "2024-07-01", "app-gateways", "omit"),
     ("azure_firewalls", "Microsoft.Network/azureFirewalls", "2024-05-01", "firewalls", "omit"),
     ("private_dns_zones", "Microsoft.Network/privateDnsZones", "2024-06-01", "private-dns-zones", "null"),
+    ("express_route_circuits", "Microsoft.Network/expressRouteCircuits", "2024-05-01", "er-circuits", "omit"),
     ("key_vaults", "Microsoft.KeyVault/vaults", "2024-11-01", "key-vaults", "omit"),
     ("recovery_services_vaults", "Microsoft.RecoveryServices/vaults", "2025-02-01", "rs-vaults", "omit"),
 ]

@@ -55,6 +55,10 @@ pub const GRAPH_KINDS: &[GraphKind] = &[
         K::VirtualNetworkGatewayConnection,
         "Microsoft.Network/connections",
     ),
+    gk(
+        K::ExpressRouteCircuit,
+        "Microsoft.Network/expressRouteCircuits",
+    ),
     gk(K::PrivateDnsZone, "Microsoft.Network/privateDnsZones"),
     gk(K::KeyVault, "Microsoft.KeyVault/vaults"),
     gk(

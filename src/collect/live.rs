@@ -90,6 +90,10 @@ const SUBSCRIPTION_LISTS: &[(ResourceKind, &str)] = &[
         ResourceKind::PrivateDnsZone,
         "Microsoft.Network/privateDnsZones",
     ),
+    (
+        ResourceKind::ExpressRouteCircuit,
+        "Microsoft.Network/expressRouteCircuits",
+    ),
     (ResourceKind::KeyVault, "Microsoft.KeyVault/vaults"),
     (
         ResourceKind::RecoveryServicesVault,
@@ -385,6 +389,10 @@ impl<'a> Collector<'a> {
                 let v = self.parse(kind, sub, values);
                 self.inv.virtual_network_gateway_connections.extend(v)
             }
+            ExpressRouteCircuit => {
+                let v = self.parse(kind, sub, values);
+                self.inv.express_route_circuits.extend(v)
+            }
             ServiceTags => {
                 let v = self.parse(kind, sub, values);
                 self.inv.service_tags.extend(v)
@@ -440,6 +448,7 @@ impl<'a> Collector<'a> {
             VirtualNetworkGateway => i.virtual_network_gateways.len(),
             LocalNetworkGateway => i.local_network_gateways.len(),
             VirtualNetworkGatewayConnection => i.virtual_network_gateway_connections.len(),
+            ExpressRouteCircuit => i.express_route_circuits.len(),
             ServiceTags => i.service_tags.len(),
             _ => 0,
         }
@@ -1468,6 +1477,14 @@ pub(crate) fn filter_resource_group(inv: &mut Inventory, rg: &str) {
         .collect();
     inv.local_network_gateways
         .retain(|l| in_group(&l.id, rg) || sites.contains(&id_key(&l.id)));
+    let circuits: HashSet<String> = inv
+        .virtual_network_gateway_connections
+        .iter()
+        .filter_map(|c| c.properties.peer.as_ref())
+        .map(|p| id_key(&p.id))
+        .collect();
+    inv.express_route_circuits
+        .retain(|c| in_group(&c.id, rg) || circuits.contains(&id_key(&c.id)));
 }
 
 #[cfg(test)]

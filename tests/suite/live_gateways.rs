@@ -297,3 +297,57 @@ fn a_shared_key_reaches_no_snapshot_log_or_report() {
         }
     }
 }
+
+/// ExpressRoute circuits have a subscription list and are in Resource Graph: read either way,
+/// without their service key.
+#[tokio::test]
+async fn express_route_circuits_are_collected_from_arm_and_resource_graph() {
+    let mut circuit = crate::model_routes::express_route_circuit();
+    let id = format!("{HUB}/expressRouteCircuits/er-ams");
+    circuit["id"] = json!(id);
+    let server = fixture_server().await;
+    Mock::given(method("GET"))
+        .and(path(format!(
+            "/subscriptions/{CONNECTIVITY}/providers/Microsoft.Network/expressRouteCircuits"
+        )))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"value": [circuit.clone()]})))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    let arm = collect(
+        &client(&server),
+        &with_source(&[CONNECTIVITY, WORKLOADS], Source::Arm),
+    )
+    .await;
+    let mut tenant = GraphTenant::from_fixtures();
+    let mut row = circuit.clone();
+    row["type"] = json!("microsoft.network/expressroutecircuits");
+    row["subscriptionId"] = json!(CONNECTIVITY);
+    row["resourceGroup"] = json!("rg-hub-network");
+    tenant
+        .rows
+        .insert("microsoft.network/expressroutecircuits".into(), vec![row]);
+    let server = graph_server(tenant).await;
+    let graph = collect(
+        &client(&server),
+        &with_source(&[CONNECTIVITY, WORKLOADS], Source::Graph),
+    )
+    .await;
+    for (source, snap) in [("arm", arm), ("graph", graph)] {
+        assert!(
+            snap.coverage.gaps.is_empty(),
+            "{source}: {:#?}",
+            snap.coverage.gaps
+        );
+        let circuits = &snap.inventory.express_route_circuits;
+        assert_eq!(circuits.len(), 1, "{source}");
+        assert_eq!(circuits[0].id, id);
+        assert_eq!(
+            circuits[0].kind.as_deref(),
+            Some("Microsoft.Network/expressRouteCircuits")
+        );
+        assert!(!snap.to_json().contains("circuit-service-key"), "{source}");
+        let sources = &snap.collection.as_ref().unwrap().sources;
+        assert_eq!(sources[&ResourceKind::ExpressRouteCircuit].source, source);
+    }
+}

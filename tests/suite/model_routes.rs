@@ -848,3 +848,76 @@ fn an_appliance_in_a_peered_vnet_names_the_forwarded_traffic_setting() {
     // An appliance in the spoke itself crosses no peering.
     assert!(choice(Some(false), "10.1.1.10").forwarded_traffic.is_none());
 }
+
+/// An ExpressRoute circuit as ARM shows it (the shape of Microsoft's ExpressRouteCircuitGet, with a
+/// peering): the caveat of its connection names it, its provider and the provider's state; its
+/// service key and the keys of its peerings and authorizations are never kept.
+pub fn express_route_circuit() -> Value {
+    json!({
+        "name": "er-ams", "id": net_id("expressRouteCircuits", "er-ams"),
+        "type": "Microsoft.Network/expressRouteCircuits", "location": "westeurope",
+        "sku": {"name": "Standard_MeteredData", "tier": "Standard", "family": "MeteredData"},
+        "properties": {
+            "provisioningState": "Succeeded",
+            "circuitProvisioningState": "Enabled",
+            "serviceProviderProvisioningState": "Provisioned",
+            "serviceKey": "b6c3e2a1-circuit-service-key",
+            "serviceProviderProperties": {"serviceProviderName": "Equinix", "peeringLocation": "Amsterdam", "bandwidthInMbps": 200},
+            "authorizations": [{"name": "auth1", "properties": {"authorizationKey": "er-authorization-key-9d2", "authorizationUseStatus": "Available"}}],
+            "peerings": [{"name": "AzurePrivatePeering", "properties": {
+                "peeringType": "AzurePrivatePeering", "state": "Enabled", "peerASN": 65010, "vlanId": 200,
+                "primaryPeerAddressPrefix": "192.168.16.252/30", "secondaryPeerAddressPrefix": "192.168.18.252/30",
+                "sharedKey": "er-bgp-md5-key-71a"}}],
+            "globalReachEnabled": false
+        }
+    })
+}
+
+#[test]
+fn an_express_route_caveat_names_the_circuit_and_its_secrets_are_dropped() {
+    let er = json!({"connectionType": "ExpressRoute", "localNetworkGateway2": null,
+                    "peer": {"id": net_id("expressRouteCircuits", "er-ams")}});
+    let mut inv = routing_example(s2s_connection(er), None);
+    inv["express_route_circuits"] = json!([express_route_circuit()]);
+    let snap = snapshot(inv.clone());
+    let written = snap.to_json();
+    for secret in [
+        "b6c3e2a1-circuit-service-key",
+        "er-authorization-key-9d2",
+        "er-bgp-md5-key-71a",
+    ] {
+        assert!(!written.contains(secret), "{secret} reached the snapshot");
+    }
+    let c = &snap.inventory.express_route_circuits[0];
+    assert_eq!(
+        c.properties.service_provider_provisioning_state.as_deref(),
+        Some("Provisioned")
+    );
+    // The peering is kept, without its key.
+    assert!(written.contains("192.168.16.252/30"));
+    let routes = routes_of(inv, "vnet1", "Subnet2");
+    let choice = lookup(&routes, "192.168.7.7".parse().unwrap()).unwrap();
+    let caveat = choice.caveat.unwrap();
+    assert!(
+        caveat.contains(
+            "ExpressRoute connection onprem-s2s; circuit er-ams: Equinix at Amsterdam, provider state Provisioned"
+        ),
+        "{caveat}"
+    );
+    // Without the circuit in the inventory the caveat stays, without its details.
+    let er = json!({"connectionType": "ExpressRoute", "localNetworkGateway2": null,
+                    "peer": {"id": net_id("expressRouteCircuits", "er-ams")}});
+    let routes = routes_of(
+        routing_example(s2s_connection(er), None),
+        "vnet1",
+        "Subnet2",
+    );
+    let caveat = lookup(&routes, "192.168.7.7".parse().unwrap())
+        .unwrap()
+        .caveat
+        .unwrap();
+    assert!(
+        caveat.contains("ExpressRoute connection onprem-s2s)"),
+        "{caveat}"
+    );
+}
