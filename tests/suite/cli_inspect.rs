@@ -384,6 +384,16 @@ fn routes_send_a_service_address_to_its_service_endpoint() {
         v["lookup"]["choice"]["route"]["next_hop_type"],
         "VirtualAppliance"
     );
+    // A subnet of the same VNet without the endpoint sends the service's address to the Internet.
+    let v = routes_json("vnet-spoke-data/snet-pe", "20.61.103.225");
+    assert_eq!(v["lookup"]["choice"]["route"]["next_hop_type"], "Internet");
+    assert!(
+        !v["routes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["next_hop_type"] == "VirtualNetworkServiceEndpoint")
+    );
 }
 
 /// The connected on-premises prefixes are in the VirtualNetwork tag of the transit spoke, not in
