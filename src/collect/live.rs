@@ -1022,8 +1022,19 @@ async fn collect_with_reads(
     if !streamed.contains(&ResourceKind::RecoveryServicesVault) {
         read_vault_security_settings(&mut c).await;
     }
-    read_gateways(&mut c, &arm_children).await;
-    read_service_tags(&mut c, &scanned).await;
+    // The service tags (one list per cloud) are read while the gateways are followed.
+    let tags_request = service_tags_request(&c, &scanned);
+    let tags_client = c.client;
+    let tags = async {
+        match &tags_request {
+            Some((sub, path)) => Some(fetch_service_tags(tags_client, sub, path).await),
+            None => None,
+        }
+    };
+    let ((), tags) = futures::join!(read_gateways(&mut c, &arm_children), tags);
+    if let (Some((sub, path)), Some(result)) = (&tags_request, tags) {
+        apply_service_tags(&mut c, sub, path, result);
+    }
     client.phase(&format!(
         "child resources (flow logs, zone links and records, diagnostic settings): {}",
         c.so_far()
@@ -1199,16 +1210,11 @@ async fn read_each(c: &mut Collector<'_>, kind: ResourceKind, ids: Vec<String>) 
     c.note_source(kind, "arm", n, took);
 }
 
-/// The service tags of the cloud, with their prefixes, as of the list's `changeNumber`: one list
-/// per cloud, read at the location of a VNet (or network security group) of the first readable
-/// subscription, all its pages merged into one. Without a VNet or an NSG nothing evaluates a tag,
-/// so nothing is read. A list that cannot be read to its end is a gap, and none of it is kept:
-/// tags then stay "not known offline".
-async fn read_service_tags(c: &mut Collector<'_>, scanned: &[String]) {
-    let kind = ResourceKind::ServiceTags;
-    let Some(sub) = scanned.iter().find(|s| c.read.contains(*s)) else {
-        return;
-    };
+/// Where the cloud's service tags are read (subscription, path): one list per cloud, at the
+/// location of a VNet (or network security group) of the first readable subscription. Without a
+/// VNet or an NSG nothing evaluates a tag, so nothing is read.
+fn service_tags_request(c: &Collector<'_>, scanned: &[String]) -> Option<(String, String)> {
+    let sub = scanned.iter().find(|s| c.read.contains(*s))?;
     let in_sub = |id: &str| subscription_of(id).as_deref() == Some(sub.as_str());
     let location = c
         .inv
@@ -1224,19 +1230,38 @@ async fn read_service_tags(c: &mut Collector<'_>, scanned: &[String]) {
                 .filter_map(|n| n.location.clone()),
         )
         .filter(|l| !l.is_empty() && l.chars().all(|ch| ch.is_ascii_alphanumeric()))
-        .min();
-    let Some(location) = location else {
-        return;
-    };
+        .min()?;
     let path = format!(
         "/subscriptions/{sub}/providers/Microsoft.Network/locations/{}/serviceTags",
         location.to_ascii_lowercase()
     );
+    Some((sub.clone(), path))
+}
+
+/// The pages of the service-tags list, and how long they took.
+async fn fetch_service_tags(
+    client: &ArmClient,
+    sub: &str,
+    path: &str,
+) -> ((Vec<Value>, Option<ArmError>), Duration) {
     let t = tokio::time::Instant::now();
-    let (pages, error) = c.client.pages(&path, api_version(kind), Some(sub)).await;
-    let took = t.elapsed();
+    let r = client
+        .pages(path, api_version(ResourceKind::ServiceTags), Some(sub))
+        .await;
+    (r, t.elapsed())
+}
+
+/// Keeps the service-tags list, its pages merged into one, with its `changeNumber`. A list that
+/// could not be read to its end is a gap, and none of it is kept: tags then stay "not known offline".
+fn apply_service_tags(
+    c: &mut Collector<'_>,
+    sub: &str,
+    path: &str,
+    ((pages, error), took): ((Vec<Value>, Option<ArmError>), Duration),
+) {
+    let kind = ResourceKind::ServiceTags;
     if let Some(e) = error {
-        c.gap(Some(sub), kind, &path, &e);
+        c.gap(Some(sub), kind, path, &e);
         c.note_source(kind, "arm", 0, took);
         return;
     }
