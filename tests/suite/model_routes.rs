@@ -921,3 +921,29 @@ fn an_express_route_caveat_names_the_circuit_and_its_secrets_are_dropped() {
         "{caveat}"
     );
 }
+
+/// The Internet tag is the public space outside the VirtualNetwork tag's own ranges: UDR widening
+/// (the demo app subnet's 0.0.0.0/0 to the firewall) never narrows it.
+#[test]
+fn the_internet_tag_is_not_narrowed_by_udr_widening() {
+    use azaudit::model::tags::TagResolver;
+    let snap = azaudit::collect::demo::snapshot();
+    let idx = Index::new(&snap.inventory);
+    let id = snap.inventory.virtual_networks[1].properties.subnets[0]
+        .id
+        .clone();
+    let (s, v) = idx.subnet(&id).unwrap();
+    assert_eq!(s.display_name(), "snet-app");
+    let r = TagResolver::for_subnet(&idx, s, v);
+    let public: std::net::IpAddr = "8.8.8.8".parse().unwrap();
+    assert!(
+        r.resolve("VirtualNetwork").set.contains_addr(public),
+        "widened"
+    );
+    let internet = r.resolve("Internet");
+    assert!(internet.set.contains_addr(public));
+    assert!(!internet.exact, "Microsoft publishes no list for it");
+    // The VNet's own space and its peers stay out of it.
+    assert!(!internet.set.contains_addr("10.1.1.4".parse().unwrap()));
+    assert!(!internet.set.contains_addr("10.0.1.4".parse().unwrap()));
+}
