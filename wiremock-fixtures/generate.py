@@ -55,6 +55,7 @@ SUB_LISTS = [
     ("application_gateways", "Microsoft.Network/applicationGateways", "2024-07-01", "app-gateways", "omit"),
     ("azure_firewalls", "Microsoft.Network/azureFirewalls", "2024-05-01", "firewalls", "omit"),
     ("private_dns_zones", "Microsoft.Network/privateDnsZones", "2024-06-01", "private-dns-zones", "null"),
+    ("express_route_circuits", "Microsoft.Network/expressRouteCircuits", "2024-05-01", "er-circuits", "omit"),
     ("key_vaults", "Microsoft.KeyVault/vaults", "2024-11-01", "key-vaults", "omit"),
     ("recovery_services_vaults", "Microsoft.RecoveryServices/vaults", "2025-02-01", "rs-vaults", "omit"),
 ]
@@ -83,6 +84,18 @@ PAGING = {
     # 1 item, an empty page that still carries a nextLink, then the rest.
     (SUB_WORKLOADS, "network_security_groups"): [1, 0, None],
 }
+
+
+# Virtual network gateways, their connections and local network gateways: ARM lists them per
+# resource group only, so the collector GETs each gateway its VNet's gateway subnet names, lists
+# each gateway's connections, and GETs each local network gateway a connection uses.
+GATEWAYS_API = "2024-05-01"
+GATEWAY_TYPE = "/providers/microsoft.network/virtualnetworkgateways/"
+
+# The cloud's service tags: one GET (at the location of the first scanned subscription's VNets),
+# served in pages of this many tags.
+SERVICE_TAGS_API = "2024-05-01"
+SERVICE_TAGS_PAGE = 2
 
 
 def short(sub_id):
@@ -167,6 +180,9 @@ def plan_requests(inv):
                              folder=f"{short(sub)}/rs-vaults", stem=f"{safe_name(vault['name'])}.get",
                              items=[vault], plan=None, end="omit"))
 
+    requests.extend(gateway_requests(inv))
+    requests.extend(service_tag_requests(inv))
+
     for key, parent_key, suffix, api, folder, file_suffix, end in CHILD_LISTS:
         for sub, parent in served_parents.get(parent_key, []):
             base = parent["id"] + suffix
@@ -176,6 +192,93 @@ def plan_requests(inv):
                                  stem=f"{safe_name(parent['name'])}.{file_suffix}",
                                  items=items, plan=PAGING.get((sub, key)), end=end))
     return requests
+
+
+def gateway_requests(inv):
+    """GETs of the gateways the served VNets' subnets name, their connection lists, and GETs of
+    the local network gateways those connections use."""
+    requests, gateways = [], []
+    by_id = {g["id"].lower(): g for g in inv.get("virtual_network_gateways", [])}
+    for sub in LISTABLE_SUBS:
+        for vnet in inv.get("virtual_networks", []):
+            if not under(vnet["id"], f"/subscriptions/{sub}"):
+                continue
+            for subnet in vnet["properties"].get("subnets", []):
+                for config in subnet["properties"].get("ipConfigurations", []):
+                    lower = config["id"].lower()
+                    at = lower.find(GATEWAY_TYPE)
+                    if at < 0:
+                        continue
+                    name_end = lower.find("/", at + len(GATEWAY_TYPE))
+                    gw = by_id.get(lower[:name_end if name_end >= 0 else len(lower)])
+                    if gw is not None and gw not in gateways:
+                        gateways.append(gw)
+    sites = []
+    for gw in gateways:
+        sub = sub_of(gw["id"])
+        requests.append(dict(path=gw["id"], api_version=GATEWAYS_API, key="virtual_network_gateways",
+                             get=True, folder=f"{short(sub)}/gateways", stem=f"{safe_name(gw['name'])}.get",
+                             items=[gw], plan=None, end="omit"))
+        connections = [c for c in inv.get("virtual_network_gateway_connections", [])
+                       if gw["id"].lower() in {(c["properties"].get(k) or {}).get("id", "").lower()
+                                               for k in ("virtualNetworkGateway1", "virtualNetworkGateway2")}]
+        requests.append(dict(path=gw["id"] + "/connections", api_version=GATEWAYS_API,
+                             key="virtual_network_gateway_connections", folder=f"{short(sub)}/gateways",
+                             stem=f"{safe_name(gw['name'])}.connections", items=connections, plan=None,
+                             end="omit"))
+        for c in connections:
+            ref = (c["properties"].get("localNetworkGateway2") or {}).get("id", "").lower()
+            site = next((l for l in inv.get("local_network_gateways", []) if l["id"].lower() == ref), None)
+            if site is not None and site not in sites:
+                sites.append(site)
+    for site in sites:
+        sub = sub_of(site["id"])
+        requests.append(dict(path=site["id"], api_version=GATEWAYS_API, key="local_network_gateways",
+                             get=True, folder=f"{short(sub)}/local-gateways",
+                             stem=f"{safe_name(site['name'])}.get", items=[site], plan=None, end="omit"))
+    return requests
+
+
+def service_tag_requests(inv):
+    """The service-tags list, one per cloud: served in every scanned subscription (at its VNets'
+    location), since the collector reads it in the first one it can read. Only the first
+    subscription's copy is the snapshot's object and counts; the others name their own
+    subscription in `id`."""
+    lists = inv.get("service_tags", [])
+    if not lists:
+        return []
+    requests = []
+    for n, sub in enumerate(LISTABLE_SUBS):
+        locations = [v["location"] for v in inv["virtual_networks"] if under(v["id"], f"/subscriptions/{sub}")]
+        if not locations:
+            continue
+        tag_list = dict(lists[0])
+        tag_list["id"] = re.sub(r"^/subscriptions/[^/]+", f"/subscriptions/{sub}", tag_list["id"])
+        requests.append(dict(path=f"/subscriptions/{sub}/providers/Microsoft.Network/locations/{min(locations)}/serviceTags",
+                             api_version=SERVICE_TAGS_API, key="service_tags" if n == 0 else None, tags=True,
+                             folder=short(sub), stem="service-tags", items=[tag_list], plan=None, end="omit"))
+    return requests
+
+
+def tag_pages(tag_list, path, api_version):
+    """A service-tags list as ARM pages it: the list's fields on every page, `values` split."""
+    values = tag_list["values"]
+    chunks = [values[i:i + SERVICE_TAGS_PAGE] for i in range(0, len(values), SERVICE_TAGS_PAGE)] or [[]]
+    pages = []
+    for i, chunk in enumerate(chunks):
+        page = {k: v for k, v in tag_list.items() if k not in ("values", "nextLink")}
+        page["values"] = chunk
+        if i + 1 < len(chunks):
+            page["nextLink"] = next_link(path, api_version, i + 2)
+        pages.append(page)
+    return pages
+
+
+def merged_tag_list(pages):
+    """The one list the collector keeps from a paged service-tags answer."""
+    merged = {k: v for k, v in pages[0].items() if k != "nextLink"}
+    merged["values"] = [t for p in pages for t in p["values"]]
+    return merged
 
 
 def dump(obj):
@@ -202,6 +305,18 @@ def generate(inv):
             rel = f"{req['folder']}/{req['stem']}.json"
             write(rel, req["items"][0])
             manifest.append({"path": req["path"], "api_version": req["api_version"], "pages": [rel], "get": True})
+            if req["key"]:
+                counts[req["key"]] = counts.get(req["key"], 0) + 1
+            continue
+        if req.get("tags"):
+            files = []
+            for i, page in enumerate(tag_pages(req["items"][0], req["path"], req["api_version"])):
+                rel = f"{req['folder']}/{req['stem']}.p{i + 1}.json"
+                write(rel, page)
+                files.append(rel)
+            manifest.append({"path": req["path"], "api_version": req["api_version"], "pages": files, "tags": True})
+            if req["key"]:
+                counts[req["key"]] = counts.get(req["key"], 0) + 1
             continue
         pages = split_pages(req["items"], req["plan"])
         files = []
@@ -287,6 +402,21 @@ def verify(inv):
         if entry.get("get"):
             if req is None or len(pages) != 1 or canon(on_disk.get(pages[0])) != canon(req["items"][0]):
                 err(f"{path}: single GET body differs from the snapshot's object")
+            elif req["key"]:
+                served.setdefault(req["key"], []).append(on_disk[pages[0]])
+            continue
+        if entry.get("tags"):
+            bodies = [on_disk[rel] for rel in pages]
+            for i, body in enumerate(bodies[:-1]):
+                if body.get("nextLink") != next_link(path, api, i + 2):
+                    err(f"{pages[i]}: nextLink does not point to page {i + 2}")
+            if "nextLink" in bodies[-1]:
+                err(f"{pages[-1]}: last page must not carry a nextLink field")
+            merged = merged_tag_list(bodies)
+            if req is None or canon(merged) != canon(req["items"][0]):
+                err(f"{path}: the merged pages differ from the snapshot's service-tags list")
+            elif req["key"]:
+                served.setdefault(req["key"], []).append(merged)
             continue
         if not pages:
             err(f"{path}: no pages")
@@ -327,6 +457,10 @@ def verify(inv):
             oid = o.get("id", "")
             if req["key"] == "subscriptions":
                 ok = oid.lower() in {f"/subscriptions/{s}" for s in LISTABLE_SUBS}
+            elif req["key"] == "virtual_network_gateway_connections":
+                gateway = path[: -len("/connections")].lower()
+                ok = gateway in {(o["properties"].get(k) or {}).get("id", "").lower()
+                                 for k in ("virtualNetworkGateway1", "virtualNetworkGateway2")}
             elif req["key"] in child_keys:
                 ok = under(oid, path)
             else:  # subscription-scope list or providers

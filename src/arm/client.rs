@@ -775,45 +775,84 @@ impl ArmClient {
                     );
                 }
             }
-            let next = match next {
-                Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
-                _ => return (items, None),
-            };
-            let mut next_url = match Url::parse(&next) {
-                Ok(u) => u,
-                Err(e) => {
-                    return (
-                        items,
-                        Some(ArmError::Malformed(format!("nextLink is not a URL: {e}"))),
-                    );
-                }
-            };
-            if !self.target.owns(&next_url) {
-                self.counters
-                    .refused_next_links
-                    .fetch_add(1, Ordering::Relaxed);
-                tracing::warn!(origin = %origin_of(&next_url), "refused a nextLink to another host");
-                return (items, Some(ArmError::ForeignLink(origin_of(&next_url))));
+            match self.next_page(next, api_version, &mut seen) {
+                Ok(Some(next_url)) => result = self.get_json(&next_url, subscription).await,
+                Ok(None) => return (items, None),
+                Err(e) => return (items, Some(e)),
             }
-            if !next_url
-                .query_pairs()
-                .any(|(k, _)| k.eq_ignore_ascii_case("api-version"))
-            {
-                next_url
-                    .query_pairs_mut()
-                    .append_pair("api-version", api_version);
-            }
-            if !seen.insert(next_url.to_string()) {
+        }
+    }
+
+    /// Reads every page of an answer that is not a `value` list (the service-tags list keeps its
+    /// items in `values`): each page's whole body, following `nextLink` as [`Self::list`] does.
+    pub async fn pages(
+        &self,
+        path: &str,
+        api_version: &str,
+        subscription: Option<&str>,
+    ) -> (Vec<Value>, Option<ArmError>) {
+        let url = self.url(path, api_version);
+        let mut seen = std::collections::HashSet::new();
+        seen.insert(url.to_string());
+        let mut pages = Vec::new();
+        let mut result = self.get_json(&url, subscription).await;
+        loop {
+            let page = match result {
+                Ok(p) => p,
+                Err(e) => return (pages, Some(e)),
+            };
+            if !page.is_object() {
                 return (
-                    items,
-                    Some(ArmError::Malformed(format!(
-                        "nextLink loops back to {}",
-                        next_url.path()
-                    ))),
+                    pages,
+                    Some(ArmError::Malformed("the page is not a JSON object".into())),
                 );
             }
-            result = self.get_json(&next_url, subscription).await;
+            let next = page.get("nextLink").cloned();
+            pages.push(page);
+            match self.next_page(next, api_version, &mut seen) {
+                Ok(Some(next_url)) => result = self.get_json(&next_url, subscription).await,
+                Ok(None) => return (pages, None),
+                Err(e) => return (pages, Some(e)),
+            }
         }
+    }
+
+    /// The URL a page's `nextLink` points to: `None` at the end; an error for a link that is not
+    /// a URL, leaves the ARM origin, or loops back to a page already read.
+    fn next_page(
+        &self,
+        next: Option<Value>,
+        api_version: &str,
+        seen: &mut std::collections::HashSet<String>,
+    ) -> Result<Option<Url>, ArmError> {
+        let next = match next {
+            Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
+            _ => return Ok(None),
+        };
+        let mut next_url = Url::parse(&next)
+            .map_err(|e| ArmError::Malformed(format!("nextLink is not a URL: {e}")))?;
+        if !self.target.owns(&next_url) {
+            self.counters
+                .refused_next_links
+                .fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(origin = %origin_of(&next_url), "refused a nextLink to another host");
+            return Err(ArmError::ForeignLink(origin_of(&next_url)));
+        }
+        if !next_url
+            .query_pairs()
+            .any(|(k, _)| k.eq_ignore_ascii_case("api-version"))
+        {
+            next_url
+                .query_pairs_mut()
+                .append_pair("api-version", api_version);
+        }
+        if !seen.insert(next_url.to_string()) {
+            return Err(ArmError::Malformed(format!(
+                "nextLink loops back to {}",
+                next_url.path()
+            )));
+        }
+        Ok(Some(next_url))
     }
 }
 

@@ -15,7 +15,7 @@ use crate::inventory::Index;
 use crate::inventory::network::{Direction, NetworkInterface, Protocol, Subnet, VirtualNetwork};
 use crate::model::nsg::{OrderedRule, rules_in_order};
 use crate::model::privatelink::ZoneTable;
-use crate::model::routes::{effective_routes, lookup};
+use crate::model::routes::{effective_routes, lookup_from};
 use crate::model::rule_sides;
 use crate::model::tags::TagResolver;
 use crate::report;
@@ -198,7 +198,7 @@ pub fn routes(a: &RoutesArgs) -> Result<ExitCode> {
     let idx = Index::new(&snapshot.inventory);
     let (subnet, vnet) = find_subnet(&idx, &a.subnet)?;
     let routes = effective_routes(&idx, subnet, vnet);
-    let choice = a.dest.map(|d| (d, lookup(&routes, d)));
+    let choice = a.dest.map(|d| (d, lookup_from(vnet, &routes, d)));
     if a.format == OutFormat::Json {
         let v = json!({
             "subnet": subnet.id,
@@ -251,6 +251,9 @@ pub fn routes(a: &RoutesArgs) -> Result<ExitCode> {
         }
         if let Some(w) = c.and_then(|c| c.caveat.as_ref()) {
             out.push_str(&format!("caveat: {w}\n"));
+        }
+        if let Some(f) = c.and_then(|c| c.forwarded_traffic.as_ref()) {
+            out.push_str(&format!("forwarded traffic: {}\n", f.note));
         }
     }
     emit(out)

@@ -28,6 +28,7 @@ pub fn api_version(kind: ResourceKind) -> &'static str {
         | VirtualNetworkGateway
         | LocalNetworkGateway
         | VirtualNetworkGatewayConnection
+        | ExpressRouteCircuit
         | ServiceTags => "2024-05-01",
         ApplicationGateway | EffectiveRouteTable | EffectiveNetworkSecurityGroups => "2024-07-01",
         PrivateDnsZone | VirtualNetworkLink | RecordSet => "2024-06-01",

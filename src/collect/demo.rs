@@ -37,7 +37,7 @@ mod tests {
                 "{kind}"
             );
         }
-        assert_eq!(raw_counts.len(), 18);
+        assert_eq!(raw_counts.len(), 22);
         let again =
             super::Snapshot::from_json(&s.to_json(), std::path::Path::new("again")).unwrap();
         assert_eq!(again.to_json(), s.to_json());

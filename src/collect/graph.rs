@@ -43,6 +43,22 @@ pub const GRAPH_KINDS: &[GraphKind] = &[
         "Microsoft.Network/applicationGateways",
     ),
     gk(K::AzureFirewall, "Microsoft.Network/azureFirewalls"),
+    gk(
+        K::VirtualNetworkGateway,
+        "Microsoft.Network/virtualNetworkGateways",
+    ),
+    gk(
+        K::LocalNetworkGateway,
+        "Microsoft.Network/localNetworkGateways",
+    ),
+    gk(
+        K::VirtualNetworkGatewayConnection,
+        "Microsoft.Network/connections",
+    ),
+    gk(
+        K::ExpressRouteCircuit,
+        "Microsoft.Network/expressRouteCircuits",
+    ),
     gk(K::PrivateDnsZone, "Microsoft.Network/privateDnsZones"),
     gk(K::KeyVault, "Microsoft.KeyVault/vaults"),
     gk(

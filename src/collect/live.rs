@@ -90,6 +90,10 @@ const SUBSCRIPTION_LISTS: &[(ResourceKind, &str)] = &[
         ResourceKind::PrivateDnsZone,
         "Microsoft.Network/privateDnsZones",
     ),
+    (
+        ResourceKind::ExpressRouteCircuit,
+        "Microsoft.Network/expressRouteCircuits",
+    ),
     (ResourceKind::KeyVault, "Microsoft.KeyVault/vaults"),
     (
         ResourceKind::RecoveryServicesVault,
@@ -373,6 +377,26 @@ impl<'a> Collector<'a> {
                 let v = self.parse(kind, sub, values);
                 self.inv.subscriptions.extend(v)
             }
+            VirtualNetworkGateway => {
+                let v = self.parse(kind, sub, values);
+                self.inv.virtual_network_gateways.extend(v)
+            }
+            LocalNetworkGateway => {
+                let v = self.parse(kind, sub, values);
+                self.inv.local_network_gateways.extend(v)
+            }
+            VirtualNetworkGatewayConnection => {
+                let v = self.parse(kind, sub, values);
+                self.inv.virtual_network_gateway_connections.extend(v)
+            }
+            ExpressRouteCircuit => {
+                let v = self.parse(kind, sub, values);
+                self.inv.express_route_circuits.extend(v)
+            }
+            ServiceTags => {
+                let v = self.parse(kind, sub, values);
+                self.inv.service_tags.extend(v)
+            }
             other => {
                 tracing::error!(kind = ?other, "not a kind collected by list; items dropped");
             }
@@ -421,6 +445,11 @@ impl<'a> Collector<'a> {
             RecoveryServicesVault => i.recovery_services_vaults.len(),
             ResourceGuardProxy => i.resource_guard_proxies.len(),
             Subscription => i.subscriptions.len(),
+            VirtualNetworkGateway => i.virtual_network_gateways.len(),
+            LocalNetworkGateway => i.local_network_gateways.len(),
+            VirtualNetworkGatewayConnection => i.virtual_network_gateway_connections.len(),
+            ExpressRouteCircuit => i.express_route_circuits.len(),
+            ServiceTags => i.service_tags.len(),
             _ => 0,
         }
     }
@@ -722,6 +751,9 @@ async fn collect_with_reads(
         ResourceKind::FlowLog,
         ResourceKind::VirtualNetworkLink,
         ResourceKind::RecordSet,
+        ResourceKind::VirtualNetworkGateway,
+        ResourceKind::VirtualNetworkGatewayConnection,
+        ResourceKind::LocalNetworkGateway,
     ]
     .into_iter()
     .collect();
@@ -990,6 +1022,19 @@ async fn collect_with_reads(
     if !streamed.contains(&ResourceKind::RecoveryServicesVault) {
         read_vault_security_settings(&mut c).await;
     }
+    // The service tags (one list per cloud) are read while the gateways are followed.
+    let tags_request = service_tags_request(&c, &scanned);
+    let tags_client = c.client;
+    let tags = async {
+        match &tags_request {
+            Some((sub, path)) => Some(fetch_service_tags(tags_client, sub, path).await),
+            None => None,
+        }
+    };
+    let ((), tags) = futures::join!(read_gateways(&mut c, &arm_children), tags);
+    if let (Some((sub, path)), Some(result)) = (&tags_request, tags) {
+        apply_service_tags(&mut c, sub, path, result);
+    }
     client.phase(&format!(
         "child resources (flow logs, zone links and records, diagnostic settings): {}",
         c.so_far()
@@ -1053,6 +1098,186 @@ async fn collect_with_reads(
         inventory: c.inv,
     };
     (snapshot, read, None)
+}
+
+/// Virtual network gateways, their connections and the local network gateways these name, where
+/// Resource Graph did not give them. ARM lists all three per resource group only, so they are
+/// reached from what was read: a gateway is named by the `ipConfigurations` of the gateway subnet
+/// it sits in, its connections by the gateway's own `connections` list, and a local network
+/// gateway by the connections that use it. A local network gateway no connection uses is not
+/// read: it routes nothing.
+async fn read_gateways(c: &mut Collector<'_>, arm_children: &HashSet<ResourceKind>) {
+    use ResourceKind as K;
+    if arm_children.contains(&K::VirtualNetworkGateway) {
+        let ids = gateways_in_subnets(&c.inv);
+        read_each(c, K::VirtualNetworkGateway, ids).await;
+    }
+    if arm_children.contains(&K::VirtualNetworkGatewayConnection) {
+        let requests = c
+            .inv
+            .virtual_network_gateways
+            .iter()
+            .map(|g| {
+                (
+                    K::VirtualNetworkGatewayConnection,
+                    subscription_of(&g.id),
+                    format!("{}/connections", g.id),
+                )
+            })
+            .collect();
+        c.run_lists(requests).await;
+        // A connection between two gateways that were both read is listed under each.
+        let mut seen = HashSet::new();
+        c.inv
+            .virtual_network_gateway_connections
+            .retain(|x| seen.insert(id_key(&x.id)));
+    }
+    if arm_children.contains(&K::LocalNetworkGateway) {
+        let have: HashSet<String> = c
+            .inv
+            .local_network_gateways
+            .iter()
+            .map(|l| id_key(&l.id))
+            .collect();
+        let mut ids: Vec<String> = c
+            .inv
+            .virtual_network_gateway_connections
+            .iter()
+            .filter_map(|x| x.properties.local_network_gateway2.as_ref())
+            .map(|r| r.id.clone())
+            .filter(|id| !id.is_empty() && !have.contains(&id_key(id)))
+            .collect();
+        ids.sort_by_key(|id| id_key(id));
+        ids.dedup_by(|a, b| id_key(a) == id_key(b));
+        read_each(c, K::LocalNetworkGateway, ids).await;
+    }
+}
+
+/// The ids of the virtual network gateways that the subnets of the inventory's VNets name in
+/// their `ipConfigurations` (`…/virtualNetworkGateways/{name}/ipConfigurations/{config}`).
+fn gateways_in_subnets(inv: &Inventory) -> Vec<String> {
+    const TYPE: &str = "/providers/microsoft.network/virtualnetworkgateways/";
+    let have: HashSet<String> = inv
+        .virtual_network_gateways
+        .iter()
+        .map(|g| id_key(&g.id))
+        .collect();
+    let mut ids: Vec<String> = Vec::new();
+    for vnet in &inv.virtual_networks {
+        for subnet in &vnet.properties.subnets {
+            for config in &subnet.properties.ip_configurations {
+                let lower = config.id.to_ascii_lowercase();
+                let Some(at) = lower.find(TYPE) else {
+                    continue;
+                };
+                let name_end = lower[at + TYPE.len()..]
+                    .find('/')
+                    .map_or(lower.len(), |i| at + TYPE.len() + i);
+                let id = &config.id[..name_end];
+                if name_end > at + TYPE.len()
+                    && !have.contains(&id_key(id))
+                    && !ids.iter().any(|x| id_key(x) == id_key(id))
+                {
+                    ids.push(id.to_string());
+                }
+            }
+        }
+    }
+    ids
+}
+
+/// GETs each resource of `kind` by id (through ARM batch while it is available); what cannot be
+/// read is a gap of its own.
+async fn read_each(c: &mut Collector<'_>, kind: ResourceKind, ids: Vec<String>) {
+    if ids.is_empty() {
+        return;
+    }
+    let t = tokio::time::Instant::now();
+    let urls: Vec<_> = ids
+        .iter()
+        .map(|id| (c.client.url(id, api_version(kind)), subscription_of(id)))
+        .collect();
+    let results = c.client.get_many(&urls).await;
+    let took = t.elapsed();
+    let mut n = 0;
+    for (id, result) in ids.iter().zip(results) {
+        let sub = subscription_of(id);
+        match result {
+            Ok(value) => n += c.absorb(kind, sub.as_deref(), vec![value]),
+            Err(e) => c.gap(sub.as_deref(), kind, id, &e),
+        }
+    }
+    c.note_source(kind, "arm", n, took);
+}
+
+/// Where the cloud's service tags are read (subscription, path): one list per cloud, at the
+/// location of a VNet (or network security group) of the first readable subscription. Without a
+/// VNet or an NSG nothing evaluates a tag, so nothing is read.
+fn service_tags_request(c: &Collector<'_>, scanned: &[String]) -> Option<(String, String)> {
+    let sub = scanned.iter().find(|s| c.read.contains(*s))?;
+    let in_sub = |id: &str| subscription_of(id).as_deref() == Some(sub.as_str());
+    let location = c
+        .inv
+        .virtual_networks
+        .iter()
+        .filter(|v| in_sub(&v.id))
+        .filter_map(|v| v.location.clone())
+        .chain(
+            c.inv
+                .network_security_groups
+                .iter()
+                .filter(|n| in_sub(&n.id))
+                .filter_map(|n| n.location.clone()),
+        )
+        .filter(|l| !l.is_empty() && l.chars().all(|ch| ch.is_ascii_alphanumeric()))
+        .min()?;
+    let path = format!(
+        "/subscriptions/{sub}/providers/Microsoft.Network/locations/{}/serviceTags",
+        location.to_ascii_lowercase()
+    );
+    Some((sub.clone(), path))
+}
+
+/// The pages of the service-tags list, and how long they took.
+async fn fetch_service_tags(
+    client: &ArmClient,
+    sub: &str,
+    path: &str,
+) -> ((Vec<Value>, Option<ArmError>), Duration) {
+    let t = tokio::time::Instant::now();
+    let r = client
+        .pages(path, api_version(ResourceKind::ServiceTags), Some(sub))
+        .await;
+    (r, t.elapsed())
+}
+
+/// Keeps the service-tags list, its pages merged into one, with its `changeNumber`. A list that
+/// could not be read to its end is a gap, and none of it is kept: tags then stay "not known offline".
+fn apply_service_tags(
+    c: &mut Collector<'_>,
+    sub: &str,
+    path: &str,
+    ((pages, error), took): ((Vec<Value>, Option<ArmError>), Duration),
+) {
+    let kind = ResourceKind::ServiceTags;
+    if let Some(e) = error {
+        c.gap(Some(sub), kind, path, &e);
+        c.note_source(kind, "arm", 0, took);
+        return;
+    }
+    let mut lists: Vec<crate::inventory::network::ServiceTagsList> =
+        c.parse(kind, Some(sub), pages);
+    if lists.is_empty() {
+        return;
+    }
+    let mut list = lists.remove(0);
+    for page in lists {
+        list.values.extend(page.values);
+    }
+    list.next_link = None;
+    let n = list.values.len();
+    c.inv.service_tags.push(list);
+    c.note_source(kind, "arm", n, took);
 }
 
 /// The subscriptions under a management group at any depth (its descendants list), leaving out
@@ -1243,6 +1468,48 @@ pub(crate) fn filter_resource_group(inv: &mut Inventory, rg: &str) {
         .retain(|d| d.resource_id().is_some_and(|r| vaults.contains(&id_key(r))));
     inv.recovery_services_vaults.retain(|r| in_group(&r.id, rg));
     inv.resource_guard_proxies.retain(|r| in_group(&r.id, rg));
+    // Gateways serve the VNets they sit in: kept with those VNets (or their group), and with them
+    // their connections and the local network gateways these use.
+    let vnets: HashSet<String> = inv.virtual_networks.iter().map(|v| id_key(&v.id)).collect();
+    inv.virtual_network_gateways.retain(|g| {
+        in_group(&g.id, rg)
+            || g.properties
+                .ip_configurations
+                .iter()
+                .filter_map(|c| c.properties.subnet.as_ref())
+                .any(|s| vnets.contains(&id_key(crate::inventory::vnet_of_subnet_id(&s.id))))
+    });
+    let gateways: HashSet<String> = inv
+        .virtual_network_gateways
+        .iter()
+        .map(|g| id_key(&g.id))
+        .collect();
+    inv.virtual_network_gateway_connections.retain(|c| {
+        in_group(&c.id, rg)
+            || [
+                &c.properties.virtual_network_gateway1,
+                &c.properties.virtual_network_gateway2,
+            ]
+            .into_iter()
+            .flatten()
+            .any(|g| gateways.contains(&id_key(&g.id)))
+    });
+    let sites: HashSet<String> = inv
+        .virtual_network_gateway_connections
+        .iter()
+        .filter_map(|c| c.properties.local_network_gateway2.as_ref())
+        .map(|l| id_key(&l.id))
+        .collect();
+    inv.local_network_gateways
+        .retain(|l| in_group(&l.id, rg) || sites.contains(&id_key(&l.id)));
+    let circuits: HashSet<String> = inv
+        .virtual_network_gateway_connections
+        .iter()
+        .filter_map(|c| c.properties.peer.as_ref())
+        .map(|p| id_key(&p.id))
+        .collect();
+    inv.express_route_circuits
+        .retain(|c| in_group(&c.id, rg) || circuits.contains(&id_key(&c.id)));
 }
 
 #[cfg(test)]

@@ -225,6 +225,7 @@ impl Snapshot {
             virtual_network_gateways,
             local_network_gateways,
             virtual_network_gateway_connections,
+            express_route_circuits,
             service_tags: _,
             recovery_services_vaults,
             resource_guard_proxies,
@@ -243,6 +244,7 @@ impl Snapshot {
         virtual_network_gateways.retain(|r| keep(&r.id));
         local_network_gateways.retain(|r| keep(&r.id));
         virtual_network_gateway_connections.retain(|r| keep(&r.id));
+        express_route_circuits.retain(|r| keep(&r.id));
         recovery_services_vaults.retain(|r| keep(&r.id));
         resource_guard_proxies.retain(|r| keep(&r.id));
         if private_endpoints.is_empty() {

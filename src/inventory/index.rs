@@ -13,7 +13,7 @@ use super::resources::ResourceProvider;
 use crate::azure::id::{IdKey, IdRef};
 
 /// The VNet id of a subnet id (`…/virtualNetworks/v/subnets/s` → `…/virtualNetworks/v`).
-fn vnet_of_subnet_id(id: &str) -> &str {
+pub fn vnet_of_subnet_id(id: &str) -> &str {
     match id.to_ascii_lowercase().rfind("/subnets/") {
         Some(i) => &id[..i],
         None => id,

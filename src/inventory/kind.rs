@@ -45,6 +45,7 @@ pub enum ResourceKind {
     VirtualNetworkGateway,
     LocalNetworkGateway,
     VirtualNetworkGatewayConnection,
+    ExpressRouteCircuit,
     ServiceTags,
     EffectiveRouteTable,
     EffectiveNetworkSecurityGroups,
@@ -81,6 +82,7 @@ impl ResourceKind {
             VirtualNetworkGateway => "virtual network gateways",
             LocalNetworkGateway => "local network gateways",
             VirtualNetworkGatewayConnection => "virtual network gateway connections",
+            ExpressRouteCircuit => "ExpressRoute circuits",
             ServiceTags => "service tags",
             EffectiveRouteTable => "effective routes",
             EffectiveNetworkSecurityGroups => "effective security rules",
@@ -123,6 +125,7 @@ impl ResourceKind {
             VirtualNetworkGatewayConnection => {
                 count::<network::VirtualNetworkGatewayConnection>(body)
             }
+            ExpressRouteCircuit => count::<network::ExpressRouteCircuit>(body),
             ServiceTags => count::<network::ServiceTagsList>(body),
             EffectiveRouteTable => count::<effective::EffectiveRoute>(body),
             EffectiveNetworkSecurityGroups => {

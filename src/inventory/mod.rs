@@ -17,7 +17,7 @@ mod index;
 
 pub use common::{Extra, SubResource};
 pub use coverage::{Coverage, CoverageGap, KindSource, RequestStats};
-pub use index::Index;
+pub use index::{Index, vnet_of_subnet_id};
 pub use kind::{Page, ResourceKind};
 
 use serde::{Deserialize, Serialize};
@@ -47,6 +47,7 @@ pub struct Inventory {
     pub virtual_network_gateways: Vec<network::VirtualNetworkGateway>,
     pub local_network_gateways: Vec<network::LocalNetworkGateway>,
     pub virtual_network_gateway_connections: Vec<network::VirtualNetworkGatewayConnection>,
+    pub express_route_circuits: Vec<network::ExpressRouteCircuit>,
     /// The cloud's service tags with their prefixes (one list per cloud); empty when not read, and
     /// then tags other than VirtualNetwork, AzureLoadBalancer and Internet stay opaque.
     pub service_tags: Vec<network::ServiceTagsList>,
@@ -78,6 +79,7 @@ impl Inventory {
             virtual_network_gateways,
             local_network_gateways,
             virtual_network_gateway_connections,
+            express_route_circuits,
             service_tags,
             recovery_services_vaults,
             resource_guard_proxies,
@@ -103,6 +105,7 @@ impl Inventory {
         self.local_network_gateways.extend(local_network_gateways);
         self.virtual_network_gateway_connections
             .extend(virtual_network_gateway_connections);
+        self.express_route_circuits.extend(express_route_circuits);
         self.service_tags.extend(service_tags);
         self.recovery_services_vaults
             .extend(recovery_services_vaults);
@@ -136,6 +139,7 @@ impl Inventory {
             virtual_network_gateways,
             local_network_gateways,
             virtual_network_gateway_connections,
+            express_route_circuits,
             service_tags,
             recovery_services_vaults,
             resource_guard_proxies,
@@ -164,6 +168,7 @@ impl Inventory {
         by_id(virtual_network_gateways);
         by_id(local_network_gateways);
         by_id(virtual_network_gateway_connections);
+        by_id(express_route_circuits);
         service_tags.sort_by_key(|t| t.id.as_deref().map(id_key).unwrap_or_default());
         by_id(recovery_services_vaults);
         by_id(resource_guard_proxies);
@@ -195,6 +200,7 @@ impl Inventory {
                 VirtualNetworkGatewayConnection,
                 self.virtual_network_gateway_connections.len(),
             ),
+            (ExpressRouteCircuit, self.express_route_circuits.len()),
             (RecoveryServicesVault, self.recovery_services_vaults.len()),
             (ResourceGuardProxy, self.resource_guard_proxies.len()),
             (ServiceTags, self.service_tags.len()),

@@ -970,14 +970,34 @@ pub struct ConnectionProperties {
     pub extra: Extra,
 }
 
-/// Keys of a connection's properties that hold secrets and are never kept.
-const SECRET_KEYS: &[&str] = &["sharedKey", "authorizationKey"];
+/// Keys that hold secrets and are never kept, at any depth of a gateway connection's or an
+/// ExpressRoute circuit's properties: IPsec and BGP pre-shared keys, authorization keys, a
+/// circuit's service key.
+const SECRET_KEYS: &[&str] = &["sharedKey", "authorizationKey", "serviceKey"];
 
-/// Reads the unmodeled fields of a connection without its secrets.
+/// Reads the unmodeled fields of a connection or circuit without its secrets.
 fn without_secrets<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Extra, D::Error> {
     let mut m = Extra::deserialize(d)?;
-    m.retain(|k, _| !SECRET_KEYS.iter().any(|s| s.eq_ignore_ascii_case(k)));
+    m.retain(|k, v| {
+        strip_value(v);
+        !is_secret(k)
+    });
     Ok(m)
+}
+
+fn is_secret(key: &str) -> bool {
+    SECRET_KEYS.iter().any(|s| s.eq_ignore_ascii_case(key))
+}
+
+fn strip_value(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(o) => {
+            o.retain(|k, _| !is_secret(k));
+            o.values_mut().for_each(strip_value);
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(strip_value),
+        _ => {}
+    }
 }
 
 impl VirtualNetworkGatewayConnection {
@@ -997,6 +1017,62 @@ impl VirtualNetworkGatewayConnection {
             .provisioning_state
             .as_deref()
             .is_none_or(|s| s.eq_ignore_ascii_case("Succeeded"))
+    }
+}
+
+// ---------------------------------------------------------------- ExpressRoute circuits
+
+/// An ExpressRoute circuit, as far as ARM shows it: its provider, location and provisioning
+/// states. The routes it carries are learned over BGP and are not in ARM. Its `serviceKey`, and the
+/// keys of its authorizations and peerings, are dropped while parsing.
+pub type ExpressRouteCircuit = Resource<ExpressRouteCircuitProperties>;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ExpressRouteCircuitProperties {
+    pub service_provider_properties: Option<ServiceProviderProperties>,
+    /// Azure's side (`Enabled`).
+    pub circuit_provisioning_state: Option<String>,
+    /// The provider's side (`NotProvisioned`, `Provisioning`, `Provisioned`, `Deprovisioning`):
+    /// only a provisioned circuit carries traffic.
+    pub service_provider_provisioning_state: Option<String>,
+    #[serde(deserialize_with = "lenient_bool")]
+    pub global_reach_enabled: Option<bool>,
+    pub provisioning_state: Option<String>,
+    #[serde(flatten, deserialize_with = "without_secrets")]
+    pub extra: Extra,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ServiceProviderProperties {
+    pub service_provider_name: Option<String>,
+    pub peering_location: Option<String>,
+    pub bandwidth_in_mbps: Option<u64>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+impl ExpressRouteCircuit {
+    /// What ARM says of the circuit, for a caveat: provider, location and the provider's state.
+    pub fn summary(&self) -> String {
+        let p = &self.properties;
+        let sp = p.service_provider_properties.as_ref();
+        let provider = sp
+            .and_then(|s| s.service_provider_name.as_deref())
+            .unwrap_or("unknown provider");
+        let location = sp
+            .and_then(|s| s.peering_location.as_deref())
+            .map(|l| format!(" at {l}"))
+            .unwrap_or_default();
+        let state = p
+            .service_provider_provisioning_state
+            .as_deref()
+            .unwrap_or("unknown");
+        format!(
+            "circuit {}: {provider}{location}, provider state {state}",
+            self.display_name()
+        )
     }
 }
 

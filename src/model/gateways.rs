@@ -126,8 +126,20 @@ fn connection_routes(
     let p = &c.properties;
     match c.connection_type() {
         Some(GatewayConnectionType::ExpressRoute) => {
+            // The circuit, when read, says what ARM knows of the other side: its provider and
+            // whether the provider has provisioned it (only then does it carry routes).
+            let circuit = p
+                .peer
+                .as_ref()
+                .and_then(|r| {
+                    idx.inv.express_route_circuits.iter().find(|x| {
+                        crate::azure::id::id_key(&x.id) == crate::azure::id::id_key(&r.id)
+                    })
+                })
+                .map(|x| format!("; {}", x.summary()))
+                .unwrap_or_default();
             unknown.push(format!(
-                "BGP-learned routes via {name} not known offline (ExpressRoute connection {})",
+                "BGP-learned routes via {name} not known offline (ExpressRoute connection {}{circuit})",
                 c.display_name()
             ));
             return;

@@ -430,6 +430,80 @@ pub struct RouteChoice {
     /// known offline, and one more specific than the chosen route would take the packet.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub caveat: Option<String>,
+    /// The peering to the VNet of the appliance the route names, when that VNet is peered: what
+    /// the appliance forwards back into this VNet crosses it (see [`appliance_peering`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub forwarded_traffic: Option<ForwardedTraffic>,
+}
+
+/// What decides whether traffic a virtual appliance in a peered VNet forwards reaches this VNet.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ForwardedTraffic {
+    /// This VNet's peering to the appliance's VNet.
+    pub peering: String,
+    pub remote_virtual_network: String,
+    /// `allowForwardedTraffic` on that peering (absent is ARM's default, false).
+    pub allow_forwarded_traffic: bool,
+    pub note: String,
+}
+
+/// The peering of `vnet` whose remote space holds `appliance`, with its `allowForwardedTraffic`.
+/// Azure admits traffic over a peering that did not originate in the remote VNet (what an appliance
+/// there forwards, replies from beyond it included) only when the receiving side's peering allows
+/// forwarded traffic (Microsoft: virtual-network-manage-peering, "Allow forwarded traffic").
+pub fn appliance_peering(vnet: &VirtualNetwork, appliance: IpAddr) -> Option<ForwardedTraffic> {
+    let peering = vnet.properties.virtual_network_peerings.iter().find(|p| {
+        p.is_connected()
+            && p.remote_prefixes()
+                .iter()
+                .filter_map(|x| x.parse::<IpNet>().ok())
+                .any(|n| n.contains(&appliance))
+    })?;
+    let allowed = peering.properties.allow_forwarded_traffic == Some(true);
+    let name = peering.name.clone().unwrap_or_default();
+    let remote = peering
+        .properties
+        .remote_virtual_network
+        .as_ref()
+        .map(|r| r.id.clone())
+        .unwrap_or_default();
+    let remote_name = remote.rsplit('/').next().unwrap_or_default().to_string();
+    let note = if allowed {
+        format!(
+            "the appliance {appliance} is in peered VNet {remote_name}: what it forwards into this VNet \
+             (replies from beyond it included) arrives because peering {name} allows forwarded traffic"
+        )
+    } else {
+        format!(
+            "the appliance {appliance} is in peered VNet {remote_name}, and peering {name} does not allow \
+             forwarded traffic (allowForwardedTraffic is not true): Azure drops what the appliance \
+             forwards into this VNet that did not originate in {remote_name}, replies from beyond it included"
+        )
+    };
+    Some(ForwardedTraffic {
+        peering: name,
+        remote_virtual_network: remote,
+        allow_forwarded_traffic: allowed,
+        note,
+    })
+}
+
+/// [`lookup`], with the forwarded-traffic setting of the peering its appliance next hop lies behind.
+pub fn lookup_from(
+    vnet: &VirtualNetwork,
+    routes: &[EffectiveRoute],
+    dest: IpAddr,
+) -> Option<RouteChoice> {
+    let mut choice = lookup(routes, dest)?;
+    if choice.route.next_hop_type == NextHopType::VirtualAppliance {
+        choice.forwarded_traffic = choice
+            .route
+            .next_hop_ip_address
+            .as_deref()
+            .and_then(|ip| ip.parse().ok())
+            .and_then(|ip| appliance_peering(vnet, ip));
+    }
+    Some(choice)
 }
 
 /// The caveats of the active routes whose prefixes are not known offline (BGP-learned routes).
@@ -494,6 +568,7 @@ pub fn lookup(routes: &[EffectiveRoute], dest: IpAddr) -> Option<RouteChoice> {
     };
     Some(RouteChoice {
         caveat,
+        forwarded_traffic: None,
         route: (*best).clone(),
         reason: format!(
             "longest prefix match: {} ({:?} route) is the most specific of {} active route(s) containing {dest}",

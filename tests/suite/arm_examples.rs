@@ -525,6 +525,7 @@ fn item_schema(kind: ResourceKind) -> Value {
         VirtualNetworkGateway => schema_for!(network::VirtualNetworkGateway),
         LocalNetworkGateway => schema_for!(network::LocalNetworkGateway),
         VirtualNetworkGatewayConnection => schema_for!(network::VirtualNetworkGatewayConnection),
+        ExpressRouteCircuit => schema_for!(network::ExpressRouteCircuit),
         ServiceTags => schema_for!(network::ServiceTagsList),
         EffectiveRouteTable => schema_for!(effective::EffectiveRoute),
         EffectiveNetworkSecurityGroups => schema_for!(effective::EffectiveNetworkSecurityGroup),

@@ -261,3 +261,189 @@ fn a_flow_check_names_the_deciding_rule_of_each_layer() {
         Some(2)
     );
 }
+
+fn routes_json(subnet: &str, dest: &str) -> serde_json::Value {
+    json(&azaudit(&[
+        "routes", "--demo", "--subnet", subnet, "--dest", dest, "--format", "json",
+    ]))
+}
+
+fn routes_table(subnet: &str, dest: &str) -> String {
+    let o = azaudit(&["routes", "--demo", "--subnet", subnet, "--dest", dest]);
+    assert_eq!(o.status.code(), Some(0));
+    String::from_utf8(o.stdout).unwrap()
+}
+
+fn gateway_rows(v: &serde_json::Value) -> Vec<&serde_json::Value> {
+    v["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| {
+            r["next_hop_type"] == "VirtualNetworkGateway" && r["source"] == "VirtualNetworkGateway"
+        })
+        .collect()
+}
+
+/// The demo hub's site-to-site connection: its on-premises prefixes in the hub, in the data spoke
+/// through gateway transit, Invalid where the route table disables propagation, absent elsewhere.
+#[test]
+fn routes_show_the_demo_gateway_routes_transit_and_propagation() {
+    // The transit spoke's endpoint subnet (no route table): the packet goes to the hub's gateway.
+    let v = routes_json("vnet-spoke-data/snet-pe", "172.16.4.5");
+    let rows = gateway_rows(&v);
+    let prefixes: Vec<&str> = rows
+        .iter()
+        .map(|r| r["address_prefix"].as_str().unwrap())
+        .collect();
+    assert_eq!(prefixes, ["172.16.0.0/16", "172.18.0.0/16"]);
+    assert!(rows.iter().all(|r| r["state"] == "Active"));
+    let choice = &v["lookup"]["choice"];
+    assert_eq!(choice["route"]["next_hop_type"], "VirtualNetworkGateway");
+    assert_eq!(choice["route"]["address_prefix"], "172.16.0.0/16");
+    assert!(choice.get("caveat").is_none(), "{choice}");
+    let t = routes_table("vnet-spoke-data/snet-pe", "172.16.4.5");
+    assert!(
+        t.contains("on-premises prefix via vpngw-hub (gateway"),
+        "{t}"
+    );
+    assert!(
+        t.contains("172.16.4.5 → VirtualNetworkGateway  via 172.16.0.0/16"),
+        "{t}"
+    );
+
+    // The subnet whose route table disables gateway route propagation: Invalid, with the reason,
+    // and the packet follows the default route to the hub firewall.
+    let v = routes_json("vnet-spoke-data/snet-data", "172.16.4.5");
+    let rows = gateway_rows(&v);
+    assert_eq!(rows.len(), 2);
+    for r in &rows {
+        assert_eq!(r["state"], "Invalid");
+        assert!(
+            r["invalid_reason"]
+                .as_str()
+                .unwrap()
+                .contains("rt-data disables gateway route propagation"),
+            "{r}"
+        );
+    }
+    assert_eq!(
+        v["lookup"]["choice"]["route"]["next_hop_type"],
+        "VirtualAppliance"
+    );
+    let t = routes_table("vnet-spoke-data/snet-data", "172.16.4.5");
+    assert!(t.contains("Invalid"), "{t}");
+    assert!(t.contains("(disableBgpRoutePropagation)"), "{t}");
+
+    // The hub itself, and a spoke that does not use the hub's gateway.
+    let v = routes_json("vnet-hub/snet-shared", "172.18.0.9");
+    assert_eq!(gateway_rows(&v).len(), 2);
+    assert_eq!(
+        v["lookup"]["choice"]["route"]["address_prefix"],
+        "172.18.0.0/16"
+    );
+    let v = routes_json("vnet-spoke-ops/snet-ops", "172.16.4.5");
+    assert!(gateway_rows(&v).is_empty());
+    assert_eq!(v["lookup"]["choice"]["route"]["next_hop_type"], "None");
+}
+
+/// A lookup through the hub firewall names the peering its forwarded traffic comes back over.
+#[test]
+fn routes_show_whether_the_appliances_peering_allows_forwarded_traffic() {
+    let v = routes_json("vnet-spoke-data/snet-data", "8.8.8.8");
+    let f = &v["lookup"]["choice"]["forwarded_traffic"];
+    assert_eq!(f["peering"], "peer-spoke-data-to-hub");
+    assert_eq!(f["allow_forwarded_traffic"], true);
+    assert!(
+        f["remote_virtual_network"]
+            .as_str()
+            .unwrap()
+            .ends_with("/vnet-hub")
+    );
+    let t = routes_table("vnet-spoke-data/snet-data", "8.8.8.8");
+    assert!(
+        t.contains("forwarded traffic: the appliance 10.0.1.4 is in peered VNet vnet-hub"),
+        "{t}"
+    );
+    // A packet that does not go through an appliance carries no such note.
+    let v = routes_json("vnet-spoke-data/snet-pe", "8.8.8.8");
+    assert!(v["lookup"]["choice"].get("forwarded_traffic").is_none());
+}
+
+/// The demo holds the cloud's service tags: a Key Vault address from the subnet with the
+/// Microsoft.KeyVault endpoint goes to the endpoint, not to the firewall's default route.
+#[test]
+fn routes_send_a_service_address_to_its_service_endpoint() {
+    let v = routes_json("vnet-spoke-data/snet-data", "20.61.103.225");
+    let route = &v["lookup"]["choice"]["route"];
+    assert_eq!(route["next_hop_type"], "VirtualNetworkServiceEndpoint");
+    assert_eq!(route["address_prefix"], "20.61.103.224/29");
+    // An address outside the service's tag takes the default route to the firewall.
+    let v = routes_json("vnet-spoke-data/snet-data", "20.61.104.1");
+    assert_eq!(
+        v["lookup"]["choice"]["route"]["next_hop_type"],
+        "VirtualAppliance"
+    );
+    // A subnet of the same VNet without the endpoint sends the service's address to the Internet.
+    let v = routes_json("vnet-spoke-data/snet-pe", "20.61.103.225");
+    assert_eq!(v["lookup"]["choice"]["route"]["next_hop_type"], "Internet");
+    assert!(
+        !v["routes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["next_hop_type"] == "VirtualNetworkServiceEndpoint")
+    );
+}
+
+/// The connected on-premises prefixes are in the VirtualNetwork tag of the transit spoke, not in
+/// that of a spoke peered with the same hub that does not use its gateway.
+#[test]
+fn effective_rules_put_on_premises_prefixes_in_the_transit_spokes_tag() {
+    let tag_of = |subnet: &str| -> Vec<String> {
+        let v = json(&azaudit(&[
+            "effective-rules",
+            "--demo",
+            "--subnet",
+            subnet,
+            "--direction",
+            "in",
+            "--format",
+            "json",
+        ]));
+        let rule = v["sections"][0]["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == "AllowVnetInBound")
+            .unwrap()
+            .clone();
+        rule["source"][0]["prefixes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p.as_str().unwrap().to_string())
+            .collect()
+    };
+    let transit = tag_of("vnet-spoke-data/snet-pe");
+    assert!(
+        transit.contains(&"172.16.0.0/16".to_string()),
+        "{transit:?}"
+    );
+    assert!(
+        transit.contains(&"172.18.0.0/16".to_string()),
+        "{transit:?}"
+    );
+    let other = tag_of("vnet-spoke-app/snet-pe");
+    assert!(!other.iter().any(|p| p.starts_with("172.1")), "{other:?}");
+    let o = azaudit(&[
+        "effective-rules",
+        "--demo",
+        "--subnet",
+        "vnet-spoke-data/snet-pe",
+        "--direction",
+        "in",
+    ]);
+    let t = String::from_utf8(o.stdout).unwrap();
+    assert!(t.contains("172.16.0.0/16, 172.18.0.0/16"), "{t}");
+}

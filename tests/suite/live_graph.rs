@@ -62,10 +62,16 @@ impl GraphTenant {
                 let body: Value =
                     serde_json::from_str(&std::fs::read_to_string(fixtures().join(file)).unwrap())
                         .unwrap();
-                let Some(items) = body.get("value").and_then(Value::as_array) else {
-                    continue;
+                // List pages, and the single GETs of kinds ARM lists per resource group only
+                // (gateways); the service-tags list is not a resource Resource Graph indexes.
+                let items = match body.get("value").and_then(Value::as_array) {
+                    Some(items) => items.clone(),
+                    None if body.get("id").is_some() && body.get("values").is_none() => {
+                        vec![body.clone()]
+                    }
+                    None => continue,
                 };
-                for item in items {
+                for item in &items {
                     let (Some(id), Some(t)) = (
                         item.get("id").and_then(Value::as_str),
                         item.get("type").and_then(Value::as_str),
@@ -202,7 +208,7 @@ pub async fn graph_server(graph: GraphTenant) -> MockServer {
     server
 }
 
-fn with_source(subs: &[&str], source: Source) -> LiveScope {
+pub fn with_source(subs: &[&str], source: Source) -> LiveScope {
     LiveScope {
         source,
         ..scope(subs)
@@ -659,7 +665,7 @@ async fn a_management_group_scans_its_subscriptions_at_any_depth() {
 }
 
 #[derive(Clone, Default)]
-struct Captured(std::sync::Arc<Mutex<Vec<u8>>>);
+pub struct Captured(pub std::sync::Arc<Mutex<Vec<u8>>>);
 
 impl std::io::Write for Captured {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {

@@ -18,6 +18,7 @@ mod job_samples;
 mod live_batch;
 mod live_client;
 mod live_collect;
+mod live_gateways;
 mod live_graph;
 mod live_scope;
 mod live_unreadable;

@@ -794,3 +794,156 @@ fn an_nsg_rule_on_a_regional_storage_tag_is_evaluated_by_its_prefixes() {
         assert_eq!(v["layers"][1]["verdict"]["rule"], by, "{remote}: {v:#}");
     }
 }
+
+/// A spoke whose default route points at an appliance in the peered hub: the lookup names the
+/// spoke's peering and whether it admits what the appliance forwards back.
+#[test]
+fn an_appliance_in_a_peered_vnet_names_the_forwarded_traffic_setting() {
+    let choice = |forwarded: Option<bool>, appliance: &str| {
+        let mut peering = json!({"peeringState": "Connected",
+            "remoteVirtualNetwork": {"id": net_id("virtualNetworks", "hub")},
+            "remoteAddressSpace": {"addressPrefixes": ["10.0.0.0/16"]}});
+        if let Some(f) = forwarded {
+            peering["allowForwardedTraffic"] = json!(f);
+        }
+        let spoke = vnet(
+            "spoke",
+            "10.1.0.0/16",
+            vec![subnet(
+                "spoke",
+                "s",
+                "10.1.1.0/24",
+                json!({"routeTable": {"id": net_id("routeTables", "rt")}}),
+            )],
+            json!({"virtualNetworkPeerings": [{"name": "spoke-to-hub", "properties": peering}]}),
+        );
+        let inv = json!({
+            "virtual_networks": [spoke],
+            "route_tables": [route_table("rt", &[("default", "0.0.0.0/0", "VirtualAppliance", Some(appliance))])],
+        });
+        let snap = snapshot(inv);
+        let idx = Index::new(&snap.inventory);
+        let (s, v) = idx.subnet(&subnet_id("spoke", "s")).expect("subnet");
+        let routes = effective_routes(&idx, s, v);
+        azaudit::model::routes::lookup_from(v, &routes, "8.8.8.8".parse().unwrap()).unwrap()
+    };
+    let allowed = choice(Some(true), "10.0.1.4");
+    assert_eq!(allowed.route.next_hop_type, NextHopType::VirtualAppliance);
+    let f = allowed
+        .forwarded_traffic
+        .expect("the appliance is behind a peering");
+    assert_eq!(f.peering, "spoke-to-hub");
+    assert!(f.allow_forwarded_traffic);
+    assert!(f.note.contains("allows forwarded traffic"), "{}", f.note);
+    // ARM's default (absent) is false, as is an explicit false: what the appliance forwards is dropped.
+    for forwarded in [Some(false), None] {
+        let f = choice(forwarded, "10.0.1.4").forwarded_traffic.unwrap();
+        assert!(!f.allow_forwarded_traffic);
+        assert!(
+            f.note.contains("Azure drops what the appliance forwards"),
+            "{}",
+            f.note
+        );
+    }
+    // An appliance in the spoke itself crosses no peering.
+    assert!(choice(Some(false), "10.1.1.10").forwarded_traffic.is_none());
+}
+
+/// An ExpressRoute circuit as ARM shows it (the shape of Microsoft's ExpressRouteCircuitGet, with a
+/// peering): the caveat of its connection names it, its provider and the provider's state; its
+/// service key and the keys of its peerings and authorizations are never kept.
+pub fn express_route_circuit() -> Value {
+    json!({
+        "name": "er-ams", "id": net_id("expressRouteCircuits", "er-ams"),
+        "type": "Microsoft.Network/expressRouteCircuits", "location": "westeurope",
+        "sku": {"name": "Standard_MeteredData", "tier": "Standard", "family": "MeteredData"},
+        "properties": {
+            "provisioningState": "Succeeded",
+            "circuitProvisioningState": "Enabled",
+            "serviceProviderProvisioningState": "Provisioned",
+            "serviceKey": "b6c3e2a1-circuit-service-key",
+            "serviceProviderProperties": {"serviceProviderName": "Equinix", "peeringLocation": "Amsterdam", "bandwidthInMbps": 200},
+            "authorizations": [{"name": "auth1", "properties": {"authorizationKey": "er-authorization-key-9d2", "authorizationUseStatus": "Available"}}],
+            "peerings": [{"name": "AzurePrivatePeering", "properties": {
+                "peeringType": "AzurePrivatePeering", "state": "Enabled", "peerASN": 65010, "vlanId": 200,
+                "primaryPeerAddressPrefix": "192.168.16.252/30", "secondaryPeerAddressPrefix": "192.168.18.252/30",
+                "sharedKey": "er-bgp-md5-key-71a"}}],
+            "globalReachEnabled": false
+        }
+    })
+}
+
+#[test]
+fn an_express_route_caveat_names_the_circuit_and_its_secrets_are_dropped() {
+    let er = json!({"connectionType": "ExpressRoute", "localNetworkGateway2": null,
+                    "peer": {"id": net_id("expressRouteCircuits", "er-ams")}});
+    let mut inv = routing_example(s2s_connection(er), None);
+    inv["express_route_circuits"] = json!([express_route_circuit()]);
+    let snap = snapshot(inv.clone());
+    let written = snap.to_json();
+    for secret in [
+        "b6c3e2a1-circuit-service-key",
+        "er-authorization-key-9d2",
+        "er-bgp-md5-key-71a",
+    ] {
+        assert!(!written.contains(secret), "{secret} reached the snapshot");
+    }
+    let c = &snap.inventory.express_route_circuits[0];
+    assert_eq!(
+        c.properties.service_provider_provisioning_state.as_deref(),
+        Some("Provisioned")
+    );
+    // The peering is kept, without its key.
+    assert!(written.contains("192.168.16.252/30"));
+    let routes = routes_of(inv, "vnet1", "Subnet2");
+    let choice = lookup(&routes, "192.168.7.7".parse().unwrap()).unwrap();
+    let caveat = choice.caveat.unwrap();
+    assert!(
+        caveat.contains(
+            "ExpressRoute connection onprem-s2s; circuit er-ams: Equinix at Amsterdam, provider state Provisioned"
+        ),
+        "{caveat}"
+    );
+    // Without the circuit in the inventory the caveat stays, without its details.
+    let er = json!({"connectionType": "ExpressRoute", "localNetworkGateway2": null,
+                    "peer": {"id": net_id("expressRouteCircuits", "er-ams")}});
+    let routes = routes_of(
+        routing_example(s2s_connection(er), None),
+        "vnet1",
+        "Subnet2",
+    );
+    let caveat = lookup(&routes, "192.168.7.7".parse().unwrap())
+        .unwrap()
+        .caveat
+        .unwrap();
+    assert!(
+        caveat.contains("ExpressRoute connection onprem-s2s)"),
+        "{caveat}"
+    );
+}
+
+/// The Internet tag is the public space outside the VirtualNetwork tag's own ranges: UDR widening
+/// (the demo app subnet's 0.0.0.0/0 to the firewall) never narrows it.
+#[test]
+fn the_internet_tag_is_not_narrowed_by_udr_widening() {
+    use azaudit::model::tags::TagResolver;
+    let snap = azaudit::collect::demo::snapshot();
+    let idx = Index::new(&snap.inventory);
+    let id = snap.inventory.virtual_networks[1].properties.subnets[0]
+        .id
+        .clone();
+    let (s, v) = idx.subnet(&id).unwrap();
+    assert_eq!(s.display_name(), "snet-app");
+    let r = TagResolver::for_subnet(&idx, s, v);
+    let public: std::net::IpAddr = "8.8.8.8".parse().unwrap();
+    assert!(
+        r.resolve("VirtualNetwork").set.contains_addr(public),
+        "widened"
+    );
+    let internet = r.resolve("Internet");
+    assert!(internet.set.contains_addr(public));
+    assert!(!internet.exact, "Microsoft publishes no list for it");
+    // The VNet's own space and its peers stay out of it.
+    assert!(!internet.set.contains_addr("10.1.1.4".parse().unwrap()));
+    assert!(!internet.set.contains_addr("10.0.1.4".parse().unwrap()));
+}

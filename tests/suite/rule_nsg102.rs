@@ -124,3 +124,46 @@ fn the_outbound_widening_is_reported_as_east_west_exposure() {
     );
     assert!(f[0].message.contains("east-west"), "{}", f[0].message);
 }
+
+/// Whether a UDR with next hop Internet or None widens the tag is undocumented: the finding stays,
+/// at medium confidence with the reason, and the rule's `why` names the open question; an
+/// appliance next hop keeps high confidence.
+#[test]
+fn internet_or_none_next_hops_lower_the_confidence() {
+    for hop in ["Internet", "None"] {
+        let mut t = tenant(vec![allow_to_vnet(), deny_internet()], true);
+        t["route_tables"] = json!([route_table(
+            "rt-app",
+            &[("to-somewhere", "0.0.0.0/0", hop, None)]
+        )]);
+        let r = scan(&snapshot(t));
+        let f = findings_of(&r, "NSG102");
+        assert_eq!(f.len(), 1, "{hop}: {:#?}", r.findings);
+        assert_eq!(
+            f[0].confidence,
+            azaudit::findings::Confidence::Medium,
+            "{hop}"
+        );
+        assert!(
+            f[0].confidence_reasons
+                .iter()
+                .any(|r| r.contains("next hop Internet or None")),
+            "{hop}: {:?}",
+            f[0].confidence_reasons
+        );
+    }
+    let r = scan(&snapshot(tenant(
+        vec![allow_to_vnet(), deny_internet()],
+        true,
+    )));
+    assert_eq!(
+        findings_of(&r, "NSG102")[0].confidence,
+        azaudit::findings::Confidence::High
+    );
+    let why = azaudit::rules::registry()
+        .into_iter()
+        .find(|r| r.meta().code == "NSG102")
+        .map(|r| r.meta().why)
+        .unwrap();
+    assert!(why.contains("Open question"), "{why}");
+}
