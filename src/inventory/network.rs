@@ -4,6 +4,7 @@
 
 use super::common::{Extra, Resource, SubResource, Toggle, lenient_bool, null_default};
 use crate::open_enum;
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 open_enum!(
@@ -73,9 +74,11 @@ pub struct NsgProperties {
 #[serde(rename_all = "camelCase")]
 pub struct SecurityRule {
     #[serde(default)]
-    pub id: Option<String>,
+    #[schemars(with = "Option<String>")]
+    pub id: Option<CompactString>,
     #[serde(default)]
-    pub name: String,
+    #[schemars(with = "String")]
+    pub name: CompactString,
     pub properties: SecurityRuleProperties,
     #[serde(flatten)]
     pub extra: Extra,
@@ -85,24 +88,33 @@ pub struct SecurityRule {
 #[serde(rename_all = "camelCase")]
 pub struct SecurityRuleProperties {
     #[serde(default)]
-    pub description: Option<String>,
+    #[schemars(with = "Option<String>")]
+    pub description: Option<CompactString>,
     pub protocol: Protocol,
     #[serde(default)]
-    pub source_port_range: Option<String>,
+    #[schemars(with = "Option<String>")]
+    pub source_port_range: Option<CompactString>,
     #[serde(default)]
-    pub destination_port_range: Option<String>,
+    #[schemars(with = "Option<String>")]
+    pub destination_port_range: Option<CompactString>,
     #[serde(default)]
-    pub source_address_prefix: Option<String>,
+    #[schemars(with = "Option<String>")]
+    pub source_address_prefix: Option<CompactString>,
     #[serde(default)]
-    pub destination_address_prefix: Option<String>,
+    #[schemars(with = "Option<String>")]
+    pub destination_address_prefix: Option<CompactString>,
     #[serde(default, deserialize_with = "null_default")]
-    pub source_port_ranges: Vec<String>,
+    #[schemars(with = "Vec<String>")]
+    pub source_port_ranges: Vec<CompactString>,
     #[serde(default, deserialize_with = "null_default")]
-    pub destination_port_ranges: Vec<String>,
+    #[schemars(with = "Vec<String>")]
+    pub destination_port_ranges: Vec<CompactString>,
     #[serde(default, deserialize_with = "null_default")]
-    pub source_address_prefixes: Vec<String>,
+    #[schemars(with = "Vec<String>")]
+    pub source_address_prefixes: Vec<CompactString>,
     #[serde(default, deserialize_with = "null_default")]
-    pub destination_address_prefixes: Vec<String>,
+    #[schemars(with = "Vec<String>")]
+    pub destination_address_prefixes: Vec<CompactString>,
     #[serde(default, deserialize_with = "null_default")]
     pub source_application_security_groups: Vec<SubResource>,
     #[serde(default, deserialize_with = "null_default")]
@@ -111,7 +123,8 @@ pub struct SecurityRuleProperties {
     pub priority: u32,
     pub direction: Direction,
     #[serde(default)]
-    pub provisioning_state: Option<String>,
+    #[schemars(with = "Option<String>")]
+    pub provisioning_state: Option<CompactString>,
     #[serde(flatten)]
     pub extra: Extra,
 }
@@ -135,13 +148,19 @@ impl SecurityRuleProperties {
     }
 }
 
-fn merge<'a>(one: &'a Option<String>, many: &'a [String]) -> Vec<&'a str> {
+/// Generic over the string type: security rules keep their short values inline, other resources
+/// keep `String`s.
+fn merge<'a, S: AsRef<str>>(one: &'a Option<S>, many: &'a [S]) -> Vec<&'a str> {
     let mut out: Vec<&str> = many
         .iter()
-        .map(|s| s.trim())
+        .map(|s| s.as_ref().trim())
         .filter(|s| !s.is_empty())
         .collect();
-    if let Some(s) = one.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    if let Some(s) = one
+        .as_ref()
+        .map(|s| s.as_ref().trim())
+        .filter(|s| !s.is_empty())
+    {
         out.insert(0, s);
     }
     out

@@ -270,7 +270,7 @@ pub fn admissions(
                 let admitted = remote.intersection(&undecided);
                 if !admitted.is_empty() {
                     out.push(Admission {
-                        rule: r.rule.name.clone(),
+                        rule: r.rule.name.to_string(),
                         priority: p.priority,
                         is_default: r.is_default,
                         remote: remote_tokens.iter().map(|s| s.to_string()).collect(),
@@ -339,7 +339,7 @@ pub fn evaluate(
         {
             return Some(Verdict {
                 allowed: matches!(p.access, Access::Allow),
-                rule: r.rule.name.clone(),
+                rule: r.rule.name.to_string(),
                 priority: p.priority,
             });
         }

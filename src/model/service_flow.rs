@@ -139,13 +139,13 @@ pub fn evaluate_service_flow(
             Match::Yes => {
                 return Some(ServiceVerdict::Decided(Verdict {
                     allowed: matches!(p.access, Access::Allow),
-                    rule: r.rule.name.clone(),
+                    rule: r.rule.name.to_string(),
                     priority: p.priority,
                 }));
             }
             Match::Maybe => {
                 return Some(ServiceVerdict::Open {
-                    rule: r.rule.name.clone(),
+                    rule: r.rule.name.to_string(),
                     priority: p.priority,
                     remote: tokens.iter().map(|s| s.to_string()).collect(),
                 });

@@ -115,7 +115,7 @@ fn gateway_manager_verdict(
         let allow = matches!(p.access, Access::Allow);
         if allow && !any {
             narrow_allows.push((
-                r.rule.name.clone(),
+                r.rule.name.to_string(),
                 p.priority,
                 dst.iter().map(|d| d.to_string()).collect(),
             ));
@@ -125,7 +125,7 @@ fn gateway_manager_verdict(
             continue;
         }
         return GmVerdict {
-            decided: Some((allow, r.rule.name.clone(), p.priority)),
+            decided: Some((allow, r.rule.name.to_string(), p.priority)),
             narrow_allows,
         };
     }
