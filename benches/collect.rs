@@ -1,12 +1,19 @@
-//! Live collection of a generated tenant served by an in-process mock ARM with 30 ms latency per
-//! request: ARM lists and GETs, Resource Graph (skip-token paging, quota headers) and `/batch`.
-//! Compares `--source graph` (Resource Graph + batch) with `--source arm` (ARM lists and direct
-//! GETs): HTTP requests, inner batch requests, wall time and peak RSS, each source measured in a
-//! fresh child process (run with `cargo bench --bench collect`; `-- 150` sets the spokes, three to
-//! a subscription, each with four Key Vaults). After each run a trivial client sends the mock the
-//! same requests again (16 at a time, the pages of one Resource Graph query one after another,
-//! nothing parsed), so that the table also shows how long the mock itself needs to answer them.
-//! Prints a table; no assertions.
+//! Live collection of a generated tenant served by a mock ARM with 30 ms latency per request:
+//! ARM lists and GETs, Resource Graph (skip-token paging, quota headers) and `/batch`. Compares
+//! `--source graph` (Resource Graph + batch) with `--source arm` (ARM lists and direct GETs):
+//! HTTP requests, inner batch requests, wall time and peak RSS (run with
+//! `cargo bench --bench collect`; `-- 150` sets the spokes, three to a subscription, each with
+//! four Key Vaults).
+//!
+//! The mock runs in its own process and answers over a Unix socket, so the peak RSS of the
+//! measuring process is azaudit's own (plus a log of the requests, for the replay below); the
+//! mock's peak is shown apart. Each source gets a fresh mock and a fresh measuring process.
+//!
+//! After each run a trivial client sends the mock the same requests again through the same
+//! socket, keeping only the dependency levels the data imposes (subscription list; then queries,
+//! subscription-wide lists and registrations; then reads of ids found in those answers), every
+//! request of a level at once, the pages of one Resource Graph query one after another, nothing
+//! parsed. Prints a table; no assertions.
 
 #[path = "support/synthetic.rs"]
 mod synthetic;
@@ -27,8 +34,6 @@ const LATENCY: Duration = Duration::from_millis(30);
 const DEFAULT_SPOKES: usize = 150;
 /// Key Vaults in each spoke besides the one behind its private endpoint.
 const EXTRA_VAULTS: usize = 3;
-/// Requests the trivial client keeps in flight (azaudit's default overall limit).
-const REPLAY_CONCURRENCY: usize = 16;
 
 /// The tenant, indexed the way ARM and Resource Graph answer, each item kept as its JSON text
 /// (shared between the indexes) so that the mock's own memory stays small next to azaudit's.
@@ -41,8 +46,6 @@ struct MockArm {
     by_type: HashMap<String, Vec<(String, String)>>,
     requests: AtomicU64,
     inner: AtomicU64,
-    /// Every request received (method, URL, body), for the trivial client to send again.
-    log: std::sync::Mutex<Vec<(Method, azure_core::http::Url, Vec<u8>)>>,
 }
 
 impl std::fmt::Debug for MockArm {
@@ -172,7 +175,6 @@ impl MockArm {
             by_type,
             requests: AtomicU64::new(0),
             inner: AtomicU64::new(0),
-            log: Default::default(),
         }
     }
 
@@ -266,38 +268,142 @@ impl MockArm {
     }
 }
 
-#[async_trait::async_trait]
-impl HttpClient for MockArm {
-    async fn execute_request(&self, request: &Request) -> azure_core::Result<AsyncRawResponse> {
+impl MockArm {
+    /// Answers one request as ARM would: status, whether Resource Graph quota headers go with
+    /// it, and the body.
+    fn answer(
+        &self,
+        method: &str,
+        url: &azure_core::http::Url,
+        body: &[u8],
+    ) -> (u16, bool, String) {
         self.requests.fetch_add(1, Ordering::Relaxed);
+        let path = url.path();
+        let parsed = || -> Value { serde_json::from_slice(body).unwrap_or(Value::Null) };
+        match method {
+            "GET" => {
+                let (s, v) = self.get(path);
+                (s, false, v)
+            }
+            "POST" if path.eq_ignore_ascii_case("/providers/Microsoft.ResourceGraph/resources") => {
+                (200, true, self.graph(&parsed()))
+            }
+            "POST" if path == "/batch" => (200, false, self.batch(&parsed())),
+            _ => (
+                405,
+                false,
+                r#"{"error":{"code":"MethodNotAllowed","message":"no"}}"#.to_string(),
+            ),
+        }
+    }
+
+    /// Serves the mock on a Unix socket, one request a connection: a header line
+    /// `METHOD URL BODY-LENGTH` and the body; the answer is a line `STATUS QUOTA LENGTH` and the
+    /// body. `STATS` answers the request counters. Each answer waits `LATENCY` first.
+    async fn serve(self: Arc<Self>, listener: tokio::net::UnixListener) {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                return;
+            };
+            let mock = self.clone();
+            tokio::spawn(async move {
+                use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+                let mut stream = BufReader::new(stream);
+                let mut line = String::new();
+                if stream.read_line(&mut line).await.is_err() {
+                    return;
+                }
+                let f: Vec<&str> = line.trim_end().splitn(3, ' ').collect();
+                let (status, quota, text) = if f[0] == "STATS" {
+                    let text = format!(
+                        "{} {}",
+                        mock.requests.load(Ordering::Relaxed),
+                        mock.inner.load(Ordering::Relaxed)
+                    );
+                    (200, false, text)
+                } else {
+                    let len: usize = f.get(2).and_then(|l| l.parse().ok()).unwrap_or(0);
+                    let mut body = vec![0; len];
+                    if stream.read_exact(&mut body).await.is_err() {
+                        return;
+                    }
+                    let url =
+                        azure_core::http::Url::parse(f.get(1).copied().unwrap_or("")).unwrap();
+                    tokio::time::sleep(LATENCY).await;
+                    mock.answer(f[0], &url, &body)
+                };
+                let head = format!("{status} {} {}\n", u8::from(quota), text.len());
+                let stream = stream.get_mut();
+                let _ = stream.write_all(head.as_bytes()).await;
+                let _ = stream.write_all(text.as_bytes()).await;
+                let _ = stream.shutdown().await;
+            });
+        }
+    }
+}
+
+/// The measured process's transport: each request goes to the mock in its own process over the
+/// Unix socket, so that the measured resident set holds azaudit and its transport only. Every
+/// request is logged (method, URL, body) for the trivial client to send again.
+#[derive(Debug)]
+struct SocketArm {
+    socket: std::path::PathBuf,
+    log: std::sync::Mutex<Vec<Logged>>,
+}
+
+/// A request as sent: method, URL and body.
+type Logged = (Method, azure_core::http::Url, Vec<u8>);
+
+impl SocketArm {
+    async fn exchange(&self, head: &str, body: &[u8]) -> std::io::Result<(u16, bool, Vec<u8>)> {
+        use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+        let mut stream = tokio::net::UnixStream::connect(&self.socket).await?;
+        stream.write_all(head.as_bytes()).await?;
+        stream.write_all(body).await?;
+        let mut stream = BufReader::new(stream);
+        let mut line = String::new();
+        stream.read_line(&mut line).await?;
+        let f: Vec<&str> = line.trim_end().split(' ').collect();
+        let bad = || std::io::Error::other("bad mock answer");
+        let status: u16 = f.first().and_then(|s| s.parse().ok()).ok_or_else(bad)?;
+        let quota = f.get(1) == Some(&"1");
+        let len: usize = f.get(2).and_then(|s| s.parse().ok()).ok_or_else(bad)?;
+        let mut out = vec![0; len];
+        stream.read_exact(&mut out).await?;
+        Ok((status, quota, out))
+    }
+
+    async fn send(
+        &self,
+        method: Method,
+        url: &azure_core::http::Url,
+        body: &[u8],
+    ) -> std::io::Result<(u16, bool, Vec<u8>)> {
+        let verb = if method == Method::Get { "GET" } else { "POST" };
+        self.exchange(&format!("{verb} {url} {}\n", body.len()), body)
+            .await
+    }
+
+    async fn stats(&self) -> (u64, u64) {
+        let (_, _, text) = self.exchange("STATS\n", &[]).await.unwrap();
+        let text = String::from_utf8(text).unwrap();
+        let (a, b) = text.split_once(' ').unwrap();
+        (a.parse().unwrap(), b.parse().unwrap())
+    }
+}
+
+#[async_trait::async_trait]
+impl HttpClient for SocketArm {
+    async fn execute_request(&self, request: &Request) -> azure_core::Result<AsyncRawResponse> {
         let sent: azure_core::Bytes = request.body().into();
         self.log
             .lock()
             .unwrap()
             .push((request.method(), request.url().clone(), sent.to_vec()));
-        tokio::time::sleep(LATENCY).await;
-        let path = request.url().path().to_string();
-        let body = || -> Value {
-            let bytes: azure_core::Bytes = request.body().into();
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null)
-        };
-        let (status, value, quota) = match request.method() {
-            Method::Get => {
-                let (s, v) = self.get(&path);
-                (s, v, false)
-            }
-            Method::Post
-                if path.eq_ignore_ascii_case("/providers/Microsoft.ResourceGraph/resources") =>
-            {
-                (200, self.graph(&body()), true)
-            }
-            Method::Post if path == "/batch" => (200, self.batch(&body()), false),
-            _ => (
-                405,
-                r#"{"error":{"code":"MethodNotAllowed","message":"no"}}"#.to_string(),
-                false,
-            ),
-        };
+        let (status, quota, body) = self
+            .send(request.method(), request.url(), &sent)
+            .await
+            .map_err(|e| azure_core::Error::new(azure_core::error::ErrorKind::Io, e))?;
         let mut headers = azure_core::http::headers::Headers::new();
         headers.insert("content-type", "application/json");
         if quota {
@@ -307,76 +413,112 @@ impl HttpClient for MockArm {
         Ok(AsyncRawResponse::from_bytes(
             StatusCode::from(status),
             headers,
-            value.into_bytes(),
+            body,
         ))
     }
 }
 
-/// Sends the logged requests to the mock again as a trivial client would: `REPLAY_CONCURRENCY`
-/// at a time, the pages of one Resource Graph query (same query and subscriptions) in order, the
-/// answers read and dropped. Returns the wall time.
-async fn replay(mock: &MockArm, log: Vec<(Method, azure_core::http::Url, Vec<u8>)>) -> Duration {
-    use futures::StreamExt;
-    let mut chains: Vec<Vec<(Method, azure_core::http::Url, Vec<u8>)>> = Vec::new();
-    let mut graph_chain: HashMap<String, usize> = HashMap::new();
+/// How far down the data's own dependency chain a request is: 0 for the subscription list;
+/// 1 for what needs only subscription ids (Resource Graph queries, subscription-wide lists,
+/// provider registrations); 2 for what needs ids found in those answers (any read below a
+/// resource group: child lists, per-vault settings, batches of them).
+fn level(method: &Method, url: &azure_core::http::Url, body: &[u8]) -> usize {
+    let below_a_resource = |path: &str| path.to_ascii_lowercase().contains("/resourcegroups/");
+    if *method == Method::Get {
+        return match url.path() {
+            "/subscriptions" => 0,
+            p if below_a_resource(p) => 2,
+            _ => 1,
+        };
+    }
+    let inner_below = serde_json::from_slice::<Value>(body)
+        .ok()
+        .and_then(|b| b["requests"].as_array().cloned())
+        .is_some_and(|r| {
+            r.iter()
+                .any(|r| below_a_resource(r["relativeUrl"].as_str().unwrap_or_default()))
+        });
+    if inner_below { 2 } else { 1 }
+}
+
+/// Sends the logged requests to the mock again as a trivial client that knows every request in
+/// advance would, keeping only the dependency levels the data imposes (see [`level`]): each
+/// level waits for the one before, and within a level every request is sent at once, except
+/// that the pages of one Resource Graph query (same query and subscriptions) follow each other.
+/// Answers are read and dropped, nothing is parsed. Returns the wall time.
+async fn replay(mock: &SocketArm, log: Vec<Logged>) -> Duration {
+    let mut levels: [Vec<Vec<Logged>>; 3] = Default::default();
+    let mut graph_chain: HashMap<String, (usize, usize)> = HashMap::new();
     for (method, url, body) in log {
+        let l = level(&method, &url, &body);
         let query = (url.path() == "/providers/Microsoft.ResourceGraph/resources")
             .then(|| serde_json::from_slice::<Value>(&body).ok())
             .flatten()
             .map(|b| format!("{}|{}", b["query"], b["subscriptions"]));
         match query.map(|q| graph_chain.get(&q).copied().ok_or(q)) {
-            Some(Ok(chain)) => chains[chain].push((method, url, body)),
+            Some(Ok((l, chain))) => levels[l][chain].push((method, url, body)),
             Some(Err(q)) => {
-                graph_chain.insert(q, chains.len());
-                chains.push(vec![(method, url, body)]);
+                graph_chain.insert(q, (l, levels[l].len()));
+                levels[l].push(vec![(method, url, body)]);
             }
-            None => chains.push(vec![(method, url, body)]),
+            None => levels[l].push(vec![(method, url, body)]),
         }
     }
     let t = Instant::now();
-    futures::stream::iter(chains)
-        .for_each_concurrent(REPLAY_CONCURRENCY, |chain| async move {
+    for chains in levels {
+        futures::future::join_all(chains.into_iter().map(|chain| async move {
             for (method, url, body) in chain {
-                let mut request = Request::new(url, method);
-                request.set_body(body);
-                let response = mock.execute_request(&request).await.unwrap();
-                let _ = response.into_body().collect().await;
+                mock.send(method, &url, &body).await.unwrap();
             }
-        })
+        }))
         .await;
+    }
     t.elapsed()
 }
 
-/// Peak resident set of this process, in MB.
-fn peak_rss_mb() -> f64 {
-    status_mb("VmHWM:")
-}
-
-fn status_mb(field: &str) -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+/// Peak resident set of a process, in MB.
+fn peak_rss_mb(pid: &str) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     status
         .lines()
-        .find(|l| l.starts_with(field))
+        .find(|l| l.starts_with("VmHWM:"))
         .and_then(|l| l.split_whitespace().nth(1))
         .and_then(|kb| kb.parse::<f64>().ok())
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
-fn measure(source: &str, index: &std::path::Path, subscriptions: &str) {
-    let subscriptions: Vec<String> = subscriptions.split(',').map(str::to_string).collect();
-    let mock = Arc::new(MockArm::load(index));
-    let resources = mock.by_id.len();
-    let mock_mb = status_mb("VmRSS:");
-    let rt = tokio::runtime::Builder::new_multi_thread()
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .unwrap();
+        .unwrap()
+}
+
+/// The mock's process: loads the index, serves it on `socket`, and says "ready" on stdout.
+fn serve(index: &std::path::Path, socket: &std::path::Path) {
+    let mock = Arc::new(MockArm::load(index));
+    runtime().block_on(async {
+        let listener = tokio::net::UnixListener::bind(socket).unwrap();
+        println!("ready {}", mock.by_id.len());
+        use std::io::Write;
+        std::io::stdout().flush().unwrap();
+        mock.serve(listener).await;
+    });
+}
+
+fn measure(source: &str, socket: &std::path::Path, subscriptions: &str, resources: &str) {
+    let subscriptions: Vec<String> = subscriptions.split(',').map(str::to_string).collect();
+    let transport = Arc::new(SocketArm {
+        socket: socket.to_path_buf(),
+        log: Default::default(),
+    });
+    let rt = runtime();
     let (snap, wall, stats) = rt.block_on(async {
         let client = ArmClient::new(
             ArmTarget::for_cloud(Cloud::Public),
             StaticToken::new("bench-token".into()),
             ClientSettings {
-                transport: Some(mock.clone()),
+                transport: Some(transport.clone()),
                 use_batch: source != "arm",
                 ..ClientSettings::default()
             },
@@ -394,29 +536,38 @@ fn measure(source: &str, index: &std::path::Path, subscriptions: &str) {
         let snap = collect(&client, &scope).await;
         (snap, t.elapsed(), client.stats())
     });
-    let peak = peak_rss_mb();
-    let requests = mock.requests.load(Ordering::Relaxed);
-    let inner = mock.inner.load(Ordering::Relaxed);
-    let log = std::mem::take(&mut *mock.log.lock().unwrap());
-    let mock_time = rt.block_on(replay(&mock, log));
-    println!(
-        "{source:>6} {:>5} {resources:>9} {:>5} {requests:>9} {inner:>8} {:>7} {:>8} {:>8.2} {:>8.2} {:>6.2} {peak:>9.1} {mock_mb:>8.1} {:>5}",
+    let peak = peak_rss_mb("self");
+    let (requests, inner) = rt.block_on(transport.stats());
+    let log = std::mem::take(&mut *transport.log.lock().unwrap());
+    let trivial = rt.block_on(replay(&transport, log));
+    print!(
+        "{source:>6} {:>5} {resources:>9} {:>5} {requests:>9} {inner:>8} {:>7} {:>8} {:>8.2} {:>8.2} {:>6.2} {peak:>9.1}",
         snap.scope.subscriptions.len(),
         snap.inventory.key_vaults.len(),
         stats.graph_queries,
         stats.batch_calls,
         wall.as_secs_f64(),
-        mock_time.as_secs_f64(),
-        wall.as_secs_f64() / mock_time.as_secs_f64(),
-        snap.coverage.gaps.len(),
+        trivial.as_secs_f64(),
+        wall.as_secs_f64() / trivial.as_secs_f64(),
     );
+    println!(" {{mock}} {:>5}", snap.coverage.gaps.len());
 }
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.first().map(String::as_str) == Some("--measure") {
-        measure(&args[1], std::path::Path::new(&args[2]), &args[3]);
-        return;
+    match args.first().map(String::as_str) {
+        Some("--measure") => {
+            measure(&args[1], std::path::Path::new(&args[2]), &args[3], &args[4]);
+            return;
+        }
+        Some("--serve") => {
+            serve(
+                std::path::Path::new(&args[1]),
+                std::path::Path::new(&args[2]),
+            );
+            return;
+        }
+        _ => {}
     }
     let spokes = args
         .iter()
@@ -433,6 +584,7 @@ fn main() {
         .filter_map(Value::as_str)
         .collect();
     let subscriptions = subscriptions.join(",");
+    drop(doc);
     println!(
         "{:>6} {:>5} {:>9} {:>5} {:>9} {:>8} {:>7} {:>8} {:>8} {:>8} {:>6} {:>9} {:>8} {:>5}",
         "source",
@@ -444,23 +596,45 @@ fn main() {
         "graph",
         "batches",
         "wall s",
-        "mock s",
+        "trivial",
         "ratio",
         "peak MB",
         "mock MB",
         "gaps"
     );
+    let exe = std::env::current_exe().unwrap();
     for source in ["graph", "arm"] {
-        let out = std::process::Command::new(std::env::current_exe().unwrap())
+        // A fresh mock per source, in its own process: its memory and its counters are its own.
+        let socket = dir.path().join(format!("{source}.sock"));
+        let mut server = std::process::Command::new(&exe)
+            .args(["--serve", index.to_str().unwrap(), socket.to_str().unwrap()])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("the mock runs");
+        let mut ready = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(server.stdout.take().unwrap()),
+            &mut ready,
+        )
+        .unwrap();
+        let resources = ready.trim().trim_start_matches("ready ").to_string();
+        let out = std::process::Command::new(&exe)
             .args([
                 "--measure",
                 source,
-                index.to_str().unwrap(),
+                socket.to_str().unwrap(),
                 subscriptions.as_str(),
+                resources.as_str(),
             ])
             .output()
             .expect("the measuring child runs");
-        print!("{}", String::from_utf8_lossy(&out.stdout));
+        let mock_mb = peak_rss_mb(&server.id().to_string());
+        let _ = server.kill();
+        let _ = server.wait();
+        print!(
+            "{}",
+            String::from_utf8_lossy(&out.stdout).replace("{mock}", &format!("{mock_mb:>8.1}"))
+        );
         if !out.status.success() {
             eprintln!("{}", String::from_utf8_lossy(&out.stderr));
         }
