@@ -142,16 +142,7 @@ pub fn build_report_selected(
             cloud: snapshot.cloud,
             subscriptions: snapshot.scope.subscriptions.clone(),
             subscription_names: snapshot
-                .inventory
-                .subscriptions
-                .iter()
-                .filter(|s| {
-                    snapshot
-                        .scope
-                        .subscriptions
-                        .iter()
-                        .any(|x| x.eq_ignore_ascii_case(&s.subscription_id))
-                })
+                .scanned_subscriptions()
                 .filter_map(|s| {
                     let name = s.display_name.as_deref()?.trim();
                     (!name.is_empty())

@@ -536,26 +536,9 @@ impl ArmClient {
                 return Err(error);
             }
             let throttled = error.status() == Some(429);
-            let wait = if throttled {
-                throttles += 1;
-                // A zero Retry-After would turn a storm into a busy loop.
-                retry_wait(
-                    wait_hint.map(|h| h.max(self.settings.base_backoff)),
-                    self.settings.base_backoff,
-                    throttles,
-                    self.settings.max_wait,
-                )
-            } else {
-                failures += 1;
-                if failures > self.settings.max_retries {
-                    return Err(error);
-                }
-                retry_wait(
-                    wait_hint,
-                    self.settings.base_backoff,
-                    failures,
-                    self.settings.max_wait,
-                )
+            let Some(wait) = self.backoff(throttled, wait_hint, &mut throttles, &mut failures)
+            else {
+                return Err(error);
             };
             let until = Instant::now() + wait;
             if until > deadline {
@@ -1029,25 +1012,9 @@ impl ArmClient {
             if retry.is_empty() {
                 break;
             }
-            let wait = if any_throttled {
-                throttles += 1;
-                retry_wait(
-                    wait_hint.map(|h| h.max(self.settings.base_backoff)),
-                    self.settings.base_backoff,
-                    throttles,
-                    self.settings.max_wait,
-                )
-            } else {
-                failures += 1;
-                if failures > self.settings.max_retries {
-                    break;
-                }
-                retry_wait(
-                    wait_hint,
-                    self.settings.base_backoff,
-                    failures,
-                    self.settings.max_wait,
-                )
+            let Some(wait) = self.backoff(any_throttled, wait_hint, &mut throttles, &mut failures)
+            else {
+                break;
             };
             if Instant::now() + wait > deadline {
                 break;
@@ -1116,6 +1083,29 @@ pub(crate) fn is_retryable_status(status: u16) -> bool {
 
 /// How long to wait before attempt `attempt + 1`: the server's hint, else exponential back-off from
 /// `base`, never more than `cap`.
+impl ArmClient {
+    /// How long to wait before the next attempt, counting it as a throttle or a failure; `None`
+    /// once failures exceed the retry budget (throttles are bounded by the deadline instead).
+    fn backoff(
+        &self,
+        throttled: bool,
+        wait_hint: Option<Duration>,
+        throttles: &mut u32,
+        failures: &mut u32,
+    ) -> Option<Duration> {
+        let base = self.settings.base_backoff;
+        if throttled {
+            *throttles += 1;
+            // A zero Retry-After would turn a storm into a busy loop.
+            let hint = wait_hint.map(|h| h.max(base));
+            return Some(retry_wait(hint, base, *throttles, self.settings.max_wait));
+        }
+        *failures += 1;
+        (*failures <= self.settings.max_retries)
+            .then(|| retry_wait(wait_hint, base, *failures, self.settings.max_wait))
+    }
+}
+
 pub(crate) fn retry_wait(
     hint: Option<Duration>,
     base: Duration,

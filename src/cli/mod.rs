@@ -430,19 +430,7 @@ impl LiveArgs {
         if !names.is_empty() {
             // The snapshot lists the tenant's other subscriptions too; a name picks among those
             // it read.
-            let held: Vec<_> = snapshot
-                .inventory
-                .subscriptions
-                .iter()
-                .filter(|s| {
-                    snapshot
-                        .scope
-                        .subscriptions
-                        .iter()
-                        .any(|x| x.eq_ignore_ascii_case(&s.subscription_id))
-                })
-                .cloned()
-                .collect();
+            let held: Vec<_> = snapshot.scanned_subscriptions().cloned().collect();
             let ids = crate::collect::scope::resolve_names(&names, &held, "the snapshot holds")
                 .map_err(Error::Usage)?;
             wanted.extend(ids);

@@ -54,6 +54,19 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
+    /// The subscriptions of the tenant's list that this snapshot read (its scope); the list also
+    /// holds the tenant's other subscriptions, which stay outside the scan.
+    pub fn scanned_subscriptions(
+        &self,
+    ) -> impl Iterator<Item = &crate::inventory::resources::Subscription> {
+        self.inventory.subscriptions.iter().filter(|s| {
+            self.scope
+                .subscriptions
+                .iter()
+                .any(|x| x.eq_ignore_ascii_case(&s.subscription_id))
+        })
+    }
+
     /// Parses snapshot text; `origin` names it in errors.
     pub fn from_json(text: &str, origin: &Path) -> Result<Snapshot> {
         let problem = |problem: String| Error::Snapshot {

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::addr::PrefixSet;
 use super::nsg::{PortSet, Verdict, protocol_covers, rule_sides, rules_in_order};
-use super::tags::TagResolver;
+use super::tags::{TagResolver, public_v4};
 use crate::inventory::network::{Access, Direction, NetworkSecurityGroup, Protocol};
 
 /// The public address of a service, as far as it is known offline.
@@ -107,7 +107,7 @@ pub fn evaluate_service_flow(
     tags: &TagResolver,
 ) -> Option<ServiceVerdict> {
     let inbound = matches!(direction, Direction::Inbound);
-    let public = PrefixSet::all_v4().difference(&non_internet());
+    let public = public_v4();
     for r in rules_in_order(nsg, direction) {
         let p = &r.rule.properties;
         if !protocol_covers(&p.protocol, protocol)
@@ -153,23 +153,6 @@ pub fn evaluate_service_flow(
         }
     }
     None
-}
-
-fn non_internet() -> PrefixSet {
-    PrefixSet::union_all(
-        [
-            "0.0.0.0/8",
-            "10.0.0.0/8",
-            "100.64.0.0/10",
-            "127.0.0.0/8",
-            "169.254.0.0/16",
-            "172.16.0.0/12",
-            "192.168.0.0/16",
-            "224.0.0.0/3",
-        ]
-        .iter()
-        .filter_map(|p| PrefixSet::parse(p)),
-    )
 }
 
 #[cfg(test)]

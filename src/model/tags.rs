@@ -30,6 +30,11 @@ const NON_INTERNET_V4: &[&str] = &[
     "224.0.0.0/3",
 ];
 
+/// The public IPv4 space: every address outside [`NON_INTERNET_V4`].
+pub fn public_v4() -> PrefixSet {
+    PrefixSet::all_v4().difference(&parse_all(NON_INTERNET_V4.iter().copied()))
+}
+
 /// Whether `addr` lies outside the public Internet (private, shared, loopback, link-local,
 /// multicast or reserved IPv4 ranges; IPv6 addresses are taken as public).
 pub fn is_non_internet(addr: std::net::IpAddr) -> bool {
@@ -237,7 +242,7 @@ impl TagResolver {
         }
         if t.eq_ignore_ascii_case("Internet") {
             // Public address space outside the VNet: an approximation (Microsoft publishes no list).
-            let set = PrefixSet::all_v4().difference(&parse_all(NON_INTERNET_V4.iter().copied()));
+            let set = public_v4();
             let not_internet = self
                 .virtual_network_base
                 .as_ref()
@@ -278,9 +283,7 @@ pub fn asg_members(idx: &Index<'_>) -> std::collections::HashMap<String, PrefixS
 
 /// Whether `set` holds any address on the public Internet.
 pub fn has_public_addresses(set: &PrefixSet) -> bool {
-    !set.intersection(&PrefixSet::all_v4())
-        .difference(&parse_all(NON_INTERNET_V4.iter().copied()))
-        .is_empty()
+    !set.intersection(&public_v4()).is_empty()
 }
 
 fn parse_all<'a>(items: impl Iterator<Item = &'a str>) -> PrefixSet {

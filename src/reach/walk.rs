@@ -445,6 +445,32 @@ impl<'a> Walk<'a, '_> {
         }
     }
 
+    /// The subnet's and the NIC's NSGs, with what could not be found noted in `missing`.
+    fn nsgs_of(
+        &self,
+        subnet: &Subnet,
+        nic: Option<&NetworkInterface>,
+        missing: &mut Vec<String>,
+    ) -> (
+        Option<&'a NetworkSecurityGroup>,
+        Option<&'a NetworkSecurityGroup>,
+    ) {
+        let subnet_nsg = self.nsg_of(
+            subnet
+                .properties
+                .network_security_group
+                .as_ref()
+                .map(|r| r.id.as_str()),
+            missing,
+        );
+        let nic_nsg = self.nsg_of(
+            nic.and_then(|n| n.properties.network_security_group.as_ref())
+                .map(|r| r.id.as_str()),
+            missing,
+        );
+        (subnet_nsg, nic_nsg)
+    }
+
     fn nsg_of(
         &self,
         id: Option<&str>,
@@ -461,19 +487,7 @@ impl<'a> Walk<'a, '_> {
     fn source_nsgs(&mut self, dest: Dest<'a>) -> Outcome {
         let (subnet, vnet, nic) = (self.src.subnet, self.src.vnet, self.src.nic);
         let mut missing = Vec::new();
-        let subnet_nsg = self.nsg_of(
-            subnet
-                .properties
-                .network_security_group
-                .as_ref()
-                .map(|r| r.id.as_str()),
-            &mut missing,
-        );
-        let nic_nsg = self.nsg_of(
-            nic.and_then(|n| n.properties.network_security_group.as_ref())
-                .map(|r| r.id.as_str()),
-            &mut missing,
-        );
+        let (subnet_nsg, nic_nsg) = self.nsgs_of(subnet, nic, &mut missing);
         let at = match nic {
             Some(n) => format!("{} (NIC {})", place(subnet, vnet), n.display_name()),
             None => place(subnet, vnet),
@@ -1034,21 +1048,7 @@ impl<'a> Walk<'a, '_> {
         dest: Dest<'a>,
     ) -> Outcome {
         let mut missing = Vec::new();
-        let subnet_nsg = self.nsg_of(
-            subnet
-                .properties
-                .network_security_group
-                .as_ref()
-                .map(|r| r.id.as_str()),
-            &mut missing,
-        );
-        let nic_nsg = self.nsg_of(
-            nic.properties
-                .network_security_group
-                .as_ref()
-                .map(|r| r.id.as_str()),
-            &mut missing,
-        );
+        let (subnet_nsg, nic_nsg) = self.nsgs_of(subnet, Some(nic), &mut missing);
         let at = format!("{} (NIC {})", place(subnet, vnet), nic.display_name());
         let Dest::Ip(ip) = dest else {
             if subnet_nsg.is_none() && nic_nsg.is_none() {
@@ -1155,19 +1155,7 @@ impl<'a> Walk<'a, '_> {
         };
         let nic = nic.map(|(n, _)| n);
         let mut missing = Vec::new();
-        let subnet_nsg = self.nsg_of(
-            subnet
-                .properties
-                .network_security_group
-                .as_ref()
-                .map(|r| r.id.as_str()),
-            &mut missing,
-        );
-        let nic_nsg = self.nsg_of(
-            nic.and_then(|n| n.properties.network_security_group.as_ref())
-                .map(|r| r.id.as_str()),
-            &mut missing,
-        );
+        let (subnet_nsg, nic_nsg) = self.nsgs_of(subnet, nic, &mut missing);
         let applies = pe.is_none() || subnet.pe_network_policies().nsg_applies();
         let mut tags = self.facts.tag_resolver(subnet, vnet);
         if !is_non_internet(self.src.ip) {
