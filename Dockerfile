@@ -1,11 +1,8 @@
 # azaudit as a container image for scheduled jobs (examples/kubernetes/cronjob.yaml):
 #   docker build -t azaudit:0.1.0 .
-# Two stages: the build needs Rust and a C compiler (aws-lc-sys, the TLS crypto); the image only
-# the binary, the CA certificates the OS trust store reads, and an unprivileged user.
+# Two stages: the build needs Rust and a C compiler (ring, the TLS crypto; the rust image has gcc);
+# the image only the binary, the CA certificates the OS trust store reads, and an unprivileged user.
 FROM rust:1-slim-bookworm AS build
-RUN apt-get update \
- && apt-get install -y --no-install-recommends build-essential cmake \
- && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
 RUN cargo build --release --locked --bin azaudit

@@ -191,6 +191,7 @@ async fn health(opts: &ProbeOptions, address: Option<IpAddr>) -> Health {
         url: url.clone(),
         ..Default::default()
     };
+    crate::arm::tls::install();
     let mut builder = reqwest::Client::builder()
         .connect_timeout(opts.timeout)
         .timeout(opts.timeout * 2)

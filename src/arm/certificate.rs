@@ -2,16 +2,16 @@
 //! certificate's private key signs a client assertion (a PS256 JWT whose `x5t#S256` header names
 //! the certificate by its SHA-256 thumbprint, the format Microsoft Entra ID documents), which azure_identity's
 //! `ClientAssertionCredential` exchanges for tokens. azure_identity's own certificate credential
-//! needs OpenSSL; this uses the crypto library the TLS stack already links (aws-lc-rs), so it
+//! needs OpenSSL; this uses the crypto library the TLS stack already links (ring), so it
 //! reads PEM (certificate and unencrypted private key) only.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use aws_lc_rs::{digest, rand::SystemRandom, signature};
 use azure_core::http::ClientMethodOptions;
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use ring::{digest, rand::SystemRandom, signature};
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
@@ -102,7 +102,7 @@ impl CertificateAssertion {
             self.header,
             URL_SAFE_NO_PAD.encode(claims.to_string())
         );
-        let mut sig = vec![0; self.key.public_modulus_len()];
+        let mut sig = vec![0; self.key.public().modulus_len()];
         self.key
             .sign(
                 &signature::RSA_PSS_SHA256,
@@ -133,13 +133,12 @@ impl azure_identity::ClientAssertion for CertificateAssertion {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use aws_lc_rs::encoding::AsDer;
 
     const AUDIENCE: &str =
         "https://login.microsoftonline.com/00000000-0000-4000-8000-000000000001/oauth2/v2.0/token";
     const CLIENT: &str = "00000000-0000-4000-8000-0000000000c1";
-    /// Stands for a certificate: only its bytes' thumbprint is used.
-    const CERT_BYTES: &[u8] = b"a certificate's DER bytes";
+    /// A self-signed certificate and its RSA key, made for these tests (see its README).
+    const CLIENT_PEM: &str = include_str!("../../tests/fixtures/certificate/client.pem");
 
     fn pem_block(label: &str, der: &[u8]) -> String {
         format!(
@@ -148,16 +147,17 @@ mod tests {
         )
     }
 
-    /// A PEM file as `openssl pkcs12 -nodes` writes it: certificate, then a PKCS#8 RSA key made
-    /// for the test.
+    /// A PEM file as `openssl pkcs12 -nodes` writes it: certificate, then a PKCS#8 RSA key.
     fn pem() -> String {
-        let key = signature::RsaKeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).unwrap();
-        let pkcs8 = AsDer::<aws_lc_rs::encoding::Pkcs8V1Der>::as_der(&key).unwrap();
-        format!(
-            "{}{}",
-            pem_block("CERTIFICATE", CERT_BYTES),
-            pem_block("PRIVATE KEY", pkcs8.as_ref())
-        )
+        CLIENT_PEM.to_string()
+    }
+
+    /// The DER bytes of the file's certificate.
+    fn cert_der() -> Vec<u8> {
+        CertificateDer::from_pem_slice(CLIENT_PEM.as_bytes())
+            .unwrap()
+            .as_ref()
+            .to_vec()
     }
 
     fn decode(part: &str) -> serde_json::Value {
@@ -174,7 +174,7 @@ mod tests {
         let parts: Vec<&str> = jwt.split('.').collect();
         assert_eq!(parts.len(), 3);
         let header = decode(parts[0]);
-        let thumbprint = digest::digest(&digest::SHA256, CERT_BYTES);
+        let thumbprint = digest::digest(&digest::SHA256, &cert_der());
         assert_eq!(
             header,
             serde_json::json!({
@@ -213,7 +213,7 @@ mod tests {
         let header = decode(jwt.split('.').next().unwrap());
         assert_eq!(
             header["x5c"],
-            serde_json::json!([STANDARD.encode(CERT_BYTES)])
+            serde_json::json!([STANDARD.encode(cert_der())])
         );
     }
 
@@ -226,7 +226,7 @@ mod tests {
             err(&[0x30, 0x82, 0x0a, 0x01, 0x02])
                 .starts_with("not a PEM file (a PKCS#12 .pfx is not read;")
         );
-        let cert = pem_block("CERTIFICATE", CERT_BYTES);
+        let cert = pem_block("CERTIFICATE", &cert_der());
         assert!(err(cert.as_bytes()).starts_with("no PRIVATE KEY in the file"));
         let key_only = pem()
             .split_once("-----BEGIN PRIVATE KEY")

@@ -238,6 +238,7 @@ impl ArmClient {
         credential: Arc<dyn TokenCredential>,
         settings: ClientSettings,
     ) -> Self {
+        super::tls::install();
         let auth: Arc<dyn Policy> = Arc::new(BearerTokenAuthorizationPolicy::new(
             credential,
             [target.scope.clone()],

@@ -329,6 +329,8 @@ pub fn build(mode: AuthMode, target: &ArmTarget) -> Result<Arc<dyn TokenCredenti
 
 /// [`build`], keeping what the credential is for error messages.
 pub fn build_named(mode: AuthMode, target: &ArmTarget) -> Result<Credential> {
+    // The token clients are HTTPS clients too.
+    super::tls::install();
     let client_id = env("AZURE_CLIENT_ID")
         .map(|id| format!(" {id}"))
         .unwrap_or_default();

@@ -5,6 +5,7 @@ pub mod certificate;
 pub mod client;
 pub mod cloud;
 pub mod credential;
+pub mod tls;
 
 pub use client::{
     ArmClient, ArmError, BATCH_API_VERSION, BATCH_PATH, ClientSettings, GRAPH_API_VERSION,

@@ -176,6 +176,7 @@ impl SentinelClient {
         transport: Option<Arc<dyn HttpClient>>,
         max_wait: Duration,
     ) -> Self {
+        crate::arm::tls::install();
         let auth: Arc<dyn Policy> = Arc::new(BearerTokenAuthorizationPolicy::new(
             credential,
             [monitor_scope(cloud)],

@@ -243,3 +243,28 @@ fn kubernetes_indexed_job_gives_each_pod_its_own_shard() {
     outputs.dedup();
     assert_eq!(outputs.len() as u64, n, "each pod writes its own report");
 }
+
+/// The build needs no CMake or NASM: the one TLS crypto provider is ring (the image's build stage
+/// installs nothing beyond the rust image), and aws-lc, which the HTTP stack would pull in by
+/// default, is not in the lock file.
+#[test]
+fn the_tls_crypto_is_ring_alone() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let lock = std::fs::read_to_string(root.join("Cargo.lock")).unwrap();
+    let packages: Vec<&str> = lock
+        .lines()
+        .filter_map(|l| l.strip_prefix("name = \""))
+        .map(|n| n.trim_end_matches('"'))
+        .collect();
+    assert!(packages.contains(&"ring"), "ring is the provider");
+    assert!(
+        !packages.iter().any(|p| p.starts_with("aws-lc")),
+        "{:?}",
+        packages
+            .iter()
+            .filter(|p| p.starts_with("aws-lc"))
+            .collect::<Vec<_>>()
+    );
+    let docker = std::fs::read_to_string(root.join("Dockerfile")).unwrap();
+    assert!(!docker.contains("cmake"), "no CMake in the build stage");
+}

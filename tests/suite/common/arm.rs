@@ -26,7 +26,10 @@ impl RewriteToMock {
     pub fn new(server: &MockServer, host: &str) -> Self {
         RewriteToMock {
             mock: Url::parse(&server.uri()).unwrap(),
-            inner: reqwest::Client::new(),
+            inner: {
+                azaudit::arm::tls::install();
+                reqwest::Client::new()
+            },
             host: host.to_string(),
         }
     }
