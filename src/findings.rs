@@ -17,8 +17,8 @@ use sha2::{Digest, Sha256};
     Serialize,
     Deserialize,
     clap::ValueEnum,
-    schemars::JsonSchema,
 )]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Info,
@@ -54,7 +54,8 @@ impl std::fmt::Display for Severity {
 }
 
 /// One misconfiguration on one resource, with the chain of evidence that proves it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Finding {
     /// Stable fingerprint: the same finding on an unchanged tenant has the same id in every run.
     pub id: String,
@@ -179,6 +180,7 @@ impl<'de> Deserialize<'de> for Evidence {
     }
 }
 
+#[cfg(feature = "schema")]
 impl schemars::JsonSchema for Evidence {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         <Value as schemars::JsonSchema>::schema_name()
@@ -193,7 +195,8 @@ impl schemars::JsonSchema for Evidence {
 
 /// A resource of a finding's evidence chain and its role in it (`route that loses`,
 /// `zone not linked`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Related {
     pub resource_id: String,
     pub role: String,
@@ -201,19 +204,9 @@ pub struct Related {
 
 /// How sure a finding is.
 #[derive(
-    Debug,
-    Clone,
-    Copy,
-    Default,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Serialize,
-    Deserialize,
-    schemars::JsonSchema,
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
 )]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Confidence {
     Low,
@@ -239,7 +232,8 @@ impl Finding {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum BaselineStatus {
     New,
@@ -247,7 +241,8 @@ pub enum BaselineStatus {
 }
 
 /// Why a finding is suppressed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Suppression {
     pub reason: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -23,5 +23,6 @@ pub mod reach;
 pub mod report;
 pub mod rules;
 pub mod scan;
+pub mod schemas;
 
 pub use error::{Error, ExitCode};

@@ -101,7 +101,7 @@ pub enum Command {
     /// Print the JSON Schema of the report, a snapshot or a policy file (each with an `$id`).
     Schema {
         #[arg(value_enum, ignore_case = true)]
-        of: SchemaOf,
+        of: crate::schemas::Document,
     },
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions {
@@ -713,7 +713,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Probe(a) => probe::run(&a),
         Command::Merge(args) => merge(&args),
         Command::Schema { of } => {
-            report::write_output(None, &schema_text(of))?;
+            report::write_output(None, &crate::schemas::text(of))?;
             Ok(ExitCode::Clean)
         }
         Command::Completions { shell } => {
@@ -950,45 +950,6 @@ fn check_report_matches(report: &Report, snapshot: &Snapshot) -> Result<()> {
         )));
     }
     Ok(())
-}
-
-/// Documents `azaudit schema` can describe.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum SchemaOf {
-    Report,
-    Snapshot,
-    /// The `--policy` file (TOML), for editors that check TOML against a JSON Schema.
-    Policy,
-}
-
-/// The JSON Schema of a document, with an `$id` naming the document and its version.
-fn schema_text(of: SchemaOf) -> String {
-    let with_id = |schema: schemars::Schema, id: String| {
-        let mut schema = schema.to_value();
-        schema["$id"] = serde_json::Value::String(id);
-        schema
-    };
-    let schema = match of {
-        SchemaOf::Report => with_id(
-            schemars::schema_for!(Report),
-            format!(
-                "urn:azaudit:schema:report:{}",
-                report::REPORT_SCHEMA_VERSION
-            ),
-        ),
-        SchemaOf::Snapshot => with_id(
-            schemars::schema_for!(Snapshot),
-            format!(
-                "urn:azaudit:schema:snapshot:{}",
-                crate::collect::snapshot::SNAPSHOT_SCHEMA_VERSION
-            ),
-        ),
-        // Built from the rule registry, not derived: its `$id` is its own.
-        SchemaOf::Policy => crate::policy::schema::schema(),
-    };
-    let mut text = serde_json::to_string_pretty(&schema).expect("a schema serialises");
-    text.push('\n');
-    text
 }
 
 /// `--timings`: the phases of the scan, then every rule, slowest first.

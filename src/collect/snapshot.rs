@@ -16,7 +16,8 @@ pub const SNAPSHOT_KIND: &str = "azaudit-snapshot";
 /// The snapshot schema this build reads and writes.
 pub const SNAPSHOT_SCHEMA_VERSION: u64 = 1;
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SnapshotScope {
     #[serde(default)]
     pub subscriptions: Vec<String>,
@@ -27,14 +28,16 @@ pub struct SnapshotScope {
 
 /// One share of a subscription list read by several jobs: `index` of `count`, and how many
 /// subscriptions the whole list had.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ShardScope {
     pub index: u32,
     pub count: u32,
     pub subscriptions_in_all: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Snapshot {
     pub kind: String,
     pub schema_version: u64,

@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 
 pub type RecoveryServicesVault = Resource<RecoveryServicesVaultProperties>;
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct RecoveryServicesVaultProperties {
     pub public_network_access: Option<String>,
@@ -15,7 +16,8 @@ pub struct RecoveryServicesVaultProperties {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct SecuritySettings {
     pub soft_delete_settings: Option<SoftDeleteSettings>,
@@ -24,7 +26,8 @@ pub struct SecuritySettings {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct SoftDeleteSettings {
     pub soft_delete_state: Option<String>,
@@ -37,7 +40,8 @@ pub struct SoftDeleteSettings {
 /// `backupResourceGuardProxies` entry: the vault's mapping to a Resource Guard.
 pub type ResourceGuardProxy = Resource<ResourceGuardProxyProperties>;
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct ResourceGuardProxyProperties {
     pub resource_guard_resource_id: Option<String>,

@@ -69,6 +69,7 @@ impl<'de> Deserialize<'de> for Extra {
     }
 }
 
+#[cfg(feature = "schema")]
 impl schemars::JsonSchema for Extra {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         <Map<String, Value> as schemars::JsonSchema>::schema_name()
@@ -134,6 +135,7 @@ macro_rules! open_enum {
 
         // Open: any string is valid (unknown values are kept), so the schema is a plain string that
         // lists the known values only as examples.
+        #[cfg(feature = "schema")]
         impl schemars::JsonSchema for $name {
             fn schema_name() -> std::borrow::Cow<'static, str> {
                 stringify!($name).into()
@@ -149,7 +151,8 @@ macro_rules! open_enum {
 }
 
 /// A reference to another resource: `{ "id": "/subscriptions/…" }`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SubResource {
     #[serde(default)]
     pub id: String,
@@ -168,10 +171,14 @@ where
 
 /// An ARM resource: the envelope every resource has, its typed `properties`, and whatever else ARM
 /// sent (kept so a snapshot round-trips it).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 // The container-level `default` makes the schema carry each field's default, which needs `P: Default`.
-#[schemars(bound = "P: schemars::JsonSchema + Default + Serialize")]
+#[cfg_attr(
+    feature = "schema",
+    schemars(bound = "P: schemars::JsonSchema + Default + Serialize")
+)]
 pub struct Resource<P> {
     pub id: String,
     #[serde(skip_serializing_if = "Option::is_none")]

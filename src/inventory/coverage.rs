@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 
 /// One thing that could not be collected: a 403 on a subscription, an unregistered provider, a
 /// malformed page, exhausted retries.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CoverageGap {
     /// The subscription, when the gap is confined to one.
     #[serde(default)]
@@ -130,7 +131,8 @@ impl CoverageGap {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Coverage {
     #[serde(default)]
     pub gaps: Vec<CoverageGap>,
@@ -252,7 +254,8 @@ mod tests {
 }
 
 /// Request counters of the collection that read the inventory, reported in the run metadata.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RequestStats {
     pub requests: u64,
     pub retries: u64,
@@ -277,7 +280,8 @@ pub struct RequestStats {
 }
 
 /// How one kind was collected.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct KindSource {
     /// `graph` (Azure Resource Graph), `arm` (ARM lists and GETs) or `batch` (ARM batch).
     pub source: String,

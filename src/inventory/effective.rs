@@ -6,7 +6,8 @@ use super::common::{Extra, SubResource, null_default};
 use super::network::NextHopType;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct EffectiveRoute {
     pub name: Option<String>,
@@ -21,7 +22,8 @@ pub struct EffectiveRoute {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct EffectiveNetworkSecurityGroup {
     pub network_security_group: Option<SubResource>,
@@ -32,7 +34,8 @@ pub struct EffectiveNetworkSecurityGroup {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct EffectiveSecurityRule {
     pub name: Option<String>,
@@ -53,7 +56,8 @@ pub struct EffectiveSecurityRule {
 }
 
 /// An Azure Resource Graph query response page.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct ResourceGraphResponse {
     pub total_records: Option<u64>,

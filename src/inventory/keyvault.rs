@@ -10,7 +10,8 @@ open_enum!(Bypass { AzureServices => "AzureServices", None => "None" });
 
 pub type KeyVault = Resource<KeyVaultProperties>;
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct KeyVaultProperties {
     pub tenant_id: Option<String>,
@@ -31,7 +32,8 @@ pub struct KeyVaultProperties {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct NetworkAcls {
     /// Absent means `AzureServices`.
@@ -45,7 +47,8 @@ pub struct NetworkAcls {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct IpRule {
     pub value: String,
@@ -53,7 +56,8 @@ pub struct IpRule {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct VirtualNetworkRule {
     pub id: String,
@@ -64,7 +68,8 @@ pub struct VirtualNetworkRule {
 
 /// A private endpoint connection as the vault lists it (also the shape of
 /// `GET …/vaults/{vault}/privateEndpointConnections/{name}`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct KeyVaultPrivateEndpointConnection {
     pub id: Option<String>,
@@ -75,7 +80,8 @@ pub struct KeyVaultPrivateEndpointConnection {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct KeyVaultPrivateEndpointConnectionProperties {
     pub private_endpoint: Option<SubResource>,

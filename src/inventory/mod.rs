@@ -25,7 +25,8 @@ use serde::{Deserialize, Serialize};
 /// Everything azaudit knows about a tenant. Each list holds resources as ARM returns them; children
 /// that ARM lists separately (flow logs, VNet links, record sets, diagnostic settings) are flat
 /// lists whose ids name their parent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct Inventory {
     pub subscriptions: Vec<resources::Subscription>,

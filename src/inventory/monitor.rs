@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 
 pub type DiagnosticSetting = Resource<DiagnosticSettingProperties>;
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct DiagnosticSettingProperties {
     pub storage_account_id: Option<String>,
@@ -21,7 +22,8 @@ pub struct DiagnosticSettingProperties {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct LogSetting {
     pub category: Option<String>,
@@ -47,7 +49,8 @@ impl DiagnosticSetting {
 }
 
 /// An entry of `diagnosticSettingsCategories`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct DiagnosticSettingsCategory {
     pub id: Option<String>,
@@ -57,7 +60,8 @@ pub struct DiagnosticSettingsCategory {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct DiagnosticSettingsCategoryProperties {
     pub category_type: Option<String>,

@@ -52,7 +52,8 @@ impl PrivateEndpointNetworkPolicies {
 
 pub type NetworkSecurityGroup = Resource<NsgProperties>;
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct NsgProperties {
     #[serde(deserialize_with = "null_default")]
@@ -70,50 +71,52 @@ pub struct NsgProperties {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SecurityRule {
     #[serde(default)]
-    #[schemars(with = "Option<String>")]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<String>"))]
     pub id: Option<CompactString>,
     #[serde(default)]
-    #[schemars(with = "String")]
+    #[cfg_attr(feature = "schema", schemars(with = "String"))]
     pub name: CompactString,
     pub properties: SecurityRuleProperties,
     #[serde(flatten)]
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SecurityRuleProperties {
     #[serde(default)]
-    #[schemars(with = "Option<String>")]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<String>"))]
     pub description: Option<CompactString>,
     pub protocol: Protocol,
     #[serde(default)]
-    #[schemars(with = "Option<String>")]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<String>"))]
     pub source_port_range: Option<CompactString>,
     #[serde(default)]
-    #[schemars(with = "Option<String>")]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<String>"))]
     pub destination_port_range: Option<CompactString>,
     #[serde(default)]
-    #[schemars(with = "Option<String>")]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<String>"))]
     pub source_address_prefix: Option<CompactString>,
     #[serde(default)]
-    #[schemars(with = "Option<String>")]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<String>"))]
     pub destination_address_prefix: Option<CompactString>,
     #[serde(default, deserialize_with = "null_default")]
-    #[schemars(with = "Vec<String>")]
+    #[cfg_attr(feature = "schema", schemars(with = "Vec<String>"))]
     pub source_port_ranges: Vec<CompactString>,
     #[serde(default, deserialize_with = "null_default")]
-    #[schemars(with = "Vec<String>")]
+    #[cfg_attr(feature = "schema", schemars(with = "Vec<String>"))]
     pub destination_port_ranges: Vec<CompactString>,
     #[serde(default, deserialize_with = "null_default")]
-    #[schemars(with = "Vec<String>")]
+    #[cfg_attr(feature = "schema", schemars(with = "Vec<String>"))]
     pub source_address_prefixes: Vec<CompactString>,
     #[serde(default, deserialize_with = "null_default")]
-    #[schemars(with = "Vec<String>")]
+    #[cfg_attr(feature = "schema", schemars(with = "Vec<String>"))]
     pub destination_address_prefixes: Vec<CompactString>,
     #[serde(default, deserialize_with = "null_default")]
     pub source_application_security_groups: Vec<SubResource>,
@@ -123,7 +126,7 @@ pub struct SecurityRuleProperties {
     pub priority: u32,
     pub direction: Direction,
     #[serde(default)]
-    #[schemars(with = "Option<String>")]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<String>"))]
     pub provisioning_state: Option<CompactString>,
     #[serde(flatten)]
     pub extra: Extra,
@@ -170,7 +173,8 @@ fn merge<'a, S: AsRef<str>>(one: &'a Option<S>, many: &'a [S]) -> Vec<&'a str> {
 
 pub type RouteTable = Resource<RouteTableProperties>;
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct RouteTableProperties {
     #[serde(deserialize_with = "null_default")]
@@ -185,7 +189,8 @@ pub struct RouteTableProperties {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct Route {
     pub id: Option<String>,
@@ -195,7 +200,8 @@ pub struct Route {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RouteProperties {
     /// A CIDR prefix or a service tag name.
@@ -229,7 +235,8 @@ impl Default for RouteProperties {
 
 pub type VirtualNetwork = Resource<VirtualNetworkProperties>;
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct VirtualNetworkProperties {
     pub address_space: AddressSpace,
@@ -243,7 +250,8 @@ pub struct VirtualNetworkProperties {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct AddressSpace {
     #[serde(deserialize_with = "null_default")]
@@ -252,7 +260,8 @@ pub struct AddressSpace {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct DhcpOptions {
     /// Empty means Azure-provided DNS (168.63.129.16).
@@ -275,7 +284,8 @@ impl VirtualNetwork {
 
 pub type Subnet = Resource<SubnetProperties>;
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct SubnetProperties {
     pub address_prefix: Option<String>,
@@ -327,7 +337,8 @@ impl Subnet {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct ServiceEndpoint {
     pub service: String,
@@ -338,7 +349,8 @@ pub struct ServiceEndpoint {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct Delegation {
     pub name: Option<String>,
@@ -347,7 +359,8 @@ pub struct Delegation {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct DelegationProperties {
     pub service_name: String,
@@ -357,7 +370,8 @@ pub struct DelegationProperties {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct VirtualNetworkPeering {
     pub id: Option<String>,
@@ -367,7 +381,8 @@ pub struct VirtualNetworkPeering {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct PeeringProperties {
     pub allow_virtual_network_access: Option<bool>,
@@ -410,7 +425,8 @@ impl VirtualNetworkPeering {
 
 pub type PrivateEndpoint = Resource<PrivateEndpointProperties>;
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct PrivateEndpointProperties {
     pub subnet: Option<SubResource>,
@@ -432,7 +448,8 @@ pub struct PrivateEndpointProperties {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct PrivateLinkServiceConnection {
     pub id: Option<String>,
@@ -442,7 +459,8 @@ pub struct PrivateLinkServiceConnection {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct PrivateLinkServiceConnectionProperties {
     pub private_link_service_id: Option<String>,
@@ -460,7 +478,8 @@ open_enum!(
     ConnectionStatus { Approved => "Approved", Pending => "Pending", Rejected => "Rejected", Disconnected => "Disconnected" }
 );
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct ConnectionState {
     pub status: Option<ConnectionStatus>,
@@ -470,7 +489,8 @@ pub struct ConnectionState {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct CustomDnsConfig {
     pub fqdn: Option<String>,
@@ -480,7 +500,8 @@ pub struct CustomDnsConfig {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct PrivateEndpointIpConfiguration {
     pub name: Option<String>,
@@ -489,7 +510,8 @@ pub struct PrivateEndpointIpConfiguration {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct PrivateEndpointIpConfigurationProperties {
     pub group_id: Option<String>,
@@ -559,7 +581,8 @@ impl PrivateEndpoint {
 
 pub type NetworkInterface = Resource<NetworkInterfaceProperties>;
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct NetworkInterfaceProperties {
     #[serde(deserialize_with = "null_default")]
@@ -574,7 +597,8 @@ pub struct NetworkInterfaceProperties {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct NicIpConfiguration {
     pub id: Option<String>,
@@ -584,7 +608,8 @@ pub struct NicIpConfiguration {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct NicIpConfigurationProperties {
     #[serde(rename = "privateIPAddress")]
@@ -607,7 +632,8 @@ pub type NetworkWatcher = Resource<Extra>;
 
 pub type FlowLog = Resource<FlowLogProperties>;
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct FlowLogProperties {
     pub target_resource_id: Option<String>,
@@ -620,7 +646,8 @@ pub struct FlowLogProperties {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct FlowAnalyticsConfiguration {
     pub network_watcher_flow_analytics_configuration: Option<TrafficAnalytics>,
@@ -628,7 +655,8 @@ pub struct FlowAnalyticsConfiguration {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct TrafficAnalytics {
     #[serde(deserialize_with = "lenient_bool")]
@@ -660,7 +688,8 @@ impl FlowLog {
 
 pub type ApplicationGateway = Resource<ApplicationGatewayProperties>;
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct ApplicationGatewayProperties {
     pub sku: Option<ApplicationGatewaySku>,
@@ -676,7 +705,8 @@ pub struct ApplicationGatewayProperties {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct ApplicationGatewaySku {
     pub name: Option<String>,
@@ -706,7 +736,8 @@ impl ApplicationGateway {
 }
 
 /// An `ipConfigurations`-style child whose properties name a subnet.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct SubnetHolder {
     pub id: Option<String>,
@@ -716,7 +747,8 @@ pub struct SubnetHolder {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct SubnetHolderProperties {
     pub subnet: Option<SubResource>,
@@ -728,7 +760,8 @@ pub struct SubnetHolderProperties {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct FrontendIpConfiguration {
     pub id: Option<String>,
@@ -738,7 +771,8 @@ pub struct FrontendIpConfiguration {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct BackendAddressPool {
     pub id: Option<String>,
@@ -750,7 +784,8 @@ pub struct BackendAddressPool {
 
 pub type AzureFirewall = Resource<AzureFirewallProperties>;
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct AzureFirewallProperties {
     #[serde(deserialize_with = "null_default")]
@@ -776,7 +811,8 @@ pub struct AzureFirewallProperties {
 }
 
 /// A classic network rule collection of an Azure Firewall (AzureFirewallGet example shape).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct FirewallNetworkRuleCollection {
     pub id: Option<String>,
@@ -786,7 +822,8 @@ pub struct FirewallNetworkRuleCollection {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct FirewallNetworkRuleCollectionProperties {
     pub priority: Option<u32>,
@@ -797,7 +834,8 @@ pub struct FirewallNetworkRuleCollectionProperties {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct FirewallRuleAction {
     /// `Allow` or `Deny`.
@@ -807,7 +845,8 @@ pub struct FirewallRuleAction {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct FirewallNetworkRule {
     pub name: Option<String>,
@@ -830,7 +869,8 @@ pub struct FirewallNetworkRule {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct HubIpAddresses {
     /// The private address UDRs point at: a string in Microsoft's example
@@ -843,7 +883,8 @@ pub struct HubIpAddresses {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct HubPublicIps {
     #[serde(deserialize_with = "null_default")]
@@ -906,7 +947,8 @@ impl AzureFirewall {
 
 pub type VirtualNetworkGateway = Resource<VirtualNetworkGatewayProperties>;
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct VirtualNetworkGatewayProperties {
     pub gateway_type: Option<String>,
@@ -925,7 +967,8 @@ pub struct VirtualNetworkGatewayProperties {
 /// A local network gateway: the on-premises site behind a site-to-site connection.
 pub type LocalNetworkGateway = Resource<LocalNetworkGatewayProperties>;
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct LocalNetworkGatewayProperties {
     /// The on-premises prefixes Azure routes to the connection (`VirtualNetworkGateway` routes).
@@ -949,7 +992,8 @@ impl LocalNetworkGateway {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct BgpSettings {
     pub asn: Option<u64>,
@@ -973,7 +1017,8 @@ open_enum!(
 /// snapshot, a log or a report.
 pub type VirtualNetworkGatewayConnection = Resource<ConnectionProperties>;
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct ConnectionProperties {
     pub virtual_network_gateway1: Option<SubResource>,
@@ -1046,7 +1091,8 @@ impl VirtualNetworkGatewayConnection {
 /// keys of its authorizations and peerings, are dropped while parsing.
 pub type ExpressRouteCircuit = Resource<ExpressRouteCircuitProperties>;
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct ExpressRouteCircuitProperties {
     pub service_provider_properties: Option<ServiceProviderProperties>,
@@ -1062,7 +1108,8 @@ pub struct ExpressRouteCircuitProperties {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct ServiceProviderProperties {
     pub service_provider_name: Option<String>,
@@ -1099,7 +1146,8 @@ impl ExpressRouteCircuit {
 
 /// The answer of `GET /subscriptions/{id}/providers/Microsoft.Network/locations/{location}/serviceTags`:
 /// every service tag of the cloud with its prefixes, as of `changeNumber`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct ServiceTagsList {
     pub id: Option<String>,
@@ -1113,7 +1161,8 @@ pub struct ServiceTagsList {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct ServiceTag {
     pub name: String,
@@ -1123,7 +1172,8 @@ pub struct ServiceTag {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct ServiceTagProperties {
     pub change_number: Option<String>,

@@ -27,7 +27,8 @@ pub fn normalise_dns_name(name: &str) -> String {
 
 pub type VirtualNetworkLink = Resource<VirtualNetworkLinkProperties>;
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct VirtualNetworkLinkProperties {
     pub virtual_network: Option<SubResource>,
@@ -73,7 +74,8 @@ impl VirtualNetworkLink {
 
 pub type RecordSet = Resource<RecordSetProperties>;
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct RecordSetProperties {
     pub ttl: Option<u64>,
@@ -88,7 +90,8 @@ pub struct RecordSetProperties {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct ARecord {
     pub ipv4_address: Option<String>,
@@ -96,7 +99,8 @@ pub struct ARecord {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct CnameRecord {
     pub cname: Option<String>,
