@@ -92,7 +92,7 @@ macro_rules! open_enum {
         pub enum $name {
             $($variant,)+
             /// A value this version of azaudit does not know, kept as ARM sent it.
-            Other(String),
+            Other($crate::inventory::common::Unknown),
         }
 
         impl $name {
@@ -103,13 +103,13 @@ macro_rules! open_enum {
                         return Self::$variant;
                     }
                 )+
-                Self::Other(s.to_string())
+                Self::Other(s.into())
             }
 
             pub fn as_str(&self) -> &str {
                 match self {
                     $(Self::$variant => $text,)+
-                    Self::Other(s) => s.as_str(),
+                    Self::Other(s) => s,
                 }
             }
         }
@@ -150,6 +150,25 @@ macro_rules! open_enum {
     };
 }
 
+/// An open enum's value that azaudit does not know, as ARM sent it. Boxed twice so that the enum
+/// is two words rather than three: unknown values are rare, and open enums are in every security
+/// rule and route.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Unknown(Box<Box<str>>);
+
+impl From<&str> for Unknown {
+    fn from(s: &str) -> Self {
+        Unknown(Box::new(s.into()))
+    }
+}
+
+impl std::ops::Deref for Unknown {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
 /// A reference to another resource: `{ "id": "/subscriptions/…" }`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -161,12 +180,84 @@ pub struct SubResource {
 }
 
 /// Treats `null` as the type's default: ARM returns `null` for absent arrays in some API versions.
+/// The list is kept at its exact length (see [`Exact`]).
 pub fn null_default<'de, D, T>(d: D) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,
-    T: Default + Deserialize<'de>,
+    T: Default + Deserialize<'de> + Exact,
 {
-    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default().exact())
+}
+
+/// A list read at its exact length, for lists that are never `null` (the inventory's own).
+pub fn exact<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + Exact,
+{
+    Ok(T::deserialize(d)?.exact())
+}
+
+/// A list that gives back the room it grew into while it was parsed. A JSON array's length is not
+/// known until its end, so a parsed `Vec` doubles as it fills and keeps up to twice the room it
+/// needs (four elements for one port or prefix); over the hundreds of thousands of security
+/// rules, prefixes and ports of a large tenant that is a third of the inventory's memory.
+pub trait Exact {
+    fn exact(self) -> Self;
+}
+
+impl<T> Exact for Vec<T> {
+    fn exact(mut self) -> Self {
+        self.shrink_to_fit();
+        self
+    }
+}
+
+/// Reads a JSON array (or `null`, as empty) straight into a boxed slice of its exact length. The
+/// ports and prefixes of a security rule are lists of one or two, so up to four elements are
+/// gathered on the stack and then moved into one allocation of the right size: a `Vec` shrunk
+/// after growing would leave a hole behind in the heap for each list.
+pub fn exact_slice<'de, D, T>(d: D) -> Result<Box<[T]>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    struct Slice<T>(std::marker::PhantomData<T>);
+    impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for Slice<T> {
+        type Value = Box<[T]>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an array or null")
+        }
+        fn visit_none<E>(self) -> Result<Box<[T]>, E> {
+            Ok(Box::default())
+        }
+        fn visit_unit<E>(self) -> Result<Box<[T]>, E> {
+            Ok(Box::default())
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Box<[T]>, D::Error> {
+            d.deserialize_seq(self)
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Box<[T]>, A::Error> {
+            const HEAD: usize = 4;
+            let mut head: [Option<T>; HEAD] = [const { None }; HEAD];
+            for (n, slot) in head.iter_mut().enumerate() {
+                match seq.next_element()? {
+                    Some(v) => *slot = Some(v),
+                    None => {
+                        let mut exact = Vec::with_capacity(n);
+                        exact.extend(head.into_iter().flatten());
+                        return Ok(exact.into_boxed_slice());
+                    }
+                }
+            }
+            let mut all: Vec<T> = head.into_iter().flatten().collect();
+            while let Some(v) = seq.next_element()? {
+                all.push(v);
+            }
+            Ok(all.into_boxed_slice())
+        }
+    }
+    d.deserialize_option(Slice(std::marker::PhantomData))
 }
 
 /// An ARM resource: the envelope every resource has, its typed `properties`, and whatever else ARM
@@ -228,6 +319,52 @@ mod tests {
         let t: Toggle = serde_json::from_str("\"SecuredByPerimeter\"").unwrap();
         assert_eq!(t, Toggle::Other("SecuredByPerimeter".into()));
         assert_eq!(serde_json::to_string(&t).unwrap(), "\"SecuredByPerimeter\"");
+    }
+
+    #[test]
+    fn lists_are_read_at_their_exact_length() {
+        #[derive(Deserialize)]
+        struct T {
+            #[serde(default, deserialize_with = "exact_slice")]
+            s: Box<[String]>,
+            #[serde(default, deserialize_with = "null_default")]
+            v: Vec<u32>,
+        }
+        for n in [0usize, 1, 2, 3, 4, 5, 9] {
+            let items: Vec<String> = (0..n).map(|i| format!("p{i}")).collect();
+            let json = serde_json::json!({"s": items, "v": (0..n as u32).collect::<Vec<_>>()});
+            let t: T = serde_json::from_value(json).unwrap();
+            assert_eq!(&*t.s, items.as_slice());
+            assert_eq!(t.v, (0..n as u32).collect::<Vec<_>>());
+            assert_eq!(t.v.capacity(), n, "no spare room for {n} elements");
+        }
+        let t: T = serde_json::from_str(r#"{"s": null, "v": null}"#).unwrap();
+        assert!(t.s.is_empty() && t.v.is_empty());
+        let t: T = serde_json::from_str("{}").unwrap();
+        assert!(t.s.is_empty());
+        let err = serde_json::from_str::<T>(r#"{"s": "10.0.0.0/8"}"#)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains("expected an array or null"), "{err}");
+        let err = serde_json::from_str::<T>(r#"{"s": ["a", 1]}"#)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains("expected a string"), "{err}");
+    }
+
+    #[test]
+    fn open_enum_is_two_words() {
+        // Open enums sit in every security rule and route: unknown values are boxed so that the
+        // known ones cost two words, not three.
+        assert_eq!(
+            std::mem::size_of::<Toggle>(),
+            2 * std::mem::size_of::<usize>()
+        );
+        let t = Toggle::parse(" Paused ");
+        assert_eq!(t.as_str(), "Paused");
+        assert_eq!(t.clone(), t);
     }
 
     #[test]

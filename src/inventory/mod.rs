@@ -25,34 +25,58 @@ use serde::{Deserialize, Serialize};
 /// Everything azaudit knows about a tenant. Each list holds resources as ARM returns them; children
 /// that ARM lists separately (flow logs, VNet links, record sets, diagnostic settings) are flat
 /// lists whose ids name their parent.
+// Each list is read at its exact length (`common::exact`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct Inventory {
+    #[serde(deserialize_with = "common::exact")]
     pub subscriptions: Vec<resources::Subscription>,
+    #[serde(deserialize_with = "common::exact")]
     pub resource_providers: Vec<resources::ResourceProvider>,
+    #[serde(deserialize_with = "common::exact")]
     pub network_security_groups: Vec<network::NetworkSecurityGroup>,
+    #[serde(deserialize_with = "common::exact")]
     pub route_tables: Vec<network::RouteTable>,
+    #[serde(deserialize_with = "common::exact")]
     pub virtual_networks: Vec<network::VirtualNetwork>,
+    #[serde(deserialize_with = "common::exact")]
     pub private_endpoints: Vec<network::PrivateEndpoint>,
+    #[serde(deserialize_with = "common::exact")]
     pub private_dns_zones: Vec<privatedns::PrivateDnsZone>,
+    #[serde(deserialize_with = "common::exact")]
     pub virtual_network_links: Vec<privatedns::VirtualNetworkLink>,
+    #[serde(deserialize_with = "common::exact")]
     pub record_sets: Vec<privatedns::RecordSet>,
+    #[serde(deserialize_with = "common::exact")]
     pub key_vaults: Vec<keyvault::KeyVault>,
+    #[serde(deserialize_with = "common::exact")]
     pub diagnostic_settings: Vec<monitor::DiagnosticSetting>,
+    #[serde(deserialize_with = "common::exact")]
     pub network_watchers: Vec<network::NetworkWatcher>,
+    #[serde(deserialize_with = "common::exact")]
     pub flow_logs: Vec<network::FlowLog>,
+    #[serde(deserialize_with = "common::exact")]
     pub application_gateways: Vec<network::ApplicationGateway>,
+    #[serde(deserialize_with = "common::exact")]
     pub network_interfaces: Vec<network::NetworkInterface>,
+    #[serde(deserialize_with = "common::exact")]
     pub azure_firewalls: Vec<network::AzureFirewall>,
+    #[serde(deserialize_with = "common::exact")]
     pub virtual_network_gateways: Vec<network::VirtualNetworkGateway>,
+    #[serde(deserialize_with = "common::exact")]
     pub local_network_gateways: Vec<network::LocalNetworkGateway>,
+    #[serde(deserialize_with = "common::exact")]
     pub virtual_network_gateway_connections: Vec<network::VirtualNetworkGatewayConnection>,
+    #[serde(deserialize_with = "common::exact")]
     pub express_route_circuits: Vec<network::ExpressRouteCircuit>,
     /// The cloud's service tags with their prefixes (one list per cloud); empty when not read, and
     /// then tags other than VirtualNetwork, AzureLoadBalancer and Internet stay opaque.
+    #[serde(deserialize_with = "common::exact")]
     pub service_tags: Vec<network::ServiceTagsList>,
+    #[serde(deserialize_with = "common::exact")]
     pub recovery_services_vaults: Vec<backup::RecoveryServicesVault>,
+    #[serde(deserialize_with = "common::exact")]
     pub resource_guard_proxies: Vec<backup::ResourceGuardProxy>,
 }
 

@@ -2,7 +2,9 @@
 //! network watchers and flow logs, application gateways, Azure Firewalls, VNet gateways.
 //! Shapes follow the 2024-05-01/2024-07-01 API (Microsoft's examples); see ARM-FACTS §1.2–1.14.
 
-use super::common::{Extra, Resource, SubResource, Toggle, lenient_bool, null_default};
+use super::common::{
+    Extra, Resource, SubResource, Toggle, exact_slice, lenient_bool, null_default,
+};
 use crate::open_enum;
 use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
@@ -90,9 +92,10 @@ pub struct SecurityRule {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SecurityRuleProperties {
+    // Boxed rather than inline: usually absent or longer than an inline string holds.
     #[serde(default)]
     #[cfg_attr(feature = "schema", schemars(with = "Option<String>"))]
-    pub description: Option<CompactString>,
+    pub description: Option<Box<str>>,
     pub protocol: Protocol,
     #[serde(default)]
     #[cfg_attr(feature = "schema", schemars(with = "Option<String>"))]
@@ -106,22 +109,24 @@ pub struct SecurityRuleProperties {
     #[serde(default)]
     #[cfg_attr(feature = "schema", schemars(with = "Option<String>"))]
     pub destination_address_prefix: Option<CompactString>,
-    #[serde(default, deserialize_with = "null_default")]
+    #[serde(default, deserialize_with = "exact_slice")]
     #[cfg_attr(feature = "schema", schemars(with = "Vec<String>"))]
-    pub source_port_ranges: Vec<CompactString>,
-    #[serde(default, deserialize_with = "null_default")]
+    pub source_port_ranges: Box<[CompactString]>,
+    #[serde(default, deserialize_with = "exact_slice")]
     #[cfg_attr(feature = "schema", schemars(with = "Vec<String>"))]
-    pub destination_port_ranges: Vec<CompactString>,
-    #[serde(default, deserialize_with = "null_default")]
+    pub destination_port_ranges: Box<[CompactString]>,
+    #[serde(default, deserialize_with = "exact_slice")]
     #[cfg_attr(feature = "schema", schemars(with = "Vec<String>"))]
-    pub source_address_prefixes: Vec<CompactString>,
-    #[serde(default, deserialize_with = "null_default")]
+    pub source_address_prefixes: Box<[CompactString]>,
+    #[serde(default, deserialize_with = "exact_slice")]
     #[cfg_attr(feature = "schema", schemars(with = "Vec<String>"))]
-    pub destination_address_prefixes: Vec<CompactString>,
-    #[serde(default, deserialize_with = "null_default")]
-    pub source_application_security_groups: Vec<SubResource>,
-    #[serde(default, deserialize_with = "null_default")]
-    pub destination_application_security_groups: Vec<SubResource>,
+    pub destination_address_prefixes: Box<[CompactString]>,
+    #[serde(default, deserialize_with = "exact_slice")]
+    #[cfg_attr(feature = "schema", schemars(with = "Vec<SubResource>"))]
+    pub source_application_security_groups: Box<[SubResource]>,
+    #[serde(default, deserialize_with = "exact_slice")]
+    #[cfg_attr(feature = "schema", schemars(with = "Vec<SubResource>"))]
+    pub destination_application_security_groups: Box<[SubResource]>,
     pub access: Access,
     pub priority: u32,
     pub direction: Direction,
