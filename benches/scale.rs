@@ -3,12 +3,15 @@
 //! child process, so its peak RSS is its own: snapshot load time and RSS, the rules' total time,
 //! the three slowest rules, the JSON report (streamed to a file, as `scan` does), and the findings.
 //! Prints a table; no assertions. `--measure FILE` measures one snapshot, `--generate N FILE`
-//! writes one of about N resources.
+//! writes one of about N resources, and `--profile FILE` shows where one scan's heap goes (stage
+//! by stage, from a counting allocator).
 
 #[path = "support/synthetic.rs"]
 mod synthetic;
 
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::Instant;
 
 use azaudit::collect::Snapshot;
@@ -17,6 +20,10 @@ const SIZES: &[(&str, usize)] = &[("1k", 1_000), ("5k", 5_000), ("50k", 50_000)]
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("--profile") {
+        profile(Path::new(&args[1]));
+        return;
+    }
     if args.first().map(String::as_str) == Some("--measure") {
         measure(Path::new(&args[1]));
         return;
@@ -128,7 +135,7 @@ fn measure(path: &Path) {
     }
     let mut by_rule: std::collections::BTreeMap<&str, usize> = Default::default();
     for f in &report.findings {
-        *by_rule.entry(f.rule.as_str()).or_default() += 1;
+        *by_rule.entry(&*f.rule).or_default() += 1;
     }
     let mut by_rule: Vec<(&str, usize)> = by_rule.into_iter().collect();
     by_rule.sort_by_key(|r| std::cmp::Reverse(r.1));
@@ -158,4 +165,121 @@ fn measure(path: &Path) {
         json_len,
         inventory_rss
     );
+}
+
+/// Counts the heap's live and peak bytes, so that `--profile FILE` can say which stage of a scan
+/// holds how much. Relaxed atomics: the count costs nothing measurable, and RSS is read from the
+/// kernel as before.
+struct Counting;
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+static BLOCKS: AtomicUsize = AtomicUsize::new(0);
+
+fn grew(by: usize) {
+    let now = LIVE.fetch_add(by, Relaxed) + by;
+    PEAK.fetch_max(now, Relaxed);
+}
+
+// SAFETY: every call is passed straight to the system allocator; the counters only observe.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        grew(layout.size());
+        BLOCKS.fetch_add(1, Relaxed);
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE.fetch_sub(layout.size(), Relaxed);
+        BLOCKS.fetch_sub(1, Relaxed);
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        grew(new_size);
+        LIVE.fetch_sub(layout.size(), Relaxed);
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// Prints the heap (live, and peak since the previous stage) and the resident set after `stage`.
+fn stage(stage: &str) {
+    let (peak_rss, rss_now) = rss();
+    eprintln!(
+        "{stage:<26} heap {:>7.1} MB (peak {:>7.1} MB, {:>8} blocks)  RSS {:>5.0} MB (peak {:>5.0} MB)",
+        LIVE.load(Relaxed) as f64 / 1e6,
+        PEAK.load(Relaxed) as f64 / 1e6,
+        BLOCKS.load(Relaxed),
+        rss_now,
+        peak_rss
+    );
+    PEAK.store(LIVE.load(Relaxed), Relaxed);
+}
+
+/// Where one scan's memory goes: the sizes of the most numerous inventory types, then the heap
+/// after loading, indexing, each rule that finds something (its findings kept, as a report keeps
+/// them) and the report.
+fn profile(path: &Path) {
+    use azaudit::inventory::{network, privatedns};
+    macro_rules! sizes {
+        ($($t:ty),*) => { $( eprintln!("size_of {:<36} {:>4} bytes", stringify!($t), std::mem::size_of::<$t>()); )* }
+    }
+    sizes!(
+        network::SecurityRule,
+        network::Route,
+        network::Subnet,
+        network::NetworkInterface,
+        network::PrivateEndpoint,
+        privatedns::RecordSet,
+        privatedns::VirtualNetworkLink,
+        azaudit::findings::Finding
+    );
+    stage("start");
+    let snapshot = Snapshot::load(path).expect("the snapshot loads");
+    stage("loaded");
+    let idx = azaudit::inventory::Index::new(&snapshot.inventory);
+    stage("indexed");
+    let facts = azaudit::model::facts::Facts::new(&idx);
+    let cx = azaudit::rules::Context {
+        inv: &snapshot.inventory,
+        idx: &idx,
+        facts: &facts,
+        coverage: &snapshot.coverage,
+        cloud: snapshot.cloud,
+        zones: azaudit::model::privatelink::ZoneTable::shipped(),
+        now: "2026-11-24T09:00:00Z".parse().unwrap(),
+        params: azaudit::policy::file::Policy::shipped(),
+        scope: &snapshot.scope.subscriptions,
+    };
+    // Rules that find nothing and leave less than a megabyte behind (in the shared caches) are
+    // not printed; the next stage's peak covers them.
+    let mut kept = Vec::new();
+    let mut shown = LIVE.load(Relaxed);
+    for rule in azaudit::rules::registry() {
+        let (findings, _) = azaudit::rules::run(&cx, &[rule]);
+        if findings.is_empty() && LIVE.load(Relaxed) < shown + 1_000_000 {
+            continue;
+        }
+        let n = findings.len();
+        kept.extend(findings);
+        stage(&format!("{} ({n} findings)", rule.meta().code));
+        shown = LIVE.load(Relaxed);
+    }
+    drop(kept);
+    drop(facts);
+    drop(idx);
+    stage("rules done, all dropped");
+    let report = azaudit::scan::build_report(
+        &snapshot,
+        "bench",
+        None,
+        "2026-11-24T09:00:00Z".parse().unwrap(),
+        Instant::now(),
+    );
+    stage("report built");
+    let out = path.with_extension("report.json");
+    azaudit::report::write_output_with(Some(&out), &mut |w| report.write_json(w))
+        .expect("the report is written");
+    stage("report written");
+    let _ = std::fs::remove_file(&out);
 }

@@ -1,6 +1,8 @@
 //! What rules produce and reports consume: a finding on one resource, its severity, and the
 //! fingerprint that keeps its id stable across runs.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -54,15 +56,18 @@ impl std::fmt::Display for Severity {
 }
 
 /// One misconfiguration on one resource, with the chain of evidence that proves it.
+// What belongs to the rule (code, name, title, references) is borrowed from the rule's static
+// description, not copied into each of a large tenant's tens of thousands of findings; a report
+// read back from a file owns them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Finding {
     /// Stable fingerprint: the same finding on an unchanged tenant has the same id in every run.
     pub id: String,
     /// Rule code, e.g. `NSG101`.
-    pub rule: String,
-    pub rule_name: String,
-    pub title: String,
+    pub rule: Cow<'static, str>,
+    pub rule_name: Cow<'static, str>,
+    pub title: Cow<'static, str>,
     pub severity: Severity,
     pub resource_id: String,
     pub resource_type: String,
@@ -74,7 +79,7 @@ pub struct Finding {
     pub remediation: String,
     /// Documentation of the rule (Microsoft Learn).
     #[serde(default)]
-    pub references: Vec<String>,
+    pub references: Vec<Cow<'static, str>>,
     /// `new` or `unchanged` relative to `--baseline`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline: Option<BaselineStatus>,
@@ -101,7 +106,8 @@ pub struct Finding {
 #[derive(Clone, Default)]
 pub struct Evidence {
     text: Box<str>,
-    parsed: std::sync::OnceLock<Value>,
+    /// Boxed: a JSON tree is nine words and is rarely asked for, so the cache costs two.
+    parsed: std::sync::OnceLock<Box<Value>>,
 }
 
 impl Evidence {
@@ -111,12 +117,12 @@ impl Evidence {
     /// The evidence as a JSON tree, parsed on first use.
     pub fn value(&self) -> &Value {
         self.parsed.get_or_init(|| {
-            if self.text.is_empty() {
+            Box::new(if self.text.is_empty() {
                 Value::Null
             } else {
                 // The text was written from a `Value` by serde_json, so it parses back.
                 serde_json::from_str(&self.text).unwrap_or(Value::Null)
-            }
+            })
         })
     }
 }

@@ -453,7 +453,7 @@ impl Policy {
         for f in findings.iter_mut() {
             if let Some(sev) = self
                 .rules
-                .get(&f.rule)
+                .get(&*f.rule)
                 .filter(|r| r.severity_overridden)
                 .and_then(|r| r.severity)
             {
@@ -574,9 +574,9 @@ mod tests {
     fn finding(rule: &str, id: &str) -> Finding {
         Finding {
             id: crate::findings::fingerprint(rule, id, ""),
-            rule: rule.into(),
-            rule_name: String::new(),
-            title: String::new(),
+            rule: rule.to_string().into(),
+            rule_name: "".into(),
+            title: "".into(),
             severity: Severity::High,
             resource_id: id.into(),
             resource_type: String::new(),

@@ -219,9 +219,9 @@ impl Report {
             .filter(|f| !now.contains(&f.id) && scanned(f) && judged(f))
             .map(|f| ResolvedFinding {
                 id: f.id.clone(),
-                rule: f.rule.clone(),
+                rule: f.rule.to_string(),
                 resource_id: f.resource_id.clone(),
-                title: f.title.clone(),
+                title: f.title.to_string(),
             })
             .collect();
     }

@@ -142,7 +142,7 @@ pub fn render_table(report: &Report, width: Option<u16>, colour: bool) -> String
             {
                 resource.push_str(&format!(" · {name}"));
             }
-            t.add_row(vec![f.rule.clone(), resource, f.message.clone()]);
+            t.add_row(vec![f.rule.to_string(), resource, f.message.clone()]);
         }
         out.push_str(&t.to_string());
         out.push('\n');

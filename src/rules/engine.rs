@@ -353,9 +353,9 @@ pub fn run(cx: &Context<'_>, rules: &[&dyn Rule]) -> (Vec<Finding>, Vec<RuleOutc
             let related = related_of(&d);
             findings.push(Finding {
                 id,
-                rule: meta.code.to_string(),
-                rule_name: meta.name.to_string(),
-                title: meta.title.to_string(),
+                rule: meta.code.into(),
+                rule_name: meta.name.into(),
+                title: meta.title.into(),
                 severity: d.severity.unwrap_or(meta.severity),
                 subscription_id: crate::azure::id::subscription_of(&d.resource_id),
                 resource_type: crate::azure::ResourceId::parse(&d.resource_id)
@@ -365,7 +365,7 @@ pub fn run(cx: &Context<'_>, rules: &[&dyn Rule]) -> (Vec<Finding>, Vec<RuleOutc
                 message: d.message,
                 evidence: d.evidence,
                 remediation: d.remediation,
-                references: meta.references.iter().map(|r| r.to_string()).collect(),
+                references: meta.references.iter().map(|r| (*r).into()).collect(),
                 baseline: None,
                 suppression: None,
                 related,

@@ -139,7 +139,7 @@ fn scan(s: &Snapshot) -> Report {
 fn findings_by_rule(r: &Report) -> BTreeMap<String, BTreeMap<String, Value>> {
     let mut out: BTreeMap<String, BTreeMap<String, Value>> = BTreeMap::new();
     for f in &r.findings {
-        out.entry(f.rule.clone()).or_default().insert(
+        out.entry(f.rule.to_string()).or_default().insert(
             f.id.clone(),
             json!({"resource": f.resource_id, "severity": f.severity, "message": f.message,
                    "evidence": f.evidence}),

@@ -111,7 +111,7 @@ fn ndjson_lines_are_self_describing_findings() {
     for (line, f) in lines[1..].iter().zip(&report.findings) {
         assert_eq!(line["record_type"], "finding");
         assert_eq!(line["id"], f.id.as_str());
-        assert_eq!(line["rule"], f.rule.as_str());
+        assert_eq!(line["rule"], &*f.rule);
         assert_eq!(
             line["resource_name"],
             f.resource_id.rsplit('/').next().unwrap()

@@ -277,7 +277,7 @@ fn overview(h: &mut String, r: &Report) {
 }
 
 fn findings_section(h: &mut String, r: &Report, finding_keys: &[Vec<usize>]) {
-    let mut rules: Vec<&str> = r.findings.iter().map(|f| f.rule.as_str()).collect();
+    let mut rules: Vec<&str> = r.findings.iter().map(|f| &*f.rule).collect();
     rules.sort_unstable();
     rules.dedup();
     let mut subs: Vec<&str> = r
