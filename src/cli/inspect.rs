@@ -352,9 +352,9 @@ pub fn effective_rules(a: &EffectiveRulesArgs) -> Result<ExitCode> {
                     json!({
                         "name": rule.name, "priority": p.priority, "default": is_default,
                         "access": p.access, "protocol": p.protocol,
-                        "source": expand(&p.sources(), &p.source_application_security_groups, &tags, a.format == OutFormat::Json),
+                        "source": expand(&p.sources(), p.source_application_security_groups(), &tags, a.format == OutFormat::Json),
                         "source_ports": p.source_ports(),
-                        "destination": expand(&p.destinations(), &p.destination_application_security_groups, &tags, a.format == OutFormat::Json),
+                        "destination": expand(&p.destinations(), p.destination_application_security_groups(), &tags, a.format == OutFormat::Json),
                         "destination_ports": p.destination_ports(),
                     })
                 })

@@ -12,6 +12,7 @@ pub mod monitor;
 pub mod network;
 pub mod privatedns;
 pub mod resources;
+mod security_rule;
 
 mod index;
 

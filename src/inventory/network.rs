@@ -2,11 +2,8 @@
 //! network watchers and flow logs, application gateways, Azure Firewalls, VNet gateways.
 //! Shapes follow the 2024-05-01/2024-07-01 API (Microsoft's examples); see ARM-FACTS §1.2–1.14.
 
-use super::common::{
-    Extra, Resource, SubResource, Toggle, exact_slice, lenient_bool, null_default,
-};
+use super::common::{Extra, Resource, SubResource, Toggle, lenient_bool, null_default};
 use crate::open_enum;
-use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 open_enum!(
@@ -73,91 +70,9 @@ pub struct NsgProperties {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(rename_all = "camelCase")]
-pub struct SecurityRule {
-    #[serde(default)]
-    #[cfg_attr(feature = "schema", schemars(with = "Option<String>"))]
-    pub id: Option<CompactString>,
-    #[serde(default)]
-    #[cfg_attr(feature = "schema", schemars(with = "String"))]
-    pub name: CompactString,
-    pub properties: SecurityRuleProperties,
-    #[serde(flatten)]
-    pub extra: Extra,
-}
+pub use super::security_rule::{SecurityRule, SecurityRuleProperties};
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(rename_all = "camelCase")]
-pub struct SecurityRuleProperties {
-    // Boxed rather than inline: usually absent or longer than an inline string holds.
-    #[serde(default)]
-    #[cfg_attr(feature = "schema", schemars(with = "Option<String>"))]
-    pub description: Option<Box<str>>,
-    pub protocol: Protocol,
-    #[serde(default)]
-    #[cfg_attr(feature = "schema", schemars(with = "Option<String>"))]
-    pub source_port_range: Option<CompactString>,
-    #[serde(default)]
-    #[cfg_attr(feature = "schema", schemars(with = "Option<String>"))]
-    pub destination_port_range: Option<CompactString>,
-    #[serde(default)]
-    #[cfg_attr(feature = "schema", schemars(with = "Option<String>"))]
-    pub source_address_prefix: Option<CompactString>,
-    #[serde(default)]
-    #[cfg_attr(feature = "schema", schemars(with = "Option<String>"))]
-    pub destination_address_prefix: Option<CompactString>,
-    #[serde(default, deserialize_with = "exact_slice")]
-    #[cfg_attr(feature = "schema", schemars(with = "Vec<String>"))]
-    pub source_port_ranges: Box<[CompactString]>,
-    #[serde(default, deserialize_with = "exact_slice")]
-    #[cfg_attr(feature = "schema", schemars(with = "Vec<String>"))]
-    pub destination_port_ranges: Box<[CompactString]>,
-    #[serde(default, deserialize_with = "exact_slice")]
-    #[cfg_attr(feature = "schema", schemars(with = "Vec<String>"))]
-    pub source_address_prefixes: Box<[CompactString]>,
-    #[serde(default, deserialize_with = "exact_slice")]
-    #[cfg_attr(feature = "schema", schemars(with = "Vec<String>"))]
-    pub destination_address_prefixes: Box<[CompactString]>,
-    #[serde(default, deserialize_with = "exact_slice")]
-    #[cfg_attr(feature = "schema", schemars(with = "Vec<SubResource>"))]
-    pub source_application_security_groups: Box<[SubResource]>,
-    #[serde(default, deserialize_with = "exact_slice")]
-    #[cfg_attr(feature = "schema", schemars(with = "Vec<SubResource>"))]
-    pub destination_application_security_groups: Box<[SubResource]>,
-    pub access: Access,
-    pub priority: u32,
-    pub direction: Direction,
-    #[serde(default)]
-    #[cfg_attr(feature = "schema", schemars(with = "Option<String>"))]
-    pub provisioning_state: Option<CompactString>,
-    #[serde(flatten)]
-    pub extra: Extra,
-}
-
-impl SecurityRuleProperties {
-    /// Source address prefixes or tags, from the singular or the plural field (ARM fills either).
-    pub fn sources(&self) -> Vec<&str> {
-        merge(&self.source_address_prefix, &self.source_address_prefixes)
-    }
-    pub fn destinations(&self) -> Vec<&str> {
-        merge(
-            &self.destination_address_prefix,
-            &self.destination_address_prefixes,
-        )
-    }
-    pub fn destination_ports(&self) -> Vec<&str> {
-        merge(&self.destination_port_range, &self.destination_port_ranges)
-    }
-    pub fn source_ports(&self) -> Vec<&str> {
-        merge(&self.source_port_range, &self.source_port_ranges)
-    }
-}
-
-/// Generic over the string type: security rules keep their short values inline, other resources
-/// keep `String`s.
+/// The singular value, then the plural ones, trimmed, without empty strings.
 fn merge<'a, S: AsRef<str>>(one: &'a Option<S>, many: &'a [S]) -> Vec<&'a str> {
     let mut out: Vec<&str> = many
         .iter()

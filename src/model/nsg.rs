@@ -189,8 +189,11 @@ pub fn rule_sides(
             known.then_some(set)
         }
     };
-    let src = side(p.sources(), &p.source_application_security_groups)?;
-    let dst = side(p.destinations(), &p.destination_application_security_groups)?;
+    let src = side(p.sources(), p.source_application_security_groups())?;
+    let dst = side(
+        p.destinations(),
+        p.destination_application_security_groups(),
+    )?;
     Some(if inbound { (dst, src) } else { (src, dst) })
 }
 

@@ -89,8 +89,8 @@ fn gateway_manager_verdict(
     let mut narrow_allows = Vec::new();
     for r in rules_in_order(nsg, &Direction::Inbound) {
         let p = &r.rule.properties;
-        if !p.source_application_security_groups.is_empty()
-            || !p.destination_application_security_groups.is_empty()
+        if !p.source_application_security_groups().is_empty()
+            || !p.destination_application_security_groups().is_empty()
         {
             continue;
         }

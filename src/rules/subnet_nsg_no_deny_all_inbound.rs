@@ -64,8 +64,8 @@ pub fn user_deny_all_inbound<'n>(
         p.direction == Direction::Inbound
             && p.access == Access::Deny
             && matches!(p.protocol, Protocol::Any)
-            && p.source_application_security_groups.is_empty()
-            && p.destination_application_security_groups.is_empty()
+            && p.source_application_security_groups().is_empty()
+            && p.destination_application_security_groups().is_empty()
             && p.sources().iter().any(|s| is_everything(s))
             && covers_subnet(&p.destinations(), &own)
             && PortSet::parse(p.destination_ports()).is_all()

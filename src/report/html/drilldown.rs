@@ -61,9 +61,12 @@ fn sides_of(
 ) -> Vec<(String, Option<crate::inventory::SubResource>)> {
     let p = &rule.properties;
     let (tokens, asgs) = if source {
-        (p.sources(), &p.source_application_security_groups)
+        (p.sources(), p.source_application_security_groups())
     } else {
-        (p.destinations(), &p.destination_application_security_groups)
+        (
+            p.destinations(),
+            p.destination_application_security_groups(),
+        )
     };
     tokens
         .into_iter()
