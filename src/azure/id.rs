@@ -11,13 +11,18 @@ pub fn id_key(id: &str) -> String {
 
 /// A resource id as a map key: hashed and compared case-insensitively, ignoring surrounding
 /// whitespace and a trailing `/` (as [`id_key`] normalises), so maps are searched with any casing
-/// of an id through [`IdRef`] without allocating.
+/// of an id through [`IdRef`] without allocating. A key borrows the id it was made from when it
+/// can: the indexes of a large tenant hold a hundred thousand of them.
 #[derive(Debug, Clone)]
-pub struct IdKey(Box<str>);
+pub struct IdKey<'a>(std::borrow::Cow<'a, str>);
 
-impl IdKey {
-    pub fn new(id: &str) -> Self {
-        IdKey(IdRef::new(id).0.into())
+impl<'a> IdKey<'a> {
+    pub fn new(id: &'a str) -> Self {
+        IdKey(std::borrow::Cow::Borrowed(IdRef::new(id).as_str()))
+    }
+    /// A key for an id that is not kept elsewhere (one computed from another id).
+    pub fn owned(id: &str) -> IdKey<'static> {
+        IdKey(std::borrow::Cow::Owned(IdRef::new(id).as_str().to_string()))
     }
 }
 
@@ -59,18 +64,18 @@ impl std::hash::Hash for IdRef {
     }
 }
 
-impl std::borrow::Borrow<IdRef> for IdKey {
+impl std::borrow::Borrow<IdRef> for IdKey<'_> {
     fn borrow(&self) -> &IdRef {
         IdRef::new(&self.0)
     }
 }
-impl PartialEq for IdKey {
+impl PartialEq for IdKey<'_> {
     fn eq(&self, other: &Self) -> bool {
         IdRef::new(&self.0) == IdRef::new(&other.0)
     }
 }
-impl Eq for IdKey {}
-impl std::hash::Hash for IdKey {
+impl Eq for IdKey<'_> {}
+impl std::hash::Hash for IdKey<'_> {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         IdRef::new(&self.0).hash(state)
     }

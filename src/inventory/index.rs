@@ -23,43 +23,43 @@ pub fn vnet_of_subnet_id(id: &str) -> &str {
 /// Read-only indexes over an [`Inventory`].
 pub struct Index<'a> {
     pub inv: &'a Inventory,
-    nsgs: HashMap<IdKey, &'a NetworkSecurityGroup>,
-    route_tables: HashMap<IdKey, &'a RouteTable>,
-    vnets: HashMap<IdKey, &'a VirtualNetwork>,
+    nsgs: HashMap<IdKey<'a>, &'a NetworkSecurityGroup>,
+    route_tables: HashMap<IdKey<'a>, &'a RouteTable>,
+    vnets: HashMap<IdKey<'a>, &'a VirtualNetwork>,
     /// subnet id → (subnet, its VNet)
-    subnets: HashMap<IdKey, (&'a Subnet, &'a VirtualNetwork)>,
-    endpoints: HashMap<IdKey, &'a PrivateEndpoint>,
+    subnets: HashMap<IdKey<'a>, (&'a Subnet, &'a VirtualNetwork)>,
+    endpoints: HashMap<IdKey<'a>, &'a PrivateEndpoint>,
     /// VNet id → the private endpoints in its subnets
-    endpoints_by_vnet: HashMap<IdKey, Vec<&'a PrivateEndpoint>>,
+    endpoints_by_vnet: HashMap<IdKey<'a>, Vec<&'a PrivateEndpoint>>,
     /// subnet id → the private endpoints in it
-    endpoints_by_subnet: HashMap<IdKey, Vec<&'a PrivateEndpoint>>,
+    endpoints_by_subnet: HashMap<IdKey<'a>, Vec<&'a PrivateEndpoint>>,
     /// target resource id → the private endpoints with a connection (of any state) to it
-    endpoints_by_target: HashMap<IdKey, Vec<&'a PrivateEndpoint>>,
+    endpoints_by_target: HashMap<IdKey<'a>, Vec<&'a PrivateEndpoint>>,
     /// target resource name (lower-case, last id segment) → the private endpoints with a
     /// connection to a target of that name, for resolving a public name back to its endpoints
     endpoints_by_target_name: HashMap<String, Vec<&'a PrivateEndpoint>>,
     /// subscription id (lower-case) → its resource provider registrations
     providers_by_subscription: HashMap<String, Vec<&'a ResourceProvider>>,
     /// route table id → the subnets that name it, in inventory order
-    subnets_by_route_table: HashMap<IdKey, Vec<(&'a Subnet, &'a VirtualNetwork)>>,
+    subnets_by_route_table: HashMap<IdKey<'a>, Vec<(&'a Subnet, &'a VirtualNetwork)>>,
     /// zone name (lower-case) → zones with that name (several may exist in different scopes)
     zones_by_name: HashMap<String, Vec<&'a PrivateDnsZone>>,
-    links_by_zone: HashMap<IdKey, Vec<&'a VirtualNetworkLink>>,
+    links_by_zone: HashMap<IdKey<'a>, Vec<&'a VirtualNetworkLink>>,
     /// zone id → VNet id → the zone's links to that VNet
-    links_by_zone_vnet: HashMap<IdKey, HashMap<IdKey, Vec<&'a VirtualNetworkLink>>>,
-    records_by_zone: HashMap<IdKey, Vec<&'a RecordSet>>,
+    links_by_zone_vnet: HashMap<IdKey<'a>, HashMap<IdKey<'a>, Vec<&'a VirtualNetworkLink>>>,
+    records_by_zone: HashMap<IdKey<'a>, Vec<&'a RecordSet>>,
     /// zone id → relative record name (normalised) → the zone's record sets of that name
-    records_by_zone_name: HashMap<IdKey, HashMap<String, Vec<&'a RecordSet>>>,
+    records_by_zone_name: HashMap<IdKey<'a>, HashMap<String, Vec<&'a RecordSet>>>,
     /// resource id → the diagnostic settings on it
-    diagnostic_settings_by_resource: HashMap<IdKey, Vec<&'a DiagnosticSetting>>,
-    nic_ips: HashMap<IdKey, Vec<String>>,
+    diagnostic_settings_by_resource: HashMap<IdKey<'a>, Vec<&'a DiagnosticSetting>>,
+    nic_ips: HashMap<IdKey<'a>, Vec<String>>,
     /// application security group id (normalised) → private IPs of the NIC ip configurations in it
     asg_ips: HashMap<String, Vec<String>>,
     /// VNet id → the virtual network gateways in its GatewaySubnet
-    gateways_by_vnet: HashMap<IdKey, Vec<&'a VirtualNetworkGateway>>,
-    local_gateways: HashMap<IdKey, &'a LocalNetworkGateway>,
+    gateways_by_vnet: HashMap<IdKey<'a>, Vec<&'a VirtualNetworkGateway>>,
+    local_gateways: HashMap<IdKey<'a>, &'a LocalNetworkGateway>,
     /// virtual network gateway id → the connections that name it (as gateway 1 or 2)
-    connections_by_gateway: HashMap<IdKey, Vec<&'a VirtualNetworkGatewayConnection>>,
+    connections_by_gateway: HashMap<IdKey<'a>, Vec<&'a VirtualNetworkGatewayConnection>>,
     /// service tag name (lower-case) → its prefixes, from the inventory's service tag lists
     service_tags: std::sync::Arc<HashMap<String, Vec<ipnet::IpNet>>>,
     /// service tag name (lower-case) → its region (lower-case, empty for global tags)
@@ -69,7 +69,7 @@ pub struct Index<'a> {
 impl<'a> Index<'a> {
     pub fn new(inv: &'a Inventory) -> Self {
         let mut subnets = HashMap::new();
-        let mut subnets_by_route_table: HashMap<IdKey, Vec<_>> = HashMap::new();
+        let mut subnets_by_route_table: HashMap<IdKey<'a>, Vec<_>> = HashMap::new();
         for vnet in &inv.virtual_networks {
             for s in &vnet.properties.subnets {
                 subnets.insert(IdKey::new(&s.id), (s, vnet));
@@ -81,9 +81,9 @@ impl<'a> Index<'a> {
                 }
             }
         }
-        let mut endpoints_by_vnet: HashMap<IdKey, Vec<&PrivateEndpoint>> = HashMap::new();
-        let mut endpoints_by_subnet: HashMap<IdKey, Vec<&PrivateEndpoint>> = HashMap::new();
-        let mut endpoints_by_target: HashMap<IdKey, Vec<&PrivateEndpoint>> = HashMap::new();
+        let mut endpoints_by_vnet: HashMap<IdKey<'a>, Vec<&PrivateEndpoint>> = HashMap::new();
+        let mut endpoints_by_subnet: HashMap<IdKey<'a>, Vec<&PrivateEndpoint>> = HashMap::new();
+        let mut endpoints_by_target: HashMap<IdKey<'a>, Vec<&PrivateEndpoint>> = HashMap::new();
         let mut endpoints_by_target_name: HashMap<String, Vec<&PrivateEndpoint>> = HashMap::new();
         for pe in &inv.private_endpoints {
             if let Some(s) = pe.subnet_id() {
@@ -120,7 +120,7 @@ impl<'a> Index<'a> {
                 endpoints_by_vnet.entry(v).or_default().push(pe);
             }
         }
-        let mut gateways_by_vnet: HashMap<IdKey, Vec<&VirtualNetworkGateway>> = HashMap::new();
+        let mut gateways_by_vnet: HashMap<IdKey<'a>, Vec<&VirtualNetworkGateway>> = HashMap::new();
         for gw in &inv.virtual_network_gateways {
             let mut vnets: Vec<String> = gw
                 .properties
@@ -135,7 +135,10 @@ impl<'a> Index<'a> {
             vnets.sort();
             vnets.dedup();
             for v in vnets {
-                gateways_by_vnet.entry(IdKey::new(&v)).or_default().push(gw);
+                gateways_by_vnet
+                    .entry(IdKey::owned(&v))
+                    .or_default()
+                    .push(gw);
             }
         }
         let local_gateways = inv
@@ -143,7 +146,7 @@ impl<'a> Index<'a> {
             .iter()
             .map(|l| (IdKey::new(&l.id), l))
             .collect();
-        let mut connections_by_gateway: HashMap<IdKey, Vec<&VirtualNetworkGatewayConnection>> =
+        let mut connections_by_gateway: HashMap<IdKey<'a>, Vec<&VirtualNetworkGatewayConnection>> =
             HashMap::new();
         for c in &inv.virtual_network_gateway_connections {
             let p = &c.properties;
@@ -156,7 +159,7 @@ impl<'a> Index<'a> {
             ends.dedup();
             for e in ends {
                 connections_by_gateway
-                    .entry(IdKey::new(&e))
+                    .entry(IdKey::owned(&e))
                     .or_default()
                     .push(c);
             }
@@ -197,23 +200,25 @@ impl<'a> Index<'a> {
         for z in &inv.private_dns_zones {
             zones_by_name.entry(z.zone_name()).or_default().push(z);
         }
-        let mut links_by_zone: HashMap<IdKey, Vec<&VirtualNetworkLink>> = HashMap::new();
-        let mut links_by_zone_vnet: HashMap<IdKey, HashMap<IdKey, Vec<&VirtualNetworkLink>>> =
-            HashMap::new();
+        let mut links_by_zone: HashMap<IdKey<'a>, Vec<&VirtualNetworkLink>> = HashMap::new();
+        let mut links_by_zone_vnet: HashMap<
+            IdKey<'a>,
+            HashMap<IdKey<'a>, Vec<&VirtualNetworkLink>>,
+        > = HashMap::new();
         for l in &inv.virtual_network_links {
             if let Some(z) = l.zone_id() {
                 if let Some(v) = l.vnet_id() {
                     links_by_zone_vnet
-                        .entry(IdKey::new(&z))
+                        .entry(IdKey::owned(&z))
                         .or_default()
                         .entry(IdKey::new(v))
                         .or_default()
                         .push(l);
                 }
-                links_by_zone.entry(IdKey::new(&z)).or_default().push(l);
+                links_by_zone.entry(IdKey::owned(&z)).or_default().push(l);
             }
         }
-        let mut diagnostic_settings_by_resource: HashMap<IdKey, Vec<&DiagnosticSetting>> =
+        let mut diagnostic_settings_by_resource: HashMap<IdKey<'a>, Vec<&DiagnosticSetting>> =
             HashMap::new();
         for d in &inv.diagnostic_settings {
             if let Some(r) = d.resource_id() {
@@ -223,21 +228,21 @@ impl<'a> Index<'a> {
                     .push(d);
             }
         }
-        let mut records_by_zone: HashMap<IdKey, Vec<&RecordSet>> = HashMap::new();
-        let mut records_by_zone_name: HashMap<IdKey, HashMap<String, Vec<&RecordSet>>> =
+        let mut records_by_zone: HashMap<IdKey<'a>, Vec<&RecordSet>> = HashMap::new();
+        let mut records_by_zone_name: HashMap<IdKey<'a>, HashMap<String, Vec<&RecordSet>>> =
             HashMap::new();
         for r in &inv.record_sets {
             if let Some(z) = r.zone_id() {
                 records_by_zone_name
-                    .entry(IdKey::new(&z))
+                    .entry(IdKey::owned(&z))
                     .or_default()
                     .entry(r.record_name())
                     .or_default()
                     .push(r);
-                records_by_zone.entry(IdKey::new(&z)).or_default().push(r);
+                records_by_zone.entry(IdKey::owned(&z)).or_default().push(r);
             }
         }
-        let mut nic_ips: HashMap<IdKey, Vec<String>> = HashMap::new();
+        let mut nic_ips: HashMap<IdKey<'a>, Vec<String>> = HashMap::new();
         let mut asg_ips: HashMap<String, Vec<String>> = HashMap::new();
         for c in inv
             .network_interfaces

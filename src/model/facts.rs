@@ -16,7 +16,7 @@ use crate::inventory::network::{Subnet, VirtualNetwork};
 pub struct Facts<'a> {
     pub idx: &'a Index<'a>,
     /// subnet id → slot in the vectors below
-    slots: HashMap<IdKey, usize>,
+    slots: HashMap<IdKey<'a>, usize>,
     tags: Vec<OnceLock<VirtualNetworkTag>>,
     routes: Vec<OnceLock<Vec<EffectiveRoute>>>,
     asgs: OnceLock<Arc<HashMap<String, PrefixSet>>>,
@@ -24,7 +24,7 @@ pub struct Facts<'a> {
 
 impl<'a> Facts<'a> {
     pub fn new(idx: &'a Index<'a>) -> Self {
-        let slots: HashMap<IdKey, usize> = idx
+        let slots: HashMap<IdKey<'a>, usize> = idx
             .all_subnets()
             .enumerate()
             .map(|(i, (s, _))| (IdKey::new(&s.id), i))
