@@ -202,16 +202,28 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
-/// Prints the heap (live, and peak since the previous stage) and the resident set after `stage`.
+/// Prints the heap (live, and peak since the previous stage) and the resident set after `stage`:
+/// anonymous memory (the heap, stacks) and file pages (the program's code).
 fn stage(stage: &str) {
     let (peak_rss, rss_now) = rss();
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kb = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<f64>().ok())
+            .map_or(0.0, |kb| kb / 1024.0)
+    };
     eprintln!(
-        "{stage:<26} heap {:>7.1} MB (peak {:>7.1} MB, {:>8} blocks)  RSS {:>5.0} MB (peak {:>5.0} MB)",
+        "{stage:<26} heap {:>7.1} MB (peak {:>7.1} MB, {:>8} blocks)  RSS {:>5.0} MB (peak {:>5.0} MB; anonymous {:>5.0} MB, file {:>3.0} MB)",
         LIVE.load(Relaxed) as f64 / 1e6,
         PEAK.load(Relaxed) as f64 / 1e6,
         BLOCKS.load(Relaxed),
         rss_now,
-        peak_rss
+        peak_rss,
+        kb("RssAnon:"),
+        kb("RssFile:")
     );
     PEAK.store(LIVE.load(Relaxed), Relaxed);
 }

@@ -13,9 +13,10 @@ use super::network::{Access, Direction, Protocol};
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SecurityRule {
+    // Boxed, not inline: an id is always longer than an inline string holds.
     #[serde(default)]
     #[cfg_attr(feature = "schema", schemars(with = "Option<String>"))]
-    pub id: Option<CompactString>,
+    pub id: Option<Box<str>>,
     #[serde(default)]
     #[cfg_attr(feature = "schema", schemars(with = "String"))]
     pub name: CompactString,

@@ -196,6 +196,7 @@ fn related_of(d: &Draft) -> Vec<Related> {
     let mut seen = HashSet::new();
     seen.insert(crate::azure::id::id_key(&d.resource_id));
     all.retain(|r| seen.insert(crate::azure::id::id_key(&r.resource_id)));
+    all.shrink_to_fit();
     all
 }
 
@@ -235,11 +236,22 @@ impl Sink {
         evidence: Value,
         remediation: String,
     ) -> Proof<'_> {
+        // A rule may report tens of thousands of findings: each is kept at its exact size (text
+        // built with `format!` has up to twice the room it needs), and of the ids its evidence
+        // cites only what `related_of` will keep, each once and not the finding's own.
+        let (mut message, mut remediation) = (message, remediation);
+        message.shrink_to_fit();
+        remediation.shrink_to_fit();
+        let mut cited = cited_in(&evidence);
+        let mut seen = HashSet::new();
+        seen.insert(crate::azure::id::id_key(resource_id));
+        cited.retain(|r| seen.insert(crate::azure::id::id_key(&r.resource_id)));
+        cited.shrink_to_fit();
         self.drafts.push(Draft {
             resource_id: resource_id.to_string(),
             evidence_key: evidence_key.to_string(),
             message,
-            cited: cited_in(&evidence),
+            cited,
             evidence: evidence.into(),
             remediation,
             severity: None,
