@@ -7,7 +7,7 @@ use crate::azure::id::{id_key, last_name};
 use crate::findings::Severity;
 use crate::inventory::ResourceKind;
 use crate::inventory::network::{NextHopType, Subnet, VirtualNetwork};
-use crate::model::routes::{LpmTable, RouteSource, RouteState, route_table_of};
+use crate::model::routes::{LpmTable, RouteSource, RouteState, effective_routes, route_table_of};
 
 pub struct PeRouteBypassesFirewall;
 pub static RULE: PeRouteBypassesFirewall = PeRouteBypassesFirewall;
@@ -75,7 +75,10 @@ impl Rule for PeRouteBypassesFirewall {
             {
                 continue;
             }
-            let routes = cx.facts.effective_routes(subnet, vnet);
+            // Each subnet is visited once and no other rule reads its routes, so they are computed
+            // here and dropped, not kept in the scan's shared facts (a large tenant's routes of
+            // every subnet would stay in memory until the report is written).
+            let routes = effective_routes(cx.idx, subnet, vnet);
             // The lookup as it would be if no endpoint /32 existed.
             let without_endpoints = LpmTable::new(&routes, |r| {
                 r.next_hop_type != NextHopType::InterfaceEndpoint
