@@ -110,6 +110,18 @@ type ListResult = ((Vec<Value>, Option<ArmError>), Duration, &'static str);
 /// Reads `requests` concurrently, in request order. Lists of one resource's children that are
 /// usually one page go through ARM batch while it is available.
 async fn fetch_lists(client: &ArmClient, requests: &[ListRequest]) -> Vec<ListResult> {
+    futures::StreamExt::collect(list_results(client, requests)).await
+}
+
+/// The results of `requests`, read concurrently and yielded in request order, each as soon as it
+/// and those before it are in: a caller that absorbs them as they come holds only the lists
+/// still waiting on an earlier one, never the whole tenant as JSON. Lists of one resource's
+/// children that are usually one page go through ARM batch while it is available.
+fn list_results<'r>(
+    client: &'r ArmClient,
+    requests: &'r [ListRequest],
+) -> futures::stream::FuturesOrdered<futures::future::BoxFuture<'r, ListResult>> {
+    use futures::FutureExt;
     let batched: Vec<usize> = if client.batch_available() {
         requests
             .iter()
@@ -127,56 +139,59 @@ async fn fetch_lists(client: &ArmClient, requests: &[ListRequest]) -> Vec<ListRe
             (client.url(path, api_version(*kind)), sub.clone())
         })
         .collect();
-    let direct = join_all(requests.iter().enumerate().map(|(i, (kind, sub, path))| {
-        let skip = batched.binary_search(&i).is_ok();
-        async move {
-            if skip {
-                return None;
-            }
-            let t = tokio::time::Instant::now();
-            let r = client.list(path, api_version(*kind), sub.as_deref()).await;
-            Some((r, t.elapsed(), "arm"))
-        }
-    }));
-    let through_batch =
-        async {
-            let t = tokio::time::Instant::now();
-            let firsts = client.get_many(&batch_urls).await;
-            let took = t.elapsed();
-            let source = if client.batch_available() && !batch_urls.is_empty() {
-                "batch"
-            } else {
-                "arm"
-            };
-            join_all(batch_urls.iter().zip(firsts).zip(&batched).map(
-                |(((url, sub), first), &i)| {
-                    let kind = requests[i].0;
-                    async move {
-                        let r = client
-                            .list_from(url.clone(), first, api_version(kind), sub.as_deref())
-                            .await;
-                        (r, took, source)
-                    }
-                },
-            ))
-            .await
+    let batch_kinds: Vec<ResourceKind> = batched.iter().map(|&i| requests[i].0).collect();
+    // Every batched list is read by one shared future; each request takes its own slot.
+    type Slots = std::sync::Arc<std::sync::Mutex<Vec<Option<ListResult>>>>;
+    let through_batch = async move {
+        let t = tokio::time::Instant::now();
+        let firsts = client.get_many(&batch_urls).await;
+        let took = t.elapsed();
+        let source = if client.batch_available() && !batch_urls.is_empty() {
+            "batch"
+        } else {
+            "arm"
         };
-    let (direct, through_batch) = futures::join!(direct, through_batch);
-    let mut through_batch = through_batch.into_iter();
-    direct
-        .into_iter()
-        .map(|d| match d {
-            Some(r) => r,
-            None => through_batch.next().unwrap_or_else(|| {
-                (
-                    (
-                        Vec::new(),
-                        Some(ArmError::Malformed("no batch answer".into())),
-                    ),
-                    Duration::ZERO,
-                    "batch",
-                )
-            }),
+        let rest = join_all(batch_urls.into_iter().zip(firsts).zip(batch_kinds).map(
+            |(((url, sub), first), kind)| async move {
+                let r = client
+                    .list_from(url, first, api_version(kind), sub.as_deref())
+                    .await;
+                Some((r, took, source))
+            },
+        ))
+        .await;
+        Slots::new(std::sync::Mutex::new(rest))
+    }
+    .boxed()
+    .shared();
+    requests
+        .iter()
+        .enumerate()
+        .map(|(i, (kind, sub, path))| match batched.binary_search(&i) {
+            Ok(slot) => {
+                let slots = through_batch.clone();
+                async move {
+                    let slots = slots.await;
+                    let taken = slots.lock().expect("lock")[slot].take();
+                    taken.unwrap_or_else(|| {
+                        (
+                            (
+                                Vec::new(),
+                                Some(ArmError::Malformed("no batch answer".into())),
+                            ),
+                            Duration::ZERO,
+                            "batch",
+                        )
+                    })
+                }
+                .boxed()
+            }
+            Err(_) => async move {
+                let t = tokio::time::Instant::now();
+                let r = client.list(path, api_version(*kind), sub.as_deref()).await;
+                (r, t.elapsed(), "arm")
+            }
+            .boxed(),
         })
         .collect()
 }
@@ -318,29 +333,59 @@ impl<'a> Collector<'a> {
     /// Runs list requests concurrently and absorbs their results in request order. Lists of one
     /// resource's children that are usually one page (provider registrations, diagnostic
     /// settings, record sets, Resource Guard mappings) go through ARM batch while it is available.
+    ///
+    /// Each list is parsed into the inventory as soon as it and those before it are in, so that
+    /// no more than the lists in flight are held as JSON.
     async fn run_lists(&mut self, requests: Vec<(ResourceKind, Option<String>, String)>) {
-        let results = fetch_lists(self.client, &requests).await;
-        self.absorb_lists(requests, results);
+        let client = self.client;
+        let mut results = list_results(client, &requests);
+        let mut unregistered = Vec::new();
+        for request in &requests {
+            let Some(result) = futures::StreamExt::next(&mut results).await else {
+                break;
+            };
+            self.absorb_list(request.clone(), result, &mut unregistered);
+        }
+        drop(results);
+        self.decide_unregistered(unregistered);
     }
 
     /// Absorbs what [`fetch_lists`] read for `requests`, in request order.
     fn absorb_lists(&mut self, requests: Vec<ListRequest>, results: Vec<ListResult>) {
         let mut unregistered = Vec::new();
-        for ((kind, sub, path), ((items, error), took, source)) in requests.into_iter().zip(results)
-        {
-            let n = self.absorb(kind, sub.as_deref(), items);
-            self.note_source(kind, source, n, took);
-            match error {
-                None => {
-                    if let Some(s) = &sub {
-                        self.read.insert(s.clone());
-                    }
-                }
-                // Decided once every registration of this batch has been absorbed.
-                Some(e) if is_missing_registration(&e) => unregistered.push((kind, sub, path, e)),
-                Some(e) => self.gap(sub.as_deref(), kind, &path, &e),
-            }
+        for (request, result) in requests.into_iter().zip(results) {
+            self.absorb_list(request, result, &mut unregistered);
         }
+        self.decide_unregistered(unregistered);
+    }
+
+    /// Absorbs one list; a 409 `MissingSubscriptionRegistration` is put aside in `unregistered`
+    /// to be decided once every registration read with it has been absorbed.
+    fn absorb_list(
+        &mut self,
+        (kind, sub, path): ListRequest,
+        ((items, error), took, source): ListResult,
+        unregistered: &mut Vec<(ResourceKind, Option<String>, String, ArmError)>,
+    ) {
+        let n = self.absorb(kind, sub.as_deref(), items);
+        self.note_source(kind, source, n, took);
+        match error {
+            None => {
+                if let Some(s) = &sub {
+                    self.read.insert(s.clone());
+                }
+            }
+            Some(e) if is_missing_registration(&e) => unregistered.push((kind, sub, path, e)),
+            Some(e) => self.gap(sub.as_deref(), kind, &path, &e),
+        }
+    }
+
+    /// A namespace the subscription's registrations say is NotRegistered holds nothing: its
+    /// 409 is an empty list, not a gap.
+    fn decide_unregistered(
+        &mut self,
+        unregistered: Vec<(ResourceKind, Option<String>, String, ArmError)>,
+    ) {
         for (kind, sub, path, e) in unregistered {
             let ns = namespace_of(&path).unwrap_or_default();
             if self.not_registered(sub.as_deref(), ns) {
