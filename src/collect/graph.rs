@@ -133,25 +133,27 @@ pub fn normalise_row(row: Value, arm_type: &str) -> Value {
     Value::Object(out)
 }
 
-/// A Resource Graph page checked to be well-formed JSON with a `data` array, its rows being
-/// parsed on blocking threads since it arrived (see [`Self::parsed`]).
-#[derive(Debug)]
+/// A Resource Graph page checked to be well-formed JSON with a `data` array, its rows not yet
+/// parsed (see [`Self::parsed`]).
+#[derive(Debug, Clone)]
 pub struct GraphPage {
+    kind: &'static GraphKind,
+    body: Bytes,
     pub rows: usize,
     skip_token: Option<String>,
     truncated: bool,
-    parsing: Vec<tokio::task::JoinHandle<Parsed>>,
 }
 
 impl GraphPage {
     /// The page's rows as typed resources (and a gap for each row that does not parse), in the
-    /// order of the page.
+    /// order of the page, parsed on blocking threads: a large page in as many pieces as there
+    /// are cores, so that a page of a thousand NSGs does not take one core's time alone.
     pub(crate) async fn parsed(self) -> Result<Parsed, tokio::task::JoinError> {
-        let mut parsed = Parsed::default();
-        for piece in self.parsing {
-            parsed.append(piece.await?);
-        }
-        Ok(parsed)
+        static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+        let cores = *CORES
+            .get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get().min(4)));
+        let pieces = (self.rows / ROWS_PER_PIECE).clamp(1, cores);
+        parse_in_pieces(self.kind, &self.body, self.rows, pieces).await
     }
 }
 
@@ -285,40 +287,36 @@ fn scan_page(body: &[u8]) -> Result<PageMeta, serde_json::Error> {
     read_page(body, Rows::Count)
 }
 
-/// How a Resource Graph answer of `kind` is read: its rows start being parsed at once, in
-/// pieces (see [`start_parsing`]), while the answer is checked and its skip token found, so
-/// that neither the next page nor the parse waits for the other. The pieces of an answer that
-/// proves malformed are dropped with it, and the page is asked for again.
+/// How a Resource Graph answer of `kind` is read: checked and its skip token found without
+/// building its rows, so that the next page is asked for at once; the rows are parsed after
+/// (see [`GraphPage::parsed`]).
 pub fn decode_page(kind: &'static GraphKind) -> Decode<GraphPage> {
     Arc::new(move |body: Bytes| {
-        static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-        let cores = *CORES
-            .get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get().min(4)));
-        let pieces = (body.len() / BYTES_PER_PIECE).clamp(1, cores);
-        let parsing = start_parsing(kind, &body, pieces);
         let meta = scan_page(&body)?;
         Ok(GraphPage {
+            kind,
             rows: meta.rows.unwrap_or_default(),
             skip_token: meta.skip_token,
             truncated: meta.truncated,
-            parsing,
+            body,
         })
     })
 }
 
-/// Answers below this size are parsed in one piece.
-const BYTES_PER_PIECE: usize = 1 << 20;
+/// Pages with fewer rows are parsed in one piece.
+const ROWS_PER_PIECE: usize = 250;
 
-/// Parses the rows of an answer in `pieces` on blocking threads, each skipping the rows before
-/// its own share of a full page, the last taking whatever rows remain.
-fn start_parsing(
+/// Parses the `rows` of an answer in `pieces` on blocking threads, each skipping the rows
+/// before its own share, the last taking whatever rows remain; appends them in page order.
+async fn parse_in_pieces(
     kind: &'static GraphKind,
     body: &Bytes,
+    rows: usize,
     pieces: usize,
-) -> Vec<tokio::task::JoinHandle<Parsed>> {
+) -> Result<Parsed, tokio::task::JoinError> {
     let pieces = pieces.max(1);
-    let per = (PAGE_SIZE as usize).div_ceil(pieces);
-    (0..pieces)
+    let per = rows.div_ceil(pieces).max(1);
+    let jobs: Vec<_> = (0..pieces)
         .map(|i| {
             let body = body.clone();
             let end = if i + 1 == pieces {
@@ -328,7 +326,12 @@ fn start_parsing(
             };
             tokio::task::spawn_blocking(move || parse_rows(kind, &body, i * per..end))
         })
-        .collect()
+        .collect();
+    let mut parsed = Parsed::default();
+    for job in jobs {
+        parsed.append(job.await?);
+    }
+    Ok(parsed)
 }
 
 /// Parses the rows of an answer in `range` (by position) into typed resources of `kind`,
@@ -501,23 +504,13 @@ mod tests {
 
     #[tokio::test]
     async fn a_page_parsed_in_pieces_keeps_every_row_in_order() {
-        // More rows than a full page: the last piece takes whatever is left.
         let rows = PAGE_SIZE as usize + 3;
         let body = nsg_page(rows, true);
         let whole = names(&parse_rows(NSG, &body, 0..usize::MAX));
         assert_eq!(whole.len(), rows);
         for pieces in [1, 3, 4] {
-            let page = GraphPage {
-                rows,
-                skip_token: None,
-                truncated: false,
-                parsing: start_parsing(NSG, &body, pieces),
-            };
-            assert_eq!(
-                names(&page.parsed().await.unwrap()),
-                whole,
-                "{pieces} pieces"
-            );
+            let parsed = parse_in_pieces(NSG, &body, rows, pieces).await.unwrap();
+            assert_eq!(names(&parsed), whole, "{pieces} pieces");
         }
         // The page as the client reads it.
         let page = decode_page(NSG)(body).unwrap();
