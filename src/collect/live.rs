@@ -110,17 +110,17 @@ type ListResult = ((Vec<Value>, Option<ArmError>), Duration, &'static str);
 /// Reads `requests` concurrently, in request order. Lists of one resource's children that are
 /// usually one page go through ARM batch while it is available.
 async fn fetch_lists(client: &ArmClient, requests: &[ListRequest]) -> Vec<ListResult> {
-    futures::StreamExt::collect(list_results(client, requests)).await
+    let ordered: futures::stream::FuturesOrdered<_> =
+        list_reads(client, requests).into_iter().collect();
+    futures::StreamExt::collect(ordered).await
 }
 
-/// The results of `requests`, read concurrently and yielded in request order, each as soon as it
-/// and those before it are in: a caller that absorbs them as they come holds only the lists
-/// still waiting on an earlier one, never the whole tenant as JSON. Lists of one resource's
-/// children that are usually one page go through ARM batch while it is available.
-fn list_results<'r>(
+/// One future per request, reading it, to be run concurrently. Lists of one resource's children
+/// that are usually one page go through ARM batch while it is available.
+fn list_reads<'r>(
     client: &'r ArmClient,
     requests: &'r [ListRequest],
-) -> futures::stream::FuturesOrdered<futures::future::BoxFuture<'r, ListResult>> {
+) -> Vec<futures::future::BoxFuture<'r, ListResult>> {
     use futures::FutureExt;
     let batched: Vec<usize> = if client.batch_available() {
         requests
@@ -334,20 +334,31 @@ impl<'a> Collector<'a> {
     /// resource's children that are usually one page (provider registrations, diagnostic
     /// settings, record sets, Resource Guard mappings) go through ARM batch while it is available.
     ///
-    /// Each list is parsed into the inventory as soon as it and those before it are in, so that
-    /// no more than the lists in flight are held as JSON.
+    /// Each list is parsed into the inventory as soon as it is in, so that no more than the lists
+    /// in flight are held as JSON; its coverage gaps are kept in request order all the same.
     async fn run_lists(&mut self, requests: Vec<(ResourceKind, Option<String>, String)>) {
         let client = self.client;
-        let mut results = list_results(client, &requests);
+        let mut results: futures::stream::FuturesUnordered<_> = list_reads(client, &requests)
+            .into_iter()
+            .enumerate()
+            .map(|(i, read)| futures::FutureExt::map(read, move |r| (i, r)))
+            .collect();
         let mut unregistered = Vec::new();
-        for request in &requests {
-            let Some(result) = futures::StreamExt::next(&mut results).await else {
-                break;
-            };
-            self.absorb_list(request.clone(), result, &mut unregistered);
+        let mut gaps: Vec<(usize, Vec<CoverageGap>)> = Vec::new();
+        while let Some((i, result)) = futures::StreamExt::next(&mut results).await {
+            let before = self.gaps.len();
+            let mut put_aside = Vec::new();
+            self.absorb_list(requests[i].clone(), result, &mut put_aside);
+            unregistered.extend(put_aside.into_iter().map(|u| (i, u)));
+            if self.gaps.len() > before {
+                gaps.push((i, self.gaps.split_off(before)));
+            }
         }
         drop(results);
-        self.decide_unregistered(unregistered);
+        gaps.sort_by_key(|(i, _)| *i);
+        self.gaps.extend(gaps.into_iter().flat_map(|(_, g)| g));
+        unregistered.sort_by_key(|(i, ..)| *i);
+        self.decide_unregistered(unregistered.into_iter().map(|(_, u)| u).collect());
     }
 
     /// Absorbs what [`fetch_lists`] read for `requests`, in request order.
