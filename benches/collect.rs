@@ -14,6 +14,10 @@
 //! subscription-wide lists and registrations; then reads of ids found in those answers), every
 //! request of a level at once, the pages of one Resource Graph query one after another, nothing
 //! parsed. Prints a table; no assertions.
+//!
+//! `COLLECT_TIMELINE=FILE` writes, per source, every request with its send and answer times,
+//! the collection's phases, its CPU time and the requests in flight per 10 ms to `FILE.graph`
+//! and `FILE.arm`; `COLLECT_SOURCES=graph` measures one source.
 
 #[path = "support/synthetic.rs"]
 mod synthetic;
