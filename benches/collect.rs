@@ -14,6 +14,10 @@
 //! subscription-wide lists and registrations; then reads of ids found in those answers), every
 //! request of a level at once, the pages of one Resource Graph query one after another, nothing
 //! parsed. Prints a table; no assertions.
+//!
+//! `COLLECT_TIMELINE=FILE` writes, per source, every request with its send and answer times,
+//! the collection's phases, its CPU time and the requests in flight per 10 ms to `FILE.graph`
+//! and `FILE.arm`; `COLLECT_SOURCES=graph` measures one source.
 
 #[path = "support/synthetic.rs"]
 mod synthetic;
@@ -349,6 +353,9 @@ impl MockArm {
 struct SocketArm {
     socket: std::path::PathBuf,
     log: std::sync::Mutex<Vec<Logged>>,
+    /// When each request was sent and answered, for `COLLECT_TIMELINE` (see [`write_timeline`]).
+    timeline: std::sync::Mutex<Vec<(Duration, Duration, String)>>,
+    epoch: Instant,
 }
 
 /// A request as sent: method, URL and body.
@@ -400,10 +407,20 @@ impl HttpClient for SocketArm {
             .lock()
             .unwrap()
             .push((request.method(), request.url().clone(), sent.to_vec()));
+        let start = self.epoch.elapsed();
         let (status, quota, body) = self
             .send(request.method(), request.url(), &sent)
             .await
             .map_err(|e| azure_core::Error::new(azure_core::error::ErrorKind::Io, e))?;
+        let label = format!(
+            "{} ({} kB)",
+            describe(request.url(), &sent),
+            body.len() / 1024
+        );
+        self.timeline
+            .lock()
+            .unwrap()
+            .push((start, self.epoch.elapsed(), label));
         let mut headers = azure_core::http::headers::Headers::new();
         headers.insert("content-type", "application/json");
         if quota {
@@ -416,6 +433,76 @@ impl HttpClient for SocketArm {
             body,
         ))
     }
+}
+
+/// What a request reads, in a few words: the path of a GET, the type (and page) of a Resource
+/// Graph query, the inner count and first path of a batch.
+fn describe(url: &azure_core::http::Url, body: &[u8]) -> String {
+    let short = |p: &str| {
+        let lower = p.to_ascii_lowercase();
+        let tail: Vec<&str> = lower.rsplit("/providers/").take(2).collect();
+        tail.into_iter().rev().collect::<Vec<_>>().join(" ")
+    };
+    let b: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+    match url.path() {
+        "/providers/Microsoft.ResourceGraph/resources" => {
+            let q = b["query"].as_str().unwrap_or_default();
+            let t = q.split('\'').nth(1).unwrap_or("?");
+            let page = if b["options"]["$skipToken"].is_string() {
+                " (next page)"
+            } else {
+                ""
+            };
+            format!("graph {t}{page}")
+        }
+        "/batch" => {
+            let r = b["requests"].as_array().cloned().unwrap_or_default();
+            let first = r
+                .first()
+                .and_then(|r| r["relativeUrl"].as_str())
+                .unwrap_or_default();
+            format!(
+                "batch {} × {}",
+                r.len(),
+                short(first.split('?').next().unwrap_or_default())
+            )
+        }
+        p => format!("GET {}", short(p)),
+    }
+}
+
+/// Writes when each request was sent and answered (ms since the collection started) and what
+/// it read, then how many were in flight in each 10 ms, to `file`.
+fn write_timeline(
+    file: &str,
+    mut timeline: Vec<(Duration, Duration, String)>,
+    wall: Duration,
+    cpu: Duration,
+) {
+    use std::fmt::Write;
+    timeline.sort_by_key(|t| t.0);
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let mut out = format!("CPU time of the collection: {:.1} ms\n", ms(cpu));
+    for (start, end, label) in &timeline {
+        let _ = writeln!(
+            out,
+            "{:>7.1} {:>7.1} {:>6.1}  {label}",
+            ms(*start),
+            ms(*end),
+            ms(*end - *start)
+        );
+    }
+    let _ = writeln!(out, "\nin flight per 10 ms (wall {:.1} ms):", ms(wall));
+    let slots = (ms(wall) / 10.0).ceil() as usize;
+    for slot in 0..slots {
+        let at = Duration::from_millis(slot as u64 * 10 + 5);
+        let n = timeline
+            .iter()
+            .filter(|(s, e, _)| *s <= at && at < *e)
+            .count();
+        let _ = writeln!(out, "{:>5} {n:>3} {}", slot * 10, "#".repeat(n));
+    }
+    std::fs::write(file, out).unwrap();
 }
 
 /// How far down the data's own dependency chain a request is: 0 for the subscription list;
@@ -476,6 +563,20 @@ async fn replay(mock: &SocketArm, log: Vec<Logged>) -> Duration {
     t.elapsed()
 }
 
+/// User and system CPU time this process has used so far (all threads).
+fn cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after_name = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<u64> = after_name
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|f| f.parse().ok())
+        .collect();
+    // Clock ticks of 10 ms (USER_HZ is 100 on Linux).
+    Duration::from_millis(fields.iter().sum::<u64>() * 10)
+}
+
 /// Peak resident set of a process, in MB.
 fn peak_rss_mb(pid: &str) -> f64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
@@ -511,9 +612,11 @@ fn measure(source: &str, socket: &std::path::Path, subscriptions: &str, resource
     let transport = Arc::new(SocketArm {
         socket: socket.to_path_buf(),
         log: Default::default(),
+        timeline: Default::default(),
+        epoch: Instant::now(),
     });
     let rt = runtime();
-    let (snap, wall, stats) = rt.block_on(async {
+    let (snap, wall, stats, cpu) = rt.block_on(async {
         let client = ArmClient::new(
             ArmTarget::for_cloud(Cloud::Public),
             StaticToken::new("bench-token".into()),
@@ -532,12 +635,27 @@ fn measure(source: &str, socket: &std::path::Path, subscriptions: &str, resource
             },
             ..LiveScope::default()
         };
+        let phases = transport.clone();
+        client.set_phase_hook(Arc::new(move |what, _| {
+            let at = phases.epoch.elapsed();
+            let what = what.split(':').next().unwrap_or_default();
+            phases
+                .timeline
+                .lock()
+                .unwrap()
+                .push((at, at, format!("phase ends: {what}")));
+        }));
         let t = Instant::now();
+        let cpu = cpu_time();
         let snap = collect(&client, &scope).await;
-        (snap, t.elapsed(), client.stats())
+        (snap, t.elapsed(), client.stats(), cpu_time() - cpu)
     });
     let peak = peak_rss_mb("self");
     let (requests, inner) = rt.block_on(transport.stats());
+    if let Ok(file) = std::env::var("COLLECT_TIMELINE") {
+        let timeline = std::mem::take(&mut *transport.timeline.lock().unwrap());
+        write_timeline(&format!("{file}.{source}"), timeline, wall, cpu);
+    }
     let log = std::mem::take(&mut *transport.log.lock().unwrap());
     let trivial = rt.block_on(replay(&transport, log));
     print!(
@@ -603,7 +721,9 @@ fn main() {
         "gaps"
     );
     let exe = std::env::current_exe().unwrap();
-    for source in ["graph", "arm"] {
+    // `COLLECT_SOURCES=graph` measures one source only.
+    let sources = std::env::var("COLLECT_SOURCES").unwrap_or_else(|_| "graph,arm".into());
+    for source in sources.split(',') {
         // A fresh mock per source, in its own process: its memory and its counters are its own.
         let socket = dir.path().join(format!("{source}.sock"));
         let mut server = std::process::Command::new(&exe)

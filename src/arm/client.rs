@@ -25,8 +25,13 @@ use super::cloud::ArmTarget;
 /// Limits and timings of the client.
 #[derive(Debug, Clone)]
 pub struct ClientSettings {
-    /// Requests in flight across the whole scan.
+    /// Direct GETs in flight across the whole scan.
     pub max_concurrency: usize,
+    /// Resource Graph queries in flight, beside the direct GETs (its quota is per user and is
+    /// paced by its own headers).
+    pub max_graph_queries: usize,
+    /// ARM batch calls in flight, beside the direct GETs; each carries up to 20 GETs.
+    pub max_batch_calls: usize,
     /// Requests in flight per subscription (ARM throttles per subscription and principal).
     pub per_subscription: usize,
     /// Retries after the first attempt for 408, 5xx, connection errors and 200s whose body is not
@@ -49,6 +54,8 @@ impl Default for ClientSettings {
     fn default() -> Self {
         ClientSettings {
             max_concurrency: 16,
+            max_graph_queries: 16,
+            max_batch_calls: 32,
             per_subscription: 8,
             max_retries: 5,
             max_wait: Duration::from_secs(60),
@@ -144,6 +151,8 @@ pub struct ArmClient {
     target: ArmTarget,
     settings: ClientSettings,
     global: Semaphore,
+    graph_slots: Semaphore,
+    batch_slots: Semaphore,
     per_subscription: Mutex<HashMap<String, Arc<Semaphore>>>,
     /// Per throttling scope (a subscription, or the tenant for requests outside any): until when
     /// ARM asked to be left alone. ARM throttles the scope, not the request, so every request to
@@ -183,6 +192,18 @@ enum Verb {
     Get,
     PostGraph,
     PostBatch,
+}
+
+/// Turns an answer's body into what the caller wants. A JSON syntax error (a cut connection or a
+/// proxy's page can arrive as a 200) is retried; a well-formed answer of the wrong shape is not.
+pub type Decode<T> = Arc<dyn Fn(azure_core::Bytes) -> Result<T, serde_json::Error> + Send + Sync>;
+
+/// Bodies at least this large are decoded on a blocking thread, so that parsing a page of a
+/// thousand resources does not hold up the other requests' I/O on the collection's task.
+const DECODE_OFF_TASK_BYTES: usize = 64 * 1024;
+
+fn json_value() -> Decode<Value> {
+    Arc::new(|body| serde_json::from_slice::<Value>(&body))
 }
 
 struct Outgoing<'a> {
@@ -260,6 +281,8 @@ impl ArmClient {
         ArmClient {
             pipeline,
             global: Semaphore::new(settings.max_concurrency.max(1)),
+            graph_slots: Semaphore::new(settings.max_graph_queries.max(1)),
+            batch_slots: Semaphore::new(settings.max_batch_calls.max(1)),
             batch_unsupported: std::sync::atomic::AtomicBool::new(!settings.use_batch),
             per_subscription: Mutex::new(HashMap::new()),
             throttled_until: Mutex::new(HashMap::new()),
@@ -380,7 +403,7 @@ impl ArmClient {
             url,
             body: None,
         };
-        self.send_with_retries(&out, &scope).await
+        self.send_with_retries(&out, &scope, &json_value()).await
     }
 
     /// Runs one Resource Graph query (`POST /providers/Microsoft.ResourceGraph/resources`) with
@@ -388,6 +411,17 @@ impl ArmClient {
     /// paced by the quota headers Resource Graph sends: when one query is left in the window, the
     /// next waits until the window resets instead of running into a 429.
     pub async fn query_graph(&self, body: &Value) -> Result<Value, ArmError> {
+        self.query_graph_with(body, &json_value()).await
+    }
+
+    /// [`Self::query_graph`], with the answer's body turned into `T` by `decode` (on a blocking
+    /// thread when it is large): a page can be parsed straight into typed resources, without
+    /// ever being held as one JSON tree.
+    pub async fn query_graph_with<T: Send + 'static>(
+        &self,
+        body: &Value,
+        decode: &Decode<T>,
+    ) -> Result<T, ArmError> {
         if let Some(e) = self.rejection() {
             return Err(e);
         }
@@ -398,7 +432,7 @@ impl ArmClient {
             url: &url,
             body: Some(&bytes),
         };
-        self.send_with_retries(&out, GRAPH_SCOPE).await
+        self.send_with_retries(&out, GRAPH_SCOPE, decode).await
     }
 
     /// Sends one ARM batch (`POST /batch`) of `requests` (each `{"httpMethod": "GET",
@@ -418,7 +452,8 @@ impl ArmClient {
             url: &url,
             body: Some(&bytes),
         };
-        self.send_with_retries(&out, TENANT_SCOPE).await
+        self.send_with_retries(&out, TENANT_SCOPE, &json_value())
+            .await
     }
 
     /// Waits, before a Resource Graph query, while the quota window has no query to spare.
@@ -478,7 +513,12 @@ impl ArmClient {
         }
     }
 
-    async fn send_with_retries(&self, out: &Outgoing<'_>, scope: &str) -> Result<Value, ArmError> {
+    async fn send_with_retries<T: Send + 'static>(
+        &self,
+        out: &Outgoing<'_>,
+        scope: &str,
+        decode: &Decode<T>,
+    ) -> Result<T, ArmError> {
         let timeout = self.settings.request_timeout;
         // Set when the first attempt is sent: time queued behind the concurrency limits does not
         // count against the request.
@@ -506,7 +546,14 @@ impl ArmClient {
             if out.verb == Verb::PostGraph {
                 self.pace_graph().await;
             }
-            let permit = self.global.acquire().await.expect("semaphore open");
+            // Resource Graph and batch calls have pools of their own, so that the queries and the
+            // batches of a level go out together rather than behind each other and the direct GETs.
+            let pool = match out.verb {
+                Verb::Get => &self.global,
+                Verb::PostGraph => &self.graph_slots,
+                Verb::PostBatch => &self.batch_slots,
+            };
+            let permit = pool.acquire().await.expect("semaphore open");
             if self.throttle_window(scope).is_some() {
                 // Another request of the scope was throttled while this one queued for a slot.
                 drop(permit);
@@ -525,6 +572,11 @@ impl ArmClient {
                 Err(_) => return Err(ArmError::Deadline(timeout)),
             };
             drop(permit);
+            // Decoded once the slot is free: parsing is not a request in flight.
+            let outcome = match outcome {
+                Ok(body) => decode_body(decode, body, attempt).await,
+                Err(x) => Err(x),
+            };
             let (retryable, wait_hint, error) = match outcome {
                 Ok(v) => return Ok(v),
                 Err(x) => x,
@@ -557,13 +609,13 @@ impl ArmClient {
         }
     }
 
-    /// One attempt: the JSON body, or (retryable, server wait hint, error).
+    /// One attempt: the body of a success, or (retryable, server wait hint, error).
     #[allow(clippy::type_complexity)]
     async fn send(
         &self,
         out: &Outgoing<'_>,
         attempt: u32,
-    ) -> Result<Value, (bool, Option<Duration>, ArmError)> {
+    ) -> Result<azure_core::Bytes, (bool, Option<Duration>, ArmError)> {
         let method = match out.verb {
             Verb::Get => Method::Get,
             Verb::PostGraph | Verb::PostBatch => Method::Post,
@@ -649,13 +701,13 @@ impl ArmClient {
         }
     }
 
-    /// Turns a response into JSON, or into (retryable, server wait hint, error).
+    /// The body of a success, or (retryable, server wait hint, error).
     #[allow(clippy::type_complexity)]
     fn classify(
         &self,
         response: RawResponse,
         attempt: u32,
-    ) -> Result<Value, (bool, Option<Duration>, ArmError)> {
+    ) -> Result<azure_core::Bytes, (bool, Option<Duration>, ArmError)> {
         let status = u16::from(response.status());
         let hint = retry_after(&response);
         let body = response.into_body();
@@ -663,25 +715,7 @@ impl ArmClient {
             .bytes
             .fetch_add(body.len() as u64, Ordering::Relaxed);
         if (200..300).contains(&status) {
-            // A cut connection or a proxy's error page can arrive as a 200: worth another try,
-            // like a 5xx, before the list becomes a coverage gap.
-            return serde_json::from_slice::<Value>(&body).map_err(|e| {
-                let what = if e.is_eof() {
-                    "truncated JSON"
-                } else {
-                    "invalid JSON"
-                };
-                let after = if attempt > 1 {
-                    format!(" (after {attempt} attempts)")
-                } else {
-                    String::new()
-                };
-                (
-                    true,
-                    None,
-                    ArmError::Malformed(format!("{what}: {e}{after}")),
-                )
-            });
+            return Ok(body.into());
         }
         if status == 429 {
             self.counters.throttled.fetch_add(1, Ordering::Relaxed);
@@ -1043,6 +1077,52 @@ impl ArmClient {
                 .collect(),
         )
     }
+}
+
+/// Decodes a success's body (on a blocking thread when it is large). A cut connection or a
+/// proxy's error page can arrive as a 200: invalid JSON is worth another try, like a 5xx, before
+/// the read becomes a coverage gap; well-formed JSON of the wrong shape is not.
+#[allow(clippy::type_complexity)]
+async fn decode_body<T: Send + 'static>(
+    decode: &Decode<T>,
+    body: azure_core::Bytes,
+    attempt: u32,
+) -> Result<T, (bool, Option<Duration>, ArmError)> {
+    let decoded = if body.len() < DECODE_OFF_TASK_BYTES {
+        decode(body)
+    } else {
+        let decode = decode.clone();
+        match tokio::task::spawn_blocking(move || decode(body)).await {
+            Ok(r) => r,
+            Err(e) => {
+                return Err((
+                    false,
+                    None,
+                    ArmError::Malformed(format!("the answer could not be decoded: {e}")),
+                ));
+            }
+        }
+    };
+    decoded.map_err(|e| {
+        if e.is_data() {
+            return (false, None, ArmError::Malformed(e.to_string()));
+        }
+        let what = if e.is_eof() {
+            "truncated JSON"
+        } else {
+            "invalid JSON"
+        };
+        let after = if attempt > 1 {
+            format!(" (after {attempt} attempts)")
+        } else {
+            String::new()
+        };
+        (
+            true,
+            None,
+            ArmError::Malformed(format!("{what}: {e}{after}")),
+        )
+    })
 }
 
 /// The wait an inner batch response asks for, from its `headers` object (any key casing).

@@ -8,7 +8,7 @@ pub mod credential;
 pub mod tls;
 
 pub use client::{
-    ArmClient, ArmError, BATCH_API_VERSION, BATCH_PATH, ClientSettings, GRAPH_API_VERSION,
+    ArmClient, ArmError, BATCH_API_VERSION, BATCH_PATH, ClientSettings, Decode, GRAPH_API_VERSION,
     GRAPH_PATH, RequestStats,
 };
 pub use cloud::ArmTarget;

@@ -367,7 +367,8 @@ pub struct LiveArgs {
     /// fallback per kind (auto), Resource Graph only (graph), or ARM lists only (arm).
     #[arg(long, value_enum, default_value_t = SourceMode::Auto)]
     pub source: SourceMode,
-    /// Requests in flight at once.
+    /// Direct ARM requests in flight at once (at most 8 per subscription); Resource Graph queries
+    /// and ARM batch calls have pools of N and 2N of their own.
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub max_concurrency: u16,
     /// Longest single wait on a throttled or failing request, in seconds, whatever Retry-After says.
@@ -497,6 +498,8 @@ impl LiveArgs {
     fn settings(&self) -> ClientSettings {
         ClientSettings {
             max_concurrency: self.max_concurrency as usize,
+            max_graph_queries: self.max_concurrency as usize,
+            max_batch_calls: 2 * self.max_concurrency as usize,
             per_subscription: (self.max_concurrency as usize).clamp(1, 8),
             max_wait: std::time::Duration::from_secs(self.max_retry_wait),
             request_timeout: std::time::Duration::from_secs(self.request_timeout),
@@ -1249,6 +1252,7 @@ mod tests {
         ])
         .settings();
         assert_eq!((s.max_concurrency, s.per_subscription), (32, 8));
+        assert_eq!((s.max_graph_queries, s.max_batch_calls), (32, 64));
         assert_eq!(s.max_wait, std::time::Duration::from_secs(7));
         assert_eq!(s.request_timeout, std::time::Duration::from_secs(90));
         let s = live(&[
@@ -1259,5 +1263,6 @@ mod tests {
         ])
         .settings();
         assert_eq!((s.max_concurrency, s.per_subscription), (3, 3));
+        assert_eq!((s.max_graph_queries, s.max_batch_calls), (3, 6));
     }
 }

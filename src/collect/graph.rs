@@ -3,10 +3,14 @@
 //! they parse into the same typed inventory (rules cannot tell the sources apart).
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
+use azure_core::Bytes;
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value, json};
 
-use crate::arm::{ArmClient, ArmError};
+use super::absorb::Parsed;
+use crate::arm::{ArmClient, ArmError, Decode};
 use crate::inventory::ResourceKind;
 
 /// Subscriptions per query: Resource Graph recommends groups below 300.
@@ -129,20 +133,240 @@ pub fn normalise_row(row: Value, arm_type: &str) -> Value {
     Value::Object(out)
 }
 
-/// Reads every row of `kind` in `subscriptions`: groups below 300 subscriptions, pages of 1,000
+/// A Resource Graph page checked to be well-formed JSON with a `data` array, its rows not yet
+/// parsed (see [`Self::parsed`]).
+#[derive(Debug, Clone)]
+pub struct GraphPage {
+    kind: &'static GraphKind,
+    body: Bytes,
+    pub rows: usize,
+    skip_token: Option<String>,
+    truncated: bool,
+}
+
+impl GraphPage {
+    /// The page's rows as typed resources (and a gap for each row that does not parse), in the
+    /// order of the page, parsed on blocking threads: a large page in as many pieces as there
+    /// are cores, so that a page of a thousand NSGs does not take one core's time alone.
+    pub(crate) async fn parsed(self) -> Result<Parsed, tokio::task::JoinError> {
+        static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+        let cores = *CORES
+            .get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get().min(4)));
+        let pieces = (self.rows / ROWS_PER_PIECE).clamp(1, cores);
+        parse_in_pieces(self.kind, &self.body, self.rows, pieces).await
+    }
+}
+
+/// Rows parsed into JSON at once: a page of a thousand NSGs is never one JSON tree.
+const ROWS_PER_PARSE: usize = 100;
+
+/// What to do with each row of a page.
+enum Rows<'s> {
+    /// Check and count them only.
+    Count,
+    /// Hand those in `range` (by position), as JSON, to the closure; skip the others.
+    Each(std::ops::Range<usize>, &'s mut dyn FnMut(Value)),
+}
+
+/// Reads a Resource Graph answer: its `data` rows (as [`Rows`] says), `$skipToken` and
+/// `resultTruncated`, whatever their order; other members are skipped.
+struct PageVisitor<'s> {
+    rows: Rows<'s>,
+}
+
+#[derive(Debug, Default)]
+struct PageMeta {
+    rows: Option<usize>,
+    skip_token: Option<String>,
+    truncated: bool,
+}
+
+impl<'de> Visitor<'de> for PageVisitor<'_> {
+    type Value = PageMeta;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a Resource Graph answer object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<PageMeta, A::Error> {
+        let mut meta = PageMeta::default();
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            match key.as_ref() {
+                "data" => {
+                    meta.rows = Some(map.next_value_seed(RowsSeed {
+                        rows: &mut self.rows,
+                    })?)
+                }
+                "$skipToken" => {
+                    meta.skip_token = map
+                        .next_value::<Value>()?
+                        .as_str()
+                        .filter(|t| !t.trim().is_empty())
+                        .map(str::to_string);
+                }
+                "resultTruncated" => {
+                    meta.truncated = match map.next_value::<Value>()? {
+                        Value::String(s) => s.eq_ignore_ascii_case("true"),
+                        Value::Bool(b) => b,
+                        _ => false,
+                    };
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(meta)
+    }
+}
+
+struct RowsSeed<'r, 's> {
+    rows: &'r mut Rows<'s>,
+}
+
+impl<'de> DeserializeSeed<'de> for RowsSeed<'_, '_> {
+    type Value = usize;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<usize, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RowsSeed<'_, '_> {
+    type Value = usize;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a \"data\" array")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<usize, A::Error> {
+        let mut n = 0;
+        match self.rows {
+            Rows::Count => {
+                while seq.next_element::<IgnoredAny>()?.is_some() {
+                    n += 1;
+                }
+            }
+            Rows::Each(range, f) => {
+                // Rows past the range are left unread: the caller ignores the error that the
+                // unfinished array gives.
+                while n < range.end {
+                    if n < range.start {
+                        if seq.next_element::<IgnoredAny>()?.is_none() {
+                            break;
+                        }
+                    } else {
+                        let Some(row) = seq.next_element::<Value>()? else {
+                            break;
+                        };
+                        f(row);
+                    }
+                    n += 1;
+                }
+            }
+        }
+        Ok(n)
+    }
+}
+
+fn read_page(body: &[u8], rows: Rows<'_>) -> Result<PageMeta, serde_json::Error> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let meta = de.deserialize_map(PageVisitor { rows })?;
+    de.end()?;
+    if meta.rows.is_none() {
+        return Err(serde::de::Error::custom(
+            "the Resource Graph answer has no \"data\" array",
+        ));
+    }
+    Ok(meta)
+}
+
+/// Checks a Resource Graph answer without building its rows: malformed JSON is an error worth
+/// another try, a well-formed answer without a `data` array one that is not.
+fn scan_page(body: &[u8]) -> Result<PageMeta, serde_json::Error> {
+    read_page(body, Rows::Count)
+}
+
+/// How a Resource Graph answer of `kind` is read: checked and its skip token found without
+/// building its rows, so that the next page is asked for at once; the rows are parsed after
+/// (see [`GraphPage::parsed`]).
+pub fn decode_page(kind: &'static GraphKind) -> Decode<GraphPage> {
+    Arc::new(move |body: Bytes| {
+        let meta = scan_page(&body)?;
+        Ok(GraphPage {
+            kind,
+            rows: meta.rows.unwrap_or_default(),
+            skip_token: meta.skip_token,
+            truncated: meta.truncated,
+            body,
+        })
+    })
+}
+
+/// Pages with fewer rows are parsed in one piece.
+const ROWS_PER_PIECE: usize = 250;
+
+/// Parses the `rows` of an answer in `pieces` on blocking threads, each skipping the rows
+/// before its own share, the last taking whatever rows remain; appends them in page order.
+async fn parse_in_pieces(
+    kind: &'static GraphKind,
+    body: &Bytes,
+    rows: usize,
+    pieces: usize,
+) -> Result<Parsed, tokio::task::JoinError> {
+    let pieces = pieces.max(1);
+    let per = rows.div_ceil(pieces).max(1);
+    let jobs: Vec<_> = (0..pieces)
+        .map(|i| {
+            let body = body.clone();
+            let end = if i + 1 == pieces {
+                usize::MAX
+            } else {
+                (i + 1) * per
+            };
+            tokio::task::spawn_blocking(move || parse_rows(kind, &body, i * per..end))
+        })
+        .collect();
+    let mut parsed = Parsed::default();
+    for job in jobs {
+        parsed.append(job.await?);
+    }
+    Ok(parsed)
+}
+
+/// Parses the rows of an answer in `range` (by position) into typed resources of `kind`,
+/// [`ROWS_PER_PARSE`] at a time; a row that does not parse is a gap of its own. What is not
+/// well-formed is left to [`scan_page`] to report.
+fn parse_rows(kind: &GraphKind, body: &[u8], range: std::ops::Range<usize>) -> Parsed {
+    let mut parsed = Parsed::default();
+    let mut chunk: Vec<Value> = Vec::with_capacity(ROWS_PER_PARSE.min(range.len()));
+    let mut take = |row: Value| {
+        chunk.push(normalise_row(row, kind.arm_type));
+        if chunk.len() == ROWS_PER_PARSE {
+            parsed.absorb(kind.kind, None, std::mem::take(&mut chunk));
+        }
+    };
+    let _ = read_page(body, Rows::Each(range, &mut take));
+    parsed.absorb(kind.kind, None, chunk);
+    parsed
+}
+
+/// Reads every page of `kind` in `subscriptions`: groups below 300 subscriptions, pages of 1,000
 /// rows, `$skipToken` followed. A truncated result (no skip token while rows are missing) is an
 /// error, so the caller reads the kind another way rather than taking part of it as all of it.
 ///
-/// Each page's rows go to `on_page` as they arrive (to be parsed into typed resources at once),
-/// so that no more than one page is held as JSON; returns the number of rows read.
+/// Each page goes to `on_page` as soon as it is checked, its rows still being parsed (see
+/// [`GraphPage::parsed`]), and the next page is asked for at once; returns the number of rows
+/// read.
 pub async fn read_kind(
     client: &ArmClient,
-    kind: &GraphKind,
+    kind: &'static GraphKind,
     subscriptions: &[String],
-    mut on_page: impl FnMut(Vec<Value>),
+    mut on_page: impl FnMut(GraphPage),
 ) -> Result<usize, ArmError> {
     let mut rows = 0usize;
     let query = kind.query();
+    let decode = decode_page(kind);
     for group in subscriptions.chunks(SUBSCRIPTION_GROUP) {
         let mut skip_token: Option<String> = None;
         let mut seen = HashSet::new();
@@ -152,48 +376,27 @@ pub async fn read_kind(
                 options["$skipToken"] = Value::from(t.as_str());
             }
             let body = json!({"subscriptions": group, "query": query, "options": options});
-            let page = client.query_graph(&body).await?;
-            let Value::Object(mut page) = page else {
-                return Err(ArmError::Malformed(
-                    "the Resource Graph answer is not an object".into(),
-                ));
-            };
-            match page.remove("data") {
-                Some(Value::Array(data)) => {
-                    rows += data.len();
-                    on_page(
-                        data.into_iter()
-                            .map(|r| normalise_row(r, kind.arm_type))
-                            .collect(),
-                    );
-                }
-                _ => {
-                    return Err(ArmError::Malformed(
-                        "the Resource Graph answer has no \"data\" array".into(),
-                    ));
-                }
-            }
-            let truncated = match page.get("resultTruncated") {
-                Some(Value::String(s)) => s.eq_ignore_ascii_case("true"),
-                Some(Value::Bool(b)) => *b,
-                _ => false,
-            };
-            match page.get("$skipToken").and_then(Value::as_str) {
-                Some(t) if !t.trim().is_empty() => {
-                    if !seen.insert(t.to_string()) {
+            let page = client.query_graph_with(&body, &decode).await?;
+            rows += page.rows;
+            let next = page.skip_token.clone();
+            let truncated = page.truncated;
+            on_page(page);
+            match next {
+                Some(t) => {
+                    if !seen.insert(t.clone()) {
                         return Err(ArmError::Malformed(
                             "Resource Graph repeated a $skipToken".into(),
                         ));
                     }
-                    skip_token = Some(t.to_string());
+                    skip_token = Some(t);
                 }
-                _ if truncated => {
+                None if truncated => {
                     return Err(ArmError::Malformed(format!(
                         "Resource Graph truncated the {} result and gave no $skipToken",
                         kind.kind.label()
                     )));
                 }
-                _ => break,
+                None => break,
             }
         }
     }
@@ -220,6 +423,99 @@ mod tests {
         assert_eq!(v["properties"]["securityRules"], json!([]));
         // Not an object: returned as it is, for the parser to report.
         assert_eq!(normalise_row(json!(3), "x"), json!(3));
+    }
+
+    fn nsg_page(rows: usize, token_first: bool) -> Bytes {
+        let rows: Vec<Value> = (0..rows)
+            .map(|i| {
+                json!({
+                    "id": format!("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups/n{i:04}"),
+                    "name": format!("n{i:04}"), "type": "microsoft.network/networksecuritygroups",
+                    "location": "westeurope", "resourceGroup": "rg", "subscriptionId": "s",
+                    "properties": {"securityRules": []}
+                })
+            })
+            .collect();
+        let data = serde_json::to_string(&rows).unwrap();
+        let text = if token_first {
+            format!(
+                r#"{{"count": 1, "$skipToken": "t1", "resultTruncated": "false", "data": {data}}}"#
+            )
+        } else {
+            format!(
+                r#"{{"data": {data}, "facets": [], "resultTruncated": "false", "$skipToken": "t1"}}"#
+            )
+        };
+        Bytes::from(text)
+    }
+
+    const NSG: &GraphKind = &GRAPH_KINDS[0];
+
+    fn names(p: &Parsed) -> Vec<String> {
+        p.inv
+            .network_security_groups
+            .iter()
+            .map(|n| n.name.clone().unwrap_or_default())
+            .collect()
+    }
+
+    #[test]
+    fn a_page_is_checked_without_building_its_rows_wherever_its_token_is() {
+        for token_first in [true, false] {
+            let page = scan_page(&nsg_page(3, token_first)).unwrap();
+            assert_eq!(page.rows, Some(3));
+            assert_eq!(page.skip_token.as_deref(), Some("t1"));
+            assert!(!page.truncated);
+        }
+        // Cut JSON is worth another try; an answer without rows is not.
+        let cut = nsg_page(3, true).slice(..200);
+        assert!(scan_page(&cut).unwrap_err().is_eof());
+        for bad in [r#"{"count": 0}"#, r#"{"data": {"a": 1}}"#, "[1]"] {
+            let e = scan_page(bad.as_bytes()).unwrap_err();
+            assert!(e.is_data(), "{bad}: {e}");
+        }
+        let e = scan_page(br#"{"count": 0}"#).unwrap_err();
+        assert!(e.to_string().contains("no \"data\" array"), "{e}");
+    }
+
+    #[test]
+    fn pieces_of_a_page_parse_their_own_rows_only() {
+        let page = nsg_page(7, false);
+        assert_eq!(NSG.kind, K::NetworkSecurityGroup);
+        let all = names(&parse_rows(NSG, &page, 0..7));
+        assert_eq!(all.len(), 7);
+        let mut pieces = names(&parse_rows(NSG, &page, 0..3));
+        pieces.extend(names(&parse_rows(NSG, &page, 3..usize::MAX)));
+        assert_eq!(pieces, all);
+        assert!(
+            parse_rows(NSG, &page, 7..9)
+                .inv
+                .network_security_groups
+                .is_empty()
+        );
+        // Rows take the ARM shape before they are parsed.
+        let one = parse_rows(NSG, &page, 2..3);
+        assert_eq!(
+            one.inv.network_security_groups[0].id,
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups/n0002"
+        );
+        assert!(one.gaps.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_page_parsed_in_pieces_keeps_every_row_in_order() {
+        let rows = PAGE_SIZE as usize + 3;
+        let body = nsg_page(rows, true);
+        let whole = names(&parse_rows(NSG, &body, 0..usize::MAX));
+        assert_eq!(whole.len(), rows);
+        for pieces in [1, 3, 4] {
+            let parsed = parse_in_pieces(NSG, &body, rows, pieces).await.unwrap();
+            assert_eq!(names(&parsed), whole, "{pieces} pieces");
+        }
+        // The page as the client reads it.
+        let page = decode_page(NSG)(body).unwrap();
+        assert_eq!((page.rows, page.skip_token.as_deref()), (rows, Some("t1")));
+        assert_eq!(names(&page.parsed().await.unwrap()), whole);
     }
 
     #[test]

@@ -12,6 +12,7 @@ use futures::future::join_all;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use super::absorb::{Parsed, absorb_items, count_of, parse_items, record_gap};
 use super::snapshot::{
     SNAPSHOT_KIND, SNAPSHOT_SCHEMA_VERSION, ShardScope, Snapshot, SnapshotScope,
 };
@@ -109,6 +110,18 @@ type ListResult = ((Vec<Value>, Option<ArmError>), Duration, &'static str);
 /// Reads `requests` concurrently, in request order. Lists of one resource's children that are
 /// usually one page go through ARM batch while it is available.
 async fn fetch_lists(client: &ArmClient, requests: &[ListRequest]) -> Vec<ListResult> {
+    let ordered: futures::stream::FuturesOrdered<_> =
+        list_reads(client, requests).into_iter().collect();
+    futures::StreamExt::collect(ordered).await
+}
+
+/// One future per request, reading it, to be run concurrently. Lists of one resource's children
+/// that are usually one page go through ARM batch while it is available.
+fn list_reads<'r>(
+    client: &'r ArmClient,
+    requests: &'r [ListRequest],
+) -> Vec<futures::future::BoxFuture<'r, ListResult>> {
+    use futures::FutureExt;
     let batched: Vec<usize> = if client.batch_available() {
         requests
             .iter()
@@ -126,56 +139,59 @@ async fn fetch_lists(client: &ArmClient, requests: &[ListRequest]) -> Vec<ListRe
             (client.url(path, api_version(*kind)), sub.clone())
         })
         .collect();
-    let direct = join_all(requests.iter().enumerate().map(|(i, (kind, sub, path))| {
-        let skip = batched.binary_search(&i).is_ok();
-        async move {
-            if skip {
-                return None;
-            }
-            let t = tokio::time::Instant::now();
-            let r = client.list(path, api_version(*kind), sub.as_deref()).await;
-            Some((r, t.elapsed(), "arm"))
-        }
-    }));
-    let through_batch =
-        async {
-            let t = tokio::time::Instant::now();
-            let firsts = client.get_many(&batch_urls).await;
-            let took = t.elapsed();
-            let source = if client.batch_available() && !batch_urls.is_empty() {
-                "batch"
-            } else {
-                "arm"
-            };
-            join_all(batch_urls.iter().zip(firsts).zip(&batched).map(
-                |(((url, sub), first), &i)| {
-                    let kind = requests[i].0;
-                    async move {
-                        let r = client
-                            .list_from(url.clone(), first, api_version(kind), sub.as_deref())
-                            .await;
-                        (r, took, source)
-                    }
-                },
-            ))
-            .await
+    let batch_kinds: Vec<ResourceKind> = batched.iter().map(|&i| requests[i].0).collect();
+    // Every batched list is read by one shared future; each request takes its own slot.
+    type Slots = std::sync::Arc<std::sync::Mutex<Vec<Option<ListResult>>>>;
+    let through_batch = async move {
+        let t = tokio::time::Instant::now();
+        let firsts = client.get_many(&batch_urls).await;
+        let took = t.elapsed();
+        let source = if client.batch_available() && !batch_urls.is_empty() {
+            "batch"
+        } else {
+            "arm"
         };
-    let (direct, through_batch) = futures::join!(direct, through_batch);
-    let mut through_batch = through_batch.into_iter();
-    direct
-        .into_iter()
-        .map(|d| match d {
-            Some(r) => r,
-            None => through_batch.next().unwrap_or_else(|| {
-                (
-                    (
-                        Vec::new(),
-                        Some(ArmError::Malformed("no batch answer".into())),
-                    ),
-                    Duration::ZERO,
-                    "batch",
-                )
-            }),
+        let rest = join_all(batch_urls.into_iter().zip(firsts).zip(batch_kinds).map(
+            |(((url, sub), first), kind)| async move {
+                let r = client
+                    .list_from(url, first, api_version(kind), sub.as_deref())
+                    .await;
+                Some((r, took, source))
+            },
+        ))
+        .await;
+        Slots::new(std::sync::Mutex::new(rest))
+    }
+    .boxed()
+    .shared();
+    requests
+        .iter()
+        .enumerate()
+        .map(|(i, (kind, sub, path))| match batched.binary_search(&i) {
+            Ok(slot) => {
+                let slots = through_batch.clone();
+                async move {
+                    let slots = slots.await;
+                    let taken = slots.lock().expect("lock")[slot].take();
+                    taken.unwrap_or_else(|| {
+                        (
+                            (
+                                Vec::new(),
+                                Some(ArmError::Malformed("no batch answer".into())),
+                            ),
+                            Duration::ZERO,
+                            "batch",
+                        )
+                    })
+                }
+                .boxed()
+            }
+            Err(_) => async move {
+                let t = tokio::time::Instant::now();
+                let r = client.list(path, api_version(*kind), sub.as_deref()).await;
+                (r, t.elapsed(), "arm")
+            }
+            .boxed(),
         })
         .collect()
 }
@@ -246,23 +262,14 @@ impl<'a> Collector<'a> {
         }
     }
 
-    /// Takes in what another collector (one Resource Graph kind) read.
-    fn merge(&mut self, part: Collector<'_>) {
+    /// Takes in what one Resource Graph kind read.
+    fn merge(&mut self, part: Parsed) {
         self.inv.append(part.inv);
         self.gaps.extend(part.gaps);
-        self.read.extend(part.read);
     }
 
     fn gap(&mut self, subscription: Option<&str>, kind: ResourceKind, scope: &str, e: &ArmError) {
-        tracing::warn!(kind = ?kind, scope, error = %e, "not collected");
-        self.gaps.push(CoverageGap {
-            subscription_id: subscription.map(str::to_ascii_lowercase),
-            kind,
-            scope: Some(scope.to_string()),
-            http_status: e.status(),
-            code: e.code().map(str::to_string),
-            message: e.message(),
-        });
+        record_gap(&mut self.gaps, subscription, kind, scope, e);
     }
 
     /// Parses items into typed resources; an item that does not parse is a gap, not a panic.
@@ -272,136 +279,12 @@ impl<'a> Collector<'a> {
         sub: Option<&str>,
         values: Vec<Value>,
     ) -> Vec<T> {
-        let mut out = Vec::with_capacity(values.len());
-        for v in values {
-            let id = v
-                .get("id")
-                .and_then(Value::as_str)
-                .unwrap_or("<no id>")
-                .to_string();
-            match serde_path_to_error::deserialize::<_, T>(v) {
-                Ok(t) => out.push(t),
-                // Rows of a Resource Graph query span subscriptions: the gap is the row's own.
-                Err(e) => self.gap(
-                    sub.map(str::to_string)
-                        .or_else(|| subscription_of(&id))
-                        .as_deref(),
-                    kind,
-                    &id,
-                    &ArmError::Malformed(format!(
-                        "{} at {}: {}",
-                        kind.label(),
-                        e.path(),
-                        e.inner()
-                    )),
-                ),
-            }
-        }
-        out
+        parse_items(&mut self.gaps, kind, sub, values)
     }
 
-    /// Parses `values` into the inventory list of `kind`; returns how many items it holds now.
+    /// Parses `values` into the inventory list of `kind`; returns how many were added.
     fn absorb(&mut self, kind: ResourceKind, sub: Option<&str>, values: Vec<Value>) -> usize {
-        use ResourceKind::*;
-        let before = self.count(kind);
-        match kind {
-            NetworkSecurityGroup => {
-                let v = self.parse(kind, sub, values);
-                self.inv.network_security_groups.extend(v)
-            }
-            RouteTable => {
-                let v = self.parse(kind, sub, values);
-                self.inv.route_tables.extend(v)
-            }
-            VirtualNetwork => {
-                let v = self.parse(kind, sub, values);
-                self.inv.virtual_networks.extend(v)
-            }
-            PrivateEndpoint => {
-                let v = self.parse(kind, sub, values);
-                self.inv.private_endpoints.extend(v)
-            }
-            NetworkInterface => {
-                let v = self.parse(kind, sub, values);
-                self.inv.network_interfaces.extend(v)
-            }
-            NetworkWatcher => {
-                let v = self.parse(kind, sub, values);
-                self.inv.network_watchers.extend(v)
-            }
-            ApplicationGateway => {
-                let v = self.parse(kind, sub, values);
-                self.inv.application_gateways.extend(v)
-            }
-            AzureFirewall => {
-                let v = self.parse(kind, sub, values);
-                self.inv.azure_firewalls.extend(v)
-            }
-            PrivateDnsZone => {
-                let v = self.parse(kind, sub, values);
-                self.inv.private_dns_zones.extend(v)
-            }
-            KeyVault => {
-                let v = self.parse(kind, sub, values);
-                self.inv.key_vaults.extend(v)
-            }
-            FlowLog => {
-                let v = self.parse(kind, sub, values);
-                self.inv.flow_logs.extend(v)
-            }
-            VirtualNetworkLink => {
-                let v = self.parse(kind, sub, values);
-                self.inv.virtual_network_links.extend(v)
-            }
-            RecordSet => {
-                let v = self.parse(kind, sub, values);
-                self.inv.record_sets.extend(v)
-            }
-            DiagnosticSetting => {
-                let v = self.parse(kind, sub, values);
-                self.inv.diagnostic_settings.extend(v)
-            }
-            ResourceProvider => {
-                let v = self.parse(kind, sub, values);
-                self.inv.resource_providers.extend(v)
-            }
-            RecoveryServicesVault => {
-                let v = self.parse(kind, sub, values);
-                self.inv.recovery_services_vaults.extend(v)
-            }
-            ResourceGuardProxy => {
-                let v = self.parse(kind, sub, values);
-                self.inv.resource_guard_proxies.extend(v)
-            }
-            Subscription => {
-                let v = self.parse(kind, sub, values);
-                self.inv.subscriptions.extend(v)
-            }
-            VirtualNetworkGateway => {
-                let v = self.parse(kind, sub, values);
-                self.inv.virtual_network_gateways.extend(v)
-            }
-            LocalNetworkGateway => {
-                let v = self.parse(kind, sub, values);
-                self.inv.local_network_gateways.extend(v)
-            }
-            VirtualNetworkGatewayConnection => {
-                let v = self.parse(kind, sub, values);
-                self.inv.virtual_network_gateway_connections.extend(v)
-            }
-            ExpressRouteCircuit => {
-                let v = self.parse(kind, sub, values);
-                self.inv.express_route_circuits.extend(v)
-            }
-            ServiceTags => {
-                let v = self.parse(kind, sub, values);
-                self.inv.service_tags.extend(v)
-            }
-            other => {
-                tracing::error!(kind = ?other, "not a kind collected by list; items dropped");
-            }
-        }
-        self.count(kind).saturating_sub(before)
+        absorb_items(&mut self.inv, &mut self.gaps, kind, sub, values)
     }
 
     /// `N resources, G coverage gap(s)`: what a progress line says has been read so far.
@@ -421,37 +304,6 @@ impl<'a> Collector<'a> {
             .map(|(_, n)| n)
             .sum();
         format!("{resources} resources, {} coverage gap(s)", self.gaps.len())
-    }
-
-    fn count(&self, kind: ResourceKind) -> usize {
-        use ResourceKind::*;
-        let i = &self.inv;
-        match kind {
-            NetworkSecurityGroup => i.network_security_groups.len(),
-            RouteTable => i.route_tables.len(),
-            VirtualNetwork => i.virtual_networks.len(),
-            PrivateEndpoint => i.private_endpoints.len(),
-            NetworkInterface => i.network_interfaces.len(),
-            NetworkWatcher => i.network_watchers.len(),
-            ApplicationGateway => i.application_gateways.len(),
-            AzureFirewall => i.azure_firewalls.len(),
-            PrivateDnsZone => i.private_dns_zones.len(),
-            KeyVault => i.key_vaults.len(),
-            FlowLog => i.flow_logs.len(),
-            VirtualNetworkLink => i.virtual_network_links.len(),
-            RecordSet => i.record_sets.len(),
-            DiagnosticSetting => i.diagnostic_settings.len(),
-            ResourceProvider => i.resource_providers.len(),
-            RecoveryServicesVault => i.recovery_services_vaults.len(),
-            ResourceGuardProxy => i.resource_guard_proxies.len(),
-            Subscription => i.subscriptions.len(),
-            VirtualNetworkGateway => i.virtual_network_gateways.len(),
-            LocalNetworkGateway => i.local_network_gateways.len(),
-            VirtualNetworkGatewayConnection => i.virtual_network_gateway_connections.len(),
-            ExpressRouteCircuit => i.express_route_circuits.len(),
-            ServiceTags => i.service_tags.len(),
-            _ => 0,
-        }
     }
 
     /// Records that `items` of `kind` were read from `source` in `took`.
@@ -481,29 +333,70 @@ impl<'a> Collector<'a> {
     /// Runs list requests concurrently and absorbs their results in request order. Lists of one
     /// resource's children that are usually one page (provider registrations, diagnostic
     /// settings, record sets, Resource Guard mappings) go through ARM batch while it is available.
+    ///
+    /// Each list is parsed into the inventory as soon as it is in, so that no more than the lists
+    /// in flight are held as JSON; its coverage gaps are kept in request order all the same.
     async fn run_lists(&mut self, requests: Vec<(ResourceKind, Option<String>, String)>) {
-        let results = fetch_lists(self.client, &requests).await;
-        self.absorb_lists(requests, results);
+        let client = self.client;
+        let mut results: futures::stream::FuturesUnordered<_> = list_reads(client, &requests)
+            .into_iter()
+            .enumerate()
+            .map(|(i, read)| futures::FutureExt::map(read, move |r| (i, r)))
+            .collect();
+        let mut unregistered = Vec::new();
+        let mut gaps: Vec<(usize, Vec<CoverageGap>)> = Vec::new();
+        while let Some((i, result)) = futures::StreamExt::next(&mut results).await {
+            let before = self.gaps.len();
+            let mut put_aside = Vec::new();
+            self.absorb_list(requests[i].clone(), result, &mut put_aside);
+            unregistered.extend(put_aside.into_iter().map(|u| (i, u)));
+            if self.gaps.len() > before {
+                gaps.push((i, self.gaps.split_off(before)));
+            }
+        }
+        drop(results);
+        gaps.sort_by_key(|(i, _)| *i);
+        self.gaps.extend(gaps.into_iter().flat_map(|(_, g)| g));
+        unregistered.sort_by_key(|(i, ..)| *i);
+        self.decide_unregistered(unregistered.into_iter().map(|(_, u)| u).collect());
     }
 
     /// Absorbs what [`fetch_lists`] read for `requests`, in request order.
     fn absorb_lists(&mut self, requests: Vec<ListRequest>, results: Vec<ListResult>) {
         let mut unregistered = Vec::new();
-        for ((kind, sub, path), ((items, error), took, source)) in requests.into_iter().zip(results)
-        {
-            let n = self.absorb(kind, sub.as_deref(), items);
-            self.note_source(kind, source, n, took);
-            match error {
-                None => {
-                    if let Some(s) = &sub {
-                        self.read.insert(s.clone());
-                    }
-                }
-                // Decided once every registration of this batch has been absorbed.
-                Some(e) if is_missing_registration(&e) => unregistered.push((kind, sub, path, e)),
-                Some(e) => self.gap(sub.as_deref(), kind, &path, &e),
-            }
+        for (request, result) in requests.into_iter().zip(results) {
+            self.absorb_list(request, result, &mut unregistered);
         }
+        self.decide_unregistered(unregistered);
+    }
+
+    /// Absorbs one list; a 409 `MissingSubscriptionRegistration` is put aside in `unregistered`
+    /// to be decided once every registration read with it has been absorbed.
+    fn absorb_list(
+        &mut self,
+        (kind, sub, path): ListRequest,
+        ((items, error), took, source): ListResult,
+        unregistered: &mut Vec<(ResourceKind, Option<String>, String, ArmError)>,
+    ) {
+        let n = self.absorb(kind, sub.as_deref(), items);
+        self.note_source(kind, source, n, took);
+        match error {
+            None => {
+                if let Some(s) = &sub {
+                    self.read.insert(s.clone());
+                }
+            }
+            Some(e) if is_missing_registration(&e) => unregistered.push((kind, sub, path, e)),
+            Some(e) => self.gap(sub.as_deref(), kind, &path, &e),
+        }
+    }
+
+    /// A namespace the subscription's registrations say is NotRegistered holds nothing: its
+    /// 409 is an empty list, not a gap.
+    fn decide_unregistered(
+        &mut self,
+        unregistered: Vec<(ResourceKind, Option<String>, String, ArmError)>,
+    ) {
         for (kind, sub, path, e) in unregistered {
             let ns = namespace_of(&path).unwrap_or_default();
             if self.not_registered(sub.as_deref(), ns) {
@@ -760,6 +653,9 @@ async fn collect_with_reads(
     let mut graph_sourced: HashSet<ResourceKind> = HashSet::new();
     // Parents whose dependent reads already ran while Resource Graph answered.
     let mut streamed: HashSet<ResourceKind> = HashSet::new();
+    // Kinds read to their end so far, and whether the service tags are already being read.
+    let mut complete: HashSet<ResourceKind> = HashSet::new();
+    let mut tags_started = false;
     if scope.source == Source::Arm || scanned.is_empty() {
         let mut requests = provider_requests;
         for sub in &scanned {
@@ -782,7 +678,7 @@ async fn collect_with_reads(
         enum Done<'k> {
             Graph(
                 &'k crate::collect::graph::GraphKind,
-                Result<Box<Collector<'k>>, ArmError>,
+                Result<Box<Parsed>, ArmError>,
                 Duration,
                 // Dependent reads already made for the kind's pages as they arrived.
                 Vec<(Vec<ListRequest>, Vec<ListResult>)>,
@@ -790,8 +686,30 @@ async fn collect_with_reads(
             Providers(Vec<ListResult>),
             Lists(Vec<ListRequest>, Vec<ListResult>),
             VaultSettings(Vec<String>, Vec<Result<Value, ArmError>>),
+            Tags((String, String), ((Vec<Value>, Option<ArmError>), Duration)),
         }
         type Pending<'f> = std::pin::Pin<Box<dyn std::future::Future<Output = Done<'f>> + 'f>>;
+        /// Starts reading the service tags as soon as where to read them is known, so that
+        /// they do not wait for the slowest kind.
+        fn start_tags<'f>(
+            client: &'f ArmClient,
+            c: &Collector<'_>,
+            scanned: &[String],
+            complete: &HashSet<ResourceKind>,
+            started: &mut bool,
+            pending: &mut futures::stream::FuturesUnordered<Pending<'f>>,
+        ) {
+            if *started || !service_tags_decidable(c, scanned, complete) {
+                return;
+            }
+            *started = true;
+            if let Some((sub, path)) = service_tags_request(c, scanned) {
+                pending.push(Box::pin(async move {
+                    let result = fetch_service_tags(client, &sub, &path).await;
+                    Done::Tags((sub, path), result)
+                }));
+            }
+        }
         let mut pending: futures::stream::FuturesUnordered<Pending<'_>> =
             futures::stream::FuturesUnordered::new();
         let providers_ref = &provider_requests;
@@ -807,26 +725,47 @@ async fn collect_with_reads(
             };
             pending.push(Box::pin(async move {
                 let t = tokio::time::Instant::now();
-                // Pages are parsed into a part of the inventory as they arrive; a kind that fails
-                // half-way is dropped whole and read again from ARM.
-                // The diagnostic settings of each page's vaults are read while later pages of
-                // vaults are still coming.
+                // Pages are parsed into a part of the inventory as they arrive, on blocking
+                // threads, while the next page is asked for; a kind that fails half-way is
+                // dropped whole and read again from ARM. The diagnostic settings of each page's
+                // vaults are read while later pages of vaults are still coming.
                 let (page_reads, pages) = futures::channel::mpsc::unbounded::<Vec<ListRequest>>();
-                let read = async move {
-                    let mut part = Collector::new(client);
-                    let r = crate::collect::graph::read_kind(client, gk, subs, |rows| {
-                        let before = part.inv.key_vaults.len();
-                        part.absorb(gk.kind, None, rows);
-                        if gk.kind == ResourceKind::KeyVault {
-                            let _ = page_reads.unbounded_send(diagnostic_requests(
-                                &part.inv.key_vaults[before..],
-                            ));
+                let (arrived, to_parse) =
+                    futures::channel::mpsc::unbounded::<crate::collect::graph::GraphPage>();
+                let read = crate::collect::graph::read_kind(client, gk, subs, move |page| {
+                    let _ = arrived.unbounded_send(page);
+                });
+                let parse = async move {
+                    let mut part = Parsed::default();
+                    let mut failed = None;
+                    // Two pages of a kind parsed at once at most: each is held as its text
+                    // until it is parsed.
+                    let mut parsed = futures::StreamExt::buffered(
+                        futures::StreamExt::map(to_parse, |page| page.parsed()),
+                        2,
+                    );
+                    while let Some(p) = futures::StreamExt::next(&mut parsed).await {
+                        match p {
+                            Ok(p) => {
+                                let before = part.inv.key_vaults.len();
+                                part.append(p);
+                                if gk.kind == ResourceKind::KeyVault {
+                                    let _ = page_reads.unbounded_send(diagnostic_requests(
+                                        &part.inv.key_vaults[before..],
+                                    ));
+                                }
+                            }
+                            Err(e) => {
+                                failed = Some(ArmError::Malformed(format!(
+                                    "a page of {} could not be parsed: {e}",
+                                    gk.kind.label()
+                                )))
+                            }
                         }
-                    })
-                    .await;
-                    // The last page is in: no more dependent reads.
+                    }
+                    // The last page is parsed: no more dependent reads.
                     drop(page_reads);
-                    r.map(|_| Box::new(part))
+                    (part, failed)
                 };
                 let dependents =
                     futures::StreamExt::collect::<Vec<_>>(futures::StreamExt::buffer_unordered(
@@ -836,7 +775,11 @@ async fn collect_with_reads(
                         }),
                         usize::MAX,
                     ));
-                let (r, early) = futures::join!(read, dependents);
+                let (read, (part, failed), early) = futures::join!(read, parse, dependents);
+                let r = match (read, failed) {
+                    (Err(e), _) | (Ok(_), Some(e)) => Err(e),
+                    (Ok(_), None) => Ok(Box::new(part)),
+                };
                 Done::Graph(gk, r, t.elapsed(), early)
             }));
         }
@@ -844,6 +787,19 @@ async fn collect_with_reads(
             let (gk, result, took, early) = match done {
                 Done::Providers(results) => {
                     c.absorb_lists(provider_requests.clone(), results);
+                    complete.insert(ResourceKind::ResourceProvider);
+                    start_tags(
+                        client,
+                        &c,
+                        &scanned,
+                        &complete,
+                        &mut tags_started,
+                        &mut pending,
+                    );
+                    continue;
+                }
+                Done::Tags((sub, path), result) => {
+                    apply_service_tags(&mut c, &sub, &path, result);
                     continue;
                 }
                 Done::Lists(requests, results) => {
@@ -858,7 +814,7 @@ async fn collect_with_reads(
             };
             match result {
                 Ok(part) => {
-                    let n = part.count(gk.kind);
+                    let n = count_of(&part.inv, gk.kind);
                     c.merge(*part);
                     c.note_source(gk.kind, "graph", n, took);
                     // The vaults' diagnostic settings were read page by page as the vaults
@@ -890,6 +846,15 @@ async fn collect_with_reads(
                     graph_sourced.insert(gk.kind);
                     arm_kinds.retain(|k| *k != gk.kind);
                     arm_children.remove(&gk.kind);
+                    complete.insert(gk.kind);
+                    start_tags(
+                        client,
+                        &c,
+                        &scanned,
+                        &complete,
+                        &mut tags_started,
+                        &mut pending,
+                    );
                 }
                 Err(e) if scope.source == Source::Graph => {
                     for sub in &scanned {
@@ -1023,7 +988,11 @@ async fn collect_with_reads(
         read_vault_security_settings(&mut c).await;
     }
     // The service tags (one list per cloud) are read while the gateways are followed.
-    let tags_request = service_tags_request(&c, &scanned);
+    let tags_request = if tags_started {
+        None
+    } else {
+        service_tags_request(&c, &scanned)
+    };
     let tags_client = c.client;
     let tags = async {
         match &tags_request {
@@ -1211,31 +1180,67 @@ async fn read_each(c: &mut Collector<'_>, kind: ResourceKind, ids: Vec<String>) 
 }
 
 /// Where the cloud's service tags are read (subscription, path): one list per cloud, at the
-/// location of a VNet (or network security group) of the first readable subscription. Without a
-/// VNet or an NSG nothing evaluates a tag, so nothing is read.
+/// location of a VNet (or, without one, a network security group) of the first readable
+/// subscription. The location is only the list's reference: every region's tags of the cloud
+/// come back. Without a VNet or an NSG nothing evaluates a tag, so nothing is read.
 fn service_tags_request(c: &Collector<'_>, scanned: &[String]) -> Option<(String, String)> {
     let sub = scanned.iter().find(|s| c.read.contains(*s))?;
-    let in_sub = |id: &str| subscription_of(id).as_deref() == Some(sub.as_str());
-    let location = c
-        .inv
-        .virtual_networks
-        .iter()
-        .filter(|v| in_sub(&v.id))
-        .filter_map(|v| v.location.clone())
-        .chain(
+    let location = vnet_location(c, sub).or_else(|| {
+        least_location(
             c.inv
                 .network_security_groups
                 .iter()
-                .filter(|n| in_sub(&n.id))
-                .filter_map(|n| n.location.clone()),
+                .map(|n| (n.id.as_str(), n.location.as_deref())),
+            sub,
         )
-        .filter(|l| !l.is_empty() && l.chars().all(|ch| ch.is_ascii_alphanumeric()))
-        .min()?;
+    })?;
     let path = format!(
         "/subscriptions/{sub}/providers/Microsoft.Network/locations/{}/serviceTags",
         location.to_ascii_lowercase()
     );
     Some((sub.clone(), path))
+}
+
+/// The first (by name) usable location of the resources of `sub` among `resources` (id, location).
+fn least_location<'r>(
+    resources: impl Iterator<Item = (&'r str, Option<&'r str>)>,
+    sub: &str,
+) -> Option<String> {
+    resources
+        .filter(|(id, _)| subscription_of(id).as_deref() == Some(sub))
+        .filter_map(|(_, l)| l)
+        .filter(|l| !l.is_empty() && l.chars().all(|ch| ch.is_ascii_alphanumeric()))
+        .min()
+        .map(str::to_string)
+}
+
+fn vnet_location(c: &Collector<'_>, sub: &str) -> Option<String> {
+    least_location(
+        c.inv
+            .virtual_networks
+            .iter()
+            .map(|v| (v.id.as_str(), v.location.as_deref())),
+        sub,
+    )
+}
+
+/// Whether [`service_tags_request`] can be answered while other kinds are still being read: the
+/// registrations (which say what is readable) and the VNets are in, and either a VNet of the
+/// first readable subscription names a location or the NSGs are in too.
+fn service_tags_decidable(
+    c: &Collector<'_>,
+    scanned: &[String],
+    have: &HashSet<ResourceKind>,
+) -> bool {
+    if !have.contains(&ResourceKind::ResourceProvider)
+        || !have.contains(&ResourceKind::VirtualNetwork)
+    {
+        return false;
+    }
+    let Some(sub) = scanned.iter().find(|s| c.read.contains(*s)) else {
+        return true;
+    };
+    have.contains(&ResourceKind::NetworkSecurityGroup) || vnet_location(c, sub).is_some()
 }
 
 /// The pages of the service-tags list, and how long they took.

@@ -1,6 +1,7 @@
 //! Sources of an inventory: a snapshot file written by an earlier collection, or the embedded demo
 //! tenant. (Live collection from Azure Resource Manager produces the same [`Snapshot`].)
 
+mod absorb;
 pub mod api;
 pub mod demo;
 pub mod graph;

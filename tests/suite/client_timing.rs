@@ -342,3 +342,51 @@ async fn a_rejected_token_stops_all_further_requests() {
     assert_eq!(second, Some(e.clone()));
     assert_eq!(c.rejection(), Some(e));
 }
+
+#[tokio::test(start_paused = true)]
+async fn resource_graph_queries_and_batch_calls_have_pools_beside_the_direct_gets() {
+    let arm = Scripted::new(|_, _| {
+        Reply::ok(json!({"value": [], "data": [], "responses": []})).after(Duration::from_secs(1))
+    });
+    let c = arm.client(ClientSettings {
+        max_concurrency: 1,
+        max_graph_queries: 2,
+        max_batch_calls: 2,
+        ..scripted_settings()
+    });
+    let t = Instant::now();
+    let gets = futures::future::join_all([SUB_A, SUB_B].map(|sub| {
+        let c = &c;
+        async move {
+            let (_, err) = c.list(&nsgs(sub), "2024-05-01", Some(sub)).await;
+            assert!(err.is_none(), "{err:?}");
+            t.elapsed()
+        }
+    }));
+    let queries = futures::future::join_all((0..3).map(|_| {
+        let c = &c;
+        async move {
+            c.query_graph(&json!({"query": "resources"})).await.unwrap();
+            t.elapsed()
+        }
+    }));
+    let batches = futures::future::join_all((0..2).map(|_| {
+        let c = &c;
+        async move {
+            c.post_batch(&json!({"requests": []}), 0).await.unwrap();
+            t.elapsed()
+        }
+    }));
+    let (gets, queries, batches) = futures::join!(gets, queries, batches);
+    let secs = |s: &[u64]| {
+        s.iter()
+            .map(|s| Duration::from_secs(*s))
+            .collect::<Vec<_>>()
+    };
+    // One direct GET at a time; queries and batches neither wait for the GETs nor for each
+    // other, each within its own pool.
+    assert_eq!(gets, secs(&[1, 2]));
+    assert_eq!(queries, secs(&[1, 1, 2]));
+    assert_eq!(batches, secs(&[1, 1]));
+    assert_eq!(arm.max_in_flight(None), 5);
+}

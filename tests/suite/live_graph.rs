@@ -519,6 +519,46 @@ async fn vault_diagnostic_settings_are_read_while_later_pages_of_vaults_are_stil
 }
 
 #[tokio::test]
+async fn service_tags_are_read_while_a_slow_kind_is_still_coming() {
+    const NSGS: &str = "microsoft.network/networksecuritygroups";
+    let mut tenant = GraphTenant::from_fixtures();
+    let nsgs = tenant.rows[NSGS].len();
+    assert!(nsgs >= 2, "{nsgs} NSGs");
+    tenant.slow = Some((NSGS.into(), 1, std::time::Duration::from_millis(300)));
+    let server = graph_server(tenant).await;
+    let snap = collect(
+        &client(&server),
+        &with_source(&[CONNECTIVITY, WORKLOADS], Source::Auto),
+    )
+    .await;
+    assert!(snap.coverage.gaps.is_empty(), "{:#?}", snap.coverage.gaps);
+    assert_eq!(snap.inventory.network_security_groups.len(), nsgs);
+    assert_eq!(snap.inventory.service_tags.len(), 1);
+
+    // The VNets of the first subscription name the location, so the tags need not wait for the
+    // NSGs: their list was asked for before the last page of NSGs.
+    let requests = server.received_requests().await.unwrap();
+    let body = |r: &wiremock::Request| String::from_utf8_lossy(&r.body).to_ascii_lowercase();
+    let nsg_pages: Vec<usize> = requests
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| {
+            r.url.path() == "/providers/Microsoft.ResourceGraph/resources" && body(r).contains(NSGS)
+        })
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(nsg_pages.len(), nsgs, "one NSG a page");
+    let tags = requests
+        .iter()
+        .position(|r| r.url.path().ends_with("/serviceTags"))
+        .expect("the service tags were read");
+    assert!(
+        tags < *nsg_pages.last().unwrap(),
+        "tags read at request {tags}, NSG pages at {nsg_pages:?}"
+    );
+}
+
+#[tokio::test]
 async fn forced_graph_turns_a_failing_kind_into_gaps() {
     let mut tenant = GraphTenant::from_fixtures();
     tenant.fail = vec![("microsoft.network/routetables".into(), 403)];
