@@ -20,8 +20,9 @@ use wiremock::{Mock, MockServer, ResponseTemplate, matchers::any};
 const BURST: f64 = 5.0;
 const REFILL_PER_SEC: f64 = 2.0;
 /// A request that passed its window check an instant before another's 429 was handled may still
-/// leave just after it: that is a race, not a request sent knowingly into a window.
-const GRACE: Duration = Duration::from_millis(20);
+/// leave just after it: that is a race, not a request sent knowingly into a window. On a loaded
+/// machine that race lasts tens of milliseconds; the windows are whole seconds.
+const GRACE: Duration = Duration::from_millis(100);
 
 #[derive(Deserialize)]
 struct Entry {
@@ -246,7 +247,7 @@ async fn a_throttle_storm_gives_the_unthrottled_tenant_without_sending_into_a_wi
         "unthrottled: {} requests, {} throttled, {:?}; storm (bucket {BURST} at {REFILL_PER_SEC}/s per scope): \
          {} requests, {} answered 429, {} retries, {} ms waiting on throttling, {:?} wall; \
          {} arrived at the server inside a window it had announced (already on their way when the 429 \
-         left), {} sent after the client had the 429 and before its Retry-After passed ({} more than 20 ms after)",
+         left), {} sent after the client had the 429 and before its Retry-After passed ({} more than {GRACE:?} after)",
         calm.stats.requests,
         calm.stats.throttled,
         calm.wall,
