@@ -8,12 +8,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
-use super::topology::{COLS, GAP_X, Layout, MARGIN, Rect, VNET_W, badge, clip, draw, worst_by_key};
+use super::topology::{
+    COLS, GAP_X, Layout, MARGIN, Rect, VNET_W, appliance_routes, badge, clip, draw, worst_by_key,
+};
 use super::{Keys, escape};
 use crate::azure::id::{id_key, subscription_of};
 use crate::collect::Snapshot;
 use crate::findings::Severity;
-use crate::inventory::network::NextHopType;
 use crate::report::Report;
 
 const GROUP_COLS: usize = 6;
@@ -127,40 +128,15 @@ pub(crate) fn layout(snapshot: &Snapshot, report: &Report, keys: &mut Keys) -> L
     }
 
     // UDRs whose appliance is in another subscription: (from, to) → routed subnets.
-    let route_tables: BTreeMap<String, &crate::inventory::network::RouteTable> = inv
-        .route_tables
-        .iter()
-        .map(|r| (id_key(&r.id), r))
-        .collect();
     let mut udr: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
-    for v in &inv.virtual_networks {
-        for s in &v.properties.subnets {
-            let Some(rt) = s
-                .properties
-                .route_table
-                .as_ref()
-                .and_then(|r| route_tables.get(&id_key(&r.id)))
-            else {
-                continue;
-            };
-            for r in &rt.properties.routes {
-                if r.properties.next_hop_type != NextHopType::VirtualAppliance {
-                    continue;
-                }
-                let ip = r
-                    .properties
-                    .next_hop_ip_address
-                    .as_deref()
-                    .unwrap_or_default();
-                if let Some(to) = fw_ip_sub.get(ip.trim())
-                    && *to != sub_of(&v.id)
-                    && groups.contains_key(to)
-                {
-                    udr.entry((sub_of(&v.id), to.clone()))
-                        .or_default()
-                        .insert(id_key(&s.id));
-                }
-            }
+    for hop in appliance_routes(inv, inv.virtual_networks.iter()) {
+        if let Some(to) = fw_ip_sub.get(hop.ip)
+            && *to != sub_of(&hop.vnet.id)
+            && groups.contains_key(to)
+        {
+            udr.entry((sub_of(&hop.vnet.id), to.clone()))
+                .or_default()
+                .insert(id_key(&hop.subnet.id));
         }
     }
 

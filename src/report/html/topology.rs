@@ -12,7 +12,8 @@ use super::{Keys, escape};
 use crate::azure::id::{id_key, last_name, subscription_of};
 use crate::collect::Snapshot;
 use crate::findings::Severity;
-use crate::inventory::network::NextHopType;
+use crate::inventory::Inventory;
+use crate::inventory::network::{NextHopType, RouteTable, Subnet, VirtualNetwork};
 use crate::report::Report;
 
 pub(crate) const MARGIN: f64 = 20.0;
@@ -243,41 +244,15 @@ pub(crate) fn draw(
                 .push(pe.id.clone());
         }
     }
-    let route_tables: BTreeMap<String, &crate::inventory::network::RouteTable> = inv
-        .route_tables
-        .iter()
-        .map(|r| (id_key(&r.id), r))
-        .collect();
-
     // UDR next hops: subnet key → (appliance's subnet key, appliance) → routes.
     let mut udr: BTreeMap<String, BTreeMap<(String, String), Vec<String>>> = BTreeMap::new();
-    for v in inv.virtual_networks.iter().filter(|v| in_view(&v.id)) {
-        for s in &v.properties.subnets {
-            let Some(rt) = s
-                .properties
-                .route_table
-                .as_ref()
-                .and_then(|r| route_tables.get(&id_key(&r.id)))
-            else {
-                continue;
-            };
-            for r in &rt.properties.routes {
-                if r.properties.next_hop_type != NextHopType::VirtualAppliance {
-                    continue;
-                }
-                let ip = r
-                    .properties
-                    .next_hop_ip_address
-                    .as_deref()
-                    .unwrap_or_default();
-                if let Some((t, label)) = ip_owner.get(ip.trim()) {
-                    udr.entry(id_key(&s.id))
-                        .or_default()
-                        .entry((t.clone(), label.clone()))
-                        .or_default()
-                        .push(format!("{} → {ip}", r.properties.address_prefix));
-                }
-            }
+    for hop in appliance_routes(inv, inv.virtual_networks.iter().filter(|v| in_view(&v.id))) {
+        if let Some((t, label)) = ip_owner.get(hop.ip) {
+            udr.entry(id_key(&hop.subnet.id))
+                .or_default()
+                .entry((t.clone(), label.clone()))
+                .or_default()
+                .push(format!("{} → {}", hop.prefix, hop.ip));
         }
     }
 
@@ -793,6 +768,57 @@ pub(crate) fn draw(
 
 /// Splits the band groups into their background rectangles (drawn first) and their content, so
 /// edges run above band backgrounds and below VNet boxes.
+/// A subnet's route to a virtual appliance, as both pictures draw it: an arrow to the appliance.
+pub(super) struct ApplianceRoute<'a> {
+    pub vnet: &'a VirtualNetwork,
+    pub subnet: &'a Subnet,
+    pub prefix: &'a str,
+    /// The next hop's address, trimmed.
+    pub ip: &'a str,
+}
+
+/// The virtual-appliance routes of every subnet of `vnets`, through its route table.
+pub(super) fn appliance_routes<'a>(
+    inv: &'a Inventory,
+    vnets: impl Iterator<Item = &'a VirtualNetwork>,
+) -> Vec<ApplianceRoute<'a>> {
+    let route_tables: BTreeMap<String, &RouteTable> = inv
+        .route_tables
+        .iter()
+        .map(|r| (id_key(&r.id), r))
+        .collect();
+    let mut out = Vec::new();
+    for vnet in vnets {
+        for subnet in &vnet.properties.subnets {
+            let Some(rt) = subnet
+                .properties
+                .route_table
+                .as_ref()
+                .and_then(|r| route_tables.get(&id_key(&r.id)))
+            else {
+                continue;
+            };
+            for r in &rt.properties.routes {
+                if r.properties.next_hop_type != NextHopType::VirtualAppliance {
+                    continue;
+                }
+                out.push(ApplianceRoute {
+                    vnet,
+                    subnet,
+                    prefix: &r.properties.address_prefix,
+                    ip: r
+                        .properties
+                        .next_hop_ip_address
+                        .as_deref()
+                        .unwrap_or_default()
+                        .trim(),
+                });
+            }
+        }
+    }
+    out
+}
+
 fn split_backgrounds(body: &str) -> (String, String) {
     let mut bg = String::new();
     let mut rest = String::new();
