@@ -8,11 +8,22 @@ use std::process::Command;
 use crate::common::azaudit;
 
 fn demo_outputs(dir: &Path) -> (String, serde_json::Value) {
-    let html = dir.join("demo.html");
-    let json = dir.join("demo.json");
-    let out = azaudit(&[
-        "scan",
-        "--demo",
+    let (_, html, json) = outputs(dir, &["--demo"]);
+    (html, json)
+}
+
+/// Scans `source` (`--demo`, or `--snapshot FILE`) into an HTML page and a JSON report in `dir`:
+/// the page's path, its text and the report.
+fn outputs(dir: &Path, source: &[&str]) -> (std::path::PathBuf, String, serde_json::Value) {
+    let html = dir.join("page.html");
+    let json = dir.join("page.json");
+    let (html_to, json_to) = (
+        format!("html={}", html.display()),
+        format!("json={}", json.display()),
+    );
+    let mut args = vec!["scan"];
+    args.extend_from_slice(source);
+    args.extend_from_slice(&[
         "--fail-on",
         "never",
         "--format",
@@ -20,16 +31,18 @@ fn demo_outputs(dir: &Path) -> (String, serde_json::Value) {
         "--format",
         "json",
         "-o",
-        &format!("html={}", html.display()),
+        &html_to,
         "-o",
-        &format!("json={}", json.display()),
+        &json_to,
     ]);
+    let out = azaudit(&args);
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
     (
+        html.clone(),
         std::fs::read_to_string(&html).unwrap(),
         serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap(),
     )
@@ -199,8 +212,8 @@ fn headless_chromium_renders_the_page_and_applies_fragment_filters() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let (_, json) = demo_outputs(dir.path());
-    let page = dir.path().join("demo.html").canonicalize().unwrap();
+    let (page, _, json) = outputs(dir.path(), &["--demo"]);
+    let page = page.canonicalize().unwrap();
     let url = format!("file://{}", page.display());
     let profile = dir.path().join("profile");
 
@@ -727,33 +740,9 @@ fn headless_chromium_unfolds_a_subscription_of_a_large_tenant() {
     let snap = dir.path().join("tenant.json");
     // 42 spokes, three to a subscription, and the hub: 43 VNets in 15 subscriptions.
     std::fs::write(&snap, crate::synthetic::tenant(42).to_string()).unwrap();
-    let page = dir.path().join("page.html");
-    let json = dir.path().join("page.json");
-    let out = azaudit(&[
-        "scan",
-        "--snapshot",
-        snap.to_str().unwrap(),
-        "--fail-on",
-        "never",
-        "--format",
-        "html",
-        "--format",
-        "json",
-        "-o",
-        &format!("html={}", page.display()),
-        "-o",
-        &format!("json={}", json.display()),
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let html = std::fs::read_to_string(&page).unwrap();
+    let (page, html, report) = outputs(dir.path(), &["--snapshot", snap.to_str().unwrap()]);
     assert_eq!(html.matches("<details class=\"sub-detail\"").count(), 15);
     assert_eq!(html.matches("<g class=\"group\"").count(), 15);
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
 
     let wanted = crate::synthetic::spoke_subscription(7);
     let url = format!("file://{}", page.canonicalize().unwrap().display());
