@@ -1015,12 +1015,7 @@ async fn collect_with_reads(
         .inv
         .flow_logs
         .iter()
-        .filter_map(|f| {
-            f.traffic_analytics()?
-                .workspace_resource_id
-                .as_deref()
-                .and_then(subscription_of)
-        })
+        .filter_map(|f| f.workspace_subscription())
         .filter(|s| !scanned_set.contains(s))
         .collect();
     let requests = workspace_subs

@@ -270,12 +270,7 @@ impl Snapshot {
         }
         let workspace_subscriptions: std::collections::HashSet<String> = flow_logs
             .iter()
-            .filter_map(|f| {
-                f.traffic_analytics()?
-                    .workspace_resource_id
-                    .as_deref()
-                    .and_then(subscription_of)
-            })
+            .filter_map(|f| f.workspace_subscription())
             .collect();
         resource_providers.retain(|p| {
             p.id.as_deref()

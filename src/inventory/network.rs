@@ -596,6 +596,14 @@ impl FlowLog {
             .as_ref()
             .and_then(|c| c.network_watcher_flow_analytics_configuration.as_ref())
     }
+    /// The subscription (lower-case) of the Log Analytics workspace Traffic Analytics sends to,
+    /// which needs Microsoft.Network registered whether or not it is scanned.
+    pub fn workspace_subscription(&self) -> Option<String> {
+        self.traffic_analytics()?
+            .workspace_resource_id
+            .as_deref()
+            .and_then(crate::azure::id::subscription_of)
+    }
     /// The watcher this flow log belongs to (flow logs are children of a network watcher).
     pub fn watcher_id(&self) -> Option<String> {
         crate::azure::ResourceId::parse(&self.id)
