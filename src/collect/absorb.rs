@@ -17,9 +17,9 @@ pub(crate) struct Parsed {
 }
 
 impl Parsed {
-    /// Parses `values` into the inventory list of `kind`; returns how many were added.
-    pub fn absorb(&mut self, kind: ResourceKind, sub: Option<&str>, values: Vec<Value>) -> usize {
-        absorb_items(&mut self.inv, &mut self.gaps, kind, sub, values)
+    /// Parses `items` into the inventory list of `kind`; returns how many were added.
+    pub fn absorb(&mut self, kind: ResourceKind, sub: Option<&str>, items: impl Items) -> usize {
+        absorb_items(&mut self.inv, &mut self.gaps, kind, sub, items)
     }
 
     /// Takes in another part.
@@ -46,6 +46,29 @@ pub(crate) fn record_gap(
         code: e.code().map(str::to_string),
         message: e.message(),
     });
+}
+
+/// Items of one kind, not yet typed: JSON values from an ARM list, or the rows of a Resource
+/// Graph page still as their text.
+pub(crate) trait Items {
+    /// The items that parse as `T`; each one that does not is a gap of its own.
+    fn parse<T: DeserializeOwned>(
+        self,
+        gaps: &mut Vec<CoverageGap>,
+        kind: ResourceKind,
+        sub: Option<&str>,
+    ) -> Vec<T>;
+}
+
+impl Items for Vec<Value> {
+    fn parse<T: DeserializeOwned>(
+        self,
+        gaps: &mut Vec<CoverageGap>,
+        kind: ResourceKind,
+        sub: Option<&str>,
+    ) -> Vec<T> {
+        parse_items(gaps, kind, sub, self)
+    }
 }
 
 /// Parses items into typed resources; an item that does not parse is a gap, not a panic.
@@ -85,107 +108,107 @@ pub(crate) fn parse_items<T: DeserializeOwned>(
     out
 }
 
-/// Parses `values` into the inventory list of `kind`; returns how many were added.
+/// Parses `items` into the inventory list of `kind`; returns how many were added.
 pub(crate) fn absorb_items(
     inv: &mut Inventory,
     gaps: &mut Vec<CoverageGap>,
     kind: ResourceKind,
     sub: Option<&str>,
-    values: Vec<Value>,
+    items: impl Items,
 ) -> usize {
     use ResourceKind::*;
     let before = count_of(inv, kind);
     match kind {
         NetworkSecurityGroup => {
-            let v = parse_items(gaps, kind, sub, values);
+            let v = items.parse(gaps, kind, sub);
             inv.network_security_groups.extend(v)
         }
         RouteTable => {
-            let v = parse_items(gaps, kind, sub, values);
+            let v = items.parse(gaps, kind, sub);
             inv.route_tables.extend(v)
         }
         VirtualNetwork => {
-            let v = parse_items(gaps, kind, sub, values);
+            let v = items.parse(gaps, kind, sub);
             inv.virtual_networks.extend(v)
         }
         PrivateEndpoint => {
-            let v = parse_items(gaps, kind, sub, values);
+            let v = items.parse(gaps, kind, sub);
             inv.private_endpoints.extend(v)
         }
         NetworkInterface => {
-            let v = parse_items(gaps, kind, sub, values);
+            let v = items.parse(gaps, kind, sub);
             inv.network_interfaces.extend(v)
         }
         NetworkWatcher => {
-            let v = parse_items(gaps, kind, sub, values);
+            let v = items.parse(gaps, kind, sub);
             inv.network_watchers.extend(v)
         }
         ApplicationGateway => {
-            let v = parse_items(gaps, kind, sub, values);
+            let v = items.parse(gaps, kind, sub);
             inv.application_gateways.extend(v)
         }
         AzureFirewall => {
-            let v = parse_items(gaps, kind, sub, values);
+            let v = items.parse(gaps, kind, sub);
             inv.azure_firewalls.extend(v)
         }
         PrivateDnsZone => {
-            let v = parse_items(gaps, kind, sub, values);
+            let v = items.parse(gaps, kind, sub);
             inv.private_dns_zones.extend(v)
         }
         KeyVault => {
-            let v = parse_items(gaps, kind, sub, values);
+            let v = items.parse(gaps, kind, sub);
             inv.key_vaults.extend(v)
         }
         FlowLog => {
-            let v = parse_items(gaps, kind, sub, values);
+            let v = items.parse(gaps, kind, sub);
             inv.flow_logs.extend(v)
         }
         VirtualNetworkLink => {
-            let v = parse_items(gaps, kind, sub, values);
+            let v = items.parse(gaps, kind, sub);
             inv.virtual_network_links.extend(v)
         }
         RecordSet => {
-            let v = parse_items(gaps, kind, sub, values);
+            let v = items.parse(gaps, kind, sub);
             inv.record_sets.extend(v)
         }
         DiagnosticSetting => {
-            let v = parse_items(gaps, kind, sub, values);
+            let v = items.parse(gaps, kind, sub);
             inv.diagnostic_settings.extend(v)
         }
         ResourceProvider => {
-            let v = parse_items(gaps, kind, sub, values);
+            let v = items.parse(gaps, kind, sub);
             inv.resource_providers.extend(v)
         }
         RecoveryServicesVault => {
-            let v = parse_items(gaps, kind, sub, values);
+            let v = items.parse(gaps, kind, sub);
             inv.recovery_services_vaults.extend(v)
         }
         ResourceGuardProxy => {
-            let v = parse_items(gaps, kind, sub, values);
+            let v = items.parse(gaps, kind, sub);
             inv.resource_guard_proxies.extend(v)
         }
         Subscription => {
-            let v = parse_items(gaps, kind, sub, values);
+            let v = items.parse(gaps, kind, sub);
             inv.subscriptions.extend(v)
         }
         VirtualNetworkGateway => {
-            let v = parse_items(gaps, kind, sub, values);
+            let v = items.parse(gaps, kind, sub);
             inv.virtual_network_gateways.extend(v)
         }
         LocalNetworkGateway => {
-            let v = parse_items(gaps, kind, sub, values);
+            let v = items.parse(gaps, kind, sub);
             inv.local_network_gateways.extend(v)
         }
         VirtualNetworkGatewayConnection => {
-            let v = parse_items(gaps, kind, sub, values);
+            let v = items.parse(gaps, kind, sub);
             inv.virtual_network_gateway_connections.extend(v)
         }
         ExpressRouteCircuit => {
-            let v = parse_items(gaps, kind, sub, values);
+            let v = items.parse(gaps, kind, sub);
             inv.express_route_circuits.extend(v)
         }
         ServiceTags => {
-            let v = parse_items(gaps, kind, sub, values);
+            let v = items.parse(gaps, kind, sub);
             inv.service_tags.extend(v)
         }
         other => {

@@ -10,6 +10,7 @@ use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess,
 use serde_json::{Map, Value, json};
 
 use super::absorb::Parsed;
+use super::graph_row::GraphRows;
 use crate::arm::{ArmClient, ArmError, Decode};
 use crate::inventory::ResourceKind;
 
@@ -106,7 +107,7 @@ impl GraphKind {
 }
 
 /// Columns Resource Graph adds that ARM lists do not carry.
-const GRAPH_ONLY_COLUMNS: &[&str] = &["resourceGroup", "subscriptionId", "tenantId"];
+pub(crate) const GRAPH_ONLY_COLUMNS: &[&str] = &["resourceGroup", "subscriptionId", "tenantId"];
 
 /// A Resource Graph row in the shape of an ARM list item: the ARM spelling of `type`, without
 /// the columns only Resource Graph has, and without the `null`s (and empty `kind`/`managedBy`
@@ -157,21 +158,21 @@ impl GraphPage {
     }
 }
 
-/// Rows parsed into JSON at once: a page of a thousand NSGs is never one JSON tree.
-const ROWS_PER_PARSE: usize = 100;
-
 /// What to do with each row of a page.
-enum Rows<'s> {
+enum Rows<'s, 'de> {
     /// Check and count them only.
     Count,
-    /// Hand those in `range` (by position), as JSON, to the closure; skip the others.
-    Each(std::ops::Range<usize>, &'s mut dyn FnMut(Value)),
+    /// Hand those in `range` (by position), as their text, to the closure; skip the others.
+    Each(
+        std::ops::Range<usize>,
+        &'s mut dyn FnMut(&'de serde_json::value::RawValue),
+    ),
 }
 
 /// Reads a Resource Graph answer: its `data` rows (as [`Rows`] says), `$skipToken` and
 /// `resultTruncated`, whatever their order; other members are skipped.
-struct PageVisitor<'s> {
-    rows: Rows<'s>,
+struct PageVisitor<'s, 'de> {
+    rows: Rows<'s, 'de>,
 }
 
 #[derive(Debug, Default)]
@@ -181,7 +182,7 @@ struct PageMeta {
     truncated: bool,
 }
 
-impl<'de> Visitor<'de> for PageVisitor<'_> {
+impl<'de> Visitor<'de> for PageVisitor<'_, 'de> {
     type Value = PageMeta;
 
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
@@ -220,11 +221,11 @@ impl<'de> Visitor<'de> for PageVisitor<'_> {
     }
 }
 
-struct RowsSeed<'r, 's> {
-    rows: &'r mut Rows<'s>,
+struct RowsSeed<'r, 's, 'de> {
+    rows: &'r mut Rows<'s, 'de>,
 }
 
-impl<'de> DeserializeSeed<'de> for RowsSeed<'_, '_> {
+impl<'de> DeserializeSeed<'de> for RowsSeed<'_, '_, 'de> {
     type Value = usize;
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<usize, D::Error> {
@@ -232,7 +233,7 @@ impl<'de> DeserializeSeed<'de> for RowsSeed<'_, '_> {
     }
 }
 
-impl<'de> Visitor<'de> for RowsSeed<'_, '_> {
+impl<'de> Visitor<'de> for RowsSeed<'_, '_, 'de> {
     type Value = usize;
 
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
@@ -256,7 +257,8 @@ impl<'de> Visitor<'de> for RowsSeed<'_, '_> {
                             break;
                         }
                     } else {
-                        let Some(row) = seq.next_element::<Value>()? else {
+                        let Some(row) = seq.next_element::<&'de serde_json::value::RawValue>()?
+                        else {
                             break;
                         };
                         f(row);
@@ -269,7 +271,7 @@ impl<'de> Visitor<'de> for RowsSeed<'_, '_> {
     }
 }
 
-fn read_page(body: &[u8], rows: Rows<'_>) -> Result<PageMeta, serde_json::Error> {
+fn read_page<'de>(body: &'de [u8], rows: Rows<'_, 'de>) -> Result<PageMeta, serde_json::Error> {
     let mut de = serde_json::Deserializer::from_slice(body);
     let meta = de.deserialize_map(PageVisitor { rows })?;
     de.end()?;
@@ -334,20 +336,21 @@ async fn parse_in_pieces(
     Ok(parsed)
 }
 
-/// Parses the rows of an answer in `range` (by position) into typed resources of `kind`,
-/// [`ROWS_PER_PARSE`] at a time; a row that does not parse is a gap of its own. What is not
-/// well-formed is left to [`scan_page`] to report.
+/// Parses the rows of an answer in `range` (by position) into typed resources of `kind`, straight
+/// from their text; a row that does not parse is a gap of its own. What is not well-formed is left
+/// to [`scan_page`] to report.
 fn parse_rows(kind: &GraphKind, body: &[u8], range: std::ops::Range<usize>) -> Parsed {
+    let mut rows = Vec::with_capacity(range.len().min(PAGE_SIZE as usize));
+    let _ = read_page(body, Rows::Each(range, &mut |row| rows.push(row)));
     let mut parsed = Parsed::default();
-    let mut chunk: Vec<Value> = Vec::with_capacity(ROWS_PER_PARSE.min(range.len()));
-    let mut take = |row: Value| {
-        chunk.push(normalise_row(row, kind.arm_type));
-        if chunk.len() == ROWS_PER_PARSE {
-            parsed.absorb(kind.kind, None, std::mem::take(&mut chunk));
-        }
-    };
-    let _ = read_page(body, Rows::Each(range, &mut take));
-    parsed.absorb(kind.kind, None, chunk);
+    parsed.absorb(
+        kind.kind,
+        None,
+        GraphRows {
+            rows,
+            arm_type: kind.arm_type,
+        },
+    );
     parsed
 }
 

@@ -5,6 +5,7 @@ mod absorb;
 pub mod api;
 pub mod demo;
 pub mod graph;
+mod graph_row;
 pub mod live;
 pub mod progress;
 pub mod scope;
