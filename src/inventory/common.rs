@@ -28,6 +28,20 @@ impl Extra {
             .get_or_insert_with(Default::default)
             .insert(key, value)
     }
+    /// Inserts `key` at position `index` (or last, if there are fewer entries).
+    pub fn shift_insert(&mut self, index: usize, key: String, value: Value) {
+        let m = self.0.get_or_insert_with(Default::default);
+        m.shift_insert(index.min(m.len()), key, value);
+    }
+    /// Removes `key`, keeping the order of the others.
+    pub fn shift_remove(&mut self, key: &str) -> Option<Value> {
+        let m = self.0.as_mut()?;
+        let v = m.shift_remove(key);
+        if m.is_empty() {
+            self.0 = None;
+        }
+        v
+    }
     /// Keeps only the entries `keep` says yes to (e.g. to drop secrets at parse time).
     pub fn retain(&mut self, mut keep: impl FnMut(&String, &mut Value) -> bool) {
         if let Some(m) = &mut self.0 {

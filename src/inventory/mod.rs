@@ -12,6 +12,7 @@ pub mod monitor;
 pub mod network;
 pub mod privatedns;
 pub mod resources;
+mod rule_list;
 mod security_rule;
 
 mod index;

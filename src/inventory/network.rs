@@ -55,10 +55,12 @@ pub type NetworkSecurityGroup = Resource<NsgProperties>;
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct NsgProperties {
-    #[serde(deserialize_with = "null_default")]
-    pub security_rules: Vec<SecurityRule>,
-    #[serde(deserialize_with = "null_default")]
-    pub default_security_rules: Vec<SecurityRule>,
+    #[serde(deserialize_with = "super::rule_list::user_rules")]
+    #[cfg_attr(feature = "schema", schemars(with = "Vec<SecurityRule>"))]
+    pub security_rules: SecurityRules,
+    #[serde(deserialize_with = "super::rule_list::default_rules")]
+    #[cfg_attr(feature = "schema", schemars(with = "Vec<SecurityRule>"))]
+    pub default_security_rules: SecurityRules,
     #[serde(deserialize_with = "null_default")]
     pub subnets: Vec<SubResource>,
     #[serde(deserialize_with = "null_default")]
@@ -70,6 +72,7 @@ pub struct NsgProperties {
     pub extra: Extra,
 }
 
+pub use super::rule_list::SecurityRules;
 pub use super::security_rule::{SecurityRule, SecurityRuleProperties};
 
 /// The singular value, then the plural ones, trimmed, without empty strings.

@@ -598,7 +598,9 @@ mod tests {
         assert_eq!(layers[1].verdict.as_ref().unwrap().rule, "deny-https");
         // Outbound starts at the NIC: a NIC deny stops the flow before the subnet NSG is consulted.
         let mut out_deny = deny.clone();
-        out_deny.properties.security_rules[0].properties.direction = Direction::Outbound;
+        let mut rules = deny.properties.security_rules.to_vec();
+        rules[0].properties.direction = Direction::Outbound;
+        out_deny.properties.security_rules = crate::inventory::network::SecurityRules::user(rules);
         let (ok, layers) = evaluate_layers(
             Some(&allow),
             Some(&out_deny),
