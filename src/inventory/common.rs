@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 pub struct Extra(Option<Box<Map<String, Value>>>);
 
 impl Extra {
-    pub fn new() -> Self {
+    pub const fn new() -> Self {
         Extra(None)
     }
     pub fn get(&self, key: &str) -> Option<&Value> {

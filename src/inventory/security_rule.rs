@@ -27,22 +27,39 @@ pub struct SecurityRule {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SecurityRuleProperties {
-    pub description: Option<Box<str>>,
     pub protocol: Protocol,
     pub access: Access,
     pub priority: u32,
     pub direction: Direction,
-    pub provisioning_state: Option<CompactString>,
+    provisioning: Provisioning,
     source_ports: Values,
     destination_ports: Values,
     sources: Values,
     destinations: Values,
-    asgs: Option<Box<Asgs>>,
-    pub extra: Extra,
+    rare: Option<Box<Rare>>,
+}
+
+/// `provisioningState`, which is `Succeeded` on nearly every rule: one byte for that, and the
+/// rare other values in [`Rare`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Provisioning {
+    Absent,
+    Succeeded,
+    Other,
+}
+
+/// What few rules have, boxed together so that the others pay one word for it.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Rare {
+    description: Option<Box<str>>,
+    /// A `provisioningState` other than `Succeeded`.
+    provisioning_state: Option<CompactString>,
+    asgs: Asgs,
+    extra: Extra,
 }
 
 /// The application security groups a rule names as its source and destination.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 struct Asgs {
     source: Box<[SubResource]>,
     destination: Box<[SubResource]>,
@@ -95,6 +112,8 @@ impl Values {
     }
 }
 
+const SUCCEEDED: &str = "Succeeded";
+
 impl SecurityRuleProperties {
     /// Source address prefixes or tags, from the singular or the plural field (ARM fills either).
     pub fn sources(&self) -> Vec<&str> {
@@ -110,10 +129,28 @@ impl SecurityRuleProperties {
         self.source_ports.merged()
     }
     pub fn source_application_security_groups(&self) -> &[SubResource] {
-        self.asgs.as_ref().map_or(&[], |a| &a.source)
+        self.rare.as_ref().map_or(&[], |r| &r.asgs.source)
     }
     pub fn destination_application_security_groups(&self) -> &[SubResource] {
-        self.asgs.as_ref().map_or(&[], |a| &a.destination)
+        self.rare.as_ref().map_or(&[], |r| &r.asgs.destination)
+    }
+    pub fn description(&self) -> Option<&str> {
+        self.rare.as_ref().and_then(|r| r.description.as_deref())
+    }
+    pub fn provisioning_state(&self) -> Option<&str> {
+        match self.provisioning {
+            Provisioning::Absent => None,
+            Provisioning::Succeeded => Some(SUCCEEDED),
+            Provisioning::Other => self
+                .rare
+                .as_ref()
+                .and_then(|r| r.provisioning_state.as_deref()),
+        }
+    }
+    /// Fields of the rule's properties this version of azaudit does not know.
+    pub fn extra(&self) -> &Extra {
+        static NONE: Extra = Extra::new();
+        self.rare.as_ref().map_or(&NONE, |r| &r.extra)
     }
 }
 
@@ -172,7 +209,7 @@ struct Wire {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct WireRef<'a> {
-    description: &'a Option<Box<str>>,
+    description: Option<&'a str>,
     protocol: &'a Protocol,
     source_port_range: Option<&'a CompactString>,
     destination_port_range: Option<&'a CompactString>,
@@ -187,7 +224,7 @@ struct WireRef<'a> {
     access: &'a Access,
     priority: u32,
     direction: &'a Direction,
-    provisioning_state: &'a Option<CompactString>,
+    provisioning_state: Option<&'a str>,
     #[serde(flatten)]
     extra: &'a Extra,
 }
@@ -195,27 +232,31 @@ struct WireRef<'a> {
 impl<'de> Deserialize<'de> for SecurityRuleProperties {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let w = Wire::deserialize(d)?;
-        let asgs = (!w.source_application_security_groups.is_empty()
-            || !w.destination_application_security_groups.is_empty())
-        .then(|| {
-            Box::new(Asgs {
+        let (provisioning, provisioning_state) = match w.provisioning_state {
+            None => (Provisioning::Absent, None),
+            Some(s) if s == SUCCEEDED => (Provisioning::Succeeded, None),
+            other => (Provisioning::Other, other),
+        };
+        let rare = Rare {
+            description: w.description,
+            provisioning_state,
+            asgs: Asgs {
                 source: w.source_application_security_groups,
                 destination: w.destination_application_security_groups,
-            })
-        });
+            },
+            extra: w.extra,
+        };
         Ok(SecurityRuleProperties {
-            description: w.description,
             protocol: w.protocol,
             access: w.access,
             priority: w.priority,
             direction: w.direction,
-            provisioning_state: w.provisioning_state,
+            provisioning,
             source_ports: Values::new(w.source_port_range, w.source_port_ranges),
             destination_ports: Values::new(w.destination_port_range, w.destination_port_ranges),
             sources: Values::new(w.source_address_prefix, w.source_address_prefixes),
             destinations: Values::new(w.destination_address_prefix, w.destination_address_prefixes),
-            asgs,
-            extra: w.extra,
+            rare: (rare != Rare::default()).then(|| Box::new(rare)),
         })
     }
 }
@@ -223,7 +264,7 @@ impl<'de> Deserialize<'de> for SecurityRuleProperties {
 impl Serialize for SecurityRuleProperties {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         WireRef {
-            description: &self.description,
+            description: self.description(),
             protocol: &self.protocol,
             source_port_range: self.source_ports.one(),
             destination_port_range: self.destination_ports.one(),
@@ -238,8 +279,8 @@ impl Serialize for SecurityRuleProperties {
             access: &self.access,
             priority: self.priority,
             direction: &self.direction,
-            provisioning_state: &self.provisioning_state,
-            extra: &self.extra,
+            provisioning_state: self.provisioning_state(),
+            extra: self.extra(),
         }
         .serialize(s)
     }
@@ -296,6 +337,9 @@ mod tests {
         assert_eq!(p.source_ports(), ["*"]);
         assert!(p.source_application_security_groups().is_empty());
         assert_eq!(p.destination_application_security_groups()[0].id, "/x/asg");
+        assert_eq!(p.description(), Some("Allow the web tier"));
+        assert_eq!(p.provisioning_state(), Some("Succeeded"));
+        assert_eq!(p.extra()["etag"], "W/\"1\"");
 
         // A minimal rule: absent fields are written as ARM writes them, null and empty.
         let p: SecurityRuleProperties = serde_json::from_value(json!({
@@ -314,6 +358,19 @@ mod tests {
                    "priority": 4096, "direction": "Outbound", "provisioningState": null})
         );
         assert!(p.sources().is_empty());
+        assert_eq!((p.description(), p.provisioning_state()), (None, None));
+        assert!(p.rare.is_none(), "nothing rare to hold");
+        // A state other than `Succeeded` is kept as it came.
+        let p: SecurityRuleProperties = serde_json::from_value(json!({
+            "protocol": "*", "access": "Deny", "priority": 4096, "direction": "Outbound",
+            "provisioningState": "succeeded"
+        }))
+        .unwrap();
+        assert_eq!(p.provisioning_state(), Some("succeeded"));
+        assert_eq!(
+            serde_json::to_value(&p).unwrap()["provisioningState"],
+            "succeeded"
+        );
         let err = serde_json::from_value::<SecurityRuleProperties>(json!({"protocol": "Tcp"}))
             .err()
             .unwrap()
@@ -325,7 +382,7 @@ mod tests {
     fn a_side_costs_three_words_and_a_rule_stays_small() {
         assert_eq!(std::mem::size_of::<Values>(), 24);
         assert!(
-            std::mem::size_of::<SecurityRuleProperties>() <= 208,
+            std::mem::size_of::<SecurityRuleProperties>() <= 160,
             "{}",
             std::mem::size_of::<SecurityRuleProperties>()
         );

@@ -128,7 +128,7 @@ fn nsg_get_has_one_custom_rule_and_the_six_default_rules() {
     assert_eq!(d[1].properties.sources(), ["AzureLoadBalancer"]);
     assert_eq!(d[4].properties.destinations(), ["Internet"]);
     assert_eq!(
-        d[0].properties.description.as_deref(),
+        d[0].properties.description(),
         Some("Allow inbound traffic from all VMs in VNET")
     );
 }
