@@ -1,5 +1,6 @@
 //! Live collection of a generated tenant served by a mock ARM with 30 ms latency per request:
-//! ARM lists and GETs, Resource Graph (skip-token paging, quota headers) and `/batch`. Compares
+//! ARM lists and GETs, Resource Graph (skip-token paging; its documented per-user quota of 15
+//! queries in every 5-second window, with its headers, and 429 past it) and `/batch`. Compares
 //! `--source graph` (Resource Graph + batch) with `--source arm` (ARM lists and direct GETs):
 //! HTTP requests, inner batch requests, wall time and peak RSS (run with
 //! `cargo bench --bench collect`; `-- 150` sets the spokes, three to a subscription, each with
@@ -13,7 +14,8 @@
 //! socket, keeping only the dependency levels the data imposes (subscription list; then queries,
 //! subscription-wide lists and registrations; then reads of ids found in those answers), every
 //! request of a level at once, the pages of one Resource Graph query one after another, nothing
-//! parsed. Prints a table; no assertions.
+//! parsed, the quota not enforced: its time is the mock's own. Prints a table (`quota ms` is the
+//! time azaudit waited for the quota window); no assertions.
 //!
 //! `COLLECT_TIMELINE=FILE` writes, per source, every request with its send and answer times,
 //! the collection's phases, its CPU time and the requests in flight per 10 ms to `FILE.graph`
@@ -46,11 +48,23 @@ struct MockArm {
     by_id: HashMap<String, Arc<str>>,
     /// Items by the lower-case path of the list that returns them.
     lists: HashMap<String, Vec<Arc<str>>>,
-    /// Resource Graph rows (subscription, JSON) by lower-case type, ordered by id.
-    by_type: HashMap<String, Vec<(String, String)>>,
+    /// Resource Graph rows (lower-case id, subscription, JSON) by lower-case type, ordered by id.
+    by_type: HashMap<String, Vec<(String, String, String)>>,
     requests: AtomicU64,
     inner: AtomicU64,
+    /// Resource Graph's per-user quota: when the current window began and the queries it took.
+    quota: std::sync::Mutex<(Option<Instant>, u32)>,
+    /// Whether the quota is enforced (not for the trivial client, which stands for the mock's
+    /// own time to answer).
+    enforce_quota: std::sync::atomic::AtomicBool,
 }
+
+/// Resource Graph's documented example quota: 15 queries in every 5-second window.
+const QUOTA: u32 = 15;
+const QUOTA_WINDOW: Duration = Duration::from_secs(5);
+
+/// The quota headers of one answer: queries left in the window and the time until it resets.
+type Quota = Option<(u32, Duration)>;
 
 impl std::fmt::Debug for MockArm {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -170,7 +184,7 @@ impl MockArm {
             .into_iter()
             .map(|(t, mut rows)| {
                 rows.sort();
-                (t, rows.into_iter().map(|(_, s, r)| (s, r)).collect())
+                (t, rows)
             })
             .collect();
         MockArm {
@@ -179,6 +193,8 @@ impl MockArm {
             by_type,
             requests: AtomicU64::new(0),
             inner: AtomicU64::new(0),
+            quota: std::sync::Mutex::new((None, 0)),
+            enforce_quota: std::sync::atomic::AtomicBool::new(true),
         }
     }
 
@@ -211,10 +227,17 @@ impl MockArm {
 
     fn graph(&self, body: &Value) -> String {
         let query = body["query"].as_str().unwrap_or_default();
-        let t = query
-            .split_once("type =~ '")
-            .and_then(|(_, r)| r.split('\'').next())
-            .unwrap_or_default();
+        // `type =~ 'x'`, or `type in~ ('x', 'y')`.
+        let types: Vec<&str> = match query.split_once("type =~ '") {
+            Some((_, r)) => r.split('\'').next().into_iter().collect(),
+            None => query
+                .split_once("type in~ (")
+                .and_then(|(_, r)| r.split(')').next())
+                .unwrap_or_default()
+                .split(',')
+                .map(|t| t.trim().trim_matches('\''))
+                .collect(),
+        };
         let subs: Vec<String> = body["subscriptions"]
             .as_array()
             .into_iter()
@@ -222,14 +245,18 @@ impl MockArm {
             .filter_map(Value::as_str)
             .map(str::to_ascii_lowercase)
             .collect();
-        let rows: Vec<&str> = self
-            .by_type
-            .get(t)
-            .into_iter()
+        let mut rows: Vec<(&str, &str)> = types
+            .iter()
+            .filter_map(|t| self.by_type.get(*t))
             .flatten()
-            .filter(|(s, _)| subs.contains(s))
-            .map(|(_, r)| r.as_str())
+            .filter(|(_, s, _)| subs.contains(s))
+            .map(|(id, _, r)| (id.as_str(), r.as_str()))
             .collect();
+        // `order by id asc`; each type's rows are in id order already.
+        if types.len() > 1 {
+            rows.sort_by_key(|(id, _)| *id);
+        }
+        let rows: Vec<&str> = rows.into_iter().map(|(_, r)| r).collect();
         let top = body["options"]["$top"].as_u64().unwrap_or(100).min(1000) as usize;
         let offset: usize = body["options"]["$skipToken"]
             .as_str()
@@ -273,29 +300,56 @@ impl MockArm {
 }
 
 impl MockArm {
-    /// Answers one request as ARM would: status, whether Resource Graph quota headers go with
+    /// Takes one query from the quota window (a new window when the last one has passed):
+    /// what is left and when the window resets, or `Err` with the wait when none is left.
+    fn take_quota(&self) -> Result<(u32, Duration), Duration> {
+        let now = Instant::now();
+        let mut q = self.quota.lock().unwrap();
+        if q.0.is_none_or(|start| now >= start + QUOTA_WINDOW) {
+            *q = (Some(now), 0);
+        }
+        let resets = q.0.unwrap() + QUOTA_WINDOW - now;
+        if !self.enforce_quota.load(Ordering::Relaxed) {
+            return Ok((QUOTA, resets));
+        }
+        if q.1 >= QUOTA {
+            return Err(resets);
+        }
+        q.1 += 1;
+        Ok((QUOTA - q.1, resets))
+    }
+
+    /// Answers one request as ARM would: status, Resource Graph's quota headers if they go with
     /// it, and the body.
     fn answer(
         &self,
         method: &str,
         url: &azure_core::http::Url,
         body: &[u8],
-    ) -> (u16, bool, String) {
+    ) -> (u16, Quota, String) {
         self.requests.fetch_add(1, Ordering::Relaxed);
         let path = url.path();
         let parsed = || -> Value { serde_json::from_slice(body).unwrap_or(Value::Null) };
         match method {
             "GET" => {
                 let (s, v) = self.get(path);
-                (s, false, v)
+                (s, None, v)
             }
             "POST" if path.eq_ignore_ascii_case("/providers/Microsoft.ResourceGraph/resources") => {
-                (200, true, self.graph(&parsed()))
+                match self.take_quota() {
+                    Ok(left) => (200, Some(left), self.graph(&parsed())),
+                    Err(resets) => (
+                        429,
+                        Some((0, resets)),
+                        r#"{"error":{"code":"RateLimiting","message":"Please provide below info when asking for support"}}"#
+                            .to_string(),
+                    ),
+                }
             }
-            "POST" if path == "/batch" => (200, false, self.batch(&parsed())),
+            "POST" if path == "/batch" => (200, None, self.batch(&parsed())),
             _ => (
                 405,
-                false,
+                None,
                 r#"{"error":{"code":"MethodNotAllowed","message":"no"}}"#.to_string(),
             ),
         }
@@ -324,7 +378,10 @@ impl MockArm {
                         mock.requests.load(Ordering::Relaxed),
                         mock.inner.load(Ordering::Relaxed)
                     );
-                    (200, false, text)
+                    (200, None, text)
+                } else if f[0] == "NOQUOTA" {
+                    mock.enforce_quota.store(false, Ordering::Relaxed);
+                    (200, None, String::new())
                 } else {
                     let len: usize = f.get(2).and_then(|l| l.parse().ok()).unwrap_or(0);
                     let mut body = vec![0; len];
@@ -336,7 +393,11 @@ impl MockArm {
                     tokio::time::sleep(LATENCY).await;
                     mock.answer(f[0], &url, &body)
                 };
-                let head = format!("{status} {} {}\n", u8::from(quota), text.len());
+                let quota = match quota {
+                    Some((left, resets)) => format!("{left}/{}", resets.as_millis()),
+                    None => "-".to_string(),
+                };
+                let head = format!("{status} {quota} {}\n", text.len());
                 let stream = stream.get_mut();
                 let _ = stream.write_all(head.as_bytes()).await;
                 let _ = stream.write_all(text.as_bytes()).await;
@@ -362,7 +423,7 @@ struct SocketArm {
 type Logged = (Method, azure_core::http::Url, Vec<u8>);
 
 impl SocketArm {
-    async fn exchange(&self, head: &str, body: &[u8]) -> std::io::Result<(u16, bool, Vec<u8>)> {
+    async fn exchange(&self, head: &str, body: &[u8]) -> std::io::Result<(u16, Quota, Vec<u8>)> {
         use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
         let mut stream = tokio::net::UnixStream::connect(&self.socket).await?;
         stream.write_all(head.as_bytes()).await?;
@@ -373,7 +434,12 @@ impl SocketArm {
         let f: Vec<&str> = line.trim_end().split(' ').collect();
         let bad = || std::io::Error::other("bad mock answer");
         let status: u16 = f.first().and_then(|s| s.parse().ok()).ok_or_else(bad)?;
-        let quota = f.get(1) == Some(&"1");
+        let quota = f
+            .get(1)
+            .and_then(|q| q.split_once('/'))
+            .and_then(|(left, ms)| {
+                Some((left.parse().ok()?, Duration::from_millis(ms.parse().ok()?)))
+            });
         let len: usize = f.get(2).and_then(|s| s.parse().ok()).ok_or_else(bad)?;
         let mut out = vec![0; len];
         stream.read_exact(&mut out).await?;
@@ -385,10 +451,15 @@ impl SocketArm {
         method: Method,
         url: &azure_core::http::Url,
         body: &[u8],
-    ) -> std::io::Result<(u16, bool, Vec<u8>)> {
+    ) -> std::io::Result<(u16, Quota, Vec<u8>)> {
         let verb = if method == Method::Get { "GET" } else { "POST" };
         self.exchange(&format!("{verb} {url} {}\n", body.len()), body)
             .await
+    }
+
+    /// Turns the mock's quota off, for the trivial client.
+    async fn without_quota(&self) {
+        self.exchange("NOQUOTA\n", &[]).await.unwrap();
     }
 
     async fn stats(&self) -> (u64, u64) {
@@ -423,9 +494,13 @@ impl HttpClient for SocketArm {
             .push((start, self.epoch.elapsed(), label));
         let mut headers = azure_core::http::headers::Headers::new();
         headers.insert("content-type", "application/json");
-        if quota {
-            headers.insert("x-ms-user-quota-remaining", "14");
-            headers.insert("x-ms-user-quota-resets-after", "00:00:05");
+        if let Some((left, resets)) = quota {
+            headers.insert("x-ms-user-quota-remaining", left.to_string());
+            let ms = resets.as_millis();
+            headers.insert(
+                "x-ms-user-quota-resets-after",
+                format!("00:00:{:02}.{:03}", ms / 1000, ms % 1000),
+            );
         }
         Ok(AsyncRawResponse::from_bytes(
             StatusCode::from(status),
@@ -657,13 +732,15 @@ fn measure(source: &str, socket: &std::path::Path, subscriptions: &str, resource
         write_timeline(&format!("{file}.{source}"), timeline, wall, cpu);
     }
     let log = std::mem::take(&mut *transport.log.lock().unwrap());
+    rt.block_on(transport.without_quota());
     let trivial = rt.block_on(replay(&transport, log));
     print!(
-        "{source:>6} {:>5} {resources:>9} {:>5} {requests:>9} {inner:>8} {:>7} {:>8} {:>8.2} {:>8.2} {:>6.2} {peak:>9.1}",
+        "{source:>6} {:>5} {resources:>9} {:>5} {requests:>9} {inner:>8} {:>7} {:>8} {:>8} {:>8.2} {:>8.2} {:>6.2} {peak:>9.1}",
         snap.scope.subscriptions.len(),
         snap.inventory.key_vaults.len(),
         stats.graph_queries,
         stats.batch_calls,
+        stats.graph_quota_wait_ms,
         wall.as_secs_f64(),
         trivial.as_secs_f64(),
         wall.as_secs_f64() / trivial.as_secs_f64(),
@@ -704,7 +781,7 @@ fn main() {
     let subscriptions = subscriptions.join(",");
     drop(doc);
     println!(
-        "{:>6} {:>5} {:>9} {:>5} {:>9} {:>8} {:>7} {:>8} {:>8} {:>8} {:>6} {:>9} {:>8} {:>5}",
+        "{:>6} {:>5} {:>9} {:>5} {:>9} {:>8} {:>7} {:>8} {:>8} {:>8} {:>8} {:>6} {:>9} {:>8} {:>5}",
         "source",
         "subs",
         "resources",
@@ -713,6 +790,7 @@ fn main() {
         "inner",
         "graph",
         "batches",
+        "quota ms",
         "wall s",
         "trivial",
         "ratio",

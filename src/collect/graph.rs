@@ -27,82 +27,155 @@ pub struct GraphKind {
     pub table: &'static str,
     /// The ARM resource type, as ARM lists spell it.
     pub arm_type: &'static str,
+    /// Kinds of the same group are read by one query (see [`queries`]); `None` is a query of
+    /// the kind's own.
+    pub group: Option<u8>,
 }
 
 use ResourceKind as K;
 
+/// Network kinds a tenant has a few of.
+const FEW: Option<u8> = Some(1);
+/// Private DNS zones and their links, read across every visible subscription.
+const DNS: Option<u8> = Some(2);
+
 /// The kinds Resource Graph indexes that azaudit reads. Top-level kinds come first; the children
-/// (flow logs, zone links, record sets) have parents that their ARM fallback lists under.
+/// (flow logs, zone links, record sets) have parents that their ARM fallback lists under. Kinds
+/// a tenant has by the thousand get a query each (their pages are many and large, and are read
+/// side by side); the others share a query per group, so that a scan stays within Resource
+/// Graph's quota (15 queries in 5 seconds for a user).
 pub const GRAPH_KINDS: &[GraphKind] = &[
     gk(
         K::NetworkSecurityGroup,
         "Microsoft.Network/networkSecurityGroups",
+        None,
     ),
-    gk(K::RouteTable, "Microsoft.Network/routeTables"),
-    gk(K::VirtualNetwork, "Microsoft.Network/virtualNetworks"),
-    gk(K::PrivateEndpoint, "Microsoft.Network/privateEndpoints"),
-    gk(K::NetworkInterface, "Microsoft.Network/networkInterfaces"),
-    gk(K::NetworkWatcher, "Microsoft.Network/networkWatchers"),
+    gk(K::RouteTable, "Microsoft.Network/routeTables", None),
+    gk(K::VirtualNetwork, "Microsoft.Network/virtualNetworks", None),
+    gk(
+        K::PrivateEndpoint,
+        "Microsoft.Network/privateEndpoints",
+        None,
+    ),
+    gk(
+        K::NetworkInterface,
+        "Microsoft.Network/networkInterfaces",
+        None,
+    ),
+    gk(K::NetworkWatcher, "Microsoft.Network/networkWatchers", FEW),
     gk(
         K::ApplicationGateway,
         "Microsoft.Network/applicationGateways",
+        FEW,
     ),
-    gk(K::AzureFirewall, "Microsoft.Network/azureFirewalls"),
+    gk(K::AzureFirewall, "Microsoft.Network/azureFirewalls", FEW),
     gk(
         K::VirtualNetworkGateway,
         "Microsoft.Network/virtualNetworkGateways",
+        FEW,
     ),
     gk(
         K::LocalNetworkGateway,
         "Microsoft.Network/localNetworkGateways",
+        FEW,
     ),
     gk(
         K::VirtualNetworkGatewayConnection,
         "Microsoft.Network/connections",
+        FEW,
     ),
     gk(
         K::ExpressRouteCircuit,
         "Microsoft.Network/expressRouteCircuits",
+        FEW,
     ),
-    gk(K::PrivateDnsZone, "Microsoft.Network/privateDnsZones"),
-    gk(K::KeyVault, "Microsoft.KeyVault/vaults"),
+    gk(K::PrivateDnsZone, "Microsoft.Network/privateDnsZones", DNS),
+    gk(K::KeyVault, "Microsoft.KeyVault/vaults", None),
     gk(
         K::RecoveryServicesVault,
         "Microsoft.RecoveryServices/vaults",
+        FEW,
     ),
-    gk(K::FlowLog, "Microsoft.Network/networkWatchers/flowLogs"),
+    gk(
+        K::FlowLog,
+        "Microsoft.Network/networkWatchers/flowLogs",
+        None,
+    ),
     gk(
         K::VirtualNetworkLink,
         "Microsoft.Network/privateDnsZones/virtualNetworkLinks",
+        DNS,
     ),
     GraphKind {
         kind: K::RecordSet,
         table: "dnsresources",
         arm_type: "Microsoft.Network/privateDnsZones/A",
+        group: None,
     },
 ];
 
-const fn gk(kind: ResourceKind, arm_type: &'static str) -> GraphKind {
+const fn gk(kind: ResourceKind, arm_type: &'static str, group: Option<u8>) -> GraphKind {
     GraphKind {
         kind,
         table: "resources",
         arm_type,
+        group,
     }
 }
 
-impl GraphKind {
-    /// The KQL query: the kind's rows, projecting `id` (paging needs it), ordered for stable pages.
-    pub fn query(&self) -> String {
-        let columns = if self.table == "resources" {
+/// One Resource Graph query: the kinds it reads, all of one table.
+#[derive(Debug, Clone)]
+pub struct GraphQuery {
+    pub kinds: Vec<&'static GraphKind>,
+}
+
+/// The queries that read `kinds`: one per group, and one for each kind of no group, in the
+/// order of the first kind of each.
+pub fn queries(kinds: &[&'static GraphKind]) -> Vec<GraphQuery> {
+    let mut out: Vec<GraphQuery> = Vec::new();
+    for k in kinds {
+        let same = k.group.and_then(|g| {
+            out.iter_mut()
+                .find(|q| q.kinds[0].group == Some(g) && q.kinds[0].table == k.table)
+        });
+        match same {
+            Some(q) => q.kinds.push(k),
+            None => out.push(GraphQuery { kinds: vec![k] }),
+        }
+    }
+    out
+}
+
+impl GraphQuery {
+    /// A query of one kind.
+    pub fn single(kind: &'static GraphKind) -> Self {
+        GraphQuery { kinds: vec![kind] }
+    }
+
+    /// The KQL: the kinds' rows, projecting `id` (paging needs it), ordered for stable pages.
+    pub fn text(&self) -> String {
+        let table = self.kinds[0].table;
+        let columns = if table == "resources" {
             "id, name, type, location, tags, sku, kind, identity, zones, properties"
         } else {
             "id, name, type, location, properties"
         };
-        format!(
-            "{} | where type =~ '{}' | project {columns} | order by id asc",
-            self.table,
-            self.arm_type.to_ascii_lowercase()
-        )
+        let types: Vec<String> = self
+            .kinds
+            .iter()
+            .map(|k| format!("'{}'", k.arm_type.to_ascii_lowercase()))
+            .collect();
+        let filter = match types.as_slice() {
+            [one] => format!("type =~ {one}"),
+            many => format!("type in~ ({})", many.join(", ")),
+        };
+        format!("{table} | where {filter} | project {columns} | order by id asc")
+    }
+
+    /// The kinds' names, for messages.
+    pub fn label(&self) -> String {
+        let labels: Vec<&str> = self.kinds.iter().map(|k| k.kind.label()).collect();
+        labels.join(", ")
     }
 }
 
@@ -138,7 +211,7 @@ pub fn normalise_row(row: Value, arm_type: &str) -> Value {
 /// parsed (see [`Self::parsed`]).
 #[derive(Debug, Clone)]
 pub struct GraphPage {
-    kind: &'static GraphKind,
+    query: Arc<GraphQuery>,
     body: Bytes,
     pub rows: usize,
     skip_token: Option<String>,
@@ -154,7 +227,7 @@ impl GraphPage {
         let cores = *CORES
             .get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get().min(4)));
         let pieces = (self.rows / ROWS_PER_PIECE).clamp(1, cores);
-        parse_in_pieces(self.kind, &self.body, self.rows, pieces).await
+        parse_in_pieces(&self.query, &self.body, self.rows, pieces).await
     }
 }
 
@@ -289,14 +362,14 @@ fn scan_page(body: &[u8]) -> Result<PageMeta, serde_json::Error> {
     read_page(body, Rows::Count)
 }
 
-/// How a Resource Graph answer of `kind` is read: checked and its skip token found without
+/// How a Resource Graph answer to `query` is read: checked and its skip token found without
 /// building its rows, so that the next page is asked for at once; the rows are parsed after
 /// (see [`GraphPage::parsed`]).
-pub fn decode_page(kind: &'static GraphKind) -> Decode<GraphPage> {
+pub fn decode_page(query: Arc<GraphQuery>) -> Decode<GraphPage> {
     Arc::new(move |body: Bytes| {
         let meta = scan_page(&body)?;
         Ok(GraphPage {
-            kind,
+            query: query.clone(),
             rows: meta.rows.unwrap_or_default(),
             skip_token: meta.skip_token,
             truncated: meta.truncated,
@@ -311,7 +384,7 @@ const ROWS_PER_PIECE: usize = 250;
 /// Parses the `rows` of an answer in `pieces` on blocking threads, each skipping the rows
 /// before its own share, the last taking whatever rows remain; appends them in page order.
 async fn parse_in_pieces(
-    kind: &'static GraphKind,
+    query: &Arc<GraphQuery>,
     body: &Bytes,
     rows: usize,
     pieces: usize,
@@ -321,12 +394,13 @@ async fn parse_in_pieces(
     let jobs: Vec<_> = (0..pieces)
         .map(|i| {
             let body = body.clone();
+            let query = query.clone();
             let end = if i + 1 == pieces {
                 usize::MAX
             } else {
                 (i + 1) * per
             };
-            tokio::task::spawn_blocking(move || parse_rows(kind, &body, i * per..end))
+            tokio::task::spawn_blocking(move || parse_rows(&query, &body, i * per..end))
         })
         .collect();
     let mut parsed = Parsed::default();
@@ -336,40 +410,80 @@ async fn parse_in_pieces(
     Ok(parsed)
 }
 
-/// Parses the rows of an answer in `range` (by position) into typed resources of `kind`, straight
-/// from their text; a row that does not parse is a gap of its own. What is not well-formed is left
-/// to [`scan_page`] to report.
-fn parse_rows(kind: &GraphKind, body: &[u8], range: std::ops::Range<usize>) -> Parsed {
+/// Parses the rows of an answer in `range` (by position) into typed resources of the query's
+/// kinds, straight from their text; a row that does not parse is a gap of its own. What is not
+/// well-formed is left to [`scan_page`] to report.
+fn parse_rows(query: &GraphQuery, body: &[u8], range: std::ops::Range<usize>) -> Parsed {
     let mut rows = Vec::with_capacity(range.len().min(PAGE_SIZE as usize));
     let _ = read_page(body, Rows::Each(range, &mut |row| rows.push(row)));
     let mut parsed = Parsed::default();
-    parsed.absorb(
-        kind.kind,
-        None,
-        GraphRows {
-            rows,
-            arm_type: kind.arm_type,
-        },
-    );
+    if let [kind] = query.kinds.as_slice() {
+        parsed.absorb(
+            kind.kind,
+            None,
+            GraphRows {
+                rows,
+                arm_type: kind.arm_type,
+            },
+        );
+        return parsed;
+    }
+    // A query of several kinds: each row goes to the kind its `type` names.
+    #[derive(serde::Deserialize)]
+    struct Typed<'a> {
+        #[serde(rename = "type", borrow)]
+        arm_type: Option<std::borrow::Cow<'a, str>>,
+    }
+    let mut by_kind: Vec<Vec<&serde_json::value::RawValue>> = vec![Vec::new(); query.kinds.len()];
+    for row in rows {
+        let t = serde_json::from_str::<Typed>(row.get())
+            .ok()
+            .and_then(|t| t.arm_type);
+        let at = t.as_deref().and_then(|t| {
+            query
+                .kinds
+                .iter()
+                .position(|k| k.arm_type.eq_ignore_ascii_case(t))
+        });
+        match at {
+            Some(at) => by_kind[at].push(row),
+            // Not asked for: Resource Graph answered rows of another query.
+            None => tracing::warn!(
+                query = %query.label(),
+                row_type = t.as_deref().unwrap_or("<none>"),
+                "Resource Graph returned a row of a type not asked for; ignored"
+            ),
+        }
+    }
+    for (kind, rows) in query.kinds.iter().zip(by_kind) {
+        parsed.absorb(
+            kind.kind,
+            None,
+            GraphRows {
+                rows,
+                arm_type: kind.arm_type,
+            },
+        );
+    }
     parsed
 }
 
-/// Reads every page of `kind` in `subscriptions`: groups below 300 subscriptions, pages of 1,000
-/// rows, `$skipToken` followed. A truncated result (no skip token while rows are missing) is an
-/// error, so the caller reads the kind another way rather than taking part of it as all of it.
+/// Reads every page of `query` in `subscriptions`: groups below 300 subscriptions, pages of
+/// 1,000 rows, `$skipToken` followed. A truncated result (no skip token while rows are missing)
+/// is an error, so the caller reads the kinds another way rather than taking part of them as all.
 ///
 /// Each page goes to `on_page` as soon as it is checked, its rows still being parsed (see
 /// [`GraphPage::parsed`]), and the next page is asked for at once; returns the number of rows
 /// read.
-pub async fn read_kind(
+pub async fn read_query(
     client: &ArmClient,
-    kind: &'static GraphKind,
+    query: &Arc<GraphQuery>,
     subscriptions: &[String],
     mut on_page: impl FnMut(GraphPage),
 ) -> Result<usize, ArmError> {
     let mut rows = 0usize;
-    let query = kind.query();
-    let decode = decode_page(kind);
+    let text = query.text();
+    let decode = decode_page(query.clone());
     for group in subscriptions.chunks(SUBSCRIPTION_GROUP) {
         let mut skip_token: Option<String> = None;
         let mut seen = HashSet::new();
@@ -378,7 +492,7 @@ pub async fn read_kind(
             if let Some(t) = &skip_token {
                 options["$skipToken"] = Value::from(t.as_str());
             }
-            let body = json!({"subscriptions": group, "query": query, "options": options});
+            let body = json!({"subscriptions": group, "query": text, "options": options});
             let page = client.query_graph_with(&body, &decode).await?;
             rows += page.rows;
             let next = page.skip_token.clone();
@@ -396,7 +510,7 @@ pub async fn read_kind(
                 None if truncated => {
                     return Err(ArmError::Malformed(format!(
                         "Resource Graph truncated the {} result and gave no $skipToken",
-                        kind.kind.label()
+                        query.label()
                     )));
                 }
                 None => break,
@@ -452,7 +566,10 @@ mod tests {
         Bytes::from(text)
     }
 
-    const NSG: &GraphKind = &GRAPH_KINDS[0];
+    fn nsg() -> Arc<GraphQuery> {
+        assert_eq!(GRAPH_KINDS[0].kind, K::NetworkSecurityGroup);
+        Arc::new(GraphQuery::single(&GRAPH_KINDS[0]))
+    }
 
     fn names(p: &Parsed) -> Vec<String> {
         p.inv
@@ -484,20 +601,20 @@ mod tests {
     #[test]
     fn pieces_of_a_page_parse_their_own_rows_only() {
         let page = nsg_page(7, false);
-        assert_eq!(NSG.kind, K::NetworkSecurityGroup);
-        let all = names(&parse_rows(NSG, &page, 0..7));
+        let nsg = nsg();
+        let all = names(&parse_rows(&nsg, &page, 0..7));
         assert_eq!(all.len(), 7);
-        let mut pieces = names(&parse_rows(NSG, &page, 0..3));
-        pieces.extend(names(&parse_rows(NSG, &page, 3..usize::MAX)));
+        let mut pieces = names(&parse_rows(&nsg, &page, 0..3));
+        pieces.extend(names(&parse_rows(&nsg, &page, 3..usize::MAX)));
         assert_eq!(pieces, all);
         assert!(
-            parse_rows(NSG, &page, 7..9)
+            parse_rows(&nsg, &page, 7..9)
                 .inv
                 .network_security_groups
                 .is_empty()
         );
         // Rows take the ARM shape before they are parsed.
-        let one = parse_rows(NSG, &page, 2..3);
+        let one = parse_rows(&nsg, &page, 2..3);
         assert_eq!(
             one.inv.network_security_groups[0].id,
             "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups/n0002"
@@ -509,29 +626,84 @@ mod tests {
     async fn a_page_parsed_in_pieces_keeps_every_row_in_order() {
         let rows = PAGE_SIZE as usize + 3;
         let body = nsg_page(rows, true);
-        let whole = names(&parse_rows(NSG, &body, 0..usize::MAX));
+        let nsg = nsg();
+        let whole = names(&parse_rows(&nsg, &body, 0..usize::MAX));
         assert_eq!(whole.len(), rows);
         for pieces in [1, 3, 4] {
-            let parsed = parse_in_pieces(NSG, &body, rows, pieces).await.unwrap();
+            let parsed = parse_in_pieces(&nsg, &body, rows, pieces).await.unwrap();
             assert_eq!(names(&parsed), whole, "{pieces} pieces");
         }
         // The page as the client reads it.
-        let page = decode_page(NSG)(body).unwrap();
+        let page = decode_page(nsg)(body).unwrap();
         assert_eq!((page.rows, page.skip_token.as_deref()), (rows, Some("t1")));
         assert_eq!(names(&page.parsed().await.unwrap()), whole);
     }
 
     #[test]
-    fn queries_project_id_and_name_the_lower_case_type() {
-        for k in GRAPH_KINDS {
-            let q = k.query();
-            assert!(q.contains("project id,"), "{q}");
-            assert!(q.contains(&k.arm_type.to_ascii_lowercase()), "{q}");
+    fn queries_project_id_and_name_the_lower_case_types() {
+        let all: Vec<&'static GraphKind> = GRAPH_KINDS.iter().collect();
+        let planned = queries(&all);
+        for q in &planned {
+            let text = q.text();
+            assert!(text.contains("project id,"), "{text}");
+            for k in &q.kinds {
+                assert!(text.contains(&k.arm_type.to_ascii_lowercase()), "{text}");
+                // A query reads one table, in one scope.
+                assert_eq!(k.table, q.kinds[0].table, "{text}");
+                assert_eq!(k.group, q.kinds[0].group, "{text}");
+            }
         }
+        // Every kind is read once; the few-of-a-kind ones together: within the quota of 15.
+        let read: usize = planned.iter().map(|q| q.kinds.len()).sum();
+        assert_eq!(read, GRAPH_KINDS.len());
+        assert!(planned.len() <= 10, "{} queries", planned.len());
+        let few = planned
+            .iter()
+            .find(|q| q.kinds.iter().any(|k| k.kind == K::AzureFirewall))
+            .unwrap();
+        assert!(few.kinds.len() > 1);
+        assert!(
+            few.text()
+                .contains("type in~ ('microsoft.network/networkwatchers', 'microsoft.network/applicationgateways'"),
+            "{}",
+            few.text()
+        );
+        assert_eq!(
+            GraphQuery::single(&GRAPH_KINDS[0]).text(),
+            "resources | where type =~ 'microsoft.network/networksecuritygroups' | project id, name, type, location, tags, sku, kind, identity, zones, properties | order by id asc"
+        );
         assert!(
             GRAPH_KINDS
                 .iter()
                 .any(|k| k.kind == ResourceKind::RecordSet && k.table == "dnsresources")
         );
+    }
+
+    #[test]
+    fn rows_of_a_query_of_several_kinds_go_to_their_own_kind() {
+        let few: Vec<&'static GraphKind> = GRAPH_KINDS
+            .iter()
+            .filter(|k| matches!(k.kind, K::AzureFirewall | K::NetworkWatcher))
+            .collect();
+        let query = GraphQuery { kinds: few };
+        let body = Bytes::from(
+            json!({"data": [
+                {"id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/azureFirewalls/f",
+                 "type": "microsoft.network/azurefirewalls", "properties": {}},
+                {"id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkWatchers/w",
+                 "type": "microsoft.network/networkwatchers", "properties": {}},
+                {"id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/other/o",
+                 "type": "microsoft.network/other", "properties": {}}
+            ]})
+            .to_string(),
+        );
+        let parsed = parse_rows(&query, &body, 0..usize::MAX);
+        assert_eq!(parsed.inv.azure_firewalls.len(), 1);
+        assert_eq!(parsed.inv.network_watchers.len(), 1);
+        assert_eq!(
+            parsed.inv.azure_firewalls[0].kind.as_deref(),
+            Some("Microsoft.Network/azureFirewalls")
+        );
+        assert!(parsed.gaps.is_empty());
     }
 }

@@ -5,6 +5,7 @@
 //! central DNS subscription). Everything that cannot be read becomes a coverage gap; the scan goes on.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -13,6 +14,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::absorb::{Parsed, absorb_items, count_of, parse_items, record_gap};
+use super::graph::{GraphKind, GraphQuery};
 use super::snapshot::{
     SNAPSHOT_KIND, SNAPSHOT_SCHEMA_VERSION, ShardScope, Snapshot, SnapshotScope,
 };
@@ -515,6 +517,21 @@ fn cause(g: &CoverageGap) -> String {
 
 /// The snapshot, the scanned subscriptions of which at least one list was read, and why the
 /// requested scope could not be resolved (then nothing past the subscription list was read).
+/// The subscriptions a Resource Graph query covers: private DNS lives in central subscriptions
+/// too, so zones, links and records are queried across every visible subscription.
+fn graph_subscriptions<'s>(
+    query: &GraphQuery,
+    dns_subs: &'s [String],
+    scanned: &'s [String],
+) -> &'s [String] {
+    match query.kinds[0].kind {
+        ResourceKind::PrivateDnsZone
+        | ResourceKind::VirtualNetworkLink
+        | ResourceKind::RecordSet => dns_subs,
+        _ => scanned,
+    }
+}
+
 async fn collect_with_reads(
     client: &ArmClient,
     scope: &LiveScope,
@@ -675,9 +692,9 @@ async fn collect_with_reads(
         let dns_subs: Vec<String> = scanned.iter().chain(&others).cloned().collect();
         // Each kind is absorbed into the typed inventory as soon as its rows are in, so that the
         // rows of only a few kinds are held as JSON at once.
-        enum Done<'k> {
+        enum Done {
             Graph(
-                &'k crate::collect::graph::GraphKind,
+                Arc<GraphQuery>,
                 Result<Box<Parsed>, ArmError>,
                 Duration,
                 // Dependent reads already made for the kind's pages as they arrived.
@@ -688,7 +705,7 @@ async fn collect_with_reads(
             VaultSettings(Vec<String>, Vec<Result<Value, ArmError>>),
             Tags((String, String), ((Vec<Value>, Option<ArmError>), Duration)),
         }
-        type Pending<'f> = std::pin::Pin<Box<dyn std::future::Future<Output = Done<'f>> + 'f>>;
+        type Pending<'f> = std::pin::Pin<Box<dyn std::future::Future<Output = Done> + 'f>>;
         /// Starts reading the service tags as soon as where to read them is known, so that
         /// they do not wait for the slowest kind.
         fn start_tags<'f>(
@@ -716,29 +733,29 @@ async fn collect_with_reads(
         pending.push(Box::pin(async move {
             Done::Providers(fetch_lists(client, providers_ref).await)
         }));
-        for gk in crate::collect::graph::GRAPH_KINDS {
-            let subs = match gk.kind {
-                ResourceKind::PrivateDnsZone
-                | ResourceKind::VirtualNetworkLink
-                | ResourceKind::RecordSet => &dns_subs,
-                _ => &scanned,
-            };
-            pending.push(Box::pin(async move {
+        /// Reads one query's pages. Pages are parsed into a part of the inventory as they
+        /// arrive, on blocking threads, while the next page is asked for; a query that fails
+        /// half-way is dropped whole (and its kinds read again, alone or from ARM). The diagnostic
+        /// settings of each page's vaults are read while later pages of vaults are still coming.
+        fn read_graph<'f>(
+            client: &'f ArmClient,
+            query: Arc<GraphQuery>,
+            subs: &'f [String],
+        ) -> Pending<'f> {
+            Box::pin(async move {
                 let t = tokio::time::Instant::now();
-                // Pages are parsed into a part of the inventory as they arrive, on blocking
-                // threads, while the next page is asked for; a kind that fails half-way is
-                // dropped whole and read again from ARM. The diagnostic settings of each page's
-                // vaults are read while later pages of vaults are still coming.
                 let (page_reads, pages) = futures::channel::mpsc::unbounded::<Vec<ListRequest>>();
                 let (arrived, to_parse) =
                     futures::channel::mpsc::unbounded::<crate::collect::graph::GraphPage>();
-                let read = crate::collect::graph::read_kind(client, gk, subs, move |page| {
+                let read = crate::collect::graph::read_query(client, &query, subs, move |page| {
                     let _ = arrived.unbounded_send(page);
                 });
+                let reads_vaults = query.kinds.iter().any(|k| k.kind == ResourceKind::KeyVault);
+                let label = query.label();
                 let parse = async move {
                     let mut part = Parsed::default();
                     let mut failed = None;
-                    // Two pages of a kind parsed at once at most: each is held as its text
+                    // Two pages of a query parsed at once at most: each is held as its text
                     // until it is parsed.
                     let mut parsed = futures::StreamExt::buffered(
                         futures::StreamExt::map(to_parse, |page| page.parsed()),
@@ -749,7 +766,7 @@ async fn collect_with_reads(
                             Ok(p) => {
                                 let before = part.inv.key_vaults.len();
                                 part.append(p);
-                                if gk.kind == ResourceKind::KeyVault {
+                                if reads_vaults {
                                     let _ = page_reads.unbounded_send(diagnostic_requests(
                                         &part.inv.key_vaults[before..],
                                     ));
@@ -757,8 +774,7 @@ async fn collect_with_reads(
                             }
                             Err(e) => {
                                 failed = Some(ArmError::Malformed(format!(
-                                    "a page of {} could not be parsed: {e}",
-                                    gk.kind.label()
+                                    "a page of {label} could not be parsed: {e}"
                                 )))
                             }
                         }
@@ -780,11 +796,17 @@ async fn collect_with_reads(
                     (Err(e), _) | (Ok(_), Some(e)) => Err(e),
                     (Ok(_), None) => Ok(Box::new(part)),
                 };
-                Done::Graph(gk, r, t.elapsed(), early)
-            }));
+                Done::Graph(query, r, t.elapsed(), early)
+            })
+        }
+        let graph_kinds: Vec<&'static GraphKind> =
+            crate::collect::graph::GRAPH_KINDS.iter().collect();
+        for query in crate::collect::graph::queries(&graph_kinds) {
+            let subs = graph_subscriptions(&query, &dns_subs, &scanned);
+            pending.push(read_graph(client, Arc::new(query), subs));
         }
         while let Some(done) = futures::StreamExt::next(&mut pending).await {
-            let (gk, result, took, early) = match done {
+            let (query, result, took, early) = match done {
                 Done::Providers(results) => {
                     c.absorb_lists(provider_requests.clone(), results);
                     complete.insert(ResourceKind::ResourceProvider);
@@ -810,22 +832,29 @@ async fn collect_with_reads(
                     apply_vault_settings(&mut c, ids, results);
                     continue;
                 }
-                Done::Graph(gk, result, took, early) => (gk, result, took, early),
+                Done::Graph(query, result, took, early) => (query, result, took, early),
             };
+            let reads = |kind: ResourceKind| query.kinds.iter().any(|k| k.kind == kind);
             match result {
                 Ok(part) => {
-                    let n = count_of(&part.inv, gk.kind);
+                    let counts: Vec<usize> = query
+                        .kinds
+                        .iter()
+                        .map(|k| count_of(&part.inv, k.kind))
+                        .collect();
                     c.merge(*part);
-                    c.note_source(gk.kind, "graph", n, took);
+                    for (k, n) in query.kinds.iter().zip(counts) {
+                        c.note_source(k.kind, "graph", n, took);
+                    }
                     // The vaults' diagnostic settings were read page by page as the vaults
-                    // came in; a kind that failed half-way drops them with its rows.
-                    if gk.kind == ResourceKind::KeyVault {
+                    // came in; a query that failed half-way drops them with its rows.
+                    if reads(ResourceKind::KeyVault) {
                         for (requests, results) in early {
                             c.absorb_lists(requests, results);
                         }
-                        streamed.insert(gk.kind);
+                        streamed.insert(ResourceKind::KeyVault);
                     }
-                    if gk.kind == ResourceKind::RecoveryServicesVault {
+                    if reads(ResourceKind::RecoveryServicesVault) {
                         let requests = guard_requests(&c.inv);
                         pending.push(Box::pin(async move {
                             let results = fetch_lists(client, &requests).await;
@@ -841,12 +870,14 @@ async fn collect_with_reads(
                             let results = fetch_vault_settings(client, &ids).await;
                             Done::VaultSettings(ids, results)
                         }));
-                        streamed.insert(gk.kind);
+                        streamed.insert(ResourceKind::RecoveryServicesVault);
                     }
-                    graph_sourced.insert(gk.kind);
-                    arm_kinds.retain(|k| *k != gk.kind);
-                    arm_children.remove(&gk.kind);
-                    complete.insert(gk.kind);
+                    for k in &query.kinds {
+                        graph_sourced.insert(k.kind);
+                        arm_kinds.retain(|a| *a != k.kind);
+                        arm_children.remove(&k.kind);
+                        complete.insert(k.kind);
+                    }
                     start_tags(
                         client,
                         &c,
@@ -856,17 +887,32 @@ async fn collect_with_reads(
                         &mut pending,
                     );
                 }
-                Err(e) if scope.source == Source::Graph => {
-                    for sub in &scanned {
-                        c.gap(Some(sub), gk.kind, crate::arm::GRAPH_PATH, &e);
+                // A query of several kinds that failed: each kind is asked for alone, so that
+                // one kind Resource Graph cannot answer does not send the others to ARM.
+                Err(e) if query.kinds.len() > 1 => {
+                    tracing::info!(kinds = %query.label(), error = %e, "a Resource Graph query of several kinds failed: asking for each kind alone");
+                    for k in &query.kinds {
+                        let alone = GraphQuery::single(k);
+                        let subs = graph_subscriptions(&alone, &dns_subs, &scanned);
+                        pending.push(read_graph(client, Arc::new(alone), subs));
                     }
-                    c.note_source(gk.kind, "graph", 0, took);
-                    arm_kinds.retain(|k| *k != gk.kind);
-                    arm_children.remove(&gk.kind);
+                }
+                Err(e) if scope.source == Source::Graph => {
+                    for k in &query.kinds {
+                        for sub in &scanned {
+                            c.gap(Some(sub), k.kind, crate::arm::GRAPH_PATH, &e);
+                        }
+                        c.note_source(k.kind, "graph", 0, took);
+                        arm_kinds.retain(|a| *a != k.kind);
+                        arm_children.remove(&k.kind);
+                    }
                 }
                 Err(e) => {
-                    tracing::info!(kind = gk.kind.label(), error = %e, "Resource Graph could not answer: reading ARM lists instead");
-                    c.sources.entry(gk.kind).or_default().fallback_from_graph = Some(e.to_string());
+                    for k in &query.kinds {
+                        tracing::info!(kind = k.kind.label(), error = %e, "Resource Graph could not answer: reading ARM lists instead");
+                        c.sources.entry(k.kind).or_default().fallback_from_graph =
+                            Some(e.to_string());
+                    }
                 }
             }
         }

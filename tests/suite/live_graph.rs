@@ -116,10 +116,25 @@ impl GraphTenant {
     }
 }
 
-/// The type a query asks for (`… | where type =~ 'x' | …`).
+/// The type a query of one kind asks for (`… | where type =~ 'x' | …`).
 pub fn queried_type(query: &str) -> Option<String> {
     let (_, rest) = query.split_once("type =~ '")?;
     Some(rest.split('\'').next()?.to_string())
+}
+
+/// The types a query asks for: its one type, or those of `… | where type in~ ('x', 'y') | …`.
+pub fn queried_types(query: &str) -> Vec<String> {
+    if let Some(t) = queried_type(query) {
+        return vec![t];
+    }
+    let Some((_, rest)) = query.split_once("type in~ (") else {
+        return Vec::new();
+    };
+    let list = rest.split(')').next().unwrap_or_default();
+    list.split(',')
+        .map(|t| t.trim().trim_matches('\'').to_string())
+        .filter(|t| !t.is_empty())
+        .collect()
 }
 
 impl Respond for GraphTenant {
@@ -128,15 +143,17 @@ impl Respond for GraphTenant {
             Ok(b) => b,
             Err(_) => return ResponseTemplate::new(400),
         };
-        let Some(t) = body["query"].as_str().and_then(queried_type) else {
+        let types = queried_types(body["query"].as_str().unwrap_or_default());
+        if types.is_empty() {
             return ResponseTemplate::new(400);
-        };
+        }
         if let Some(status) = self.fail_all {
             return ResponseTemplate::new(status).set_body_json(
                 json!({"error": {"code": "Denied", "message": "Resource Graph says no"}}),
             );
         }
-        if let Some((_, status)) = self.fail.iter().find(|(f, _)| *f == t) {
+        // A query fails whole when one of its tables is unwell.
+        if let Some((_, status)) = self.fail.iter().find(|(f, _)| types.contains(f)) {
             return ResponseTemplate::new(*status).set_body_json(
                 json!({"error": {"code": "Failed", "message": "this table is unwell"}}),
             );
@@ -150,17 +167,19 @@ impl Respond for GraphTenant {
                     .collect()
             })
             .unwrap_or_default();
-        let all: Vec<&Value> = self
-            .rows
-            .get(&t)
-            .map(|v| {
-                v.iter()
-                    .filter(|r| subs.contains(r["subscriptionId"].as_str().unwrap()))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let mut all: Vec<&Value> = types
+            .iter()
+            .filter_map(|t| self.rows.get(t))
+            .flatten()
+            .filter(|r| subs.contains(r["subscriptionId"].as_str().unwrap()))
+            .collect();
+        // `order by id asc`
+        all.sort_by_key(|r| r["id"].as_str().unwrap().to_ascii_lowercase());
         let top = body["options"]["$top"].as_u64().unwrap_or(100) as usize;
-        let slow = self.slow.as_ref().filter(|(slow, _, _)| *slow == t);
+        let slow = self
+            .slow
+            .as_ref()
+            .filter(|(slow, _, _)| types.contains(slow));
         let page = slow.map_or(self.page, |(_, page, _)| *page);
         let size = top.min(page).max(1);
         let offset = match body["options"]["$skipToken"].as_str() {
@@ -178,7 +197,7 @@ impl Respond for GraphTenant {
             "facets": [],
             "data": data,
         });
-        if self.truncate.contains(&t) {
+        if types.iter().any(|t| self.truncate.contains(t)) {
             answer["resultTruncated"] = Value::from("true");
         } else if offset + size < all.len() {
             answer["$skipToken"] = Value::from(format!("offset-{}", offset + size));
@@ -189,7 +208,7 @@ impl Respond for GraphTenant {
         if let Some((_, _, delay)) = slow.filter(|_| offset > 0) {
             response = response.set_delay(*delay);
         }
-        if self.limit_hit.contains(&t) {
+        if types.iter().any(|t| self.limit_hit.contains(t)) {
             response = response.insert_header("x-ms-tenant-subscription-limit-hit", "true");
         }
         response.set_body_json(answer)
@@ -419,6 +438,104 @@ async fn one_kind_failing_in_resource_graph_falls_back_alone() {
         !gets
             .iter()
             .any(|p| p.ends_with("/routeTables") || p.ends_with("/A")),
+        "{gets:?}"
+    );
+}
+
+/// The Resource Graph queries a server received, by the types each asked for.
+async fn graph_queries(server: &MockServer) -> Vec<Vec<String>> {
+    server
+        .received_requests()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.url.path() == "/providers/Microsoft.ResourceGraph/resources")
+        .map(|r| {
+            let b: Value = serde_json::from_slice(&r.body).unwrap();
+            queried_types(b["query"].as_str().unwrap())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn kinds_a_tenant_has_few_of_share_a_query_within_the_quota() {
+    let server = graph_server(GraphTenant::from_fixtures()).await;
+    let snap = collect(
+        &client(&server),
+        &with_source(&[CONNECTIVITY, WORKLOADS], Source::Auto),
+    )
+    .await;
+    assert!(snap.coverage.gaps.is_empty(), "{:#?}", snap.coverage.gaps);
+    let queries = graph_queries(&server).await;
+    // Documented example quota: 15 queries in 5 seconds.
+    assert!(queries.len() <= 10, "{queries:#?}");
+    let shared = queries
+        .iter()
+        .find(|q| q.iter().any(|t| t == "microsoft.network/azurefirewalls"))
+        .unwrap();
+    assert!(
+        shared.contains(&"microsoft.network/virtualnetworkgateways".to_string()),
+        "{shared:?}"
+    );
+    let sources = &snap.collection.as_ref().unwrap().sources;
+    for k in [
+        ResourceKind::AzureFirewall,
+        ResourceKind::VirtualNetworkGateway,
+        ResourceKind::NetworkWatcher,
+    ] {
+        assert_eq!(sources[&k].source, "graph", "{k:?}");
+    }
+    // The rows of a shared query land in their own kinds, as the ARM lists give them.
+    let arm = collect(
+        &client(&fixture_server().await),
+        &with_source(&[CONNECTIVITY, WORKLOADS], Source::Arm),
+    )
+    .await;
+    assert_eq!(
+        snap.inventory.azure_firewalls.len(),
+        arm.inventory.azure_firewalls.len()
+    );
+    assert_eq!(
+        snap.inventory.network_watchers.len(),
+        arm.inventory.network_watchers.len()
+    );
+    assert_eq!(scan_ids(&snap).await, scan_ids(&arm).await);
+}
+
+#[tokio::test]
+async fn a_kind_failing_in_a_shared_query_is_asked_for_alone_and_falls_back_alone() {
+    let mut tenant = GraphTenant::from_fixtures();
+    tenant.fail = vec![("microsoft.network/azurefirewalls".into(), 500)];
+    let server = graph_server(tenant).await;
+    let snap = collect(
+        &client(&server),
+        &with_source(&[CONNECTIVITY, WORKLOADS], Source::Auto),
+    )
+    .await;
+    assert!(snap.coverage.gaps.is_empty(), "{:#?}", snap.coverage.gaps);
+    let sources = &snap.collection.as_ref().unwrap().sources;
+    assert_eq!(sources[&ResourceKind::AzureFirewall].source, "arm");
+    assert_eq!(sources[&ResourceKind::NetworkWatcher].source, "graph");
+    assert_eq!(
+        sources[&ResourceKind::VirtualNetworkGateway].source,
+        "graph"
+    );
+    let queries = graph_queries(&server).await;
+    // The shared query, then each of its kinds alone.
+    assert!(
+        queries
+            .iter()
+            .any(|q| q == &["microsoft.network/networkwatchers".to_string()]),
+        "{queries:#?}"
+    );
+    assert!(!snap.inventory.azure_firewalls.is_empty());
+    let gets = arm_list_paths(&server).await;
+    assert!(
+        gets.iter().any(|p| p.ends_with("/azureFirewalls")),
+        "{gets:?}"
+    );
+    assert!(
+        !gets.iter().any(|p| p.ends_with("/networkWatchers")),
         "{gets:?}"
     );
 }
