@@ -86,7 +86,7 @@ pub struct Finding {
     /// Set when a policy exemption covers the finding; suppressed findings do not count for the
     /// exit code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub suppression: Option<Suppression>,
+    pub suppression: Option<Box<Suppression>>,
     /// The other resources of the evidence chain, each with the part it plays.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub related: Vec<Related>,

@@ -468,11 +468,11 @@ impl Policy {
                     continue; // expired: stops suppressing
                 }
                 if f.suppression.is_none() {
-                    f.suppression = Some(Suppression {
+                    f.suppression = Some(Box::new(Suppression {
                         reason: ex.reason.clone(),
                         expires: ex.expires,
                         source: ex.source.clone(),
-                    });
+                    }));
                 }
             }
         }
