@@ -447,12 +447,22 @@ fn parse_rows(query: &GraphQuery, body: &[u8], range: std::ops::Range<usize>) ->
         });
         match at {
             Some(at) => by_kind[at].push(row),
-            // Not asked for: Resource Graph answered rows of another query.
-            None => tracing::warn!(
-                query = %query.label(),
-                row_type = t.as_deref().unwrap_or("<none>"),
-                "Resource Graph returned a row of a type not asked for; ignored"
-            ),
+            // A row of no kind asked for cannot be read as any: it is a gap, not dropped.
+            None => {
+                let id = super::graph_row::row_id(row.get());
+                let id = id.as_deref().unwrap_or("<no id>");
+                super::absorb::record_gap(
+                    &mut parsed.gaps,
+                    crate::azure::id::subscription_of(id).as_deref(),
+                    query.kinds[0].kind,
+                    id,
+                    &ArmError::Malformed(format!(
+                        "a Resource Graph row of type {} in the answer for {}",
+                        t.as_deref().unwrap_or("<none>"),
+                        query.label()
+                    )),
+                );
+            }
         }
     }
     for (kind, rows) in query.kinds.iter().zip(by_kind) {
@@ -648,9 +658,8 @@ mod tests {
             assert!(text.contains("project id,"), "{text}");
             for k in &q.kinds {
                 assert!(text.contains(&k.arm_type.to_ascii_lowercase()), "{text}");
-                // A query reads one table, in one scope.
+                // A query reads one table.
                 assert_eq!(k.table, q.kinds[0].table, "{text}");
-                assert_eq!(k.group, q.kinds[0].group, "{text}");
             }
         }
         // Every kind is read once; the few-of-a-kind ones together: within the quota of 15.
@@ -704,6 +713,16 @@ mod tests {
             parsed.inv.azure_firewalls[0].kind.as_deref(),
             Some("Microsoft.Network/azureFirewalls")
         );
-        assert!(parsed.gaps.is_empty());
+        // The row of no kind asked for is a gap of its own, not silently dropped.
+        assert_eq!(parsed.gaps.len(), 1, "{:?}", parsed.gaps);
+        assert!(
+            parsed.gaps[0]
+                .scope
+                .as_deref()
+                .unwrap()
+                .ends_with("/other/o")
+        );
+        assert_eq!(parsed.gaps[0].subscription_id.as_deref(), Some("s"));
+        assert!(parsed.gaps[0].message.contains("microsoft.network/other"));
     }
 }

@@ -14,8 +14,10 @@ use serde::de::{DeserializeOwned, DeserializeSeed, Deserializer, IgnoredAny, Map
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use super::absorb::{Items, parse_items};
+use super::absorb::{Items, parse_items, record_gap};
 use super::graph::{GRAPH_ONLY_COLUMNS, normalise_row};
+use crate::arm::ArmError;
+use crate::azure::id::subscription_of;
 use crate::inventory::{CoverageGap, ResourceKind};
 
 /// Rows of one kind's page, each still its JSON text, and the ARM `type` they are given back.
@@ -33,19 +35,46 @@ impl Items for GraphRows<'_> {
     ) -> Vec<T> {
         let mut out = Vec::with_capacity(self.rows.len());
         for raw in self.rows {
-            match parse_row(raw.get(), self.arm_type) {
-                Ok(t) => out.push(t),
-                Err(_) => {
-                    // The row is well-formed JSON (the page was checked): the slow reading
-                    // gives the resource or the gap with the path of the first failure.
-                    let value = serde_json::from_str::<Value>(raw.get()).unwrap_or(Value::Null);
+            let Err(_) = parse_row(raw.get(), self.arm_type).map(|t| out.push(t)) else {
+                continue;
+            };
+            // The slow reading gives the resource or the gap with the path of the first failure.
+            match serde_json::from_str::<Value>(raw.get()) {
+                Ok(value) => {
                     let value = normalise_row(value, self.arm_type);
                     out.extend(parse_items::<T>(gaps, kind, sub, vec![value]));
+                }
+                // Passed the page's check, not a full reading (an unpaired `\ud800` escape).
+                Err(e) => {
+                    let id = row_id(raw.get());
+                    let id = id.as_deref().unwrap_or("<no id>");
+                    record_gap(
+                        gaps,
+                        sub.map(str::to_string)
+                            .or_else(|| subscription_of(id))
+                            .as_deref(),
+                        kind,
+                        id,
+                        &ArmError::Malformed(format!("{} row: {e}", kind.label())),
+                    );
                 }
             }
         }
         out
     }
+}
+
+/// A row's `id`, read without the rest of it.
+pub(crate) fn row_id(text: &str) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Id<'a> {
+        #[serde(borrow)]
+        id: Option<std::borrow::Cow<'a, str>>,
+    }
+    serde_json::from_str::<Id>(text)
+        .ok()?
+        .id
+        .map(|id| id.into_owned())
 }
 
 /// Reads one row's text into `T` in the ARM shape.
@@ -106,6 +135,7 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for RowVisitor<'_, V> {
             map,
             arm_type: self.arm_type,
             pending: Pending::Nothing,
+            seen: Vec::new(),
         })
     }
 }
@@ -124,6 +154,9 @@ struct Members<'a, M> {
     map: M,
     arm_type: &'a str,
     pending: Pending,
+    /// The columns read so far: a column twice is an error (the row is then read the slow way,
+    /// which keeps the last), also when one of the two is left out.
+    seen: Vec<String>,
 }
 
 impl<'de, M: MapAccess<'de>> MapAccess<'de> for Members<'_, M> {
@@ -137,6 +170,12 @@ impl<'de, M: MapAccess<'de>> MapAccess<'de> for Members<'_, M> {
             let Some(key) = self.map.next_key::<String>()? else {
                 return Ok(None);
             };
+            if self.seen.contains(&key) {
+                return Err(serde::de::Error::custom(format_args!(
+                    "duplicate column `{key}`"
+                )));
+            }
+            self.seen.push(key.clone());
             if GRAPH_ONLY_COLUMNS.contains(&key.as_str()) {
                 self.map.next_value::<IgnoredAny>()?;
                 continue;
@@ -272,6 +311,51 @@ mod tests {
             "{}",
             gaps[0].message
         );
+    }
+
+    #[test]
+    fn a_column_twice_reads_as_the_slow_way_reads_it() {
+        let arm = "Microsoft.Network/networkSecurityGroups";
+        let text = r#"{"id": "/x/n", "name": "n", "name": null, "tags": {"a": "b"}, "tags": null, "properties": {}}"#;
+        assert!(parse_row::<NetworkSecurityGroup>(text, arm).is_err());
+        let raw = RawValue::from_string(text.to_string()).unwrap();
+        let rows = GraphRows {
+            rows: vec![&raw],
+            arm_type: arm,
+        };
+        let mut gaps = Vec::new();
+        let nsgs: Vec<NetworkSecurityGroup> =
+            rows.parse(&mut gaps, ResourceKind::NetworkSecurityGroup, None);
+        // The last of each wins, as in the JSON tree: no name, no tags.
+        let slow: NetworkSecurityGroup =
+            serde_json::from_value(normalise_row(serde_json::from_str(text).unwrap(), arm))
+                .unwrap();
+        assert_eq!(nsgs, [slow]);
+        assert_eq!(nsgs[0].name, None);
+        assert!(gaps.is_empty());
+    }
+
+    #[test]
+    fn a_row_no_reading_can_take_is_a_gap_with_its_id_and_the_error() {
+        let arm = "Microsoft.Network/networkSecurityGroups";
+        let text = r#"{"id": "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups/n", "tags": {"t": "\ud800"}, "properties": {}}"#;
+        let raw = RawValue::from_string(text.to_string()).unwrap();
+        let rows = GraphRows {
+            rows: vec![&raw],
+            arm_type: arm,
+        };
+        let mut gaps = Vec::new();
+        let nsgs: Vec<NetworkSecurityGroup> =
+            rows.parse(&mut gaps, ResourceKind::NetworkSecurityGroup, None);
+        assert!(nsgs.is_empty());
+        assert_eq!(gaps.len(), 1);
+        assert_eq!(gaps[0].subscription_id.as_deref(), Some("s1"));
+        assert!(
+            gaps[0].scope.as_deref().unwrap().ends_with("/n"),
+            "{:?}",
+            gaps[0]
+        );
+        assert!(gaps[0].message.contains("escape"), "{}", gaps[0].message);
     }
 
     #[test]

@@ -28,10 +28,15 @@ impl Extra {
             .get_or_insert_with(Default::default)
             .insert(key, value)
     }
-    /// Inserts `key` at position `index` (or last, if there are fewer entries).
+    /// Inserts `key` at position `index` (or last, if there are fewer entries); a key already
+    /// there keeps its place and takes the new value.
     pub fn shift_insert(&mut self, index: usize, key: String, value: Value) {
         let m = self.0.get_or_insert_with(Default::default);
-        m.shift_insert(index.min(m.len()), key, value);
+        if let Some(v) = m.get_mut(&key) {
+            *v = value;
+        } else {
+            m.shift_insert(index.min(m.len()), key, value);
+        }
     }
     /// Removes `key`, keeping the order of the others.
     pub fn shift_remove(&mut self, key: &str) -> Option<Value> {

@@ -149,7 +149,7 @@ fn strip(rules: &[SecurityRule], infix: &'static str) -> Option<(Common, Vec<Sec
                 r.extra
                     .iter()
                     .nth(*at)
-                    .is_some_and(|(k, v)| k == *key && v == *value)
+                    .is_some_and(|(k, v)| k == *key && same_json(v, value))
             })
         })
         .map(|(at, (key, value))| (at, key.clone(), value.clone()))
@@ -173,18 +173,39 @@ fn strip(rules: &[SecurityRule], infix: &'static str) -> Option<(Common, Vec<Sec
     Some((common, stripped))
 }
 
-/// The one shared copy of `rules`; `None` when [`SHARED_SETS`] sets are held already.
+/// Whether two JSON values are written the same: JSON equality ignores the order of an object's
+/// keys and the sign of a zero, and the copy kept for both must be written as each one came.
+fn same_json(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .zip(y.iter())
+                    .all(|((kx, vx), (ky, vy))| kx == ky && same_json(vx, vy))
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(vx, vy)| same_json(vx, vy))
+        }
+        (Value::Number(x), Value::Number(y)) => x.to_string() == y.to_string(),
+        _ => a == b,
+    }
+}
+
+/// The one shared copy of `rules`; `None` when [`SHARED_SETS`] sets are held already. Sets are
+/// told apart by how they are written, so that each NSG's rules are written back as they came.
 fn intern(rules: Vec<SecurityRule>) -> Option<Arc<[SecurityRule]>> {
-    static SETS: Mutex<Vec<Arc<[SecurityRule]>>> = Mutex::new(Vec::new());
+    type Sets = Vec<(Vec<u8>, Arc<[SecurityRule]>)>;
+    static SETS: Mutex<Sets> = Mutex::new(Vec::new());
+    let written = serde_json::to_vec(&rules).ok()?;
     let mut sets = SETS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Some(set) = sets.iter().find(|s| ***s == *rules) {
+    if let Some((_, set)) = sets.iter().find(|(w, _)| *w == written) {
         return Some(set.clone());
     }
     if sets.len() >= SHARED_SETS {
         return None;
     }
     let set: Arc<[SecurityRule]> = rules.into();
-    sets.push(set.clone());
+    sets.push((written, set.clone()));
     Some(set)
 }
 
@@ -364,6 +385,27 @@ mod tests {
         assert!(matches!(r.0, Held::Stripped { .. }), "{r:?}");
         assert_eq!(serde_json::to_string(&r).unwrap(), as_written(&some));
         assert_eq!(r[1].extra["zone"], "z");
+    }
+
+    #[test]
+    fn rules_alike_but_for_key_order_or_the_sign_of_a_zero_are_written_as_each_came() {
+        // Within one list: a field equal as JSON but written otherwise stays with each rule.
+        let mut j = arm_rules(A, USER_INFIX, Some("W/\"1\""));
+        j[0]["x"] = serde_json::from_str(r#"{"a": 1, "b": 2}"#).unwrap();
+        j[1]["x"] = serde_json::from_str(r#"{"b": 2, "a": 1}"#).unwrap();
+        j[2]["x"] = serde_json::from_str(r#"{"a": 1, "b": 2}"#).unwrap();
+        assert_eq!(serde_json::to_string(&user(&j)).unwrap(), as_written(&j));
+        // Across NSGs: default rules that differ only so are not one copy.
+        let mut a = arm_rules(A, DEFAULT_INFIX, None);
+        let mut b = arm_rules(B, DEFAULT_INFIX, None);
+        a[0]["properties"]["y"] = serde_json::from_str(r#"{"p": 1, "q": 2}"#).unwrap();
+        b[0]["properties"]["y"] = serde_json::from_str(r#"{"q": 2, "p": 1}"#).unwrap();
+        a[1]["properties"]["z"] = serde_json::from_str("0.0").unwrap();
+        b[1]["properties"]["z"] = serde_json::from_str("-0.0").unwrap();
+        let (ra, rb) = (defaults(&a), defaults(&b));
+        assert_eq!(serde_json::to_string(&ra).unwrap(), as_written(&a));
+        assert_eq!(serde_json::to_string(&rb).unwrap(), as_written(&b));
+        assert!(as_written(&b).contains("-0.0"));
     }
 
     #[test]

@@ -541,6 +541,34 @@ async fn a_kind_failing_in_a_shared_query_is_asked_for_alone_and_falls_back_alon
 }
 
 #[tokio::test]
+async fn with_source_graph_a_kind_failing_in_a_shared_query_is_the_only_gap() {
+    let mut tenant = GraphTenant::from_fixtures();
+    tenant.fail = vec![("microsoft.network/azurefirewalls".into(), 500)];
+    let server = graph_server(tenant).await;
+    let snap = collect(
+        &client(&server),
+        &with_source(&[CONNECTIVITY, WORKLOADS], Source::Graph),
+    )
+    .await;
+    let kinds: HashSet<ResourceKind> = snap.coverage.gaps.iter().map(|g| g.kind).collect();
+    assert_eq!(
+        kinds,
+        HashSet::from([ResourceKind::AzureFirewall]),
+        "{:#?}",
+        snap.coverage.gaps
+    );
+    assert!(snap.inventory.azure_firewalls.is_empty());
+    assert!(!snap.inventory.network_watchers.is_empty());
+    assert!(!snap.inventory.virtual_network_gateways.is_empty());
+    // Nothing is read from ARM lists with `--source graph`.
+    let gets = arm_list_paths(&server).await;
+    assert!(
+        !gets.iter().any(|p| p.ends_with("/azureFirewalls")),
+        "{gets:?}"
+    );
+}
+
+#[tokio::test]
 async fn an_answer_limited_to_the_first_10000_subscriptions_is_read_from_arm_lists_instead() {
     let mut tenant = GraphTenant::from_fixtures();
     tenant.limit_hit = vec!["microsoft.network/routetables".into()];
