@@ -448,21 +448,17 @@ fn parse_rows(query: &GraphQuery, body: &[u8], range: std::ops::Range<usize>) ->
         match at {
             Some(at) => by_kind[at].push(row),
             // A row of no kind asked for cannot be read as any: it is a gap, not dropped.
-            None => {
-                let id = super::graph_row::row_id(row.get());
-                let id = id.as_deref().unwrap_or("<no id>");
-                super::absorb::record_gap(
-                    &mut parsed.gaps,
-                    crate::azure::id::subscription_of(id).as_deref(),
-                    query.kinds[0].kind,
-                    id,
-                    &ArmError::Malformed(format!(
-                        "a Resource Graph row of type {} in the answer for {}",
-                        t.as_deref().unwrap_or("<none>"),
-                        query.label()
-                    )),
-                );
-            }
+            None => super::graph_row::row_gap(
+                &mut parsed.gaps,
+                None,
+                query.kinds[0].kind,
+                row.get(),
+                format!(
+                    "a Resource Graph row of type {} in the answer for {}",
+                    t.as_deref().unwrap_or("<none>"),
+                    query.label()
+                ),
+            ),
         }
     }
     for (kind, rows) in query.kinds.iter().zip(by_kind) {

@@ -45,36 +45,43 @@ impl Items for GraphRows<'_> {
                     out.extend(parse_items::<T>(gaps, kind, sub, vec![value]));
                 }
                 // Passed the page's check, not a full reading (an unpaired `\ud800` escape).
-                Err(e) => {
-                    let id = row_id(raw.get());
-                    let id = id.as_deref().unwrap_or("<no id>");
-                    record_gap(
-                        gaps,
-                        sub.map(str::to_string)
-                            .or_else(|| subscription_of(id))
-                            .as_deref(),
-                        kind,
-                        id,
-                        &ArmError::Malformed(format!("{} row: {e}", kind.label())),
-                    );
-                }
+                Err(e) => row_gap(
+                    gaps,
+                    sub,
+                    kind,
+                    raw.get(),
+                    format!("{} row: {e}", kind.label()),
+                ),
             }
         }
         out
     }
 }
 
-/// A row's `id`, read without the rest of it.
-pub(crate) fn row_id(text: &str) -> Option<String> {
+/// Records that the row `text` could not be read as `kind`: a gap on the row's id (read without
+/// the rest of it) in `sub`, or else in the row's own subscription.
+pub(crate) fn row_gap(
+    gaps: &mut Vec<CoverageGap>,
+    sub: Option<&str>,
+    kind: ResourceKind,
+    text: &str,
+    message: String,
+) {
     #[derive(serde::Deserialize)]
     struct Id<'a> {
         #[serde(borrow)]
         id: Option<std::borrow::Cow<'a, str>>,
     }
-    serde_json::from_str::<Id>(text)
-        .ok()?
-        .id
-        .map(|id| id.into_owned())
+    let id = serde_json::from_str::<Id>(text).ok().and_then(|r| r.id);
+    let id = id.as_deref().unwrap_or("<no id>");
+    let sub = sub.map(str::to_string).or_else(|| subscription_of(id));
+    record_gap(
+        gaps,
+        sub.as_deref(),
+        kind,
+        id,
+        &ArmError::Malformed(message),
+    );
 }
 
 /// Reads one row's text into `T` in the ARM shape.

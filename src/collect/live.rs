@@ -697,7 +697,7 @@ async fn collect_with_reads(
                 Arc<GraphQuery>,
                 Result<Box<Parsed>, ArmError>,
                 Duration,
-                // Dependent reads already made for the kind's pages as they arrived.
+                // Dependent reads already made for the query's pages as they arrived.
                 Vec<(Vec<ListRequest>, Vec<ListResult>)>,
             ),
             Providers(Vec<ListResult>),

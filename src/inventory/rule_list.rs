@@ -74,20 +74,20 @@ impl SecurityRules {
     }
 
     fn new(rules: Vec<SecurityRule>, infix: &'static str, share: bool) -> Self {
-        match strip(&rules, infix) {
-            Some((common, stripped)) => match share.then(|| intern(stripped.clone())) {
-                Some(None) => SecurityRules(Held::Own(rules.into_boxed_slice())),
-                Some(Some(rules)) => SecurityRules(Held::Stripped {
-                    common: Box::new(common),
-                    rules,
-                }),
-                None => SecurityRules(Held::Stripped {
-                    common: Box::new(common),
-                    rules: stripped.into(),
-                }),
+        let Some((common, stripped)) = strip(&rules, infix) else {
+            return SecurityRules(Held::Own(rules.into_boxed_slice()));
+        };
+        let stripped = match share {
+            true => match intern(stripped) {
+                Some(shared) => shared,
+                None => return SecurityRules(Held::Own(rules.into_boxed_slice())),
             },
-            None => SecurityRules(Held::Own(rules.into_boxed_slice())),
-        }
+            false => stripped.into(),
+        };
+        SecurityRules(Held::Stripped {
+            common: Box::new(common),
+            rules: stripped,
+        })
     }
 
     /// The id ARM gave rule `i`.
@@ -176,19 +176,7 @@ fn strip(rules: &[SecurityRule], infix: &'static str) -> Option<(Common, Vec<Sec
 /// Whether two JSON values are written the same: JSON equality ignores the order of an object's
 /// keys and the sign of a zero, and the copy kept for both must be written as each one came.
 fn same_json(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len()
-                && x.iter()
-                    .zip(y.iter())
-                    .all(|((kx, vx), (ky, vy))| kx == ky && same_json(vx, vy))
-        }
-        (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(vx, vy)| same_json(vx, vy))
-        }
-        (Value::Number(x), Value::Number(y)) => x.to_string() == y.to_string(),
-        _ => a == b,
-    }
+    a == b && serde_json::to_string(a).ok() == serde_json::to_string(b).ok()
 }
 
 /// The one shared copy of `rules`; `None` when [`SHARED_SETS`] sets are held already. Sets are
